@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from ..extensions import limiter
+from ..web import api_user, db_session
+from . import services
+from .schemas import MeSchema, TokenRequestSchema, TokenResponseSchema
+
+blp = Blueprint("accounts_api", __name__, url_prefix="/api/v1", description="Authentication and the current user")
+
+
+def _token_limit() -> str:
+    return current_app.config["API_TOKEN_RATE_LIMIT"]
+
+
+@blp.route("/auth/tokens", methods=["POST"])
+@limiter.limit(_token_limit)
+@blp.arguments(TokenRequestSchema)
+@blp.response(201, TokenResponseSchema)
+@blp.alt_response(401, description="Wrong e-mail or password", schema="Error")
+def create_token(data):
+    """Exchange an e-mail and a password for a Bearer token."""
+    session = db_session()
+    user = services.authenticate(session, data["email"], data["password"])
+    _token, clear = services.create_token(session, user, "API")
+    return {"token": clear, "token_type": "Bearer"}
+
+
+@blp.route("/me")
+@blp.response(200, MeSchema)
+@blp.alt_response(401, description="Not authenticated", schema="Error")
+def me():
+    """The calling user, their role and territory."""
+    return api_user()

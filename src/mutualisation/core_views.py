@@ -1,0 +1,71 @@
+"""Pages that belong to no single domain: home dashboard, health check, language switch, API docs."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import text
+
+from .api_base import api
+from .ui import nav_for, panels_for
+from .web import acting_user, db_session
+
+bp = Blueprint("core", __name__)
+
+
+@bp.app_context_processor
+def _layout_context():
+    user = acting_user()
+    return {"current_nav": nav_for(user), "acting_user": user, "role_label": role_label,
+            "role_choices": [(code, role_label(code)) for code in ROLE_LABELS]}
+
+
+ROLE_LABELS = {
+    "technician": _l("Technician"),
+    "official": _l("Elected official"),
+    "actor": _l("Local actor"),
+    "admin": _l("Network facilitator"),
+}
+
+
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role))
+
+
+@bp.route("/")
+def home():
+    user = acting_user()
+    if user is None:
+        return render_template("core/landing.html")
+    session = db_session()
+    panels = [(panel.template, panel.loader(session, user)) for panel in panels_for(user)]
+    return render_template("core/dashboard.html", panels=panels)
+
+
+@bp.route("/healthz")
+def healthz():
+    try:
+        db_session().execute(text("SELECT 1"))
+    except Exception:  # any failure to reach the database is "unavailable", never a 500
+        current_app.logger.exception("health check: database unreachable")
+        return jsonify(status="unavailable", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.route("/lang/<code>")
+def set_language(code: str):
+    target = request.args.get("next") or url_for("core.home")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("core.home")  # never an open redirect
+    response = make_response(redirect(target))
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+@bp.route("/api/v1/docs")
+def api_docs():
+    """Interactive reference rendered from the OpenAPI document itself (no CDN)."""
+    spec = api.spec.to_dict()
+    return render_template("core/api_docs.html", spec=spec)

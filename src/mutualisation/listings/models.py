@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..db import Base, UTCDateTime, utcnow
+from ..territories.models import Territory
+
+LISTING_KINDS = ("offer", "need")
+CATEGORIES = ("skill", "equipment", "know_how", "service")
+LISTING_STATUSES = ("draft", "published", "reserved", "fulfilled", "expired", "withdrawn")
+LOGISTICS = ("pickup", "delivery", "both")
+CONDITIONS = ("free", "loan", "exchange", "cost_sharing")
+
+
+class Listing(Base):
+    """An offer or a need of a territory or of a local actor (DOMAIN.md, "Listings")."""
+
+    __tablename__ = "listings"
+    __table_args__ = (
+        CheckConstraint("kind IN ('offer', 'need')", name="kind"),
+        CheckConstraint(
+            "status IN ('draft', 'published', 'reserved', 'fulfilled', 'expired', 'withdrawn')", name="status"
+        ),
+        CheckConstraint("quantity IS NULL OR quantity >= 0", name="quantity_not_negative"),
+        CheckConstraint("deposit_eur IS NULL OR deposit_eur >= 0", name="deposit_not_negative"),
+        CheckConstraint(
+            "max_distance_km IS NULL OR (max_distance_km >= 0 AND max_distance_km <= 1000)", name="max_distance"
+        ),
+        CheckConstraint(
+            "available_until IS NULL OR available_from IS NULL OR available_until >= available_from",
+            name="window_order",
+        ),
+        # The browse page's hot paths: status + category filters and the lat/lon bounding box.
+        Index("ix_listings_status_category", "status", "category", "kind"),
+        Index("ix_listings_lat_lon", "latitude", "longitude"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    category: Mapped[str] = mapped_column(String(20))
+    subcategory: Mapped[str | None] = mapped_column(String(60))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")  # normalised title + description
+    quantity: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str | None] = mapped_column(String(40))
+    available_from: Mapped[date | None] = mapped_column(Date)
+    available_until: Mapped[date | None] = mapped_column(Date, index=True)
+    recurring: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    inexhaustible: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    remote_possible: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    logistics: Mapped[str] = mapped_column(String(10), default="both", server_default="both")
+    max_distance_km: Mapped[float | None] = mapped_column(Float)
+    conditions: Mapped[str] = mapped_column(String(20), default="free", server_default="free")
+    deposit_eur: Mapped[float | None] = mapped_column(Numeric(12, 2, asdecimal=False))
+    insurance_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    qualified_operator_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    address: Mapped[str | None] = mapped_column(String(300))
+    location_source: Mapped[str] = mapped_column(String(20), default="territory", server_default="territory")
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territories.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft", server_default="draft")
+    withdrawal_reason: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    territory: Mapped[Territory] = relationship(lazy="joined")
+    owner: Mapped[User] = relationship(lazy="joined")
+
+    # Optimistic locking: an UPDATE that names a stale version touches no row and raises,
+    # which the services turn into a 409 instead of a silent overwrite.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ListingEvent(Base):
+    """Append-only history of a listing's status changes."""
+
+    __tablename__ = "listing_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str | None] = mapped_column(Text)

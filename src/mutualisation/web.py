@@ -1,0 +1,93 @@
+"""Helpers shared by the thin doors (views and API): the request's session, the acting user,
+pagination. No rules live here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, g, request
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from .errors import Unauthorized, ValidationFailed
+
+
+def db_session() -> Session:
+    """The request's (or CLI command's) session, closed at the end of the app context."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["mutualisation.sessions"]()
+    return g.db_session
+
+
+def close_db_session(_exc: BaseException | None = None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def acting_user():
+    """The logged-in user, or None for an anonymous visitor."""
+    user = current_user._get_current_object() if current_user else None
+    return user if user is not None and user.is_authenticated else None
+
+
+def api_user():
+    """The API caller: a Bearer token, or the browser's session cookie for safe methods only.
+
+    Refusing the cookie on writes is what makes the JSON API safe without CSRF tokens.
+    """
+    if "api_user" in g:
+        return g.api_user
+    from .accounts.services import user_for_token
+
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        user = user_for_token(db_session(), header[7:])
+    else:
+        user = acting_user()
+        if user is None:
+            raise Unauthorized("Authentication required: send a Bearer token.")
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            raise Unauthorized("Writes through the API need a Bearer token.")
+    g.api_user = user
+    return user
+
+
+@dataclass(frozen=True)
+class Page:
+    page: int
+    per_page: int
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+
+def page_from_args(args: Any | None = None) -> Page:
+    """Read ?page=&per_page= with the limits of API.md; bad values are a 422, not a 500."""
+    args = request.args if args is None else args
+    conf = current_app.config["pagination"]
+    fields: dict[str, list[str]] = {}
+    page = _positive_int(args.get("page", "1"), "page", fields)
+    per_page = _positive_int(args.get("per_page", str(conf["default_per_page"])), "per_page", fields)
+    if per_page and per_page > conf["max_per_page"]:
+        fields["per_page"] = [f"Must be between 1 and {conf['max_per_page']}."]
+    if fields:
+        raise ValidationFailed("Invalid pagination.", fields)
+    return Page(page, per_page)
+
+
+def _positive_int(raw: str, name: str, fields: dict[str, list[str]]) -> int:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        fields[name] = ["Not a valid integer."]
+        return 0
+    if value < 1:
+        fields[name] = ["Must be greater than or equal to 1."]
+    return value
+
+
+def paginated(items: list[Any], page: Page, total: int) -> dict[str, Any]:
+    return {"items": items, "page": page.page, "per_page": page.per_page, "total": total}

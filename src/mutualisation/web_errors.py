@@ -1,0 +1,118 @@
+"""The one place that maps errors to HTTP: French HTML pages, or the JSON shape of API.md."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from .errors import Conflict, DomainError
+from .extensions import is_api_request
+
+log = logging.getLogger(__name__)
+
+HTTP_CODES = {
+    400: "validation_error",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "validation_error",
+    422: "validation_error",
+    429: "rate_limited",
+}
+
+HTTP_MESSAGES = {
+    400: "The request is not valid.",
+    401: "Please log in to continue.",
+    403: "You are not allowed to do this.",
+    404: "This page does not exist.",
+    405: "This method is not allowed here.",
+    409: "This was changed by someone else in the meantime.",
+    413: "The file or form is too large.",
+    422: "Some fields are not valid.",
+    429: "Too many attempts. Please wait a moment and try again.",
+    500: "Something went wrong on our side. The team has been told.",
+    503: "The service is temporarily unavailable.",
+}
+
+
+def translate_fields(fields: dict) -> dict[str, list[str]]:
+    """Flatten nested marshmallow/webargs messages into {"field": ["message", ...]}, translated."""
+    flat: dict[str, list[str]] = {}
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), sub)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                if isinstance(item, dict):
+                    walk(prefix, item)
+                else:
+                    flat.setdefault(prefix or "_schema", []).append(gettext(str(item)))
+        else:
+            flat.setdefault(prefix or "_schema", []).append(gettext(str(value)))
+
+    walk("", fields)
+    return flat
+
+
+def json_error(status: int, code: str, message: str, fields: dict | None = None):
+    body = {"error": {"code": code, "message": message, "fields": translate_fields(fields or {})}}
+    return body, status
+
+
+def _html_error(status: int, message: str):
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def _respond(status: int, code: str, message: str, fields: dict | None = None):
+    if is_api_request():
+        return json_error(status, code, message, fields)
+    return _html_error(status, message)
+
+
+def handle_domain_error(exc: DomainError):
+    message = gettext(exc.message) if exc.message else gettext(HTTP_MESSAGES.get(exc.status, "Error"))
+    return _respond(exc.status, exc.code, message, exc.fields)
+
+
+def handle_stale(_exc: StaleDataError):
+    return handle_domain_error(Conflict(HTTP_MESSAGES[409]))
+
+
+def handle_csrf(_exc: CSRFError):
+    message = gettext("Your form expired or was sent from elsewhere. Please reload the page and try again.")
+    return _respond(400, "validation_error", message)
+
+
+def handle_http(exc: HTTPException):
+    status = exc.code or 500
+    fields = None
+    data = getattr(exc, "data", None)
+    if isinstance(data, dict) and "messages" in data:  # webargs / flask-smorest validation
+        messages = data["messages"]
+        fields = {}
+        for location_messages in messages.values():
+            fields.update(location_messages if isinstance(location_messages, dict) else {"_schema": location_messages})
+    message = gettext(HTTP_MESSAGES.get(status, exc.description or "Error"))
+    return _respond(status, HTTP_CODES.get(status, "error"), message, fields)
+
+
+def handle_unexpected(exc: Exception):
+    log.exception("unhandled error", exc_info=exc)
+    return _respond(500, "internal_error", gettext(HTTP_MESSAGES[500]))
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(StaleDataError, handle_stale)
+    app.register_error_handler(CSRFError, handle_csrf)
+    app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(Exception, handle_unexpected)
