@@ -48,7 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o src/mutualisation/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o src/mutualisation/translations/messages.pot .
 	$(BIN)/pybabel update -i src/mutualisation/translations/messages.pot -d src/mutualisation/translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d src/mutualisation/translations
 

@@ -23,8 +23,9 @@ def run_migrations_online() -> None:
 
         url = load_settings()["DATABASE_URL"]
         config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    engine = engine_from_config(config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.",
-                                poolclass=pool.NullPool)
+    engine = engine_from_config(
+        config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool
+    )
     with engine.begin() as conn:
         _run(conn)
 

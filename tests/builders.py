@@ -11,7 +11,7 @@ from mutualisation.accounts.passwords import hash_password
 from mutualisation.territories.models import Territory, TerritoryPostcode
 from mutualisation.territories.search import normalize
 
-PASSWORD = "correct horse battery staple"  # noqa: S105
+PASSWORD = "correct horse battery staple"
 _HASH = hash_password(PASSWORD)
 _counter = itertools.count(1)
 
@@ -28,8 +28,17 @@ def make_territory(session: Session, code: str = "62528", **overrides) -> Territ
     if existing is not None:
         return existing
     name, dep, lat, lon, postcodes = KNOWN.get(code, (f"Commune {code}", code[:2], 47.0, 2.0, []))
-    values = dict(code=code, kind="commune", name=name, search_name=normalize(name), department_code=dep,
-                  population=7000, latitude=lat, longitude=lon, coordinates_source="town_hall")
+    values = dict(
+        code=code,
+        kind="commune",
+        name=name,
+        search_name=normalize(name),
+        department_code=dep,
+        population=7000,
+        latitude=lat,
+        longitude=lon,
+        coordinates_source="town_hall",
+    )
     values.update(overrides)
     territory = Territory(**values)
     territory.postcodes = [TerritoryPostcode(postcode=p) for p in postcodes]
@@ -41,8 +50,13 @@ def make_territory(session: Session, code: str = "62528", **overrides) -> Territ
 def make_user(session: Session, role: str = "technician", territory_code: str = "62528", **overrides) -> User:
     territory = make_territory(session, territory_code)
     n = next(_counter)
-    values = dict(email=f"{role}{n}@example.org", name=f"{role.title()} {n}", role=role, territory=territory,
-                  password_hash=_HASH)
+    values = dict(
+        email=f"{role}{n}@example.org",
+        name=f"{role.title()} {n}",
+        role=role,
+        territory=territory,
+        password_hash=_HASH,
+    )
     values.update(overrides)
     user = User(**values)
     session.add(user)
@@ -57,7 +71,9 @@ def login(client, user: User, password: str = PASSWORD):
     page = client.get("/login")
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True))
     assert token, "login form has no CSRF token"
-    return client.post("/login", data={"email": user.email, "password": password, "csrf_token": token.group(1)})
+    return client.post(
+        "/login", data={"email": user.email, "password": password, "csrf_token": token.group(1)}
+    )
 
 
 def csrf_token(client, path: str) -> str:

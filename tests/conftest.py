@@ -61,9 +61,7 @@ def connection(engine):
 @pytest.fixture
 def session_factory(connection) -> sessionmaker[Session]:
     """Sessions that share the test's connection; their commits become savepoints."""
-    return sessionmaker(
-        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
-    )
+    return sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
 
 
 @pytest.fixture

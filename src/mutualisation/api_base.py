@@ -26,7 +26,10 @@ ERROR_SCHEMA = {
             "properties": {
                 "code": {"type": "string"},
                 "message": {"type": "string"},
-                "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
             },
         }
     },
@@ -48,7 +51,7 @@ def api_settings() -> dict:
             "security": [{"bearer": []}],
             "info": {
                 "description": "Offers, needs, matching and agreements shared between peer territories. "
-                "Errors use {\"error\": {\"code\", \"message\", \"fields\"}}."
+                'Errors use {"error": {"code", "message", "fields"}}.'
             },
         },
     }

@@ -21,7 +21,16 @@ from .settings import load_settings
 from .web import close_db_session, db_session
 from .web_errors import register_error_handlers
 
-DOMAINS = ("accounts", "territories", "listings", "matching", "agreements", "impact", "notifications", "audit")
+DOMAINS = (
+    "accounts",
+    "territories",
+    "listings",
+    "matching",
+    "agreements",
+    "impact",
+    "notifications",
+    "audit",
+)
 
 
 def create_app(settings: dict[str, Any] | None = None) -> Flask:

@@ -62,8 +62,18 @@ def main() -> None:
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the app with gunicorn (the production server)."""
     gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    args = [gunicorn, "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-",
-            "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"), "mutualisation.wsgi:app"]
+    args = [
+        gunicorn,
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--forwarded-allow-ips",
+        os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        "mutualisation.wsgi:app",
+    ]
     os.execv(args[0], args)  # noqa: S606 - replace this process: signals go straight to gunicorn
 
 
@@ -168,8 +178,17 @@ def users_create(ctx: AppContext, email, role, territory_code, name, organisatio
     with ctx.app.app_context():
         policy = PasswordPolicy(min_length=ctx.app.config["PASSWORD_MIN_LENGTH"])
         try:
-            user = create_user(ctx.session(), None, email=email, password=password, role=role,
-                               territory_code=territory_code, name=name, organisation=organisation, policy=policy)
+            user = create_user(
+                ctx.session(),
+                None,
+                email=email,
+                password=password,
+                role=role,
+                territory_code=territory_code,
+                name=name,
+                organisation=organisation,
+                policy=policy,
+            )
         except DomainError as exc:
             _fail(exc)
         click.echo(f"created user {user.id} {user.email} ({user.role}, {user.territory.name})")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
@@ -16,8 +17,13 @@ bp = Blueprint("core", __name__)
 @bp.app_context_processor
 def _layout_context():
     user = acting_user()
-    return {"current_nav": nav_for(user), "acting_user": user, "role_label": role_label,
-            "role_choices": [(code, role_label(code)) for code in ROLE_LABELS]}
+    return {
+        "current_nav": nav_for(user),
+        "acting_user": user,
+        "role_label": role_label,
+        "get_locale": get_locale,
+        "role_choices": [(code, role_label(code)) for code in ROLE_LABELS],
+    }
 
 
 ROLE_LABELS = {
@@ -59,8 +65,14 @@ def set_language(code: str):
         target = url_for("core.home")  # never an open redirect
     response = make_response(redirect(target))
     if code in current_app.config["LANGUAGES"]:
-        response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
-                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+        response.set_cookie(
+            "lang",
+            code,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
     return response
 
 

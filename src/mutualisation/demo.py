@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .accounts.models import User
-from .accounts.services import PasswordPolicy, create_user
 from .accounts.passwords import DEMO_PASSWORD
+from .accounts.services import PasswordPolicy, create_user
 from .territories.models import Territory
 
 log = logging.getLogger(__name__)
@@ -56,10 +56,18 @@ def ensure_territories(session: Session, codes: list[str]) -> dict[str, Territor
         for rec in gazetteer.iter_communes():
             if rec.insee_code in missing:
                 territory = Territory(
-                    code=rec.insee_code, kind="commune", name=rec.name, search_name=normalize(rec.name),
-                    department_code=rec.department_code, department_name=rec.department_name,
-                    region_code=rec.region_code, region_name=rec.region_name, population=rec.population,
-                    latitude=rec.latitude, longitude=rec.longitude, coordinates_source=rec.coordinates_source,
+                    code=rec.insee_code,
+                    kind="commune",
+                    name=rec.name,
+                    search_name=normalize(rec.name),
+                    department_code=rec.department_code,
+                    department_name=rec.department_name,
+                    region_code=rec.region_code,
+                    region_name=rec.region_name,
+                    population=rec.population,
+                    latitude=rec.latitude,
+                    longitude=rec.longitude,
+                    coordinates_source=rec.coordinates_source,
                     epci_code=rec.epci_siren,
                 )
                 session.add(territory)
@@ -78,7 +86,12 @@ def load_demo(session: Session) -> str:
             email = demo_email(role, slug)
             if session.scalar(select(User.id).where(User.email == email)) is None:
                 create_user(
-                    session, None, email=email, password=DEMO_PASSWORD, role=role, territory_code=code,
+                    session,
+                    None,
+                    email=email,
+                    password=DEMO_PASSWORD,
+                    role=role,
+                    territory_code=code,
                     name=f"{label} de {town}",
                     organisation=DEMO_ACTOR_ORGANISATIONS[code] if role == "actor" else f"Mairie de {town}",
                     policy=policy,
@@ -86,9 +99,17 @@ def load_demo(session: Session) -> str:
                 created += 1
     admin_email = "admin@mutualisation.demo"
     if session.scalar(select(User.id).where(User.email == admin_email)) is None:
-        create_user(session, None, email=admin_email, password=DEMO_PASSWORD, role="admin",
-                    territory_code="62528", name="Animation du réseau", organisation="Réseau Mutualisation",
-                    policy=policy)
+        create_user(
+            session,
+            None,
+            email=admin_email,
+            password=DEMO_PASSWORD,
+            role="admin",
+            territory_code="62528",
+            name="Animation du réseau",
+            organisation="Réseau Mutualisation",
+            policy=policy,
+        )
         created += 1
     parts = [f"{created} account(s) created"]
     for domain in DOMAIN_DEMOS:

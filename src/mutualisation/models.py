@@ -7,7 +7,16 @@ import importlib.util
 
 from .db import Base
 
-_DOMAINS = ("territories", "accounts", "audit", "listings", "matching", "agreements", "impact", "notifications")
+_DOMAINS = (
+    "territories",
+    "accounts",
+    "audit",
+    "listings",
+    "matching",
+    "agreements",
+    "impact",
+    "notifications",
+)
 
 for _domain in _DOMAINS:
     _name = f"mutualisation.{_domain}.models"

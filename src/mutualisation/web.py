@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from .errors import Unauthorized, ValidationFailed
+from .i18n import N_
 
 
 def db_session() -> Session:
@@ -47,9 +48,9 @@ def api_user():
     else:
         user = acting_user()
         if user is None:
-            raise Unauthorized("Authentication required: send a Bearer token.")
+            raise Unauthorized(N_("Authentication required: send a Bearer token."))
         if request.method not in ("GET", "HEAD", "OPTIONS"):
-            raise Unauthorized("Writes through the API need a Bearer token.")
+            raise Unauthorized(N_("Writes through the API need a Bearer token."))
     g.api_user = user
     return user
 
@@ -74,7 +75,7 @@ def page_from_args(args: Any | None = None) -> Page:
     if per_page and per_page > conf["max_per_page"]:
         fields["per_page"] = [f"Must be between 1 and {conf['max_per_page']}."]
     if fields:
-        raise ValidationFailed("Invalid pagination.", fields)
+        raise ValidationFailed(N_("Invalid pagination."), fields)
     return Page(page, per_page)
 
 
@@ -82,10 +83,10 @@ def _positive_int(raw: str, name: str, fields: dict[str, list[str]]) -> int:
     try:
         value = int(raw)
     except (TypeError, ValueError):
-        fields[name] = ["Not a valid integer."]
+        fields[name] = [N_("Not a valid integer.")]
         return 0
     if value < 1:
-        fields[name] = ["Must be greater than or equal to 1."]
+        fields[name] = [N_("Must be greater than or equal to 1.")]
     return value
 
 

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from .errors import Conflict, DomainError
 from .extensions import is_api_request
+from .i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -28,17 +29,17 @@ HTTP_CODES = {
 }
 
 HTTP_MESSAGES = {
-    400: "The request is not valid.",
-    401: "Please log in to continue.",
-    403: "You are not allowed to do this.",
-    404: "This page does not exist.",
-    405: "This method is not allowed here.",
-    409: "This was changed by someone else in the meantime.",
-    413: "The file or form is too large.",
-    422: "Some fields are not valid.",
-    429: "Too many attempts. Please wait a moment and try again.",
-    500: "Something went wrong on our side. The team has been told.",
-    503: "The service is temporarily unavailable.",
+    400: N_("The request is not valid."),
+    401: N_("Please log in to continue."),
+    403: N_("You are not allowed to do this."),
+    404: N_("This page does not exist."),
+    405: N_("This method is not allowed here."),
+    409: N_("This was changed by someone else in the meantime."),
+    413: N_("The file or form is too large."),
+    422: N_("Some fields are not valid."),
+    429: N_("Too many attempts. Please wait a moment and try again."),
+    500: N_("Something went wrong on our side. The team has been told."),
+    503: N_("The service is temporarily unavailable."),
 }
 
 
@@ -100,7 +101,9 @@ def handle_http(exc: HTTPException):
         messages = data["messages"]
         fields = {}
         for location_messages in messages.values():
-            fields.update(location_messages if isinstance(location_messages, dict) else {"_schema": location_messages})
+            fields.update(
+                location_messages if isinstance(location_messages, dict) else {"_schema": location_messages}
+            )
     message = gettext(HTTP_MESSAGES.get(status, exc.description or "Error"))
     return _respond(status, HTTP_CODES.get(status, "error"), message, fields)
 

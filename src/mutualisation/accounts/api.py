@@ -8,7 +8,9 @@ from ..web import api_user, db_session
 from . import services
 from .schemas import MeSchema, TokenRequestSchema, TokenResponseSchema
 
-blp = Blueprint("accounts_api", __name__, url_prefix="/api/v1", description="Authentication and the current user")
+blp = Blueprint(
+    "accounts_api", __name__, url_prefix="/api/v1", description="Authentication and the current user"
+)
 
 
 def _token_limit() -> str:

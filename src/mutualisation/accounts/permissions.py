@@ -51,7 +51,9 @@ def can_manage_listing(user: Principal | None, listing: Any) -> bool:
         return True
     if user.role in TERRITORY_STAFF:
         owner_role = getattr(getattr(listing, "owner", None), "role", None)
-        return listing.territory_id == user.territory_id and owner_role != ACTOR or listing.owner_id == user.id
+        return (
+            listing.territory_id == user.territory_id and owner_role != ACTOR
+        ) or listing.owner_id == user.id
     return listing.owner_id == user.id
 
 
@@ -61,7 +63,9 @@ def can_create_listing(user: Principal | None, _obj: Any = None) -> bool:
 
 def can_approve_for_territory(user: Principal | None, territory_id: int) -> bool:
     """Only an official approves, and only for their own territory."""
-    return bool(user is not None and user.is_active and user.role == OFFICIAL and user.territory_id == territory_id)
+    return bool(
+        user is not None and user.is_active and user.role == OFFICIAL and user.territory_id == territory_id
+    )
 
 
 POLICIES: dict[str, Callable[[Principal | None, Any], bool]] = {

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 from ..audit.services import record
 from ..db import transaction, utcnow
 from ..errors import NotFound, RuleViolation, Unauthorized
+from ..i18n import N_
 from ..territories.models import Territory
 from . import passwords
 from .models import ROLES, ApiToken, User, new_session_token
 from .permissions import require
 
-TOKEN_PREFIX = "mut_"
+TOKEN_PREFIX = "mut_"  # noqa: S105 - a public prefix, not a secret
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ def normalise_email(email: str) -> str:
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("This user does not exist.")
+        raise NotFound(N_("This user does not exist."))
     return user
 
 
@@ -57,9 +58,9 @@ def authenticate(session: Session, email: str, password: str) -> User:
     user = find_by_email(session, email)
     if user is None:
         passwords.verify_password(passwords.DUMMY_HASH, password)  # same cost as a real check
-        raise Unauthorized("Wrong e-mail or password.")
+        raise Unauthorized(N_("Wrong e-mail or password."))
     if not passwords.verify_password(user.password_hash, password) or not user.is_active:
-        raise Unauthorized("Wrong e-mail or password.")
+        raise Unauthorized(N_("Wrong e-mail or password."))
     with transaction(session):
         if passwords.needs_rehash(user.password_hash):
             user.password_hash = passwords.hash_password(password)
@@ -80,13 +81,13 @@ def _check_password(password: str, email: str, policy: PasswordPolicy) -> None:
         password, min_length=policy.min_length, email=email, allow_demo=policy.allow_demo
     )
     if problems:
-        raise RuleViolation("The password is not acceptable.", {"password": problems})
+        raise RuleViolation(N_("The password is not acceptable."), {"password": problems})
 
 
 def _territory_by_code(session: Session, code: str) -> Territory:
     territory = session.scalar(select(Territory).where(Territory.code == code.strip()))
     if territory is None:
-        raise RuleViolation("Unknown territory.", {"territory": ["Unknown territory code."]})
+        raise RuleViolation(N_("Unknown territory."), {"territory": [N_("Unknown territory code.")]})
     return territory
 
 
@@ -108,15 +109,17 @@ def create_user(
     email = normalise_email(email)
     fields: dict[str, list[str]] = {}
     if "@" not in email or len(email) > 254:
-        fields["email"] = ["Enter a valid e-mail address."]
+        fields["email"] = [N_("Enter a valid e-mail address.")]
     if role not in ROLES:
-        fields["role"] = ["Unknown role."]
+        fields["role"] = [N_("Unknown role.")]
     if fields:
-        raise RuleViolation("The user cannot be created.", fields)
+        raise RuleViolation(N_("The user cannot be created."), fields)
     _check_password(password, email, policy)
     territory = _territory_by_code(session, territory_code)
     if find_by_email(session, email) is not None:
-        raise RuleViolation("The user cannot be created.", {"email": ["This e-mail is already used."]})
+        raise RuleViolation(
+            N_("The user cannot be created."), {"email": [N_("This e-mail is already used.")]}
+        )
     with transaction(session):
         user = User(
             email=email,
@@ -136,7 +139,9 @@ def change_password(
     session: Session, user: User, current: str, new: str, policy: PasswordPolicy = PasswordPolicy()
 ) -> None:
     if not passwords.verify_password(user.password_hash, current):
-        raise RuleViolation("The password was not changed.", {"current_password": ["Wrong password."]})
+        raise RuleViolation(
+            N_("The password was not changed."), {"current_password": [N_("Wrong password.")]}
+        )
     _check_password(new, user.email, policy)
     with transaction(session):
         user.password_hash = passwords.hash_password(new)
@@ -146,7 +151,7 @@ def change_password(
 
 def set_locale(session: Session, user: User, locale: str, languages: list[str]) -> None:
     if locale not in languages:
-        raise RuleViolation("Unknown language.", {"locale": ["Unknown language."]})
+        raise RuleViolation(N_("Unknown language."), {"locale": [N_("Unknown language.")]})
     with transaction(session):
         user.locale = locale
         record(session, user.id, "user.locale", "user", user.id, locale=locale)
@@ -159,9 +164,11 @@ def update_user(
     require(acting, "users:manage")
     user = get_user(session, user_id)
     if role is not None and role not in ROLES:
-        raise RuleViolation("Unknown role.", {"role": ["Unknown role."]})
+        raise RuleViolation(N_("Unknown role."), {"role": [N_("Unknown role.")]})
     if user.id == acting.id and (active is False or (role is not None and role != user.role)):
-        raise RuleViolation("You cannot deactivate or re-role yourself.", {"role": ["Not for yourself."]})
+        raise RuleViolation(
+            N_("You cannot deactivate or re-role yourself."), {"role": [N_("Not for yourself.")]}
+        )
     with transaction(session):
         changes: dict[str, object] = {}
         if role is not None and role != user.role:
@@ -207,7 +214,7 @@ def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str
 def revoke_token(session: Session, user: User, token_id: int) -> None:
     token = session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        raise NotFound("This token does not exist.")
+        raise NotFound(N_("This token does not exist."))
     if token.revoked_at is not None:
         return
     with transaction(session):
@@ -226,5 +233,5 @@ def list_tokens(session: Session, user: User) -> list[ApiToken]:
 def user_for_token(session: Session, clear: str) -> User:
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(clear.strip())))
     if token is None or token.revoked_at is not None or not token.user.is_active:
-        raise Unauthorized("Invalid or revoked token.")
+        raise Unauthorized(N_("Invalid or revoked token."))
     return token.user

@@ -9,6 +9,7 @@ from flask_login import login_required, login_user, logout_user
 
 from ..errors import DomainError, PermissionDenied, Unauthorized
 from ..extensions import limiter
+from ..i18n import N_
 from ..ui import NavItem, add_nav
 from ..web import acting_user, db_session, page_from_args
 from . import services
@@ -89,7 +90,11 @@ def profile():
     if _submitted(password_form) and password_form.validate_on_submit():
         try:
             services.change_password(
-                db_session(), user, password_form.current_password.data, password_form.new_password.data, _policy()
+                db_session(),
+                user,
+                password_form.current_password.data,
+                password_form.new_password.data,
+                _policy(),
             )
         except DomainError as exc:
             _form_errors(password_form, exc)
@@ -125,7 +130,7 @@ def revoke_token(token_id: int):
 
 def _require_admin():
     if not can_manage_users(acting_user()):
-        raise PermissionDenied("This page is for the network facilitators.")
+        raise PermissionDenied(N_("This page is for the network facilitators."))
 
 
 @bp.route("/admin/users", methods=["GET", "POST"])

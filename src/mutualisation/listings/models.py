@@ -2,7 +2,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -28,7 +39,8 @@ class Listing(Base):
         CheckConstraint("quantity IS NULL OR quantity >= 0", name="quantity_not_negative"),
         CheckConstraint("deposit_eur IS NULL OR deposit_eur >= 0", name="deposit_not_negative"),
         CheckConstraint(
-            "max_distance_km IS NULL OR (max_distance_km >= 0 AND max_distance_km <= 1000)", name="max_distance"
+            "max_distance_km IS NULL OR (max_distance_km >= 0 AND max_distance_km <= 1000)",
+            name="max_distance",
         ),
         CheckConstraint(
             "available_until IS NULL OR available_from IS NULL OR available_until >= available_from",

@@ -42,7 +42,9 @@ class TerritoryPostcode(Base):
     __tablename__ = "territory_postcodes"
     __table_args__ = (Index("ix_territory_postcodes_postcode", "postcode"),)
 
-    territory_id: Mapped[int] = mapped_column(ForeignKey("territories.id", ondelete="CASCADE"), primary_key=True)
+    territory_id: Mapped[int] = mapped_column(
+        ForeignKey("territories.id", ondelete="CASCADE"), primary_key=True
+    )
     postcode: Mapped[str] = mapped_column(String(5), primary_key=True)
 
     territory: Mapped[Territory] = relationship(back_populates="postcodes")

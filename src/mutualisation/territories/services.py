@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..db import transaction
 from ..errors import NotFound
+from ..i18n import N_
 from .models import AppMeta, Territory, TerritoryPostcode
 from .search import classify_query, normalize
 
@@ -36,7 +37,7 @@ _FIELDS = (
 def get_by_code(session: Session, code: str) -> Territory:
     territory = session.scalar(select(Territory).where(Territory.code == code.strip().upper()))
     if territory is None:
-        raise NotFound("Unknown territory.")
+        raise NotFound(N_("Unknown territory."))
     return territory
 
 
@@ -46,19 +47,24 @@ def search(session: Session, text: str, *, limit: int = 20, offset: int = 0) -> 
     if not text:
         return [], 0
     query = select(Territory)
-    kind = classify_query(text)
-    if kind in ("insee", "postcode"):
-        code = text.upper()
-        by_postcode = select(TerritoryPostcode.territory_id).where(TerritoryPostcode.postcode == code)
-        query = query.where(or_(Territory.code == code, Territory.id.in_(by_postcode)))
+    classified = classify_query(text)
+    if not classified.is_name:
+        code = classified.value
+        conditions = []
+        if classified.may_be_insee_code:
+            conditions.append(Territory.code == code)
+        if classified.may_be_postcode:
+            by_postcode = select(TerritoryPostcode.territory_id).where(TerritoryPostcode.postcode == code)
+            conditions.append(Territory.id.in_(by_postcode))
+        query = query.where(or_(*conditions))
     else:
-        needle = normalize(text)
+        needle = classified.value
         if not needle:
             return [], 0
-        query = query.where(Territory.search_name.like(f"%{_escape_like(needle)}%", escape="\\"))
+        pattern = _escape_like(needle)
+        query = query.where(Territory.search_name.like(f"%{pattern}%", escape="\\"))
         # Names that start with the text come first, then the most populated: what people mean.
-        starts = case((Territory.search_name.like(f"{_escape_like(needle)}%", escape="\\"), 0), else_=1)
-        query = query.order_by(starts)
+        query = query.order_by(case((Territory.search_name.like(f"{pattern}%", escape="\\"), 0), else_=1))
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     query = query.order_by(Territory.population.desc().nulls_last(), Territory.name)
     return list(session.scalars(query.offset(offset).limit(limit))), total
@@ -87,9 +93,12 @@ def load_gazetteer(session: Session, *, force: bool = False) -> LoadReport:
     if stored is not None and stored.value == version and not force:
         return LoadReport(0, 0, 0, time.perf_counter() - started, skipped=True)
 
-    existing = {row.code: row for row in session.execute(select(Territory.id, Territory.code, *[
-        getattr(Territory, f) for f in _FIELDS
-    ]))}
+    existing = {
+        row.code: row
+        for row in session.execute(
+            select(Territory.id, Territory.code, *[getattr(Territory, f) for f in _FIELDS])
+        )
+    }
     rows, postcodes = _rows_from_records(gazetteer)
     inserted = updated = unchanged = 0
     with transaction(session):

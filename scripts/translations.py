@@ -1,0 +1,81 @@
+"""Keep the catalogues in step with the code: extract, update, fill French from a table, compile.
+
+Usage: python scripts/translations.py [fr-table.toml ...]
+Each table maps English msgids to French, `"msgid" = "traduction"`. English needs no table:
+its catalogue is compiled with empty translations, which gettext answers with the msgid.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "src" / "mutualisation" / "translations"
+POT = TRANSLATIONS / "messages.pot"
+KEYWORDS = ["-k", "_l", "-k", "lazy_gettext", "-k", "N_", "-k", "ngettext:1,2", "-k", "lazy_ngettext:1,2"]
+
+
+def run(*args: str) -> None:
+    subprocess.run(args, check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+
+
+def main(tables: list[str]) -> int:
+    bin_dir = Path(sys.executable).parent
+    run(
+        str(bin_dir / "pybabel"),
+        "extract",
+        "-F",
+        "babel.cfg",
+        *KEYWORDS,
+        "--no-location",
+        "--sort-output",
+        "-o",
+        str(POT),
+        "src",
+        "templates",
+    )
+    run(
+        str(bin_dir / "pybabel"),
+        "update",
+        "-i",
+        str(POT),
+        "-d",
+        str(TRANSLATIONS),
+        "--no-fuzzy-matching",
+        "--ignore-obsolete",
+    )
+    extra: dict[str, str] = {}
+    for table in tables:
+        with open(table, "rb") as fh:
+            extra.update(tomllib.load(fh))
+    for locale in ("fr", "en"):
+        po_path = TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
+        with po_path.open("rb") as fh:
+            catalog = read_po(fh, locale=locale)
+        if locale == "fr":
+            for message in catalog:
+                key = message.id if isinstance(message.id, str) else message.id[0]
+                if key in extra and isinstance(message.id, str):
+                    message.string = extra[key]
+        with po_path.open("wb") as fh:
+            write_po(fh, catalog, width=0, omit_header=False, no_location=True)
+        with (po_path.with_suffix(".mo")).open("wb") as fh:
+            write_mo(fh, catalog)
+    missing = [
+        m.id
+        for m in read_po((TRANSLATIONS / "fr/LC_MESSAGES/messages.po").open("rb"))
+        if m.id and not m.string
+    ]
+    for msgid in missing:
+        print(f"missing French: {msgid!r}")
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,12 @@
+"""Marking strings for translation where they are not translated yet.
+
+Services and pure rules raise errors with English msgids marked `N_(...)`, so that
+`pybabel extract -k N_` finds them; the error handler translates them in the reader's
+language at the moment the response is rendered.
+"""
+
+from __future__ import annotations
+
+
+def N_(message: str) -> str:
+    return message
