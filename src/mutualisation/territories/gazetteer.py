@@ -287,19 +287,31 @@ def iter_communes(source: TableSource | None = None) -> Iterator[CommuneRecord]:
     )
 
 
-def iter_epcis(source: TableSource | None = None) -> Iterator[EpciRecord]:
-    """Yield every EPCI with the INSEE codes of its current member communes."""
+def iter_epcis(
+    source: TableSource | None = None, communes: Iterable[CommuneRecord] | None = None
+) -> Iterator[EpciRecord]:
+    """Yield every EPCI with the INSEE codes of its current member communes.
+
+    Pass the already read ``communes`` to take the membership from them: this saves
+    reading the large communes table a second time when loading both.
+    """
     _ensure_large_csv_fields()
     table = source or read_package_table
     members: dict[str, list[str]] = defaultdict(list)
-    for row in table("communes"):
-        epci_id = _value(row, "epci_id")
-        if row["type"] == CURRENT_COMMUNE_TYPE and epci_id is not None:
-            members[epci_id].append(row["code"])
+    if communes is not None:
+        for commune in communes:
+            if commune.epci_siren is not None:
+                members[commune.epci_siren].append(commune.insee_code)
+    else:
+        epci_sirens = {row["id"]: row["code"] for row in table("epci")}
+        for row in table("communes"):
+            epci_id = _value(row, "epci_id")
+            if row["type"] == CURRENT_COMMUNE_TYPE and epci_id is not None:
+                members[epci_sirens[epci_id]].append(row["code"])
     for row in table("epci"):
         yield EpciRecord(
             siren=row["code"],
             name=row["nom"],
             kind=row["type"],
-            member_insee_codes=tuple(sorted(members.get(row["id"], ()))),
+            member_insee_codes=tuple(sorted(members.get(row["code"], ()))),
         )

@@ -39,8 +39,8 @@ def communes():
 
 
 @pytest.fixture(scope="module")
-def epcis():
-    return {record.siren: record for record in iter_epcis()}
+def epcis(communes):
+    return {record.siren: record for record in iter_epcis(communes=communes.values())}
 
 
 # --- the real data set ---------------------------------------------------------------
@@ -220,6 +220,12 @@ def test_a_commune_without_any_point_in_its_departement_is_skipped_with_a_warnin
         records = list(iter_communes(make_source([make_commune_row("4", "62004")])))
     assert records == []
     assert "62004" in caplog.text
+
+
+def test_epci_members_can_be_taken_from_already_read_communes():
+    source = make_source(SYNTHETIC_ROWS)
+    communes = list(iter_communes(source))
+    assert list(iter_epcis(source, communes=communes)) == list(iter_epcis(source))
 
 
 def test_records_are_immutable():
