@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 VEHICLES: Final = ("none", "car", "van", "truck")
+VEHICLE_LABELS_FR: Final = {"none": "sans véhicule", "car": "voiture", "van": "utilitaire", "truck": "camion"}
 AGREEMENT_KINDS: Final = ("loan", "service", "know_how")
 BASES: Final = ("per_kg", "none")
 # Figures that must be non-negative numbers when given.
@@ -208,6 +209,11 @@ def _fmt(value: float) -> str:
     return f"{value:.4g}"
 
 
+def _fmt_fr(value: float) -> str:
+    # French writes a decimal comma.
+    return _fmt(value).replace(".", ",")
+
+
 def co2e_avoided(evaluation: Evaluation, factors: ImpactFactors) -> ImpactResult:
     """CO2e avoided by reuse, the transport emitted, and the net, each explained in fr and en."""
     rule = factors.kinds.get(evaluation.agreement_kind)
@@ -221,7 +227,7 @@ def co2e_avoided(evaluation: Evaluation, factors: ImpactFactors) -> ImpactResult
     if rule.basis == "per_kg" and material is not None and kg > 0:
         avoided = kg * material.value
         avoided_fr = (
-            f"Évité : {_fmt(kg)} kg réemployés × {_fmt(material.value)} kg CO2e/kg ({material.source})."
+            f"Évité : {_fmt_fr(kg)} kg réemployés × {_fmt_fr(material.value)} kg CO2e/kg ({material.source})."
         )
         avoided_en = f"Avoided: {_fmt(kg)} kg reused × {_fmt(material.value)} kg CO2e/kg ({material.source})."
     elif rule.basis == "per_kg" and material is not None:
@@ -240,9 +246,14 @@ def co2e_avoided(evaluation: Evaluation, factors: ImpactFactors) -> ImpactResult
         if vehicle is None:
             raise ValueError(f"unknown vehicle: {evaluation.vehicle!r}")
         transport = km * vehicle.value
-        used = f"{_fmt(km)} km × {_fmt(vehicle.value)} kg CO2e/km ({evaluation.vehicle}, {vehicle.source})"
-        transport_fr = f"Transport : {used}."
-        transport_en = f"Transport: {used}."
+        transport_fr = (
+            f"Transport : {_fmt_fr(km)} km × {_fmt_fr(vehicle.value)} kg CO2e/km "
+            f"({VEHICLE_LABELS_FR[evaluation.vehicle]}, {vehicle.source})."
+        )
+        transport_en = (
+            f"Transport: {_fmt(km)} km × {_fmt(vehicle.value)} kg CO2e/km "
+            f"({evaluation.vehicle}, {vehicle.source})."
+        )
     elif km > 0:
         transport_fr = "Transport : véhicule non renseigné, trajet non compté."
         transport_en = "Transport: no vehicle entered, so the travel is not counted."
@@ -255,7 +266,7 @@ def co2e_avoided(evaluation: Evaluation, factors: ImpactFactors) -> ImpactResult
         avoided_kg=avoided,
         transport_kg=transport,
         net_kg=net,
-        method_fr=f"{avoided_fr} {transport_fr} Net : {_fmt(net)} kg CO2e.",
+        method_fr=f"{avoided_fr} {transport_fr} Net : {_fmt_fr(net)} kg CO2e.",
         method_en=f"{avoided_en} {transport_en} Net: {_fmt(net)} kg CO2e.",
         money_saved_eur=money_saved(evaluation),
     )
