@@ -89,6 +89,21 @@ class Evaluation:
     replacement_value_eur: float | None = None
     costs_eur: float | None = None
 
+    @classmethod
+    def from_fields(
+        cls, agreement_kind: str, category: str | None, subcategory: str | None, fields: Mapping[str, Any]
+    ) -> Evaluation:
+        """Build from the evaluation fields of an `evaluate` transition (unknown keys are ignored)."""
+        names = (
+            "kg_diverted",
+            "km_travelled",
+            "vehicle",
+            "money_saved_eur",
+            "replacement_value_eur",
+            "costs_eur",
+        )
+        return cls(agreement_kind, category, subcategory, **{n: fields.get(n) for n in names})
+
 
 @dataclass(frozen=True)
 class ImpactResult:
