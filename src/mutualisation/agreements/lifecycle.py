@@ -29,6 +29,7 @@ last the payload (`RuleViolation` with field messages).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -477,8 +478,9 @@ def _authorise(
     if action is Action.DECIDE_EXTENSION and not state.extension_pending:
         raise InvalidTransition("No extension request is pending.")
     side = _acting_side(state, actor, transition)
-    seen_version = (payload or {}).get("version", state.terms_version)
-    if action not in SYSTEM_ACTIONS and seen_version != state.terms_version:
+    # The scheduler acts on the latest state, so only people can act on stale terms.
+    seen_version = (payload or {}).get("version")
+    if action not in SYSTEM_ACTIONS and seen_version is not None and seen_version != state.terms_version:
         raise Conflict("The terms have changed since you read them. Please reload the agreement.")
     _check_not_done_yet(state, actor, action, side)
     return action, transition, side
@@ -537,6 +539,15 @@ def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == {}
 
 
+# Free-text transition fields: the schema should already hand over strings, but `.strip()` must
+# never meet anything else.
+TEXT_FIELDS: Final = ("reason", "report", "decision_reference", "comment")
+
+
+def _optional_text(value: str | None) -> str | None:
+    return None if _is_blank(value) else value.strip()  # type: ignore[union-attr]
+
+
 _REQUIRED_MESSAGES: Final = {
     "reason": "A reason is required.",
     "terms": "New terms are required.",
@@ -550,9 +561,15 @@ def _check_payload(
     state: AgreementState, action: Action, transition: Transition, payload: Mapping[str, Any]
 ) -> None:
     errors: dict[str, list[str]] = {}
+    for name in TEXT_FIELDS:
+        if payload.get(name) is not None and not isinstance(payload[name], str):
+            errors[name] = ["Enter some text."]
     for name in transition.requires:
-        if _is_blank(payload.get(name)):
+        if name not in errors and _is_blank(payload.get(name)):
             errors[name] = [_REQUIRED_MESSAGES[name]]
+    ends_on = payload.get("ends_on")
+    if action is Action.REQUEST_EXTENSION and ends_on is not None and not isinstance(ends_on, dt.date):
+        errors["ends_on"] = ["Enter a valid date."]
     if (
         action is Action.START
         and state.agreement_kind is AgreementKind.LOAN
@@ -596,13 +613,15 @@ def _resolve(
             return _settle_acceptance(state, side)
         case Action.APPROVE:
             code = state.party(side).territory_code  # type: ignore[arg-type]
-            effects: tuple[Effect, ...] = (ApprovalRecorded(code, payload.get("decision_reference") or None),)
+            effects: tuple[Effect, ...] = (
+                ApprovalRecorded(code, _optional_text(payload.get("decision_reference"))),
+            )
             if state.approvals | {code} >= state.territories_to_approve:
                 return Decision(Status.APPROVED, (*effects, ConventionDocumentRequested()), side)
             return Decision(Status.PENDING_APPROVAL, effects, side)
         case Action.REFUSE:
             code = state.party(side).territory_code  # type: ignore[arg-type]
-            refusal = RefusalRecorded(code, reason.strip(), payload.get("decision_reference") or None)
+            refusal = RefusalRecorded(code, reason.strip(), _optional_text(payload.get("decision_reference")))
             return Decision(transition.target, (refusal, ListingsReleased()), side)
         case Action.SIGN:
             assert side is not None

@@ -742,3 +742,37 @@ def test_party_user_id_matches_its_kind(kind, user_id):
 def test_party_needs_a_territory_code():
     with pytest.raises(ValueError):
         Party(Side.PROVIDER, PartyKind.TERRITORY, "")
+
+
+# --- Payload shapes ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["reason", "decision_reference", "comment"])
+def test_text_fields_must_be_text(field):
+    payload = {"reason": "Budget", field: 42}
+    with pytest.raises(RuleViolation) as caught:
+        decide(make_state(Status.PENDING_APPROVAL), USERS["provider_official"], Action.REFUSE, payload)
+    assert list(caught.value.fields) == [field]
+
+
+def test_blank_decision_reference_is_dropped():
+    payload = {"decision_reference": "  "}
+    decision = decide(
+        make_state(Status.PENDING_APPROVAL), USERS["provider_official"], Action.APPROVE, payload
+    )
+    assert decision.effects == (ApprovalRecorded(LOOS, None),)
+
+
+def test_extension_end_date_must_be_a_date():
+    payload = {"ends_on": "next summer"}
+    with pytest.raises(RuleViolation) as caught:
+        decide(
+            make_state(Status.IN_PROGRESS), USERS["beneficiary_technician"], Action.REQUEST_EXTENSION, payload
+        )
+    assert list(caught.value.fields) == ["ends_on"]
+
+
+def test_a_missing_version_is_not_a_conflict():
+    state = make_state(Status.NEGOTIATING)
+    decision = decide(state, USERS["provider_technician"], Action.ACCEPT, {"version": None})
+    assert decision.target_status is Status.PENDING_APPROVAL
