@@ -20,11 +20,17 @@ Choices made where DOMAIN.md is silent (each one is tested):
   when the deciding party is a territory, only its official may then decide.
 - Cancelling is possible from acceptance until the handover; once the resource has changed hands
   the agreement ends through return and completion (with incidents mediated by an admin).
+- An official whose territory has approved can no longer refuse: the approval is a recorded
+  decision, and undoing it goes through a cancellation with its reason.
+- A loan's handover needs a condition report (the basis for billing damage); a service's does not.
+- Effects describe what changes besides the status (new terms version, approval, signature,
+  extension decided, …); the service stores them, for example clearing the pending extension on
+  `ExtensionDecided`, so that the next `AgreementState` it builds is up to date.
 
-Checks run in a fixed order, so that the answer never depends on luck: the cell (status, action)
-and the agreement kind (`InvalidTransition`), then who acts (`PermissionDenied`), then the terms
-version the caller saw (`Conflict`), then what this side already did (`InvalidTransition`), and
-last the payload (`RuleViolation` with field messages).
+Checks run in a fixed order, so that the answer never depends on luck: the cell (status, action),
+the agreement kind and the pending extension (`InvalidTransition`), then who acts
+(`PermissionDenied`), then the terms version the caller saw (`Conflict`), then what this side
+already did (`InvalidTransition`), and last the payload (`RuleViolation` with field messages).
 """
 
 from __future__ import annotations
