@@ -43,7 +43,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from mutualisation.errors import Conflict, DomainError, InvalidTransition, PermissionDenied, RuleViolation
-from mutualisation.impact.calculations import validate_evaluation
+from mutualisation.impact.calculations import EVALUATION_FIELDS, validate_evaluation
 
 
 class Status(StrEnum):
@@ -406,18 +406,6 @@ class Decision:
     effects: tuple[Effect, ...] = ()
     # The side the actor acted for; None for the scheduler.
     acting_side: Side | None = None
-
-
-EVALUATION_FIELDS: Final = (
-    "satisfaction",
-    "money_saved_eur",
-    "replacement_value_eur",
-    "costs_eur",
-    "kg_diverted",
-    "km_travelled",
-    "vehicle",
-    "lessons_learned",
-)
 
 
 def party_sides_of(actor: Actor, state: AgreementState) -> frozenset[Side]:

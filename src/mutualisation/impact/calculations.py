@@ -24,6 +24,17 @@ from decimal import Decimal
 from typing import Any, Final
 
 VEHICLES: Final = ("none", "car", "van", "truck")
+# Every field an `evaluate` transition may carry.
+EVALUATION_FIELDS: Final = (
+    "satisfaction",
+    "money_saved_eur",
+    "replacement_value_eur",
+    "costs_eur",
+    "kg_diverted",
+    "km_travelled",
+    "vehicle",
+    "lessons_learned",
+)
 VEHICLE_LABELS_FR: Final = {"none": "sans véhicule", "car": "voiture", "van": "utilitaire", "truck": "camion"}
 AGREEMENT_KINDS: Final = ("loan", "service", "know_how")
 BASES: Final = ("per_kg", "none")
@@ -94,15 +105,10 @@ class Evaluation:
         cls, agreement_kind: str, category: str | None, subcategory: str | None, fields: Mapping[str, Any]
     ) -> Evaluation:
         """Build from the evaluation fields of an `evaluate` transition (unknown keys are ignored)."""
-        names = (
-            "kg_diverted",
-            "km_travelled",
-            "vehicle",
-            "money_saved_eur",
-            "replacement_value_eur",
-            "costs_eur",
-        )
-        return cls(agreement_kind, category, subcategory, **{n: fields.get(n) for n in names})
+        figures = {
+            n: fields.get(n) for n in EVALUATION_FIELDS if n not in ("satisfaction", "lessons_learned")
+        }
+        return cls(agreement_kind, category, subcategory, **figures)
 
 
 @dataclass(frozen=True)
