@@ -774,9 +774,7 @@ def _apply(
                     agreement,
                     "agreement.approval_requested",
                     N_("Approval requested: %(title)s"),
-                    N_(
-                        'Both parties agreed on the terms of "%(title)s". Your approval is awaited.'
-                    ),
+                    N_('Both parties agreed on the terms of "%(title)s". Your approval is awaited.'),
                 )
         case lifecycle.ApprovalRecorded(territory_code=code, decision_reference=ref):
             session.add(
