@@ -12,10 +12,10 @@ from . import services
 from .models import Agreement
 from .schemas import (
     AgreementCreateSchema,
+    AgreementHistoryPageSchema,
     AgreementPageSchema,
     AgreementQuerySchema,
     AgreementSchema,
-    AgreementHistoryPageSchema,
     AgreementTransitionSchema,
 )
 
