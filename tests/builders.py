@@ -85,3 +85,76 @@ def csrf_token(client, path: str) -> str:
     )
     assert match, f"no CSRF token on {path}"
     return match.group(1)
+
+
+def make_listing(session: Session, owner: User, kind: str = "offer", **overrides):
+    """A published listing of `owner` (equipment by default)."""
+    from mutualisation.listings.models import Listing
+
+    n = next(_counter)
+    values = dict(
+        kind=kind,
+        category="equipment",
+        subcategory="event_equipment",
+        title=f"Podium {n}" if kind == "offer" else f"Besoin de podium {n}",
+        description="",
+        quantity=1,
+        unit="unité",
+        territory_id=owner.territory_id,
+        owner_id=owner.id,
+        status="published",
+    )
+    values.update(overrides)
+    listing = Listing(**values)
+    session.add(listing)
+    session.flush()
+    return listing
+
+
+def make_agreement(session: Session, requester: User, offer_owner: User, status: str = "draft", **terms):
+    """An agreement of `requester` on an offer of `offer_owner`, driven by the services up to `status`.
+
+    Statuses reachable this way: draft, proposed, pending_approval, approved, signed, in_progress,
+    returned, completed. Officials are created as needed.
+    """
+    import datetime as dt
+
+    from mutualisation.agreements import services
+
+    offer = make_listing(session, offer_owner, "offer")
+    base_terms = {"starts_on": dt.date(2030, 6, 1), "ends_on": dt.date(2030, 6, 10), **terms}
+    agreement = services.create(session, requester, offer_id=offer.id, terms=base_terms)
+    steps = ["proposed", "pending_approval", "approved", "signed", "in_progress", "returned", "completed"]
+    if status == "draft":
+        return agreement
+    services.transition(session, requester, agreement.id, "propose", {"version": 0})
+    if status == "proposed":
+        return agreement
+    services.transition(session, offer_owner, agreement.id, "accept", {"version": 1})
+    if agreement.status == status:
+        return agreement
+    for side_user in (requester, offer_owner):
+        if side_user.role != "actor" and agreement.status == "pending_approval":
+            official = make_user(session, "official", side_user.territory.code)
+            services.transition(session, official, agreement.id, "approve", {"version": 1})
+    if agreement.status == status:
+        return agreement
+    for side_user in (requester, offer_owner):
+        signer = (
+            side_user
+            if side_user.role == "actor"
+            else make_user(session, "official", side_user.territory.code)
+        )
+        services.transition(session, signer, agreement.id, "sign", {"version": 1})
+    if agreement.status == status:
+        return agreement
+    services.transition(session, requester, agreement.id, "start", {"version": 1, "report": "Bon état"})
+    if agreement.status == status:
+        return agreement
+    if agreement.kind == "loan":
+        services.transition(session, offer_owner, agreement.id, "return", {"version": 1, "report": "Rendu"})
+        if agreement.status == status:
+            return agreement
+    services.transition(session, requester, agreement.id, "complete", {"version": 1})
+    assert status in steps
+    return agreement
