@@ -85,3 +85,35 @@ def csrf_token(client, path: str) -> str:
     )
     assert match, f"no CSRF token on {path}"
     return match.group(1)
+
+
+def make_listing(session: Session, owner: User, **overrides):
+    """A published offer of the owner's territory."""
+    from mutualisation.listings.models import Listing
+
+    values = dict(
+        kind="offer",
+        category="equipment",
+        title=f"Broyeur de végétaux {next(_counter)}",
+        description="",
+        territory_id=owner.territory_id,
+        owner_id=owner.id,
+        status="published",
+    )
+    values.update(overrides)
+    listing = Listing(**values)
+    session.add(listing)
+    session.flush()
+    return listing
+
+
+def make_notification(session: Session, recipient: User, kind: str = "agreement.proposal_received", **params):
+    """A notification written through the real `notify` (needs an app context for translations)."""
+    from mutualisation.notifications.services import notify
+
+    values = dict(object_type="agreement", object_id=1, link="/agreements/1")
+    values.update(params)
+    subject = values.pop("subject", "An agreement is proposed to you")
+    notification = notify(session, recipient, kind, subject, **values)
+    session.flush()
+    return notification
