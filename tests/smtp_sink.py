@@ -22,7 +22,7 @@ class _Handler:
         self.refuse = False
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):
         if self.refuse:
             return "554 Transaction failed: refused by the test"
         message = message_from_bytes(envelope.content, policy=policy.default)

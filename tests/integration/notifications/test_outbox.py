@@ -67,7 +67,9 @@ def test_a_rolled_back_use_case_sends_nothing(ctx, session, smtp_sink, mail_sett
     assert session.query(Notification).filter_by(recipient_id=user.id).count() == 0
 
 
-def test_preference_none_sends_no_email_but_keeps_the_in_app_notification(ctx, session, smtp_sink, mail_settings):
+def test_preference_none_sends_no_email_but_keeps_the_in_app_notification(
+    ctx, session, smtp_sink, mail_settings
+):
     user = make_user(session, "official")
     update_preferences(session, user, {"agreement.proposal_received": "none"})
     notification = _commit_one(session, user)
@@ -121,7 +123,8 @@ def test_an_unreachable_server_leaves_the_message_pending(ctx, session, mail_set
 def test_a_worker_that_dies_after_claiming_loses_nothing(ctx, session, smtp_sink, mail_settings):
     user = make_user(session, "official")
     notification = _commit_one(session, user)
-    assert claim_due(session, NOW, 10, mail_settings.lease_seconds) == [notification.id]  # …and the worker dies
+    # A worker claims the row, then dies before sending.
+    assert claim_due(session, NOW, 10, mail_settings.lease_seconds) == [notification.id]
 
     assert deliver_outbox(session, mail_settings, NOW + timedelta(seconds=10))["sent"] == 0  # still leased
     later = NOW + timedelta(seconds=mail_settings.lease_seconds + 1)
