@@ -255,4 +255,8 @@ def scheduler(ctx: AppContext, once: str | None, list_jobs: bool) -> None:
         run_job(app, jobs[once])
         return
     configure_logging(os.environ.get("MUTUALISATION_LOG_LEVEL", "INFO"))
+    import logging
+
+    # APScheduler logs every run at INFO; our own line per run (with its counts) is enough.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     run_scheduler(app)

@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 PARIS = ZoneInfo("Europe/Paris")
 RUNNER = f"{socket.gethostname()}:{os.getpid()}"
 # pg_try_advisory_lock takes a 64-bit key; this one spells "MUTUSCHD" and is ours alone.
-ADVISORY_LOCK_KEY = 0x4D55545553434844 - (1 << 64)
+ADVISORY_LOCK_KEY = 0x4D55545553434844
 
 Trigger = tuple[str, Mapping[str, Any]]
 JobFunc = Callable[[Flask, datetime], Mapping[str, int] | None]

@@ -101,24 +101,35 @@ def _mark_sent(session: Session, ids: list[int], now: datetime, claimed: str) ->
 def _mark_failed_attempt(
     session: Session,
     settings: MailSettings,
-    ids: list[int],
+    rows: list[Notification],
     now: datetime,
     error: str,
     claimed: str,
     retry: str,
 ) -> str:
-    """Count the attempt; back off, or give up after max_attempts. Returns the new status."""
+    """Count the attempt; back off, or give up after max_attempts. Returns the new status.
+
+    Written with plain UPDATEs in a fresh transaction: SQLite cannot wait for a write lock in a
+    transaction that has already read, so no read happens here.
+    """
     status = retry
     with transaction(session):
-        for row in session.scalars(
-            select(Notification).where(Notification.id.in_(ids), Notification.email_status == claimed)
-        ):
-            row.email_attempts += 1
-            row.last_error = error[:500]
-            if row.email_attempts >= settings.max_attempts:
-                row.email_status, row.next_attempt_at, status = "failed", None, "failed"
+        for row in rows:
+            attempts = row.email_attempts + 1
+            if attempts >= settings.max_attempts:
+                new_status, next_at, status = "failed", None, "failed"
             else:
-                row.email_status, row.next_attempt_at = retry, now + backoff(settings, row.email_attempts)
+                new_status, next_at = retry, now + backoff(settings, attempts)
+            session.execute(
+                update(Notification)
+                .where(Notification.id == row.id, Notification.email_status == claimed)
+                .values(
+                    email_status=new_status,
+                    email_attempts=attempts,
+                    next_attempt_at=next_at,
+                    last_error=error[:500],
+                )
+            )
     return status
 
 
@@ -168,9 +179,15 @@ def _deliver_one(
     user = session.get(User, notification.recipient_id) if notification else None
     if notification is None or user is None:
         return
+    # End the read transaction before sending and writing (see _mark_failed_attempt).
+    session.commit()
     if not user.is_active:
         with transaction(session):
-            notification.email_status, notification.next_attempt_at = "skipped", None
+            session.execute(
+                update(Notification)
+                .where(Notification.id == notification_id, Notification.email_status == "sending")
+                .values(email_status="skipped", next_attempt_at=None)
+            )
         counts["skipped"] += 1
         return
     try:
@@ -178,9 +195,7 @@ def _deliver_one(
         sender(settings, message)
     except DeliveryError as exc:
         log.warning("e-mail for notification %s not delivered: %s", notification_id, exc)
-        status = _mark_failed_attempt(
-            session, settings, [notification_id], now, str(exc), "sending", "pending"
-        )
+        status = _mark_failed_attempt(session, settings, [notification], now, str(exc), "sending", "pending")
         counts["failed" if status == "failed" else "retried"] += 1
         return
     _mark_sent(session, [notification_id], now, "sending")
@@ -276,6 +291,7 @@ def _send_one_digest(
             execution_options={"populate_existing": True},
         )
     )
+    session.commit()  # end the read transaction before sending and writing
     if user is None or not items:
         return
     locale = user.locale or items[0].locale or "fr"
@@ -308,7 +324,7 @@ def _send_one_digest(
         sender(settings, message)
     except DeliveryError as exc:
         log.warning("digest for user %s not delivered: %s", user_id, exc)
-        status = _mark_failed_attempt(session, settings, ids, now, str(exc), "digesting", "digest")
+        status = _mark_failed_attempt(session, settings, items, now, str(exc), "digesting", "digest")
         counts["failed" if status == "failed" else "retried"] += 1
         return
     _mark_sent(session, ids, now, "digesting")
