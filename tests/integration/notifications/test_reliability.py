@@ -101,7 +101,7 @@ def test_two_delivery_workers_send_each_notification_exactly_once(own_app, smtp_
 def _scheduler(env: dict[str, str], log: Path) -> subprocess.Popen:
     command = str(Path(sys.executable).parent / "mutualisation")
     with log.open("w") as out:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen([command, "scheduler"], env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+        return subprocess.Popen([command, "scheduler"], env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
 def _runners(url: str) -> Counter:
