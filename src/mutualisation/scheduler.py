@@ -318,14 +318,17 @@ def _lead(app: Flask, lock: LeaderLock, interval: float, background: bool, stop:
     )
     scheduler.start()
     if background:
-        while not lost.wait(interval):
-            pass
+        lost.wait()
 
 
-def start_in_process(app: Flask) -> threading.Thread:
+def start_in_process(app: Flask, stop: threading.Event | None = None) -> threading.Thread:
     """For `make run`: a daemon thread per web worker; only the worker holding the lock runs jobs."""
     thread = threading.Thread(
-        target=run_scheduler, args=(app,), kwargs={"background": True}, name="scheduler", daemon=True
+        target=run_scheduler,
+        args=(app,),
+        kwargs={"background": True, "stop": stop},
+        name="scheduler",
+        daemon=True,
     )
     thread.start()
     return thread

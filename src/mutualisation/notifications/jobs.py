@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import delete
 
+from ..db import transaction
 from ..scheduler import ScheduledJob, Trigger, section
 from . import kinds
 from .delivery import deliver_outbox, send_digests
 from .mail import MailSettings
+from .models import JobRun
 
 
 def _session(app: Flask):
@@ -30,6 +33,14 @@ def daily_digest(app: Flask, now: datetime) -> dict[str, int]:
 def weekly_digest(app: Flask, now: datetime) -> dict[str, int]:
     with _session(app) as session:
         return send_digests(session, MailSettings.from_config(app.config), kinds.WEEKLY, now)
+
+
+def prune_job_runs(app: Flask, now: datetime) -> dict[str, int]:
+    """The outbox runs every minute: keep job records for a while, not forever."""
+    days = int(section(app.config, "scheduler").get("job_runs_keep_days", 30))
+    with _session(app) as session, transaction(session):
+        result = session.execute(delete(JobRun).where(JobRun.started_at < now - timedelta(days=days)))
+    return {"deleted": int(result.rowcount or 0)}
 
 
 def _outbox_trigger(config: Any) -> Trigger:
@@ -57,4 +68,5 @@ JOBS = [
     ScheduledJob("notifications.deliver_outbox", deliver, _outbox_trigger),
     ScheduledJob("notifications.daily_digest", daily_digest, _daily_trigger),
     ScheduledJob("notifications.weekly_digest", weekly_digest, _weekly_trigger),
+    ScheduledJob("notifications.prune_job_runs", prune_job_runs, ("cron", {"hour": 4, "minute": 30})),
 ]

@@ -154,3 +154,22 @@ def test_two_scheduler_processes_elect_one_leader_and_the_standby_takes_over(dat
             if proc is not None and proc.poll() is None:
                 proc.terminate()
                 proc.wait(timeout=10)
+
+
+def test_the_in_process_scheduler_of_make_run_delivers_the_outbox(own_app, smtp_sink):
+    own_app.config["mail"] = {"host": "127.0.0.1", "port": smtp_sink.port}
+    own_app.config["scheduler"] = {"leader_check_seconds": 0.2, "outbox_interval_seconds": 0.2}
+    sessions = own_app.extensions["mutualisation.sessions"]
+    with own_app.app_context(), sessions() as session, transaction(session):
+        make_notification(session, make_user(session, "official"))
+    stop = threading.Event()
+
+    from mutualisation.scheduler import start_in_process
+
+    thread = start_in_process(own_app, stop)
+    try:
+        _wait_for(lambda: len(smtp_sink.messages) == 1, timeout=15)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()

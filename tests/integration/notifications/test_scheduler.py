@@ -87,3 +87,17 @@ def test_the_postgresql_advisory_lock_admits_one_leader(engine):
         first.release()
         second.release()
         pg.dispose()
+
+
+def test_old_job_records_are_pruned(app, session):
+    from datetime import timedelta
+
+    from mutualisation.notifications.jobs import prune_job_runs
+
+    session.add(JobRun(job="old", started_at=NOW - timedelta(days=31), outcome="ok", counts={}))
+    session.add(JobRun(job="recent", started_at=NOW - timedelta(days=29), outcome="ok", counts={}))
+    session.flush()
+
+    assert prune_job_runs(app, NOW) == {"deleted": 1}
+    assert set(session.scalars(select(JobRun.job))) >= {"recent"}
+    assert "old" not in set(session.scalars(select(JobRun.job)))
