@@ -311,14 +311,18 @@ def _lead(app: Flask, lock: LeaderLock, interval: float, background: bool, stop:
         if stop.is_set() or not lock.is_held():
             log.warning("scheduler %s stops leading", RUNNER)
             lost.set()
-            scheduler.shutdown(wait=False)
+            if not background:
+                # BlockingScheduler: this ends start() in the main thread; a job still running
+                # finishes on its own thread.
+                scheduler.shutdown(wait=False)
 
     scheduler.add_job(
-        heartbeat, "interval", seconds=interval, id="scheduler.leader_heartbeat", max_instances=1
+        heartbeat, "interval", seconds=interval, id="scheduler.leader_heartbeat", name="leader heartbeat"
     )
     scheduler.start()
     if background:
         lost.wait()
+        scheduler.shutdown(wait=True)  # let a running job finish before the lock is released
 
 
 def start_in_process(app: Flask, stop: threading.Event | None = None) -> threading.Thread:
