@@ -23,12 +23,12 @@ from sqlalchemy.orm import Session
 from ..accounts.models import User
 from ..db import transaction
 from . import kinds
-from .mail import DeliveryError, MailSettings, build_message, send, unsubscribe_url
+from .mail import DeliveryError, Mailer, MailSettings, build_message, unsubscribe_url
 from .models import Notification
 
 log = logging.getLogger(__name__)
 
-Sender = Callable[[MailSettings, EmailMessage], None]
+Sender = Callable[[EmailMessage], None]
 
 
 def backoff(settings: MailSettings, attempts: int) -> timedelta:
@@ -154,16 +154,17 @@ def _message_for(settings: MailSettings, notification: Notification, user: User)
 
 
 def deliver_outbox(
-    session: Session, settings: MailSettings, now: datetime, sender: Sender = send, max_batches: int = 20
+    session: Session, settings: MailSettings, now: datetime, max_batches: int = 20
 ) -> dict[str, int]:
     """Send every due immediate e-mail (in batches); returns counts for the job record."""
     counts = {"sent": 0, "retried": 0, "failed": 0, "skipped": 0}
-    for _ in range(max_batches):
-        ids = claim_due(session, now, settings.batch_size, settings.lease_seconds)
-        if not ids:
-            break
-        for notification_id in ids:
-            _deliver_one(session, settings, notification_id, now, sender, counts)
+    with Mailer(settings) as mailer:
+        for _ in range(max_batches):
+            ids = claim_due(session, now, settings.batch_size, settings.lease_seconds)
+            if not ids:
+                break
+            for notification_id in ids:
+                _deliver_one(session, settings, notification_id, now, mailer.send, counts)
     return counts
 
 
@@ -192,7 +193,7 @@ def _deliver_one(
         return
     try:
         message = _message_for(settings, notification, user)
-        sender(settings, message)
+        sender(message)
     except DeliveryError as exc:
         log.warning("e-mail for notification %s not delivered: %s", notification_id, exc)
         status = _mark_failed_attempt(session, settings, [notification], now, str(exc), "sending", "pending")
@@ -257,20 +258,19 @@ def _claim_digest(
     return sorted(ids)
 
 
-def send_digests(
-    session: Session, settings: MailSettings, frequency: str, now: datetime, sender: Sender = send
-) -> dict[str, int]:
+def send_digests(session: Session, settings: MailSettings, frequency: str, now: datetime) -> dict[str, int]:
     """One e-mail per recipient gathering their pending `frequency` notifications. No items, no e-mail."""
     counts = {"digests": 0, "items": 0, "retried": 0, "failed": 0}
     recipients = list(
         session.scalars(select(Notification.recipient_id).where(_due_digest(frequency, now)).distinct())
     )
     session.rollback()  # end the read transaction before the claims
-    for user_id in recipients:
-        ids = _claim_digest(session, user_id, frequency, now, settings.lease_seconds)
-        if not ids:  # another worker took them: an empty digest is never sent
-            continue
-        _send_one_digest(session, settings, user_id, ids, frequency, now, sender, counts)
+    with Mailer(settings) as mailer:
+        for user_id in recipients:
+            ids = _claim_digest(session, user_id, frequency, now, settings.lease_seconds)
+            if not ids:  # another worker took them: an empty digest is never sent
+                continue
+            _send_one_digest(session, settings, user_id, ids, frequency, now, mailer.send, counts)
     return counts
 
 
@@ -321,7 +321,7 @@ def _send_one_digest(
             notifications_url=settings.absolute("/notifications"),
             preferences_url=settings.absolute("/notifications/preferences"),
         )
-        sender(settings, message)
+        sender(message)
     except DeliveryError as exc:
         log.warning("digest for user %s not delivered: %s", user_id, exc)
         status = _mark_failed_attempt(session, settings, items, now, str(exc), "digesting", "digest")

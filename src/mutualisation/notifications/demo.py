@@ -12,7 +12,11 @@ from .models import Notification
 from .services import notify
 
 DEMO = (
-    ("official@loos-en-gohelle.demo", "agreement.approval_requested", N_("An agreement awaits your approval")),
+    (
+        "official@loos-en-gohelle.demo",
+        "agreement.approval_requested",
+        N_("An agreement awaits your approval"),
+    ),
     ("technician@loos-en-gohelle.demo", "matching.new_suggestion", N_("New matching suggestions")),
     ("technician@malaunay.demo", "agreement.proposal_received", N_("An agreement is proposed to you")),
 )

@@ -135,29 +135,77 @@ def build_message(
     return message
 
 
+class Mailer:
+    """Hands messages over to SMTP, keeping one connection open for a whole batch.
+
+    Opening a connection (and TLS, and login) per message dominated delivery time; a batch now
+    costs one. A connection the server closed while idle is reopened once, transparently.
+    """
+
+    def __init__(self, settings: MailSettings) -> None:
+        self.settings = settings
+        self.smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def send(self, message: EmailMessage) -> None:
+        """Hand the message over, or raise DeliveryError (refused, unreachable, timeout)."""
+        if not self.settings.host:
+            _write_eml(self.settings, message)
+            return
+        try:
+            reused = self.smtp is not None
+            try:
+                self._connection().send_message(message)
+            except smtplib.SMTPServerDisconnected:
+                if not reused:
+                    raise
+                self.close()
+                self._connection().send_message(message)
+        except (OSError, smtplib.SMTPException) as exc:
+            self.close()
+            raise DeliveryError(f"{type(exc).__name__}: {exc}"[:480]) from exc
+
+    def _connection(self) -> smtplib.SMTP:
+        if self.smtp is None:
+            settings = self.settings
+            if settings.use_tls:
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    settings.host,
+                    settings.port,
+                    timeout=settings.timeout_seconds,
+                    context=ssl.create_default_context(),
+                )
+            else:
+                smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
+            try:
+                if settings.starttls and not settings.use_tls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if settings.username:
+                    smtp.login(settings.username, settings.password)
+            except BaseException:
+                smtp.close()
+                raise
+            self.smtp = smtp
+        return self.smtp
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self.smtp.close()
+            self.smtp = None
+
+
 def send(settings: MailSettings, message: EmailMessage) -> None:
-    """Hand the message over, or raise DeliveryError (refused, unreachable, timeout)."""
-    if not settings.host:
-        _write_eml(settings, message)
-        return
-    try:
-        if settings.use_tls:
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                settings.host,
-                settings.port,
-                timeout=settings.timeout_seconds,
-                context=ssl.create_default_context(),
-            )
-        else:
-            smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
-        with smtp:
-            if settings.starttls and not settings.use_tls:
-                smtp.starttls(context=ssl.create_default_context())
-            if settings.username:
-                smtp.login(settings.username, settings.password)
-            smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise DeliveryError(f"{type(exc).__name__}: {exc}"[:480]) from exc
+    """Send one message on its own connection."""
+    with Mailer(settings) as mailer:
+        mailer.send(message)
 
 
 def _write_eml(settings: MailSettings, message: EmailMessage) -> None:
