@@ -8,6 +8,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 def free_port() -> int:
@@ -20,6 +21,7 @@ class _Handler:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.refuse = False
+        self.logins = 0
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
@@ -32,10 +34,17 @@ class _Handler:
 
 
 class SmtpSink:
-    def __init__(self) -> None:
+    def __init__(self, credentials: tuple[str, str] | None = None) -> None:
         self.port = free_port()
         self.handler = _Handler()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        extra = {}
+        if credentials:
+            # Plain-text AUTH is acceptable on the loopback of a test only.
+            extra = dict(
+                auth_require_tls=False,
+                authenticator=lambda *args: _check(credentials, *args),
+            )
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **extra)
 
     def start(self) -> SmtpSink:
         self.controller.start()
@@ -51,6 +60,20 @@ class SmtpSink:
 
     def refuse(self, value: bool = True) -> None:
         self.handler.refuse = value
+
+
+def _check(credentials, _server, _session, _envelope, _mechanism, auth_data) -> AuthResult:
+    ok = (
+        isinstance(auth_data, LoginPassword)
+        and (
+            auth_data.login.decode(),
+            auth_data.password.decode(),
+        )
+        == credentials
+    )
+    if ok:
+        _server.event_handler.logins += 1
+    return AuthResult(success=ok)
 
 
 def text_part(message: EmailMessage) -> str:

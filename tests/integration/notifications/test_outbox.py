@@ -157,3 +157,29 @@ def test_an_unknown_kind_is_emailed_immediately(ctx, session):
     with transaction(session):
         notification = notify(session, user, "impact.something_new", "A listing has expired")
     assert (notification.email_status, notification.email_frequency) == ("pending", "immediate")
+
+
+def test_the_mail_password_comes_from_the_environment_and_logs_in(ctx, session, tmp_path):
+    from mutualisation.notifications.mail import MailSettings
+    from mutualisation.settings import load_settings
+    from tests.smtp_sink import SmtpSink
+
+    sink = SmtpSink(credentials=("mutualisation", "s3cret from the environment")).start()
+    try:
+        config = load_settings(
+            {"ENV": "testing", "INSTANCE_PATH": str(tmp_path)},
+            environ={
+                "MUTUALISATION_MAIL__HOST": "127.0.0.1",
+                "MUTUALISATION_MAIL__PORT": str(sink.port),
+                "MUTUALISATION_MAIL__USERNAME": "mutualisation",
+                "MUTUALISATION_MAIL__PASSWORD": "s3cret from the environment",
+            },
+        )
+        settings = MailSettings.from_config(config)
+        user = make_user(session, "official")
+        _commit_one(session, user)
+
+        assert deliver_outbox(session, settings, NOW)["sent"] == 1
+        assert len(sink.messages) == 1 and sink.handler.logins == 1
+    finally:
+        sink.stop()
