@@ -259,4 +259,8 @@ def scheduler(ctx: AppContext, once: str | None, list_jobs: bool) -> None:
 
     # APScheduler logs every run at INFO; our own line per run (with its counts) is enough.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    import signal
+
+    # systemd and supervisors stop with SIGTERM: unwind normally so the lock is released at once.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     run_scheduler(app)

@@ -149,6 +149,9 @@ def test_two_scheduler_processes_elect_one_leader_and_the_standby_takes_over(dat
         took = _wait_for(lambda: _runners(database_url)[str(second.pid)] > 0, timeout=interval + 10)
         print(f"standby took over and ran a job {took:.2f} s after the leader was killed")
         assert took < interval + 5
+
+        second.terminate()  # SIGTERM: a clean stop
+        assert second.wait(timeout=10) == 0
     finally:
         for proc in (first, second):
             if proc is not None and proc.poll() is None:
