@@ -8,7 +8,7 @@ from mutualisation.models import metadata
 config = context.config
 
 
-def _include_name(name, type_, parent_names):  # noqa: ARG001
+def _include_name(name, type_, parent_names):
     return True
 
 

@@ -158,3 +158,15 @@ def make_agreement(session: Session, requester: User, offer_owner: User, status:
     services.transition(session, requester, agreement.id, "complete", {"version": 1})
     assert status in steps
     return agreement
+
+
+def make_notification(session: Session, recipient: User, kind: str = "agreement.proposal_received", **params):
+    """A notification written through the real `notify` (needs an app context for translations)."""
+    from mutualisation.notifications.services import notify
+
+    values = dict(object_type="agreement", object_id=1, link="/agreements/1")
+    values.update(params)
+    subject = values.pop("subject", "An agreement is proposed to you")
+    notification = notify(session, recipient, kind, subject, **values)
+    session.flush()
+    return notification

@@ -258,3 +258,38 @@ def export(ctx: AppContext, kind: str, fmt: str, output: str | None) -> None:
         click.echo(f"{len(rows)} {kind} row(s) written to {output}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+# scheduler ------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--once", "once", default=None, metavar="JOB", help="Run one job now (by name) and exit.")
+@click.option("--list", "list_jobs", is_flag=True, help="List the registered jobs and exit.")
+@pass_ctx
+def scheduler(ctx: AppContext, once: str | None, list_jobs: bool) -> None:
+    """Run the scheduled jobs (one leader; other processes wait as standbys)."""
+    from .scheduler import collect_jobs, run_job, run_scheduler
+
+    app = ctx.app
+    if list_jobs or once:
+        jobs = {job.name: job for job in collect_jobs()}
+        if list_jobs:
+            for job in jobs.values():
+                kind, args = job.trigger_for(app.config)
+                click.echo(f"{job.name}\t{kind}\t{dict(args)}")
+            return
+        if once not in jobs:
+            raise click.ClickException(f"unknown job {once!r}; see --list")
+        run_job(app, jobs[once])
+        return
+    configure_logging(os.environ.get("MUTUALISATION_LOG_LEVEL", "INFO"))
+    import logging
+
+    # APScheduler logs every run at INFO; our own line per run (with its counts) is enough.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    import signal
+
+    # systemd and supervisors stop with SIGTERM: unwind normally so the lock is released at once.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    run_scheduler(app)

@@ -91,4 +91,17 @@ def test_returned_loans_complete_automatically_and_ask_for_evaluations_once(sess
     assert jobs.auto_complete(session, NOW, auto_complete_days=14) == {"completed": 0}
     assert jobs.request_evaluations(session, NOW) == {"evaluations_requested": 0}
     assert count(session, "agreement.evaluation_due") == asked
-    assert {j["name"] for j in jobs.JOBS} >= {"agreements.expire_proposals", "agreements.auto_complete"}
+    assert {j.name for j in jobs.JOBS} >= {"agreements.expire_proposals", "agreements.auto_complete"}
+
+
+def test_the_scheduler_collects_the_agreement_jobs_and_runs_them_with_the_configured_delays(app):
+    from mutualisation.scheduler import collect_jobs, run_job
+
+    by_name = {job.name: job for job in collect_jobs()}
+    assert {"agreements.expire_proposals", "agreements.remind_borrowers", "listings.expiry"} <= set(by_name)
+    run_id = run_job(app, by_name["agreements.expire_proposals"])
+    from mutualisation.notifications.models import JobRun
+
+    with app.extensions["mutualisation.sessions"]() as session:
+        run = session.get(JobRun, run_id)
+        assert run.outcome == "ok", run.error

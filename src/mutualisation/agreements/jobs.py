@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db import transaction
 from ..errors import DomainError
 from ..i18n import N_
+from ..scheduler import ScheduledJob, cron, section
 from . import services
 from .lifecycle import Action, Status
 from .models import Agreement
@@ -150,22 +152,21 @@ def request_evaluations(session: Session, now: dt.datetime, **_: Any) -> dict:
     return {"evaluations_requested": count}
 
 
+def _scheduled(func, **cron_fields: Any) -> ScheduledJob:
+    """Wrap a `(session, now, **delays)` job for the scheduler: one session, delays from [agreements]."""
+
+    def run(app: Flask, now: dt.datetime) -> dict:
+        delays = section(app.config, "agreements")
+        with app.extensions["mutualisation.sessions"]() as session:
+            return func(session, now, **delays)
+
+    return ScheduledJob(f"agreements.{func.__name__}", run, cron(**cron_fields))
+
+
 JOBS = [
-    {"name": "agreements.expire_proposals", "func": expire_proposals, "trigger": {"type": "cron", "hour": 6}},
-    {"name": "agreements.remind_approvers", "func": remind_approvers, "trigger": {"type": "cron", "hour": 7}},
-    {
-        "name": "agreements.remind_borrowers",
-        "func": remind_borrowers,
-        "trigger": {"type": "cron", "hour": 7, "minute": 15},
-    },
-    {
-        "name": "agreements.auto_complete",
-        "func": auto_complete,
-        "trigger": {"type": "cron", "hour": 6, "minute": 30},
-    },
-    {
-        "name": "agreements.request_evaluations",
-        "func": request_evaluations,
-        "trigger": {"type": "cron", "hour": 7, "minute": 30},
-    },
+    _scheduled(expire_proposals, hour=6),
+    _scheduled(auto_complete, hour=6, minute=30),
+    _scheduled(remind_approvers, hour=7),
+    _scheduled(remind_borrowers, hour=7, minute=15),
+    _scheduled(request_evaluations, hour=7, minute=30),
 ]

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -33,11 +34,53 @@ class Notification(Base):
     locale: Mapped[str] = mapped_column(String(5), default="fr", server_default="fr")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # E-mail delivery state: pending → sent | failed | skipped (digest or preference "none").
+    # E-mail delivery state: pending → sending (claimed, leased until next_attempt_at) → sent | failed;
+    # digest → digesting → sent for daily/weekly digests; skipped when the preference is "none".
     email_status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
     email_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # The frequency resolved from the recipient's preference when the notification was written:
+    # immediate | daily | weekly | none. Resolving it then keeps a digest stable if the preference changes.
+    email_frequency: Mapped[str] = mapped_column(String(10), default="immediate", server_default="immediate")
 
     recipient: Mapped[User] = relationship()
+
+
+FREQUENCIES = ("immediate", "daily", "weekly", "none")
+
+
+class NotificationPreference(Base):
+    """How one user wants to receive one kind of notification by e-mail (in-app is always on)."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (
+        UniqueConstraint("user_id", "kind"),
+        CheckConstraint("frequency IN ('immediate', 'daily', 'weekly', 'none')", name="frequency"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    frequency: Mapped[str] = mapped_column(String(10))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class JobRun(Base):
+    """One run of a scheduled job: what it did, or why it failed (shown to admins)."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('running', 'ok', 'failed')", name="outcome"),
+        Index("ix_job_runs_job_started", "job", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(100))
+    runner: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(10), default="running", server_default="running")
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)

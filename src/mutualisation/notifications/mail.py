@@ -1,0 +1,215 @@
+"""The door out to e-mail: building messages from templates and handing them to SMTP.
+
+Without an SMTP host configured, messages are written as .eml files into `instance/mail/` so a
+person running the app locally can open them. This module never touches the database.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any
+
+from flask import render_template
+from flask_babel import force_locale
+from itsdangerous import BadSignature, URLSafeSerializer
+
+
+class DeliveryError(Exception):
+    """The message could not be handed over (refused, unreachable); it will be retried."""
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    host: str = ""
+    port: int = 25
+    use_tls: bool = False  # implicit TLS (SMTPS, usually port 465)
+    starttls: bool = False
+    username: str = ""
+    password: str = ""
+    sender: str = "Mutualisation <no-reply@localhost>"
+    timeout_seconds: float = 10.0
+    outbox_dir: str = ""  # where .eml files go when no host is configured
+    public_base_url: str = "http://127.0.0.1:5000"
+    secret_key: str = ""
+    max_attempts: int = 5
+    backoff_base_seconds: int = 60
+    batch_size: int = 50
+    lease_seconds: int = 600
+
+    @classmethod
+    def from_config(cls, config: Any) -> MailSettings:
+        """Read the `[mail]` section; the password comes from MUTUALISATION_MAIL__PASSWORD only."""
+        mail = dict(config.get("mail") or {})
+        return cls(
+            host=str(mail.get("host") or ""),
+            port=int(mail.get("port") or 25),
+            use_tls=bool(mail.get("use_tls", False)),
+            starttls=bool(mail.get("starttls", False)),
+            username=str(mail.get("username") or ""),
+            password=str(mail.get("password") or ""),
+            sender=str(mail.get("sender") or cls.sender),
+            timeout_seconds=float(mail.get("timeout_seconds") or 10),
+            outbox_dir=str(Path(config["INSTANCE_PATH"]) / "mail"),
+            public_base_url=str(config.get("PUBLIC_BASE_URL") or "").rstrip("/"),
+            secret_key=str(config["SECRET_KEY"]),
+            max_attempts=int(mail.get("max_attempts") or 5),
+            backoff_base_seconds=int(mail.get("backoff_base_seconds") or 60),
+            batch_size=int(mail.get("batch_size") or 50),
+            lease_seconds=int(mail.get("lease_seconds") or 600),
+        )
+
+    def absolute(self, link: str | None) -> str:
+        if not link:
+            return self.public_base_url + "/notifications"
+        if link.startswith(("http://", "https://")):
+            return link
+        return self.public_base_url + ("" if link.startswith("/") else "/") + link
+
+
+# Signed links ---------------------------------------------------------------------------------
+
+_UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+
+
+def unsubscribe_token(secret_key: str, user_id: int, kind: str) -> str:
+    return URLSafeSerializer(secret_key, salt=_UNSUBSCRIBE_SALT).dumps({"u": user_id, "k": kind})
+
+
+def read_unsubscribe_token(secret_key: str, token: str) -> tuple[int, str] | None:
+    try:
+        data = URLSafeSerializer(secret_key, salt=_UNSUBSCRIBE_SALT).loads(token)
+    except BadSignature:
+        return None
+    return int(data["u"]), str(data["k"])
+
+
+def unsubscribe_url(settings: MailSettings, user_id: int, kind: str) -> str:
+    return settings.absolute(
+        f"/notifications/unsubscribe/{unsubscribe_token(settings.secret_key, user_id, kind)}"
+    )
+
+
+# Messages ----------------------------------------------------------------------------------------
+
+
+def build_message(
+    settings: MailSettings,
+    *,
+    to: str,
+    locale: str,
+    subject: str,
+    template: str,
+    message_id_key: str,
+    unsubscribe: str | None = None,
+    **context: Any,
+) -> EmailMessage:
+    """A multipart text + HTML message rendered in the recipient's language.
+
+    The Message-ID is derived from the outbox key, so if a crash ever made us hand the same
+    notification over twice, the receiving servers see the same message, not a new one.
+    """
+    with force_locale(locale):
+        context.update(
+            subject=subject, unsubscribe_url=unsubscribe, base_url=settings.public_base_url, locale=locale
+        )
+        text = render_template(f"notifications/email/{template}.txt", **context)
+        html = render_template(f"notifications/email/{template}.html", **context)
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = settings.sender
+    message["To"] = to
+    message["Date"] = formatdate(localtime=False)
+    domain = settings.sender.rsplit("@", 1)[-1].strip(">") or "localhost"
+    message["Message-ID"] = f"<{message_id_key}@{domain}>" if message_id_key else make_msgid()
+    message["Content-Language"] = locale
+    if unsubscribe:
+        message["List-Unsubscribe"] = f"<{unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+class Mailer:
+    """Hands messages over to SMTP, keeping one connection open for a whole batch.
+
+    Opening a connection (and TLS, and login) per message dominated delivery time; a batch now
+    costs one. A connection the server closed while idle is reopened once, transparently.
+    """
+
+    def __init__(self, settings: MailSettings) -> None:
+        self.settings = settings
+        self.smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def send(self, message: EmailMessage) -> None:
+        """Hand the message over, or raise DeliveryError (refused, unreachable, timeout)."""
+        if not self.settings.host:
+            _write_eml(self.settings, message)
+            return
+        try:
+            reused = self.smtp is not None
+            try:
+                self._connection().send_message(message)
+            except smtplib.SMTPServerDisconnected:
+                if not reused:
+                    raise
+                self.close()
+                self._connection().send_message(message)
+        except (OSError, smtplib.SMTPException) as exc:
+            self.close()
+            raise DeliveryError(f"{type(exc).__name__}: {exc}"[:480]) from exc
+
+    def _connection(self) -> smtplib.SMTP:
+        if self.smtp is None:
+            settings = self.settings
+            if settings.use_tls:
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    settings.host,
+                    settings.port,
+                    timeout=settings.timeout_seconds,
+                    context=ssl.create_default_context(),
+                )
+            else:
+                smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
+            try:
+                if settings.starttls and not settings.use_tls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if settings.username:
+                    smtp.login(settings.username, settings.password)
+            except BaseException:
+                smtp.close()
+                raise
+            self.smtp = smtp
+        return self.smtp
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self.smtp.close()
+            self.smtp = None
+
+
+def send(settings: MailSettings, message: EmailMessage) -> None:
+    """Send one message on its own connection."""
+    with Mailer(settings) as mailer:
+        mailer.send(message)
+
+
+def _write_eml(settings: MailSettings, message: EmailMessage) -> None:
+    folder = Path(settings.outbox_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    key = str(message["Message-ID"]).strip("<>").split("@", 1)[0]
+    (folder / f"{key}.eml").write_bytes(bytes(message))
