@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -143,8 +144,15 @@ class ReportForm(ActionForm):
         _l("Report (condition of the items, remarks)"), validators=[Optional(), Length(max=10000)]
     )
 
+    # Checked by the view (magic bytes, size), which hands the service plain bytes.
+    photos = MultipleFileField(_l("Photos (JPEG or PNG, optional)"))
+
     def payload(self) -> dict:
         return {**super().payload(), "report": self.report.data or None}
+
+    def uploads(self) -> list:
+        """The files actually chosen (a browser sends one empty part when none is)."""
+        return [f for f in (self.photos.data or []) if getattr(f, "filename", "")]
 
 
 class ExtensionForm(ActionForm):

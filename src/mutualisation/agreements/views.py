@@ -3,16 +3,19 @@ its action forms, and the printable convention. Thin: parse, call one service, r
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
+from sqlalchemy.orm.exc import StaleDataError
 
-from ..errors import DomainError, RuleViolation
+from ..errors import Conflict, DomainError, InvalidTransition, RuleViolation
 from ..listings.models import Listing
 from ..ui import DashboardPanel, NavItem, add_nav, add_panel
 from ..web import acting_user, db_session, page_from_args
-from . import services
+from . import photos, services
 from .forms import ACTION_FORMS, CreateForm
 from .models import STATUSES
 
@@ -192,7 +195,12 @@ def new():
 
 def _forms_for(agreement, user, failed: tuple[str, object] | None = None) -> list[tuple[str, object]]:
     forms = []
-    for action in services.allowed_actions(agreement, user):
+    allowed = services.allowed_actions(agreement, user)
+    if failed is not None and failed[0] not in allowed:
+        # The action is no longer possible (InvalidTransition): keep the form and what the user
+        # typed in it, so that nothing is lost, next to the message that says why.
+        forms.append(failed)
+    for action in allowed:
         if failed is not None and failed[0] == action:
             forms.append(failed)
             continue
@@ -221,6 +229,7 @@ def _render_show(agreement, user, failed=None, status=200):
             forms=_forms_for(agreement, user, failed),
             my_side=services.side_of_user(agreement, user),
             field_labels=FIELD_LABELS,
+            max_photo_mib=f"{_max_photo_bytes() / 1048576:g}",
         ),
         status,
     )
@@ -231,6 +240,34 @@ def _render_show(agreement, user, failed=None, status=200):
 def show(agreement_id: int):
     user = acting_user()
     return _render_show(services.get(db_session(), user, agreement_id), user)
+
+
+def _upload_root() -> Path:
+    return Path(current_app.instance_path) / "uploads"
+
+
+def _max_photo_bytes() -> int:
+    return int(current_app.config.get("agreements", {}).get("max_photo_bytes", photos.DEFAULT_MAX_BYTES))
+
+
+def _checked_photos(form) -> list[photos.Photo] | None:
+    """The uploaded photos, checked; None (with French field errors on the form) if any is refused."""
+    if not hasattr(form, "uploads"):
+        return []
+    limit = _max_photo_bytes()
+    checked, errors = [], []
+    for upload in form.uploads():
+        # Read one byte past the limit: enough to refuse without holding a huge file in memory.
+        result = photos.check(upload.stream.read(limit + 1), limit)
+        if isinstance(result, str):
+            message = gettext(result, mib=f"{limit / 1048576:g}")
+            errors.append(f"{upload.filename} : {message}")
+        else:
+            checked.append(result)
+    if errors:
+        form.photos.errors = list(form.photos.errors) + errors
+        return None
+    return checked
 
 
 @bp.route("/<int:agreement_id>/actions/<action>", methods=["POST"])
@@ -244,17 +281,50 @@ def act(agreement_id: int, action: str):
         abort(404)
     form = form_class(prefix=action)
     if form.validate_on_submit():
+        report_photos = _checked_photos(form)
         try:
-            services.transition(session, user, agreement_id, action, form.payload())
-        except RuleViolation as exc:
+            if report_photos is None:
+                raise RuleViolation("Please correct the highlighted fields.")
+            services.transition(
+                session,
+                user,
+                agreement_id,
+                action,
+                form.payload(),
+                report_photos=report_photos,
+                upload_root=_upload_root(),
+            )
+        except (Conflict, StaleDataError):
+            # The terms changed under the user: show them the current ones rather than an error page.
+            session.rollback()
+            flash(
+                gettext(
+                    "The terms have changed since you read them. Here is the current version: "
+                    "please check it before acting again."
+                ),
+                "warning",
+            )
+            return redirect(url_for(".show", agreement_id=agreement_id), code=303)
+        except (RuleViolation, InvalidTransition) as exc:
+            session.rollback()
             _attach_errors(form, exc)
             flash(gettext(exc.message), "danger")
         else:
             flash(gettext("Done: %(action)s.", action=ACTION_LABELS[action]), "success")
-            return redirect(url_for(".show", agreement_id=agreement_id))
+            return redirect(url_for(".show", agreement_id=agreement_id), code=303)
     session.expire_all()
     agreement = services.get(session, user, agreement_id)
     return _render_show(agreement, user, failed=(action, form), status=422)
+
+
+@bp.route("/<int:agreement_id>/photos/<name>")
+@login_required
+def photo(agreement_id: int, name: str):
+    path, media_type = services.photo_file(db_session(), acting_user(), agreement_id, name, _upload_root())
+    response = send_file(path, mimetype=media_type, max_age=0, conditional=True)
+    # Private to the parties: never kept by a shared cache.
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @bp.route("/<int:agreement_id>/convention")
