@@ -755,6 +755,9 @@ def _transition(
             to_status=str(target),
             terms_version=agreement.terms_version,
         )
+    # Rows added through their foreign keys (approval, signature, evaluation, report) are not in
+    # the collections loaded before: reload them, so that the caller's answer is complete.
+    session.expire(agreement, ["terms", "approvals", "signatures", "evaluations", "reports"])
     return agreement
 
 

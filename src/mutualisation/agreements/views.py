@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from sqlalchemy.orm.exc import StaleDataError
@@ -55,6 +55,27 @@ ACTION_LABELS = {
     "evaluate": _l("File my evaluation"),
     "withdraw": _l("Withdraw"),
     "cancel": _l("Cancel the agreement"),
+    "expire": _l("Expired without an answer"),
+    "auto_complete": _l("Closed automatically"),
+}
+# The history speaks in the past tense: what happened, not the button that did it.
+EVENT_LABELS = {
+    "create": _l("Draft created"),
+    "propose": _l("Terms proposed"),
+    "counter_propose": _l("New terms counter-proposed"),
+    "accept": _l("Terms accepted"),
+    "approve": _l("Approval on behalf of a territory"),
+    "refuse": _l("Refusal on behalf of a territory"),
+    "sign": _l("Convention signed"),
+    "start": _l("Handover recorded"),
+    "report_incident": _l("Incident reported"),
+    "request_extension": _l("Extension requested"),
+    "decide_extension": _l("Extension decided"),
+    "return": _l("Return recorded"),
+    "complete": _l("Agreement closed"),
+    "evaluate": _l("Evaluation filed"),
+    "withdraw": _l("Withdrawn by its author"),
+    "cancel": _l("Agreement cancelled"),
     "expire": _l("Expired without an answer"),
     "auto_complete": _l("Closed automatically"),
 }
@@ -107,6 +128,7 @@ def _labels():
     return {
         "agreement_status_labels": STATUS_LABELS,
         "agreement_action_labels": ACTION_LABELS,
+        "agreement_event_labels": EVENT_LABELS,
         "agreement_kind_labels": KIND_LABELS,
         "agreement_side_labels": SIDE_LABELS,
     }
@@ -229,7 +251,7 @@ def _render_show(agreement, user, failed=None, status=200):
             forms=_forms_for(agreement, user, failed),
             my_side=services.side_of_user(agreement, user),
             field_labels=FIELD_LABELS,
-            max_photo_mib=f"{_max_photo_bytes() / 1048576:g}",
+            max_photo_mib=_mib(_max_photo_bytes()),
         ),
         status,
     )
@@ -250,6 +272,10 @@ def _max_photo_bytes() -> int:
     return int(current_app.config.get("agreements", {}).get("max_photo_bytes", photos.DEFAULT_MAX_BYTES))
 
 
+def _mib(size: int) -> str:
+    return format_decimal(round(size / 1048576, 2) or 0.01)
+
+
 def _checked_photos(form) -> list[photos.Photo] | None:
     """The uploaded photos, checked; None (with French field errors on the form) if any is refused."""
     if not hasattr(form, "uploads"):
@@ -260,7 +286,7 @@ def _checked_photos(form) -> list[photos.Photo] | None:
         # Read one byte past the limit: enough to refuse without holding a huge file in memory.
         result = photos.check(upload.stream.read(limit + 1), limit)
         if isinstance(result, str):
-            message = gettext(result, mib=f"{limit / 1048576:g}")
+            message = gettext(result, mib=_mib(limit))
             errors.append(f"{upload.filename} : {message}")
         else:
             checked.append(result)
@@ -304,14 +330,14 @@ def act(agreement_id: int, action: str):
                 ),
                 "warning",
             )
-            return redirect(url_for(".show", agreement_id=agreement_id), code=303)
+            return redirect(url_for(".show", agreement_id=agreement_id))
         except (RuleViolation, InvalidTransition) as exc:
             session.rollback()
             _attach_errors(form, exc)
             flash(gettext(exc.message), "danger")
         else:
             flash(gettext("Done: %(action)s.", action=ACTION_LABELS[action]), "success")
-            return redirect(url_for(".show", agreement_id=agreement_id), code=303)
+            return redirect(url_for(".show", agreement_id=agreement_id))
     session.expire_all()
     agreement = services.get(session, user, agreement_id)
     return _render_show(agreement, user, failed=(action, form), status=422)
@@ -321,7 +347,8 @@ def act(agreement_id: int, action: str):
 @login_required
 def photo(agreement_id: int, name: str):
     path, media_type = services.photo_file(db_session(), acting_user(), agreement_id, name, _upload_root())
-    response = send_file(path, mimetype=media_type, max_age=0, conditional=True)
+    # Photos are small (max_photo_bytes): read them whole rather than keep a file handle open.
+    response = current_app.response_class(path.read_bytes(), mimetype=media_type)
     # Private to the parties: never kept by a shared cache.
     response.headers["Cache-Control"] = "private, no-cache"
     return response
