@@ -19,6 +19,7 @@ pytestmark = pytest.mark.browser
 
 OFFER_TITLE = "Podium modulaire 6 x 4 m"  # owned by technician@loos-en-gohelle.demo (agreements/demo.py)
 MALAUNAY, LOOS = "76402", "62528"
+DECISION_LABEL = "Référence de la décision (numéro d'arrêté ou de délibération, facultatif)"
 
 
 def tiny_png() -> bytes:
@@ -79,7 +80,7 @@ def act(page, agreement_url: str, label: str, **fields) -> None:
     page.goto(agreement_url)
     form = action_form(page, label)
     for field_label, value in fields.items():
-        form.get_by_label(field_label.replace("_", " "), exact=True).fill(value)
+        form.get_by_label(field_label, exact=True).fill(value)
     form.get_by_role("button", name=label).click()
     page.wait_for_load_state()
     assert f"C'est fait : {label}." in page.locator(".flash-messages").inner_text(), page.content()[:3000]
@@ -112,9 +113,7 @@ def test_a_loan_goes_from_request_to_evaluation_through_the_pages(person, tmp_pa
         mal_official,
         agreement_url,
         "Valider au nom de mon territoire",
-        **{
-            "Référence de la décision (numéro d'arrêté ou de délibération, facultatif)": "Délibération 2026-42"
-        },
+        **{DECISION_LABEL: "Délibération 2026-42"},
     )
     loos_official = person("official@loos-en-gohelle.demo")
     act(loos_official, agreement_url, "Valider au nom de mon territoire")
