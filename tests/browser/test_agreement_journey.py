@@ -93,16 +93,24 @@ def test_a_loan_goes_from_request_to_evaluation_through_the_pages(person, tmp_pa
     # Malaunay asks for the podium and fills the terms.
     malaunay.goto(f"/agreements/new?offer_id={offer_id}")
     assert OFFER_TITLE in malaunay.locator("main").inner_text()
-    malaunay.get_by_label("Ressource", exact=True).fill("Podium modulaire 6 x 4 m avec escalier")
-    malaunay.get_by_label("Quantité", exact=True).fill("1")
-    malaunay.get_by_label("Unité", exact=True).fill("lot")
+    first, second = (
+        malaunay.get_by_role("group", name="Ressource 1"),
+        malaunay.get_by_role("group", name="Ressource 2"),
+    )
+    assert first.get_by_label("Désignation").input_value() == OFFER_TITLE  # prefilled from the offer
+    first.get_by_label("Quantité").fill("1")
+    first.get_by_label("Unité").fill("lot")
+    second.get_by_label("Désignation").fill("Escalier d'accès")
+    second.get_by_label("Quantité").fill("2")
+    second.get_by_label("Unité").fill("unité")
     malaunay.get_by_label("Date de début", exact=True).fill("2030-06-01")
     malaunay.get_by_label("Date de fin", exact=True).fill("2030-06-08")
     malaunay.get_by_label("Type de convention", exact=True).select_option("loan")
     malaunay.get_by_role("button", name="Créer le brouillon").click()
     malaunay.wait_for_url(re.compile(r"/agreements/\d+$"))
     agreement_url = re.search(r"/agreements/\d+$", malaunay.url).group(0)
-    assert "01/06/2030" in malaunay.content() or "2030-06-01" in malaunay.content()
+    terms = malaunay.locator("main table").first.inner_text()
+    assert "2030-06-01" in terms and "Escalier d'accès × 2" in terms
     act(malaunay, agreement_url, "Proposer")
 
     loos = person("technician@loos-en-gohelle.demo")

@@ -143,3 +143,36 @@ def _stored_files(app, agreement_id: int) -> list:
 
     folder = Path(app.instance_path) / "uploads" / "agreements" / str(agreement_id)
     return list(folder.glob("*")) if folder.exists() else []
+
+
+def test_a_counter_proposal_through_the_page_keeps_every_resource_line(client, session, people):
+    agreement = make_agreement(session, people["mal_tech"], people["loos_tech"], "proposed")
+    login(client, people["loos_tech"])
+    path = f"/agreements/{agreement.id}"
+    page = unescape(client.get(path).get_data(as_text=True))
+    assert 'name="counter_propose-lines-0-description"' in page
+    assert 'name="counter_propose-lines-2-description"' in page  # spare blank rows
+    token = csrf_token(client, path)
+    data = {
+        "counter_propose-csrf_token": token,
+        "counter_propose-version": "1",
+        "counter_propose-lines-0-description": "Podium",
+        "counter_propose-lines-0-quantity": "1",
+        "counter_propose-lines-2-description": "Escalier",
+        "counter_propose-lines-2-quantity": "-3",
+        "counter_propose-kind": "loan",
+        "counter_propose-starts_on": "2030-06-01",
+        "counter_propose-ends_on": "2030-06-05",
+    }
+    refused = client.post(f"{path}/actions/counter_propose", data=data)
+    assert refused.status_code == 422
+    html = unescape(refused.get_data(as_text=True))
+    assert 'value="Escalier"' in html  # the input is kept
+    data["counter_propose-lines-2-quantity"] = "2"
+    assert client.post(f"{path}/actions/counter_propose", data=data).status_code == 302
+    session.expire_all()
+    terms = session.get(Agreement, agreement.id).current_terms()
+    assert [(line["description"], line["quantity"]) for line in terms.lines] == [
+        ("Podium", 1.0),
+        ("Escalier", 2.0),
+    ]

@@ -171,11 +171,24 @@ def _int_arg(name: str) -> int | None:
         abort(404)
 
 
+def _field_for(form, name: str):
+    """The form field a service error names: "lines.1.quantity" is the second filled row's quantity."""
+    parts = name.split(".")
+    if parts[0] == "lines" and hasattr(form, "filled_rows"):
+        rows = form.filled_rows()
+        if len(parts) == 1:
+            return form.lines.entries[0].form.description
+        if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(rows):
+            return getattr(form.lines.entries[rows[int(parts[1])]].form, parts[2], None)
+        return None
+    return getattr(form, name, None)
+
+
 def _attach_errors(form, exc: DomainError) -> None:
     for name, messages in exc.fields.items():
-        field = getattr(form, name.split(".")[-1] if name.startswith("lines.") else name, None)
+        field = _field_for(form, name)
         translated = [gettext(m) for m in messages]
-        if field is not None and hasattr(field, "errors"):
+        if field is not None and hasattr(field, "errors") and isinstance(field.errors, list | tuple):
             field.errors = list(field.errors) + translated
         else:
             flash(" ".join(translated), "danger")
@@ -193,9 +206,7 @@ def new():
     form = CreateForm()
     if request.method == "GET":
         main = offer or need
-        form.description.data = main.title
-        form.quantity.data = main.quantity
-        form.unit.data = main.unit
+        form.fill_lines([{"description": main.title, "quantity": main.quantity, "unit": main.unit}])
         form.kind.data = {"equipment": "loan", "know_how": "know_how"}.get(main.category, "service")
         form.logistics.data = main.logistics or ""
         form.conditions.data = main.conditions or ""
