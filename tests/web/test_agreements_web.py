@@ -209,9 +209,12 @@ def test_creating_from_a_listing_through_the_page(client, session, people):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     form = {
         "csrf_token": token,
-        "description": "Barnum 5x8",
-        "quantity": "2",
-        "unit": "u",
+        "lines-0-description": "Barnum 5x8",
+        "lines-0-quantity": "2",
+        "lines-0-unit": "u",
+        "lines-1-description": "Lestage",
+        "lines-1-quantity": "8",
+        "lines-1-unit": "sacs",
         "starts_on": "2030-07-01",
         "ends_on": "2030-06-01",
         "kind": "loan",
@@ -222,6 +225,6 @@ def test_creating_from_a_listing_through_the_page(client, session, people):
     created = client.post(f"/agreements/new?offer_id={offer.id}", data=form)
     assert created.status_code == 302
     shown = client.get(created.headers["Location"]).get_data(as_text=True)
-    assert "Barnum 5x8" in shown
+    assert "Barnum 5x8" in shown and "Lestage × 8" in shown
     assert client.get("/agreements").status_code == 200
     assert client.get("/").status_code == 200

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     SelectField,
     StringField,
@@ -50,10 +54,28 @@ class ActionForm(FlaskForm):
         return data
 
 
-class TermsForm(ActionForm):
-    description = StringField(_l("Resource"), validators=[DataRequired(), Length(max=300)])
+class LineForm(Form):
+    """One resource line of the terms (a plain Form: the CSRF token belongs to the outer form)."""
+
+    description = StringField(_l("Designation"), validators=[Optional(), Length(max=300)])
     quantity = DecimalField(_l("Quantity"), places=None, validators=[Optional(), NumberRange(min=0)])
     unit = StringField(_l("Unit"), validators=[Optional(), Length(max=40)])
+
+    def is_blank(self) -> bool:
+        return not (self.description.data or "").strip() and self.quantity.data is None and not self.unit.data
+
+
+# Blank rows offered for new lines, without JavaScript: a blank row is simply ignored.
+SPARE_LINES = 2
+MAX_LINES = 50
+
+
+def _num(value):
+    return None if value is None else float(value)
+
+
+class TermsForm(ActionForm):
+    lines = FieldList(FormField(LineForm), min_entries=1 + SPARE_LINES, max_entries=MAX_LINES)
     starts_on = DateField(_l("Start date"), validators=[Optional()])
     ends_on = DateField(_l("End date"), validators=[Optional()])
     kind = SelectField(_l("Kind of agreement"), choices=KIND_CHOICES)
@@ -62,41 +84,48 @@ class TermsForm(ActionForm):
     deposit_eur = DecimalField(_l("Deposit (€)"), places=None, validators=[Optional(), NumberRange(min=0)])
     insurance_required = BooleanField(_l("Insurance certificate required"))
 
+    def fill_lines(self, lines) -> None:
+        """Show `lines` (dicts), plus spare blank rows for new ones."""
+        while len(self.lines.entries) < min(len(lines) + SPARE_LINES, MAX_LINES):
+            self.lines.append_entry()
+        for entry, line in zip(self.lines.entries, lines, strict=False):
+            entry.form.description.data = line.get("description")
+            entry.form.quantity.data = line.get("quantity")
+            entry.form.unit.data = line.get("unit")
+
     def fill(self, terms) -> None:
         if terms is None:
             return
-        line = (terms.lines or [{}])[0]
-        self.description.data = self.description.data or line.get("description")
-        if self.quantity.data is None and line.get("quantity") is not None:
-            self.quantity.data = line.get("quantity")
-        self.unit.data = self.unit.data or line.get("unit")
-        self.starts_on.data = self.starts_on.data or terms.starts_on
-        self.ends_on.data = self.ends_on.data or terms.ends_on
+        self.fill_lines(terms.lines or [])
+        self.starts_on.data = terms.starts_on
+        self.ends_on.data = terms.ends_on
         self.kind.data = terms.kind
         self.logistics.data = terms.logistics or ""
         self.conditions.data = terms.conditions or ""
-        if self.deposit_eur.data is None and terms.deposit_eur is not None:
-            self.deposit_eur.data = terms.deposit_eur
+        self.deposit_eur.data = terms.deposit_eur
         self.insurance_required.data = terms.insurance_required
 
-    def terms(self) -> dict:
-        def num(value):
-            return None if value is None else float(value)
+    def filled_rows(self) -> list[int]:
+        """The indexes of the rows the user filled in (the service numbers lines in this order)."""
+        return [i for i, entry in enumerate(self.lines.entries) if not entry.form.is_blank()]
 
+    def terms(self) -> dict:
+        rows = [self.lines.entries[i].form for i in self.filled_rows()]
         return {
             "lines": [
                 {
-                    "description": self.description.data,
-                    "quantity": num(self.quantity.data),
-                    "unit": self.unit.data,
+                    "description": row.description.data,
+                    "quantity": _num(row.quantity.data),
+                    "unit": row.unit.data,
                 }
+                for row in rows
             ],
             "starts_on": self.starts_on.data,
             "ends_on": self.ends_on.data,
             "kind": self.kind.data,
             "logistics": self.logistics.data or None,
             "conditions": self.conditions.data or None,
-            "deposit_eur": num(self.deposit_eur.data),
+            "deposit_eur": _num(self.deposit_eur.data),
             "insurance_required": bool(self.insurance_required.data),
         }
 
@@ -143,8 +172,15 @@ class ReportForm(ActionForm):
         _l("Report (condition of the items, remarks)"), validators=[Optional(), Length(max=10000)]
     )
 
+    # Checked by the view (magic bytes, size), which hands the service plain bytes.
+    photos = MultipleFileField(_l("Photos (JPEG or PNG, optional)"))
+
     def payload(self) -> dict:
         return {**super().payload(), "report": self.report.data or None}
+
+    def uploads(self) -> list:
+        """The files actually chosen (a browser sends one empty part when none is)."""
+        return [f for f in (self.photos.data or []) if getattr(f, "filename", "")]
 
 
 class ExtensionForm(ActionForm):

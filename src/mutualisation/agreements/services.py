@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -28,7 +29,7 @@ from ..impact.calculations import ImpactFactors, co2e_avoided, load_factors
 from ..listings.models import CONDITIONS, LOGISTICS, Listing
 from ..notifications.services import notify
 from ..paths import resource_dir
-from . import lifecycle, listing_effects
+from . import lifecycle, listing_effects, photos
 from .lifecycle import Action, Side, Status
 from .models import KINDS, Agreement, AgreementEvent, AgreementTerms, Approval, Evaluation, Report, Signature
 
@@ -423,6 +424,17 @@ def history(session: Session, user: User | None, agreement_id: int) -> list[Agre
     )
 
 
+def photo_file(
+    session: Session, user: User | None, agreement_id: int, name: str, upload_root: Path
+) -> tuple[Path, str]:
+    """The file and media type of a report photo, for users who may read the agreement only."""
+    agreement = get(session, user, agreement_id)
+    path = photos.path_of(upload_root, agreement.id, name)
+    if path is None:
+        raise NotFound(N_("This photo does not exist."))
+    return path, photos.MEDIA_TYPES[path.suffix.lstrip(".")]
+
+
 # Creating ------------------------------------------------------------------------------------
 def _listing_party(listing: Listing) -> tuple[int, int | None]:
     """(territory id, actor user id): a listing owned by an actor makes the actor the party."""
@@ -644,10 +656,43 @@ def transition(
     payload: Mapping[str, Any] | None = None,
     *,
     now: dt.datetime | None = None,
+    report_photos: Sequence[photos.Photo] = (),
+    upload_root: Path | None = None,
 ) -> Agreement:
-    """Perform `action` for `user` (None: the scheduler). One transaction, one commit."""
+    """Perform `action` for `user` (None: the scheduler). One transaction, one commit.
+
+    `report_photos` (already checked by `photos.check`) are stored under `upload_root` once the
+    lifecycle has accepted the action, and removed again if the transaction does not commit.
+    """
     payload = _payload(payload)
     now = now or utcnow()
+    stored: list[str] = []
+    try:
+        return _transition(
+            session, user, agreement_id, action, payload, now, report_photos, upload_root, stored
+        )
+    except BaseException:
+        if stored and upload_root is not None:
+            photos.discard(upload_root, agreement_id, stored)
+        raise
+
+
+def _transition(
+    session: Session,
+    user: User | None,
+    agreement_id: int,
+    action: str,
+    payload: dict[str, Any],
+    now: dt.datetime,
+    report_photos: Sequence[photos.Photo],
+    upload_root: Path | None,
+    stored: list[str],
+) -> Agreement:
+    if report_photos and (action not in photos.PHOTO_ACTIONS or upload_root is None):
+        raise RuleViolation(
+            N_("Please correct the highlighted fields."),
+            fields={"photos": [N_("Photos can only be attached to a report.")]},
+        )
     with transaction(session):
         agreement = _lock(session, agreement_id)
         if user is not None:
@@ -661,6 +706,11 @@ def transition(
         data: dict[str, Any] = {}
         for effect in decision.effects:
             _apply(session, agreement, user, decision, effect, payload, now, data)
+        for photo in report_photos:
+            assert upload_root is not None
+            stored.append(photos.store(upload_root, agreement.id, photo))
+        if stored:
+            data["photos"] = list(stored)
         steps = [e.status for e in decision.effects if isinstance(e, lifecycle.PassedThrough)]
         current = before
         for step in steps:
@@ -705,6 +755,9 @@ def transition(
             to_status=str(target),
             terms_version=agreement.terms_version,
         )
+    # Rows added through their foreign keys (approval, signature, evaluation, report) are not in
+    # the collections loaded before: reload them, so that the caller's answer is complete.
+    session.expire(agreement, ["terms", "approvals", "signatures", "evaluations", "reports"])
     return agreement
 
 

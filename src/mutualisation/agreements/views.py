@@ -3,16 +3,19 @@ its action forms, and the printable convention. Thin: parse, call one service, r
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
+from sqlalchemy.orm.exc import StaleDataError
 
-from ..errors import DomainError, RuleViolation
+from ..errors import Conflict, DomainError, InvalidTransition, RuleViolation
 from ..listings.models import Listing
 from ..ui import DashboardPanel, NavItem, add_nav, add_panel
 from ..web import acting_user, db_session, page_from_args
-from . import services
+from . import photos, services
 from .forms import ACTION_FORMS, CreateForm
 from .models import STATUSES
 
@@ -52,6 +55,27 @@ ACTION_LABELS = {
     "evaluate": _l("File my evaluation"),
     "withdraw": _l("Withdraw"),
     "cancel": _l("Cancel the agreement"),
+    "expire": _l("Expired without an answer"),
+    "auto_complete": _l("Closed automatically"),
+}
+# The history speaks in the past tense: what happened, not the button that did it.
+EVENT_LABELS = {
+    "create": _l("Draft created"),
+    "propose": _l("Terms proposed"),
+    "counter_propose": _l("New terms counter-proposed"),
+    "accept": _l("Terms accepted"),
+    "approve": _l("Approval on behalf of a territory"),
+    "refuse": _l("Refusal on behalf of a territory"),
+    "sign": _l("Convention signed"),
+    "start": _l("Handover recorded"),
+    "report_incident": _l("Incident reported"),
+    "request_extension": _l("Extension requested"),
+    "decide_extension": _l("Extension decided"),
+    "return": _l("Return recorded"),
+    "complete": _l("Agreement closed"),
+    "evaluate": _l("Evaluation filed"),
+    "withdraw": _l("Withdrawn by its author"),
+    "cancel": _l("Agreement cancelled"),
     "expire": _l("Expired without an answer"),
     "auto_complete": _l("Closed automatically"),
 }
@@ -104,6 +128,7 @@ def _labels():
     return {
         "agreement_status_labels": STATUS_LABELS,
         "agreement_action_labels": ACTION_LABELS,
+        "agreement_event_labels": EVENT_LABELS,
         "agreement_kind_labels": KIND_LABELS,
         "agreement_side_labels": SIDE_LABELS,
     }
@@ -146,11 +171,24 @@ def _int_arg(name: str) -> int | None:
         abort(404)
 
 
+def _field_for(form, name: str):
+    """The form field a service error names: "lines.1.quantity" is the second filled row's quantity."""
+    parts = name.split(".")
+    if parts[0] == "lines" and hasattr(form, "filled_rows"):
+        rows = form.filled_rows()
+        if len(parts) == 1:
+            return form.lines.entries[0].form.description
+        if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(rows):
+            return getattr(form.lines.entries[rows[int(parts[1])]].form, parts[2], None)
+        return None
+    return getattr(form, name, None)
+
+
 def _attach_errors(form, exc: DomainError) -> None:
     for name, messages in exc.fields.items():
-        field = getattr(form, name.split(".")[-1] if name.startswith("lines.") else name, None)
+        field = _field_for(form, name)
         translated = [gettext(m) for m in messages]
-        if field is not None and hasattr(field, "errors"):
+        if field is not None and hasattr(field, "errors") and isinstance(field.errors, list | tuple):
             field.errors = list(field.errors) + translated
         else:
             flash(" ".join(translated), "danger")
@@ -168,9 +206,7 @@ def new():
     form = CreateForm()
     if request.method == "GET":
         main = offer or need
-        form.description.data = main.title
-        form.quantity.data = main.quantity
-        form.unit.data = main.unit
+        form.fill_lines([{"description": main.title, "quantity": main.quantity, "unit": main.unit}])
         form.kind.data = {"equipment": "loan", "know_how": "know_how"}.get(main.category, "service")
         form.logistics.data = main.logistics or ""
         form.conditions.data = main.conditions or ""
@@ -192,7 +228,12 @@ def new():
 
 def _forms_for(agreement, user, failed: tuple[str, object] | None = None) -> list[tuple[str, object]]:
     forms = []
-    for action in services.allowed_actions(agreement, user):
+    allowed = services.allowed_actions(agreement, user)
+    if failed is not None and failed[0] not in allowed:
+        # The action is no longer possible (InvalidTransition): keep the form and what the user
+        # typed in it, so that nothing is lost, next to the message that says why.
+        forms.append(failed)
+    for action in allowed:
         if failed is not None and failed[0] == action:
             forms.append(failed)
             continue
@@ -221,6 +262,7 @@ def _render_show(agreement, user, failed=None, status=200):
             forms=_forms_for(agreement, user, failed),
             my_side=services.side_of_user(agreement, user),
             field_labels=FIELD_LABELS,
+            max_photo_mib=_mib(_max_photo_bytes()),
         ),
         status,
     )
@@ -231,6 +273,38 @@ def _render_show(agreement, user, failed=None, status=200):
 def show(agreement_id: int):
     user = acting_user()
     return _render_show(services.get(db_session(), user, agreement_id), user)
+
+
+def _upload_root() -> Path:
+    return Path(current_app.instance_path) / "uploads"
+
+
+def _max_photo_bytes() -> int:
+    return int(current_app.config.get("agreements", {}).get("max_photo_bytes", photos.DEFAULT_MAX_BYTES))
+
+
+def _mib(size: int) -> str:
+    return format_decimal(round(size / 1048576, 2) or 0.01)
+
+
+def _checked_photos(form) -> list[photos.Photo] | None:
+    """The uploaded photos, checked; None (with French field errors on the form) if any is refused."""
+    if not hasattr(form, "uploads"):
+        return []
+    limit = _max_photo_bytes()
+    checked, errors = [], []
+    for upload in form.uploads():
+        # Read one byte past the limit: enough to refuse without holding a huge file in memory.
+        result = photos.check(upload.stream.read(limit + 1), limit)
+        if isinstance(result, str):
+            message = gettext(result, mib=_mib(limit))
+            errors.append(f"{upload.filename} : {message}")
+        else:
+            checked.append(result)
+    if errors:
+        form.photos.errors = list(form.photos.errors) + errors
+        return None
+    return checked
 
 
 @bp.route("/<int:agreement_id>/actions/<action>", methods=["POST"])
@@ -244,9 +318,32 @@ def act(agreement_id: int, action: str):
         abort(404)
     form = form_class(prefix=action)
     if form.validate_on_submit():
+        report_photos = _checked_photos(form)
         try:
-            services.transition(session, user, agreement_id, action, form.payload())
-        except RuleViolation as exc:
+            if report_photos is None:
+                raise RuleViolation("Please correct the highlighted fields.")
+            services.transition(
+                session,
+                user,
+                agreement_id,
+                action,
+                form.payload(),
+                report_photos=report_photos,
+                upload_root=_upload_root(),
+            )
+        except (Conflict, StaleDataError):
+            # The terms changed under the user: show them the current ones rather than an error page.
+            session.rollback()
+            flash(
+                gettext(
+                    "The terms have changed since you read them. Here is the current version: "
+                    "please check it before acting again."
+                ),
+                "warning",
+            )
+            return redirect(url_for(".show", agreement_id=agreement_id))
+        except (RuleViolation, InvalidTransition) as exc:
+            session.rollback()
             _attach_errors(form, exc)
             flash(gettext(exc.message), "danger")
         else:
@@ -255,6 +352,17 @@ def act(agreement_id: int, action: str):
     session.expire_all()
     agreement = services.get(session, user, agreement_id)
     return _render_show(agreement, user, failed=(action, form), status=422)
+
+
+@bp.route("/<int:agreement_id>/photos/<name>")
+@login_required
+def photo(agreement_id: int, name: str):
+    path, media_type = services.photo_file(db_session(), acting_user(), agreement_id, name, _upload_root())
+    # Photos are small (max_photo_bytes): read them whole rather than keep a file handle open.
+    response = current_app.response_class(path.read_bytes(), mimetype=media_type)
+    # Private to the parties: never kept by a shared cache.
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @bp.route("/<int:agreement_id>/convention")

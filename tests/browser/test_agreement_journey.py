@@ -1,0 +1,203 @@
+"""The whole agreement journey through the real pages, one browser context per person.
+
+Malaunay's technician requests Loos-en-Gohelle's demo podium, Loos's technician accepts, both
+officials approve and sign, the handover and the return are recorded with their reports (and a
+photo), the agreement is closed and evaluated by both sides, and the history shows every step.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import zlib
+
+import pytest
+
+from tests.browser.conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+OFFER_TITLE = "Podium modulaire 6 x 4 m"  # owned by technician@loos-en-gohelle.demo (agreements/demo.py)
+MALAUNAY, LOOS = "76402", "62528"
+DECISION_LABEL = "Référence de la décision (numéro d'arrêté ou de délibération, facultatif)"
+
+
+def tiny_png() -> bytes:
+    """A real 2 x 2 PNG, so that the browser can draw the thumbnail."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\x00" + b"\x2e\x7d\x32" * 2 for _ in range(2))
+    header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.fixture
+def person(browser, live_server):
+    """person(email) -> a logged-in page in its own browser context."""
+    contexts = []
+
+    def open_as(email: str):
+        context = browser.new_context(base_url=live_server, locale="fr-FR")
+        context.route(lambda url: not url.startswith(live_server), lambda route: route.abort())
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        log_in(page, email)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def demo_offer_id(page) -> int:
+    """The id of Loos's demo podium, read through the API with the browser's session (GET only)."""
+    listing = page.request.get("/api/v1/agreements?per_page=100").json()["items"]
+    for item in listing:
+        codes = {p["side"]: p["territory"]["code"] for p in item["parties"]}
+        if item["title"] == OFFER_TITLE or codes == {"provider": LOOS, "beneficiary": MALAUNAY}:
+            detail = page.request.get(f"/api/v1/agreements/{item['id']}").json()
+            if detail["offer_id"]:
+                return detail["offer_id"]
+    raise AssertionError("the demo network has no Loos-en-Gohelle podium offer")
+
+
+def action_form(page, label: str):
+    return page.locator("form.agreement-action").filter(
+        has=page.get_by_role("heading", name=label, exact=True)
+    )
+
+
+def act(page, agreement_url: str, label: str, **fields) -> None:
+    """Open the agreement page, fill the action's form (by French labels) and submit it."""
+    page.goto(agreement_url)
+    form = action_form(page, label)
+    for field_label, value in fields.items():
+        form.get_by_label(field_label, exact=True).fill(value)
+    form.get_by_role("button", name=label).click()
+    page.wait_for_load_state()
+    assert f"C'est fait : {label}." in page.locator(".flash-messages").inner_text(), page.content()[:3000]
+
+
+def test_a_loan_goes_from_request_to_evaluation_through_the_pages(person, tmp_path):
+    malaunay = person("technician@malaunay.demo")
+    offer_id = demo_offer_id(malaunay)
+
+    # Malaunay asks for the podium and fills the terms.
+    malaunay.goto(f"/agreements/new?offer_id={offer_id}")
+    assert OFFER_TITLE in malaunay.locator("main").inner_text()
+    first, second = (
+        malaunay.get_by_role("group", name="Ressource 1"),
+        malaunay.get_by_role("group", name="Ressource 2"),
+    )
+    assert first.get_by_label("Désignation").input_value() == OFFER_TITLE  # prefilled from the offer
+    first.get_by_label("Quantité").fill("1")
+    first.get_by_label("Unité").fill("lot")
+    second.get_by_label("Désignation").fill("Escalier d'accès")
+    second.get_by_label("Quantité").fill("2")
+    second.get_by_label("Unité").fill("unité")
+    malaunay.get_by_label("Date de début", exact=True).fill("2030-06-01")
+    malaunay.get_by_label("Date de fin", exact=True).fill("2030-06-08")
+    malaunay.get_by_label("Type de convention", exact=True).select_option("loan")
+    malaunay.get_by_role("button", name="Créer le brouillon").click()
+    malaunay.wait_for_url(re.compile(r"/agreements/\d+$"))
+    agreement_url = re.search(r"/agreements/\d+$", malaunay.url).group(0)
+    terms = malaunay.locator("main table").first.inner_text()
+    assert "2030-06-01" in terms and "Escalier d'accès × 2" in terms
+    act(malaunay, agreement_url, "Proposer")
+
+    loos = person("technician@loos-en-gohelle.demo")
+    act(loos, agreement_url, "Accepter ces conditions")
+
+    mal_official = person("official@malaunay.demo")
+    act(
+        mal_official,
+        agreement_url,
+        "Valider au nom de mon territoire",
+        **{DECISION_LABEL: "Délibération 2026-42"},
+    )
+    loos_official = person("official@loos-en-gohelle.demo")
+    act(loos_official, agreement_url, "Valider au nom de mon territoire")
+    loos_official.goto(agreement_url)
+    assert "Délibération 2026-42" in loos_official.locator("main").inner_text()
+    assert loos_official.get_by_role("link", name="Convention imprimable").is_visible()
+
+    act(mal_official, agreement_url, "Signer la convention")
+    act(loos_official, agreement_url, "Signer la convention")
+
+    # The handover, with its condition report and a photo.
+    malaunay.goto(agreement_url)
+    handover = action_form(malaunay, "Enregistrer la remise")
+    handover.get_by_label("Compte rendu (état du matériel, remarques)").fill(
+        "Podium complet, escalier, bon état."
+    )
+    handover.get_by_label("Photos (JPEG ou PNG, facultatif)").set_input_files(
+        [{"name": "remise.png", "mimeType": "image/png", "buffer": tiny_png()}]
+    )
+    handover.get_by_role("button", name="Enregistrer la remise").click()
+    malaunay.wait_for_load_state()
+    assert "C'est fait : Enregistrer la remise." in malaunay.locator(".flash-messages").inner_text()
+    thumbnail = malaunay.locator("img.agreement-photo").first
+    thumbnail.wait_for()
+    assert malaunay.evaluate("(img) => img.complete && img.naturalWidth", thumbnail.element_handle()) == 2
+
+    act(
+        loos,
+        agreement_url,
+        "Enregistrer la restitution",
+        **{"Compte rendu (état du matériel, remarques)": "Rendu complet et propre, aucune rayure."},
+    )
+    act(loos, agreement_url, "Clôturer la convention")
+
+    malaunay.goto(agreement_url)
+    evaluation = action_form(malaunay, "Déposer mon évaluation")
+    evaluation.get_by_label("Satisfaction (de 1 à 5)").select_option("5")
+    evaluation.get_by_label("Kilomètres parcourus").fill("240")
+    evaluation.get_by_label("Véhicule").select_option("van")
+    evaluation.get_by_label("Enseignements").fill("Prévoir deux agents pour le montage.")
+    evaluation.get_by_role("button", name="Déposer mon évaluation").click()
+    malaunay.wait_for_load_state()
+    assert "C'est fait" in malaunay.locator(".flash-messages").inner_text()
+
+    loos.goto(agreement_url)
+    evaluation = action_form(loos, "Déposer mon évaluation")
+    evaluation.get_by_label("Satisfaction (de 1 à 5)").select_option("4")
+    evaluation.get_by_role("button", name="Déposer mon évaluation").click()
+    loos.wait_for_load_state()
+
+    # The history shows every step, in French, in order.
+    loos.goto(agreement_url)
+    assert loos.locator(".agreement-status").first.inner_text() == "Évaluée"
+    timeline = loos.locator("ol.timeline").inner_text()
+    steps = [
+        "Brouillon créé",
+        "Conditions proposées",
+        "Conditions acceptées",
+        "Accord technique",
+        "En attente de validation",
+        "Validation au nom d'un territoire",
+        "Validée",
+        "Convention signée",
+        "Signée",
+        "Remise enregistrée",
+        "En cours",
+        "Restitution enregistrée",
+        "Restituée",
+        "Convention clôturée",
+        "Clôturée",
+        "Évaluation déposée",
+        "Évaluée",
+    ]
+    positions = [timeline.find(step) for step in steps]
+    assert -1 not in positions, dict(zip(steps, positions, strict=True))
+    for text in ("Délibération 2026-42", "Podium complet, escalier, bon état.", "Rendu complet et propre"):
+        assert text in timeline
+    assert loos.locator("ol.timeline img.agreement-photo").count() == 1
+    assert loos.get_by_text("Rien à faire pour vous à cette étape.").is_visible()
