@@ -85,3 +85,29 @@ def csrf_token(client, path: str) -> str:
     )
     assert match, f"no CSRF token on {path}"
     return match.group(1)
+
+
+def make_listing(session: Session, owner: User, **overrides):
+    """A listing written through the real model (status given directly: no lifecycle checks)."""
+    from mutualisation.listings.models import Listing
+
+    values = dict(
+        kind="offer",
+        category="equipment",
+        subcategory="green_chipper",
+        title="Broyeur de végétaux",
+        description="Broyeur thermique, diamètre 10 cm.",
+        status="published",
+        owner_id=owner.id,
+        territory_id=owner.territory_id,
+        latitude=owner.territory.latitude,
+        longitude=owner.territory.longitude,
+    )
+    values.update(overrides)
+    listing = Listing(**values)
+    from mutualisation.territories.search import normalize
+
+    listing.search_text = normalize(f"{listing.title} {listing.description}")
+    session.add(listing)
+    session.flush()
+    return listing
