@@ -101,8 +101,10 @@ class BrowseForm(FlaskForm):
     class Meta:
         csrf = False
 
-    kind = SelectField(_l("Type"), choices=[("", _l("Offers and needs")), *KIND_CHOICES])
-    category = SelectField(_l("Category"))
+    kind = SelectField(
+        _l("Type"), choices=[("", _l("Offers and needs")), *KIND_CHOICES], validate_choice=False
+    )
+    category = SelectField(_l("Category"), validate_choice=False)
     subcategory = SelectField(_l("Subcategory"), validate_choice=False)
     q = StringField(_l("Text"))
     near = StringField(_l("Near (commune or INSEE code)"))
@@ -110,5 +112,8 @@ class BrowseForm(FlaskForm):
     status = SelectField(
         _l("Status"),
         choices=[("", _l("Published"))] + [(k, v) for k, v in STATUS_LABELS.items() if k != "published"],
+        validate_choice=False,
     )
-    sort = SelectField(_l("Sort by"), choices=[("newest", _l("Newest")), ("nearest", _l("Nearest"))])
+    sort = SelectField(
+        _l("Sort by"), choices=[("newest", _l("Newest")), ("nearest", _l("Nearest"))], validate_choice=False
+    )

@@ -112,7 +112,7 @@ def get_listing(session: Session, user: Any, listing_id: int) -> Listing:
     return listing
 
 
-def _for_management(session: Session, user: Any, listing_id: int) -> Listing:
+def get_for_management(session: Session, user: Any, listing_id: int) -> Listing:
     listing = get_listing(session, user, listing_id)
     require(user, "listings:manage", listing, N_("You may not manage this listing."))
     return listing
@@ -236,7 +236,7 @@ def update(
     geocoder: Geocoder | None = None,
 ) -> Listing:
     """Edit a listing's content. `version` is the one the caller read: a stale one is a 409."""
-    listing = _for_management(session, user, listing_id)
+    listing = get_for_management(session, user, listing_id)
     if version is None:
         raise ValidationFailed(INVALID, {"version": [MISSING]})
     if listing.version != version:
@@ -292,7 +292,7 @@ _CHANGE_NAMES = {
 def _transition(
     session: Session, user: Any, listing_id: int, action: str, comment: str | None = None
 ) -> Listing:
-    listing = _for_management(session, user, listing_id)
+    listing = get_for_management(session, user, listing_id)
     with transaction(session):
         _apply(session, listing, action, user.id, comment)
     hooks.listing_changed(session, listing.id, _CHANGE_NAMES[action])
@@ -300,7 +300,7 @@ def _transition(
 
 
 def publish(session: Session, user: Any, listing_id: int) -> Listing:
-    listing = _for_management(session, user, listing_id)
+    listing = get_for_management(session, user, listing_id)
     if listing.available_until is not None and listing.available_until < date.today():
         raise RuleViolation(
             N_("The availability window is over: change its end date first."),
@@ -314,7 +314,7 @@ def withdraw(
 ):
     """Withdraw with a reason code (exchanged_elsewhere, no_longer_available, other + free text)."""
     stored = lifecycle.withdrawal_reason(reason, reason_text)
-    listing = _for_management(session, user, listing_id)
+    listing = get_for_management(session, user, listing_id)
     with transaction(session):
         _apply(session, listing, "withdraw", user.id, stored)
         listing.withdrawal_reason = stored
@@ -324,7 +324,7 @@ def withdraw(
 
 def renew(session: Session, user: Any, listing_id: int, available_until: date | None = None) -> Listing:
     """Publish an expired listing again, with a new end date (or none)."""
-    listing = _for_management(session, user, listing_id)
+    listing = get_for_management(session, user, listing_id)
     today = date.today()
     if available_until is not None and available_until < today:
         raise RuleViolation(INVALID, {"available_until": [IN_THE_PAST]})

@@ -188,7 +188,7 @@ def create():
 @login_required
 def edit(listing_id: int):
     session = db_session()
-    listing = services.get_listing(session, acting_user(), listing_id)
+    listing = services.get_for_management(session, acting_user(), listing_id)
     form = _setup_form(ListingForm(obj=listing) if request.method == "GET" else ListingForm())
     if request.method == "GET":
         form.version.data = listing.version

@@ -74,7 +74,9 @@ def test_bad_input_raises_a_field_error_and_saves_nothing(session, changes, fiel
 def test_an_address_is_geocoded_through_the_injected_geocoder(session):
     user = make_user(session, "actor", "76402")
     geocoder = FakeGeocoder(GeocodedPoint(49.53, 1.05, "Rue de la Ferme, Malaunay"))
-    listing = services.create(session, user, NEED | {"address": "Rue de la Ferme, Malaunay"}, geocoder=geocoder)
+    listing = services.create(
+        session, user, NEED | {"address": "Rue de la Ferme, Malaunay"}, geocoder=geocoder
+    )
     assert geocoder.calls == ["Rue de la Ferme, Malaunay"]
     assert (listing.latitude, listing.longitude, listing.location_source) == (49.53, 1.05, "address")
     assert listing.warnings == []
@@ -121,7 +123,9 @@ def test_publish_withdraw_and_renew_follow_the_lifecycle_and_tell_the_hooks(sess
 
 def test_an_expired_listing_can_be_renewed(session):
     user = make_user(session, "technician", "76402")
-    listing = make_listing(session, user, status="published", available_until=date.today() - timedelta(days=1))
+    listing = make_listing(
+        session, user, status="published", available_until=date.today() - timedelta(days=1)
+    )
     assert services.expire_due(session) == 1
     assert listing.status == "expired"
     services.renew(session, user, listing.id, date.today() + timedelta(days=30))
@@ -131,7 +135,9 @@ def test_an_expired_listing_can_be_renewed(session):
 def test_reserve_and_fulfil_for_agreements(session):
     user = make_user(session, "technician", "76402")
     one_off = make_listing(session, user)
-    know_how = make_listing(session, user, category="know_how", subcategory="energy_cooperative", inexhaustible=True)
+    know_how = make_listing(
+        session, user, category="know_how", subcategory="energy_cooperative", inexhaustible=True
+    )
     services.reserve(session, one_off.id)
     assert one_off.status == "reserved"
     services.fulfil(session, one_off.id)

@@ -52,7 +52,15 @@ def test_each_bad_input_is_reported_on_its_field(changes, field):
 
 @pytest.mark.parametrize(
     ("lat", "lon"),
-    [(48.85, 2.35), (42.7, 9.45), (16.25, -61.55), (14.6, -61.05), (4.9, -52.3), (-20.9, 55.45), (-12.78, 45.23)],
+    [
+        (48.85, 2.35),
+        (42.7, 9.45),
+        (16.25, -61.55),
+        (14.6, -61.05),
+        (4.9, -52.3),
+        (-20.9, 55.45),
+        (-12.78, 45.23),
+    ],
 )
 def test_mainland_corsica_and_the_overseas_departements_are_inside_france(lat, lon):
     assert in_france(lat, lon)
