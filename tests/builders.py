@@ -110,4 +110,7 @@ def make_listing(session: Session, owner: User, **overrides):
     listing.search_text = normalize(f"{listing.title} {listing.description}")
     session.add(listing)
     session.flush()
+    from mutualisation.listings.services import index_terms
+
+    index_terms(session, listing)
     return listing

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from geopy.distance import EARTH_RADIUS
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
@@ -37,7 +37,7 @@ from ..territories.geocoding import Geocoder, GeocodingUnavailable, in_france
 from ..territories.models import Territory
 from ..territories.search import normalize
 from . import hooks, lifecycle
-from .models import Listing, ListingEvent
+from .models import Listing, ListingEvent, ListingTerm
 from .taxonomy import Taxonomy, read_taxonomy_file
 from .validation import check_listing
 
@@ -125,6 +125,76 @@ def history(session: Session, user: Any, listing_id: int) -> list[ListingEvent]:
 
 
 # Writing ---------------------------------------------------------------------------------
+
+
+# Too common to help a search; never indexed, and skipped in queries for the same reason.
+STOPWORDS = frozenset(
+    [
+        "au",
+        "aux",
+        "avec",
+        "ce",
+        "ces",
+        "dans",
+        "de",
+        "des",
+        "du",
+        "en",
+        "et",
+        "la",
+        "le",
+        "les",
+        "leur",
+        "mais",
+        "ou",
+        "par",
+        "pas",
+        "pour",
+        "sa",
+        "se",
+        "ses",
+        "son",
+        "sur",
+        "un",
+        "une",
+        "a",
+        "an",
+        "and",
+        "for",
+        "in",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+    ]
+)
+MIN_TERM = 2
+MAX_TERM = 60
+
+
+def terms_of(normalised: str) -> set[str]:
+    """The index terms of an already normalised text."""
+    return {w[:MAX_TERM] for w in normalised.split() if len(w) >= MIN_TERM and w not in STOPWORDS}
+
+
+def index_terms(session: Session, listing: Listing, previous_text: str | None = None) -> None:
+    """Bring the listing's word index in step with its search text (inside the caller's transaction).
+
+    Old terms are removed by their full key, computed from the previous text, so the table
+    needs no second index on listing_id.
+    """
+    old = terms_of(previous_text or "")
+    new = terms_of(listing.search_text)
+    stale = sorted(old - new)
+    if stale:
+        session.execute(
+            delete(ListingTerm).where(ListingTerm.listing_id == listing.id, ListingTerm.term.in_(stale))
+        )
+    added = sorted(new - old)
+    if added:
+        session.execute(insert(ListingTerm), [{"term": t, "listing_id": listing.id} for t in added])
 
 
 def _search_text(listing: Listing) -> str:
@@ -219,6 +289,7 @@ def create(session: Session, user: Any, data: dict[str, Any], *, geocoder: Geoco
         listing.search_text = _search_text(listing)
         session.add(listing)
         session.flush()
+        index_terms(session, listing)
         _event(session, listing, user.id, None, lifecycle.DRAFT)
         record(session, user.id, "listing.created", "listing", listing.id, kind=listing.kind)
     listing.warnings = warnings  # type: ignore[attr-defined]
@@ -251,7 +322,10 @@ def update(
         for name in changed:
             setattr(listing, name, merged[name])
         warnings = _locate(listing, merged, geocoder, changed)
-        listing.search_text = _search_text(listing)
+        search_text = _search_text(listing)
+        if search_text != listing.search_text:
+            previous, listing.search_text = listing.search_text, search_text
+            index_terms(session, listing, previous)
         record(session, user.id, "listing.updated", "listing", listing.id, fields=sorted(changed))
     listing.warnings = warnings  # type: ignore[attr-defined]
     hooks.listing_changed(session, listing.id, "updated")
@@ -453,16 +527,15 @@ def _check_filters(filters: Filters) -> None:
         raise ValidationFailed(N_("Some fields are not valid."), errors)
 
 
-def _contains(dialect: str, word: str):
-    # instr() is several times faster than LIKE on SQLite; PostgreSQL has strpos().
-    if dialect == "sqlite":
-        return func.instr(Listing.search_text, word) > 0
-    if dialect == "postgresql":
-        return func.strpos(Listing.search_text, word) > 0
-    return Listing.search_text.contains(word, autoescape=True)
+def _has_term_starting_with(word: str):
+    # A prefix range uses the primary key index on both databases ("broy" finds "broyeur").
+    upper = word[:-1] + chr(ord(word[-1]) + 1)
+    return Listing.id.in_(
+        select(ListingTerm.listing_id).where(ListingTerm.term >= word, ListingTerm.term < upper)
+    )
 
 
-def _conditions(user: Any, filters: Filters, dialect: str = "") -> list[Any]:
+def _conditions(user: Any, filters: Filters) -> list[Any]:
     conditions: list[Any] = []
     if filters.mine:
         conditions.append(_managed_by(user))
@@ -480,9 +553,9 @@ def _conditions(user: Any, filters: Filters, dialect: str = "") -> list[Any]:
         conditions.append(Listing.category == filters.category)
     if filters.subcategory:
         conditions.append(Listing.subcategory == filters.subcategory)
-    for word in normalize(filters.q or "").split():
-        # The normalised column makes the match accent- and case-insensitive on both databases.
-        conditions.append(_contains(dialect, word))
+    for word in terms_of(normalize(filters.q or "")):
+        # Normalised on both sides: accents, case and punctuation never matter.
+        conditions.append(_has_term_starting_with(word))
     return conditions
 
 
@@ -529,7 +602,7 @@ def distances_km(lat0: float, lon0: float, lats: np.ndarray, lons: np.ndarray) -
 def _ordered_ids(
     session: Session, user: Any, filters: Filters, offset: int, limit: int
 ) -> tuple[list[int], int, dict[int, float], Territory | None]:
-    conditions = _conditions(user, filters, session.get_bind().dialect.name)
+    conditions = _conditions(user, filters)
     reference = _reference(session, user, filters)
     if reference is None:
         total = session.scalar(select(func.count(Listing.id)).where(*conditions)) or 0
