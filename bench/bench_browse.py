@@ -23,7 +23,9 @@ QUERIES = {
     "50 km around Loos-en-Gohelle (62528)": "/api/v1/listings?near=62528&radius_km=50",
     "50 km around Lyon (69123)": "/api/v1/listings?near=69123&radius_km=50",
     "50 km around Paris (75056), densest": "/api/v1/listings?near=75056&radius_km=50",
-    "50 km, nearest first, equipment (62528)": "/api/v1/listings?near=62528&radius_km=50&sort=nearest&category=equipment",
+    "50 km, nearest first, equipment (62528)": (
+        "/api/v1/listings?near=62528&radius_km=50&sort=nearest&category=equipment"
+    ),
     "text 'broyeur'": "/api/v1/listings?q=broyeur",
     "text 'podium' + offers": "/api/v1/listings?q=podium&kind=offer",
     "no filter, newest": "/api/v1/listings",
@@ -118,9 +120,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=200, help="requests per query")
     args = parser.parse_args()
     os.environ.setdefault("MUTUALISATION_ENV", "testing")
-    print(
-        f"machine: {platform.platform()} · {cpu_name()} · {os.cpu_count()} logical cores · Python {platform.python_version()}"
-    )
+    machine = f"{platform.platform()} · {cpu_name()} · {os.cpu_count()} logical cores"
+    print(f"machine: {machine} · Python {platform.python_version()}")
     targets = []
     with tempfile.TemporaryDirectory() as tmp:
         targets.append(("SQLite", f"sqlite:///{tmp}/bench.sqlite3"))
