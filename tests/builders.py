@@ -87,30 +87,82 @@ def csrf_token(client, path: str) -> str:
     return match.group(1)
 
 
-def make_listing(session: Session, owner: User, **overrides):
-    """A listing written through the real model (status given directly: no lifecycle checks)."""
+def make_listing(session: Session, owner: User, kind: str = "offer", **overrides):
+    """A published listing of `owner` (equipment by default)."""
     from mutualisation.listings.models import Listing
 
+    n = next(_counter)
     values = dict(
-        kind="offer",
+        kind=kind,
         category="equipment",
-        subcategory="green_chipper",
-        title="Broyeur de végétaux",
-        description="Broyeur thermique, diamètre 10 cm.",
-        status="published",
-        owner_id=owner.id,
+        subcategory="event_equipment",
+        title=f"Podium {n}" if kind == "offer" else f"Besoin de podium {n}",
+        description="",
+        quantity=1,
+        unit="unité",
         territory_id=owner.territory_id,
-        latitude=owner.territory.latitude,
-        longitude=owner.territory.longitude,
+        owner_id=owner.id,
+        status="published",
     )
+    # Placed at the territory's point and indexed for text search, as the services would do.
+    values.setdefault("latitude", owner.territory.latitude)
+    values.setdefault("longitude", owner.territory.longitude)
     values.update(overrides)
     listing = Listing(**values)
+    from mutualisation.listings.services import index_terms
     from mutualisation.territories.search import normalize
 
     listing.search_text = normalize(f"{listing.title} {listing.description}")
     session.add(listing)
     session.flush()
-    from mutualisation.listings.services import index_terms
-
     index_terms(session, listing)
     return listing
+
+
+def make_agreement(session: Session, requester: User, offer_owner: User, status: str = "draft", **terms):
+    """An agreement of `requester` on an offer of `offer_owner`, driven by the services up to `status`.
+
+    Statuses reachable this way: draft, proposed, pending_approval, approved, signed, in_progress,
+    returned, completed. Officials are created as needed.
+    """
+    import datetime as dt
+
+    from mutualisation.agreements import services
+
+    offer = make_listing(session, offer_owner, "offer")
+    base_terms = {"starts_on": dt.date(2030, 6, 1), "ends_on": dt.date(2030, 6, 10), **terms}
+    agreement = services.create(session, requester, offer_id=offer.id, terms=base_terms)
+    steps = ["proposed", "pending_approval", "approved", "signed", "in_progress", "returned", "completed"]
+    if status == "draft":
+        return agreement
+    services.transition(session, requester, agreement.id, "propose", {"version": 0})
+    if status == "proposed":
+        return agreement
+    services.transition(session, offer_owner, agreement.id, "accept", {"version": 1})
+    if agreement.status == status:
+        return agreement
+    for side_user in (requester, offer_owner):
+        if side_user.role != "actor" and agreement.status == "pending_approval":
+            official = make_user(session, "official", side_user.territory.code)
+            services.transition(session, official, agreement.id, "approve", {"version": 1})
+    if agreement.status == status:
+        return agreement
+    for side_user in (requester, offer_owner):
+        signer = (
+            side_user
+            if side_user.role == "actor"
+            else make_user(session, "official", side_user.territory.code)
+        )
+        services.transition(session, signer, agreement.id, "sign", {"version": 1})
+    if agreement.status == status:
+        return agreement
+    services.transition(session, requester, agreement.id, "start", {"version": 1, "report": "Bon état"})
+    if agreement.status == status:
+        return agreement
+    if agreement.kind == "loan":
+        services.transition(session, offer_owner, agreement.id, "return", {"version": 1, "report": "Rendu"})
+        if agreement.status == status:
+            return agreement
+    services.transition(session, requester, agreement.id, "complete", {"version": 1})
+    assert status in steps
+    return agreement

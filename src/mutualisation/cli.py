@@ -246,3 +246,32 @@ def demo_synth(ctx: AppContext, offers: int, needs: int, seed: int) -> None:
         except DomainError as exc:
             _fail(exc)
     click.echo(f"{report.offers} offers and {report.needs} needs added in {report.seconds:.1f} s")
+
+
+# export -------------------------------------------------------------------------
+
+
+@main.command("export")
+@click.argument("kind", type=click.Choice(["listings", "agreements", "impact"]))
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json", "geojson"]), default="csv", show_default=True
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout)."
+)
+@pass_ctx
+def export(ctx: AppContext, kind: str, fmt: str, output: str | None) -> None:
+    """Open-data export of KIND (listings, agreements, impact) as CSV, JSON or GeoJSON."""
+    from .impact.exports import render
+    from .impact.services import EXPORTS
+
+    loader, columns = EXPORTS[kind]
+    with ctx.app.app_context():
+        rows = loader(ctx.session())
+    text = render(rows, columns, fmt)
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        click.echo(f"{len(rows)} {kind} row(s) written to {output}", err=True)
+    else:
+        click.echo(text, nl=False)

@@ -599,14 +599,52 @@ def distances_km(lat0: float, lon0: float, lats: np.ndarray, lons: np.ndarray) -
     return 2 * EARTH_RADIUS * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
+def _fetch_column(session: Session, query) -> list:
+    return [row[0] for row in _fetch_rows(session, query)]
+
+
+def _fetch_rows(session: Session, query) -> list[tuple]:
+    """Rows as plain tuples straight from the driver (no ORM row objects: they cost more than the query)."""
+    connection = session.connection()
+    compiled = query.compile(dialect=connection.dialect)
+    params = compiled.construct_params()
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        if compiled.positiontup is not None:
+            cursor.execute(str(compiled), tuple(params[name] for name in compiled.positiontup))
+        else:
+            cursor.execute(str(compiled), params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _fetch_points(session: Session, query) -> np.ndarray:
+    """(id, latitude, longitude) rows as one float array.
+
+    Tens of thousands of rows may fall in a radius around a big city.
+    """
+    rows = _fetch_rows(session, query)
+    return np.array(rows, dtype=np.float64).reshape(-1, 3)
+
+
 def _ordered_ids(
     session: Session, user: Any, filters: Filters, offset: int, limit: int
 ) -> tuple[list[int], int, dict[int, float], Territory | None]:
     conditions = _conditions(user, filters)
     reference = _reference(session, user, filters)
+    # Newest first is the highest id first: ids grow with creation time, and the primary key
+    # orders them for free.
+    if reference is None and filters.q:
+        # A text filter is selective: one pass gives both the page and the total.
+        # No ORDER BY: the database then walks the word index, not the whole table; sort here.
+        ids = sorted(
+            (int(i) for i in _fetch_column(session, select(Listing.id).where(*conditions))), reverse=True
+        )
+        return ids[offset : offset + limit], len(ids), {}, None
     if reference is None:
         total = session.scalar(select(func.count(Listing.id)).where(*conditions)) or 0
-        query = select(Listing.id).where(*conditions).order_by(Listing.created_at.desc(), Listing.id.desc())
+        query = select(Listing.id).where(*conditions).order_by(Listing.id.desc())
         return list(session.scalars(query.offset(offset).limit(limit))), total, {}, None
     radius = filters.radius_km if filters.near else None
     if filters.near and radius is None:
@@ -618,13 +656,13 @@ def _ordered_ids(
             Listing.latitude.between(lat_min, lat_max),
             Listing.longitude.between(lon_min, lon_max),
         ]
-    rows = session.execute(select(Listing.id, Listing.latitude, Listing.longitude).where(*conditions)).all()
-    rows = [r for r in rows if r[1] is not None]
-    if not rows:
+    conditions.append(Listing.latitude.is_not(None))
+    points = _fetch_points(
+        session, select(Listing.id, Listing.latitude, Listing.longitude).where(*conditions)
+    )
+    if not len(points):
         return [], 0, {}, reference
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    lats = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
-    lons = np.fromiter((r[2] for r in rows), dtype=np.float64, count=len(rows))
+    ids, lats, lons = points[:, 0].astype(np.int64), points[:, 1], points[:, 2]
     dist = distances_km(lat0, lon0, lats, lons)
     if radius is not None:
         keep = dist <= radius

@@ -129,13 +129,14 @@ def synthesise(session: Session, offers: int, needs: int, *, seed: int = 0) -> S
         # Explicit ids let the word index be written in the same bulk pass.
         first_id = (session.scalar(select(func.max(Listing.id))) or 0) + 1
         total = offers + needs
+        # The newest listings have the highest ids, as in a live network.
+        ages = np.sort(rng.integers(0, 365 * 24 * 60, size=total))[::-1]
         all_terms: list[tuple[str, int]] = []
         for start in range(0, total, CHUNK):
             size = min(CHUNK, total - start)
             picks = rng.choice(len(communes), size=size, p=population / population.sum())
             subs = rng.integers(0, len(subcategories), size=size)
             status_idx = rng.choice(len(statuses), size=size, p=status_p)
-            ages = rng.integers(0, 365 * 24 * 60, size=size)
             jitter = rng.normal(0, 0.01, size=(size, 2))
             words = rng.integers(0, len(WORDS), size=(size, 2))
             rows = []
@@ -164,7 +165,7 @@ def synthesise(session: Session, offers: int, needs: int, *, seed: int = 0) -> S
                     str(n),
                 }
                 all_terms += [(term, listing_id) for term in listing_terms]
-                created = now - timedelta(minutes=int(ages[i]))
+                created = now - timedelta(minutes=int(ages[n]))
                 shareable = category in ("skill", "know_how")
                 rows.append(
                     {

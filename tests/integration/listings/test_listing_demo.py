@@ -20,7 +20,9 @@ def test_the_demo_listings_cover_every_category_and_territory_and_load_once(sess
         "service",
     }
     assert len(set(session.scalars(select(Listing.territory_id).distinct()))) == 4
-    assert set(session.scalars(select(Listing.status).distinct())) == {"published"}
+    # Later demos (agreements) may reserve or fulfil a few of them.
+    published = session.scalar(select(func.count(Listing.id)).where(Listing.status == "published"))
+    assert published >= 35
     chipper = session.scalar(select(Listing).where(Listing.title == "Broyeur de végétaux au printemps"))
     assert chipper.kind == "need" and chipper.owner.email == "technician@malaunay.demo"
     load_demo(session)

@@ -212,7 +212,7 @@ def test_drafts_are_hidden_from_other_users(session):
 
 def test_duplicate_makes_a_new_draft(session):
     user = make_user(session, "technician", "76402")
-    listing = make_listing(session, user, status="withdrawn")
+    listing = make_listing(session, user, status="withdrawn", subcategory="green_chipper")
     copy = services.duplicate(session, user, listing.id)
     assert copy.id != listing.id and copy.status == "draft" and copy.title == listing.title
 

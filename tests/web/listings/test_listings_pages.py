@@ -200,7 +200,7 @@ def test_my_listings_and_the_dashboard_panel_show_counts(client, session):
 
 def test_duplicate_and_renew_from_the_pages(client, session):
     user = make_user(session, "technician", "76402")
-    listing = make_listing(session, user, status="expired")
+    listing = make_listing(session, user, status="expired", subcategory="event_stage")
     login(client, user)
     token = csrf_token(client, f"/listings/{listing.id}")
     client.post(f"/listings/{listing.id}/renew", data={"available_until": "", "csrf_token": token})

@@ -1,0 +1,155 @@
+"""The agreements JSON API: thin doors over services (API.md, "agreements")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from flask_smorest import Blueprint
+
+from ..web import Page, api_user, db_session, paginated
+from . import services
+from .models import Agreement
+from .schemas import (
+    AgreementCreateSchema,
+    AgreementHistoryPageSchema,
+    AgreementPageSchema,
+    AgreementQuerySchema,
+    AgreementSchema,
+    AgreementTransitionSchema,
+)
+
+blp = Blueprint(
+    "agreements_api",
+    __name__,
+    url_prefix="/api/v1/agreements",
+    description="Agreements (conventions de mutualisation) and their lifecycle",
+)
+
+
+def _user_ref(user) -> dict[str, Any] | None:
+    return None if user is None else {"id": user.id, "name": user.display_name}
+
+
+def parties(agreement: Agreement) -> list[dict[str, Any]]:
+    result = []
+    for side in ("provider", "beneficiary"):
+        territory, actor = agreement.territory_of(side), agreement.actor_of(side)
+        result.append(
+            {
+                "side": side,
+                "kind": "actor" if actor is not None else "territory",
+                "territory": {"code": territory.code, "name": territory.name},
+                "actor": _user_ref(actor),
+            }
+        )
+    return result
+
+
+def summary(agreement: Agreement) -> dict[str, Any]:
+    return {
+        "id": agreement.id,
+        "title": agreement.title,
+        "status": agreement.status,
+        "kind": agreement.kind,
+        "terms_version": agreement.terms_version,
+        "parties": parties(agreement),
+        "updated_at": agreement.updated_at,
+    }
+
+
+def detail(agreement: Agreement, user) -> dict[str, Any]:
+    terms = agreement.current_terms()
+    return {
+        **summary(agreement),
+        "author_side": agreement.author_side,
+        "offer_id": agreement.offer_id,
+        "need_id": agreement.need_id,
+        "terms": terms.as_dict() if terms else None,
+        "approvals": [
+            {
+                "territory": a.territory.code,
+                "decision": a.decision,
+                "official": _user_ref(a.official),
+                "reason": a.reason,
+                "decision_reference": a.decision_reference,
+                "terms_version": a.terms_version,
+                "at": a.at,
+            }
+            for a in agreement.approvals
+        ],
+        "signatures": [{"side": s.side, "user": _user_ref(s.user), "at": s.at} for s in agreement.signatures],
+        "evaluations": agreement.evaluations,
+        "extended_ends_on": agreement.extended_ends_on,
+        "allowed_actions": services.allowed_actions(agreement, user),
+        "convention_url": url_for("agreements.convention", agreement_id=agreement.id)
+        if agreement.convention_generated_at
+        else None,
+        "created_at": agreement.created_at,
+    }
+
+
+@blp.route("")
+@blp.arguments(AgreementQuerySchema, location="query")
+@blp.response(200, AgreementPageSchema)
+@blp.alt_response(401, description="Not authenticated", schema="Error")
+def list_agreements(args):
+    """The agreements the caller may read (parties and admins), most recently changed first."""
+    user = api_user()
+    page = Page(args["page"], args["per_page"])
+    statuses = [args["status"]] if args.get("status") else None
+    items, total = services.list_for(
+        db_session(), user, statuses=statuses, limit=page.per_page, offset=page.offset
+    )
+    return paginated([summary(a) for a in items], page, total)
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(AgreementCreateSchema)
+@blp.response(201, AgreementSchema)
+@blp.alt_response(403, description="Not allowed", schema="Error")
+@blp.alt_response(422, description="Invalid offer, need or terms", schema="Error")
+def create_agreement(data):
+    """Create a draft from an offer and/or a need; the caller's party is its author."""
+    user = api_user()
+    agreement = services.create(
+        db_session(),
+        user,
+        offer_id=data.get("offer_id"),
+        need_id=data.get("need_id"),
+        terms=data.get("terms"),
+    )
+    return detail(agreement, user)
+
+
+@blp.route("/<int:agreement_id>")
+@blp.response(200, AgreementSchema)
+@blp.alt_response(403, description="Not a party", schema="Error")
+@blp.alt_response(404, description="Unknown agreement", schema="Error")
+def get_agreement(agreement_id: int):
+    """One agreement, with the actions the caller may take now."""
+    user = api_user()
+    return detail(services.get(db_session(), user, agreement_id), user)
+
+
+@blp.route("/<int:agreement_id>/transitions", methods=["POST"])
+@blp.arguments(AgreementTransitionSchema)
+@blp.response(200, AgreementSchema)
+@blp.alt_response(403, description="Not allowed for this caller", schema="Error")
+@blp.alt_response(409, description="invalid_transition, or conflict (stale terms version)", schema="Error")
+@blp.alt_response(422, description="Missing or invalid fields", schema="Error")
+def transition(data, agreement_id: int):
+    """Perform one lifecycle action. `version` is the terms version the caller saw (stale → 409)."""
+    user = api_user()
+    action = data.pop("action")
+    agreement = services.transition(db_session(), user, agreement_id, action, data)
+    return detail(agreement, user)
+
+
+@blp.route("/<int:agreement_id>/history")
+@blp.response(200, AgreementHistoryPageSchema)
+@blp.alt_response(403, description="Not a party", schema="Error")
+def agreement_history(agreement_id: int):
+    """The append-only history: who, role, when, from, to, terms version, comment."""
+    events = services.history(db_session(), api_user(), agreement_id)
+    return {"items": events}

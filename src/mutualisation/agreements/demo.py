@@ -1,0 +1,127 @@
+"""Demo agreements between the demo territories, in several states (idempotent: by listing title)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..accounts.models import User
+from ..listings.models import Listing
+from . import services
+from .models import Agreement
+
+# (listing title, owner slug, requester slug, status to reach, evaluation lessons)
+SCENARIOS = (
+    ("Podium modulaire 6 x 4 m", "loos-en-gohelle", "malaunay", "proposed", None),
+    ("Broyeur de végétaux thermique", "malaunay", "le-mene", "pending_approval", None),
+    ("Barrières de sécurité (lot de 20)", "grande-synthe", "loos-en-gohelle", "in_progress", None),
+    (
+        "Tentes de réception 3 x 3 m",
+        "le-mene",
+        "grande-synthe",
+        "evaluated",
+        "Prévoir deux personnes pour le montage ; vérifier les sardines au retour.",
+    ),
+)
+_ORDER = (
+    "proposed",
+    "pending_approval",
+    "approved",
+    "signed",
+    "in_progress",
+    "returned",
+    "completed",
+    "evaluated",
+)
+
+
+def _user(session: Session, role: str, slug: str) -> User:
+    return session.scalars(select(User).where(User.email == f"{role}@{slug}.demo")).one()
+
+
+def _offer(session: Session, title: str, owner: User) -> Listing:
+    listing = session.scalars(select(Listing).where(Listing.title == title)).first()
+    if listing is None:
+        listing = Listing(
+            kind="offer",
+            category="equipment",
+            subcategory="event_equipment",
+            title=title,
+            description="Matériel de la commune, prêté avec convention et état des lieux.",
+            quantity=1,
+            unit="lot",
+            territory_id=owner.territory_id,
+            owner_id=owner.id,
+            status="published",
+            logistics="pickup",
+            conditions="loan",
+            latitude=owner.territory.latitude,
+            longitude=owner.territory.longitude,
+        )
+        session.add(listing)
+        session.commit()
+    return listing
+
+
+def load(session: Session) -> str:
+    created = 0
+    start = dt.date.today() + dt.timedelta(days=45)
+    for title, owner_slug, requester_slug, target, lessons in SCENARIOS:
+        owner = _user(session, "technician", owner_slug)
+        requester = _user(session, "technician", requester_slug)
+        offer = _offer(session, title, owner)
+        if session.scalar(select(Agreement.id).where(Agreement.offer_id == offer.id)) is not None:
+            continue
+        if offer.status != "published":
+            continue  # the listings demo already used it
+        agreement = services.create(
+            session,
+            requester,
+            offer_id=offer.id,
+            terms={"starts_on": start, "ends_on": start + dt.timedelta(days=5), "deposit_eur": 150},
+        )
+        created += 1
+        steps = _ORDER[: _ORDER.index(target) + 1]
+        for step in steps:
+            _advance(session, agreement, step, owner_slug, requester_slug, lessons)
+    return f"{created} agreement(s) created"
+
+
+def _advance(session, agreement, step, owner_slug, requester_slug, lessons) -> None:
+    def act(user, action, **payload):
+        services.transition(
+            session, user, agreement.id, action, {"version": agreement.terms_version, **payload}
+        )
+
+    requester = _user(session, "technician", requester_slug)
+    owner = _user(session, "technician", owner_slug)
+    match step:
+        case "proposed":
+            act(requester, "propose")
+        case "pending_approval":
+            act(owner, "accept", comment="D'accord pour ces dates.")
+        case "approved":
+            act(_user(session, "official", owner_slug), "approve", decision_reference="Arrêté 2026-041")
+            act(_user(session, "official", requester_slug), "approve")
+        case "signed":
+            act(_user(session, "official", owner_slug), "sign")
+            act(_user(session, "official", requester_slug), "sign")
+        case "in_progress":
+            act(requester, "start", report="Matériel complet et en bon état.")
+        case "returned":
+            act(owner, "return", report="Rendu complet, propre.")
+        case "completed":
+            act(requester, "complete")
+        case "evaluated":
+            act(
+                requester,
+                "evaluate",
+                satisfaction=5,
+                kg_diverted=120.0,
+                km_travelled=80.0,
+                vehicle="van",
+                lessons_learned=lessons,
+            )
+            act(owner, "evaluate", satisfaction=4, lessons_learned=lessons)

@@ -1,0 +1,171 @@
+"""Scheduled jobs of the agreements domain: plain functions `(session, now, **delays) -> counts`.
+
+Each job is idempotent: it acts through the lifecycle (a second run finds nothing left to move) or
+stamps the agreement when it sends a reminder, so running it twice never notifies twice. The
+delays have defaults here and in config/default.toml `[agreements]`; the scheduler passes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..db import transaction
+from ..errors import DomainError
+from ..i18n import N_
+from . import services
+from .lifecycle import Action, Status
+from .models import Agreement
+
+DEFAULTS = {
+    "proposal_expiry_days": 30,
+    "approval_reminder_days": 7,
+    "end_reminder_days": 3,
+    "auto_complete_days": 14,
+}
+
+
+def _ids(session: Session, *where) -> list[int]:
+    return list(session.scalars(select(Agreement.id).where(*where).order_by(Agreement.id)))
+
+
+def _system(session: Session, ids: list[int], action: Action, now: dt.datetime) -> int:
+    done = 0
+    for agreement_id in ids:
+        try:
+            services.transition(session, None, agreement_id, action, now=now)
+        except DomainError:
+            continue  # someone acted meanwhile: the lifecycle said no, nothing to do
+        done += 1
+    return done
+
+
+def expire_proposals(session: Session, now: dt.datetime, proposal_expiry_days: int = 30, **_: Any) -> dict:
+    cutoff = now - dt.timedelta(days=proposal_expiry_days)
+    ids = _ids(
+        session,
+        Agreement.status.in_((Status.PROPOSED, Status.NEGOTIATING)),
+        Agreement.status_changed_at <= cutoff,
+    )
+    return {"expired": _system(session, ids, Action.EXPIRE, now)}
+
+
+def auto_complete(session: Session, now: dt.datetime, auto_complete_days: int = 14, **_: Any) -> dict:
+    cutoff = now - dt.timedelta(days=auto_complete_days)
+    ids = _ids(session, Agreement.status == Status.RETURNED, Agreement.status_changed_at <= cutoff)
+    return {"completed": _system(session, ids, Action.AUTO_COMPLETE, now)}
+
+
+def remind_approvers(session: Session, now: dt.datetime, approval_reminder_days: int = 7, **_: Any) -> dict:
+    cutoff = now - dt.timedelta(days=approval_reminder_days)
+    sent = 0
+    with transaction(session):
+        for agreement in session.scalars(
+            select(Agreement).where(
+                Agreement.status == Status.PENDING_APPROVAL,
+                Agreement.status_changed_at <= cutoff,
+                Agreement.approval_reminded_at.is_(None),
+            )
+        ).unique():
+            approved = {a.territory_id for a in agreement.approvals}
+            for side in ("provider", "beneficiary"):
+                territory_id = agreement.territory_id_of(side)
+                if agreement.actor_id_of(side) is None and territory_id not in approved:
+                    services._tell(
+                        session,
+                        services._officials(session, territory_id),
+                        agreement,
+                        "agreement.reminder",
+                        N_("Reminder: approval awaited for %(title)s"),
+                        N_('The agreement "%(title)s" still awaits your territory\'s approval.'),
+                    )
+                    sent += 1
+            agreement.approval_reminded_at = now
+    return {"approval_reminders": sent}
+
+
+def _end_date(agreement: Agreement) -> dt.date | None:
+    if agreement.extended_ends_on:
+        return agreement.extended_ends_on
+    terms = agreement.terms_at(agreement.approved_terms_version) or agreement.current_terms()
+    return terms.ends_on if terms else None
+
+
+def remind_borrowers(session: Session, now: dt.datetime, end_reminder_days: int = 3, **_: Any) -> dict:
+    """Before the end date: a reminder; after it: an overdue notice (loans only). Once each."""
+    today = now.date()
+    reminded = overdue = 0
+    with transaction(session):
+        for agreement in session.scalars(
+            select(Agreement).where(Agreement.status == Status.IN_PROGRESS, Agreement.kind == "loan")
+        ).unique():
+            ends_on = _end_date(agreement)
+            if ends_on is None:
+                continue
+            borrowers = services.party_users(session, agreement, "beneficiary")
+            if ends_on < today and agreement.overdue_notified_at is None:
+                services._tell(
+                    session,
+                    borrowers + services.party_users(session, agreement, "provider"),
+                    agreement,
+                    "agreement.overdue",
+                    N_("Overdue: %(title)s"),
+                    N_(
+                        'The end date of the agreement "%(title)s" has passed and the return is not recorded.'
+                    ),
+                )
+                agreement.overdue_notified_at = now
+                overdue += 1
+            elif (
+                today <= ends_on <= today + dt.timedelta(days=end_reminder_days)
+                and agreement.end_reminded_at is None
+            ):
+                services._tell(
+                    session,
+                    borrowers,
+                    agreement,
+                    "agreement.reminder",
+                    N_("Reminder: %(title)s ends soon"),
+                    N_('The agreement "%(title)s" ends soon. Please prepare the return.'),
+                )
+                agreement.end_reminded_at = now
+                reminded += 1
+    return {"end_reminders": reminded, "overdue_notices": overdue}
+
+
+def request_evaluations(session: Session, now: dt.datetime, **_: Any) -> dict:
+    """Completed agreements whose evaluation was never requested (for example, completed before)."""
+    count = 0
+    with transaction(session):
+        for agreement in session.scalars(
+            select(Agreement).where(
+                Agreement.status == Status.COMPLETED, Agreement.evaluation_requested_at.is_(None)
+            )
+        ).unique():
+            services.request_evaluation(session, agreement, now)
+            count += 1
+    return {"evaluations_requested": count}
+
+
+JOBS = [
+    {"name": "agreements.expire_proposals", "func": expire_proposals, "trigger": {"type": "cron", "hour": 6}},
+    {"name": "agreements.remind_approvers", "func": remind_approvers, "trigger": {"type": "cron", "hour": 7}},
+    {
+        "name": "agreements.remind_borrowers",
+        "func": remind_borrowers,
+        "trigger": {"type": "cron", "hour": 7, "minute": 15},
+    },
+    {
+        "name": "agreements.auto_complete",
+        "func": auto_complete,
+        "trigger": {"type": "cron", "hour": 6, "minute": 30},
+    },
+    {
+        "name": "agreements.request_evaluations",
+        "func": request_evaluations,
+        "trigger": {"type": "cron", "hour": 7, "minute": 30},
+    },
+]

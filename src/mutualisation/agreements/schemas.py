@@ -1,0 +1,167 @@
+"""Shapes of the agreements API (API.md, "agreements")."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from ..impact.calculations import VEHICLES
+from ..listings.models import CONDITIONS, LOGISTICS
+from .models import KINDS, STATUSES
+from .services import HUMAN_ACTIONS
+
+
+class AgreementTermsLineSchema(Schema):
+    description = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    quantity = fields.Float(allow_none=True, validate=validate.Range(min=0))
+    unit = fields.String(allow_none=True, validate=validate.Length(max=40))
+
+
+class AgreementTermsInSchema(Schema):
+    lines = fields.List(fields.Nested(AgreementTermsLineSchema), validate=validate.Length(max=50))
+    starts_on = fields.Date(allow_none=True)
+    ends_on = fields.Date(allow_none=True)
+    logistics = fields.String(allow_none=True, validate=validate.OneOf(LOGISTICS))
+    conditions = fields.String(allow_none=True, validate=validate.OneOf(CONDITIONS))
+    deposit_eur = fields.Float(allow_none=True, validate=validate.Range(min=0))
+    insurance_required = fields.Boolean()
+    kind = fields.String(validate=validate.OneOf(KINDS))
+
+
+class AgreementTermsOutSchema(AgreementTermsInSchema):
+    version = fields.Integer()
+    proposed_by_side = fields.String()
+
+
+class AgreementCreateSchema(Schema):
+    offer_id = fields.Integer(allow_none=True)
+    need_id = fields.Integer(allow_none=True)
+    terms = fields.Nested(AgreementTermsInSchema, allow_none=True)
+
+
+class AgreementTransitionSchema(Schema):
+    action = fields.String(required=True, validate=validate.OneOf([str(a) for a in HUMAN_ACTIONS]))
+    version = fields.Integer(allow_none=True, metadata={"description": "The terms version the caller saw"})
+    comment = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    reason = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    decision_reference = fields.String(allow_none=True, validate=validate.Length(max=200))
+    report = fields.String(allow_none=True, validate=validate.Length(max=10000))
+    terms = fields.Nested(AgreementTermsInSchema, allow_none=True)
+    ends_on = fields.Date(allow_none=True)
+    decision = fields.String(allow_none=True, validate=validate.OneOf(("approve", "refuse")))
+    satisfaction = fields.Integer(allow_none=True)
+    money_saved_eur = fields.Float(allow_none=True)
+    replacement_value_eur = fields.Float(allow_none=True)
+    costs_eur = fields.Float(allow_none=True)
+    kg_diverted = fields.Float(allow_none=True)
+    km_travelled = fields.Float(allow_none=True)
+    vehicle = fields.String(allow_none=True, validate=validate.OneOf(VEHICLES))
+    lessons_learned = fields.String(allow_none=True, validate=validate.Length(max=10000))
+
+
+class AgreementQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class AgreementTerritoryRefSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class AgreementUserRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class AgreementPartySchema(Schema):
+    side = fields.String()
+    kind = fields.String(metadata={"description": "territory or actor"})
+    territory = fields.Nested(AgreementTerritoryRefSchema)
+    actor = fields.Nested(AgreementUserRefSchema, allow_none=True)
+
+
+class AgreementApprovalSchema(Schema):
+    territory = fields.String()
+    decision = fields.String()
+    official = fields.Nested(AgreementUserRefSchema, allow_none=True)
+    reason = fields.String(allow_none=True)
+    decision_reference = fields.String(allow_none=True)
+    terms_version = fields.Integer()
+    at = fields.DateTime()
+
+
+class AgreementSignatureSchema(Schema):
+    side = fields.String()
+    user = fields.Nested(AgreementUserRefSchema, allow_none=True)
+    at = fields.DateTime()
+
+
+class AgreementEvaluationSchema(Schema):
+    side = fields.String()
+    satisfaction = fields.Integer()
+    money_saved_eur = fields.Float(allow_none=True)
+    kg_diverted = fields.Float(allow_none=True)
+    km_travelled = fields.Float(allow_none=True)
+    vehicle = fields.String(allow_none=True)
+    lessons_learned = fields.String(allow_none=True)
+    co2e_avoided_kg = fields.Float()
+    co2e_transport_kg = fields.Float()
+    co2e_net_kg = fields.Float()
+    method_fr = fields.String()
+    method_en = fields.String()
+
+
+class AgreementSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    status = fields.String()
+    kind = fields.String()
+    version = fields.Integer(attribute="terms_version", metadata={"description": "The current terms version"})
+    author_side = fields.String()
+    offer_id = fields.Integer(allow_none=True)
+    need_id = fields.Integer(allow_none=True)
+    parties = fields.List(fields.Nested(AgreementPartySchema))
+    terms = fields.Nested(AgreementTermsOutSchema, allow_none=True)
+    approvals = fields.List(fields.Nested(AgreementApprovalSchema))
+    signatures = fields.List(fields.Nested(AgreementSignatureSchema))
+    evaluations = fields.List(fields.Nested(AgreementEvaluationSchema))
+    extended_ends_on = fields.Date(allow_none=True)
+    allowed_actions = fields.List(fields.String())
+    convention_url = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class AgreementSummarySchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    status = fields.String()
+    kind = fields.String()
+    version = fields.Integer(attribute="terms_version")
+    parties = fields.List(fields.Nested(AgreementPartySchema))
+    updated_at = fields.DateTime()
+
+
+class AgreementPageSchema(Schema):
+    items = fields.List(fields.Nested(AgreementSummarySchema))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class AgreementHistoryEventSchema(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    actor = fields.Nested(AgreementUserRefSchema, allow_none=True)
+    role = fields.String(attribute="actor_role")
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    terms_version = fields.Integer()
+    comment = fields.String(allow_none=True)
+    data = fields.Dict()
+
+
+class AgreementHistoryPageSchema(Schema):
+    items = fields.List(fields.Nested(AgreementHistoryEventSchema))

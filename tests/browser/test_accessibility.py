@@ -1,0 +1,54 @@
+"""RGAA: axe-core finds no serious or critical violation on the login page and each role's dashboard."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def serious_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]
+
+
+def test_login_page_has_no_serious_accessibility_violation(page):
+    page.goto("/login")
+    assert serious_violations(page) == []
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "technician@loos-en-gohelle.demo",
+        "official@malaunay.demo",
+        "actor@le-mene.demo",
+        "admin@mutualisation.demo",
+    ],
+)
+def test_each_role_dashboard_has_no_serious_accessibility_violation(page, email):
+    log_in(page, email)
+    page.goto("/")
+    assert page.locator("h1").first.is_visible()
+    assert serious_violations(page) == []
+
+
+def test_login_works_with_the_keyboard_alone(page):
+    page.goto("/login")
+    page.keyboard.press("Tab")  # skip link first
+    assert page.evaluate("document.activeElement.className").find("skip-link") >= 0
+    page.get_by_label("Courriel").focus()
+    page.keyboard.type("technician@loos-en-gohelle.demo")
+    page.keyboard.press("Tab")
+    page.keyboard.type("demo-password")
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/login" not in url)
+    assert "Bonjour" in page.locator("h1").inner_text()

@@ -1,0 +1,80 @@
+"""Two officials approving the same version at the same moment, from two real connections."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from mutualisation.accounts.models import User
+from mutualisation.agreements import services
+from mutualisation.agreements.models import Agreement, AgreementEvent, Approval
+from mutualisation.audit.models import AuditEvent
+from mutualisation.listings.models import Listing, ListingEvent
+from mutualisation.notifications.models import Notification
+from mutualisation.territories.models import Territory
+from tests.builders import make_agreement, make_user
+
+
+@pytest.fixture
+def committed(engine):
+    """Data really committed (the threads cannot see the test's rolled-back transaction), then removed."""
+    if engine.dialect.name != "postgresql":
+        # SQLite has no row locks and a single writer; the rolled-back test transaction holds its lock,
+        # so two real concurrent writers cannot be staged there. PostgreSQL is where row locks matter.
+        pytest.skip("concurrency test: PostgreSQL only (SQLite serialises all writers by design)")
+    with Session(engine, expire_on_commit=False) as session:
+        existing = set(session.scalars(select(Territory.code)))
+        tech_mal = make_user(session, "technician", "76402")
+        tech_loos = make_user(session, "technician", "62528")
+        agreement = make_agreement(session, tech_mal, tech_loos, "pending_approval")
+        officials = [make_user(session, "official", "62528"), make_user(session, "official", "76402")]
+        session.commit()
+        ids = {"agreement": agreement.id, "officials": [o.id for o in officials]}
+    yield ids
+    with Session(engine) as session:
+        user_ids = list(session.scalars(select(User.id).where(User.email.like("%@example.org"))))
+        listing_ids = list(session.scalars(select(Listing.id).where(Listing.owner_id.in_(user_ids))))
+        session.execute(delete(Notification).where(Notification.recipient_id.in_(user_ids)))
+        session.execute(delete(AuditEvent).where(AuditEvent.actor_id.in_(user_ids)))
+        session.execute(delete(AuditEvent).where(AuditEvent.object_type == "agreement"))
+        session.execute(delete(Agreement).where(Agreement.created_by_id.in_(user_ids)))
+        session.execute(delete(ListingEvent).where(ListingEvent.listing_id.in_(listing_ids)))
+        session.execute(delete(Listing).where(Listing.id.in_(listing_ids)))
+        session.execute(delete(User).where(User.id.in_(user_ids)))
+        session.execute(delete(Territory).where(Territory.code.not_in(existing)))
+        session.commit()
+
+
+def test_two_officials_approving_at_the_same_moment_both_count_and_approve_once(engine, committed):
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def approve(official_id: int) -> None:
+        with Session(engine, expire_on_commit=False) as session:
+            official = session.get(User, official_id)
+            barrier.wait()
+            try:
+                services.transition(session, official, committed["agreement"], "approve", {"version": 1})
+            except BaseException as exc:  # reported to the main thread
+                errors.append(exc)
+
+    threads = [threading.Thread(target=approve, args=(oid,)) for oid in committed["officials"]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    with Session(engine) as session:
+        agreement = session.get(Agreement, committed["agreement"])
+        assert agreement.status == "approved"
+        approvals = session.scalars(select(Approval).where(Approval.agreement_id == agreement.id)).all()
+        assert sorted(a.decision for a in approvals) == ["approve", "approve"]
+        entered = session.scalars(
+            select(AgreementEvent).where(
+                AgreementEvent.agreement_id == agreement.id, AgreementEvent.to_status == "approved"
+            )
+        ).all()
+        assert len(entered) == 1
