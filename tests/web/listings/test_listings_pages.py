@@ -209,3 +209,14 @@ def test_duplicate_and_renew_from_the_pages(client, session):
     copy = client.post(f"/listings/{listing.id}/duplicate", data={"csrf_token": token})
     assert copy.status_code == 302 and "/edit" in copy.headers["Location"]
     assert len(session.scalars(select(Listing)).all()) == 2
+
+
+def test_browse_paginates_with_working_previous_and_next_links(client, session):
+    user = make_user(session, "technician", "76402")
+    for i in range(25):
+        make_listing(session, user, title=f"Annonce {i:02d}")
+    login(client, user)
+    first = client.get("/listings/").get_data(as_text=True)
+    assert "Annonce 24" in first and "Annonce 04" not in first and "Page 1 sur 2" in first
+    second = client.get("/listings/?page=2").get_data(as_text=True)
+    assert "Annonce 04" in second and "Annonce 24" not in second
