@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from geopy.distance import EARTH_RADIUS
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
@@ -210,9 +210,9 @@ def _locate(
 ) -> list[str]:
     """Place the listing: given coordinates, else a geocoded address, else the territory's point."""
     warnings: list[str] = []
-    if data.get("latitude") is not None and data.get("longitude") is not None:
-        if {"latitude", "longitude"} & changed or listing.location_source == "territory":
-            listing.location_source = "coordinates"
+    has_point = data.get("latitude") is not None and data.get("longitude") is not None
+    if has_point and ({"latitude", "longitude"} & changed or listing.location_source == "coordinates"):
+        listing.location_source = "coordinates"
         return warnings
     if data.get("address") and ("address" in changed or listing.location_source == "territory"):
         if geocoder is None:
@@ -535,6 +535,27 @@ def _has_term_starting_with(word: str):
     )
 
 
+def _text_conditions(session: Session, q: str | None) -> list[Any]:
+    """Conditions for the text filter, looked up in the word index.
+
+    SQLite walks the index through a sub-query. PostgreSQL's planner prefers a hash join
+    over the whole table for that shape, so it gets the ids found in the index as one
+    array parameter instead, which keeps it on the primary key.
+    """
+    words = sorted(terms_of(normalize(q or "")))
+    if session.get_bind().dialect.name != "postgresql":
+        return [_has_term_starting_with(word) for word in words]
+    found: set[int] | None = None
+    for word in words:
+        upper = word[:-1] + chr(ord(word[-1]) + 1)
+        query = select(ListingTerm.listing_id).where(ListingTerm.term >= word, ListingTerm.term < upper)
+        ids = set(_fetch_column(session, query))
+        found = ids if found is None else found & ids
+    if found is None:
+        return []
+    return [Listing.id == any_(bindparam("text_ids", sorted(found), type_=ARRAY(Integer)))]
+
+
 def _conditions(user: Any, filters: Filters) -> list[Any]:
     conditions: list[Any] = []
     if filters.mine:
@@ -553,9 +574,6 @@ def _conditions(user: Any, filters: Filters) -> list[Any]:
         conditions.append(Listing.category == filters.category)
     if filters.subcategory:
         conditions.append(Listing.subcategory == filters.subcategory)
-    for word in terms_of(normalize(filters.q or "")):
-        # Normalised on both sides: accents, case and punctuation never matter.
-        conditions.append(_has_term_starting_with(word))
     return conditions
 
 
@@ -606,7 +624,7 @@ def _fetch_column(session: Session, query) -> list:
 def _fetch_rows(session: Session, query) -> list[tuple]:
     """Rows as plain tuples straight from the driver (no ORM row objects: they cost more than the query)."""
     connection = session.connection()
-    compiled = query.compile(dialect=connection.dialect)
+    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
     params = compiled.construct_params()
     cursor = connection.connection.driver_connection.cursor()
     try:
@@ -631,7 +649,7 @@ def _fetch_points(session: Session, query) -> np.ndarray:
 def _ordered_ids(
     session: Session, user: Any, filters: Filters, offset: int, limit: int
 ) -> tuple[list[int], int, dict[int, float], Territory | None]:
-    conditions = _conditions(user, filters)
+    conditions = _conditions(user, filters) + _text_conditions(session, filters.q)
     reference = _reference(session, user, filters)
     # Newest first is the highest id first: ids grow with creation time, and the primary key
     # orders them for free.

@@ -74,6 +74,14 @@ def _insert_terms(session: Session, terms: list[tuple[str, int]]) -> None:
     """Straight to the driver, in index order: a million small rows are the bulk of the load."""
     terms.sort()
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # COPY is an order of magnitude faster than many INSERTs on PostgreSQL.
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {ListingTerm.__tablename__} (term, listing_id) FROM STDIN") as copy:
+            for row in terms:
+                copy.write_row(row)
+        cursor.close()
+        return
     placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO {ListingTerm.__tablename__} (term, listing_id) VALUES ({placeholder}, {placeholder})"  # noqa: S608 - constant names
     cursor = connection.connection.driver_connection.cursor()

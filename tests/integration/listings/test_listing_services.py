@@ -261,3 +261,23 @@ def test_an_unknown_reference_territory_is_a_field_error(session):
     with pytest.raises(ValidationFailed) as err:
         services.browse(session, user, services.Filters(near="99999"))
     assert "near" in err.value.fields
+
+
+def test_editing_the_title_keeps_a_listing_at_its_territory_point(session):
+    user = make_user(session, "technician", "76402")
+    listing = services.create(session, user, NEED)
+    services.update(session, user, listing.id, {"title": "Broyeur (bis)"}, version=listing.version)
+    assert listing.location_source == "territory"
+    services.update(session, user, listing.id, {"latitude": 49.6, "longitude": 1.1}, version=listing.version)
+    assert (listing.location_source, listing.latitude) == ("coordinates", 49.6)
+    services.update(session, user, listing.id, {"title": "Broyeur (ter)"}, version=listing.version)
+    assert (listing.location_source, listing.latitude) == ("coordinates", 49.6)
+
+
+def test_the_word_index_follows_title_changes(session):
+    user = make_user(session, "technician", "76402")
+    listing = services.create(session, user, NEED)
+    assert services.browse(session, user, services.Filters(q="broy", status="draft")).total == 1
+    services.update(session, user, listing.id, {"title": "Tondeuse autoportée"}, version=listing.version)
+    assert services.browse(session, user, services.Filters(q="tondeuse", status="draft")).total == 1
+    assert services.browse(session, user, services.Filters(q="printemps", status="draft")).total == 0
