@@ -104,10 +104,18 @@ def make_listing(session: Session, owner: User, kind: str = "offer", **overrides
         owner_id=owner.id,
         status="published",
     )
+    # Placed at the territory's point and indexed for text search, as the services would do.
+    values.setdefault("latitude", owner.territory.latitude)
+    values.setdefault("longitude", owner.territory.longitude)
     values.update(overrides)
     listing = Listing(**values)
+    from mutualisation.listings.services import index_terms
+    from mutualisation.territories.search import normalize
+
+    listing.search_text = normalize(f"{listing.title} {listing.description}")
     session.add(listing)
     session.flush()
+    index_terms(session, listing)
     return listing
 
 

@@ -231,6 +231,23 @@ def init_local(ctx: AppContext) -> None:
     click.echo(f"database ready ({state}) in {time.perf_counter() - started:.1f} s")
 
 
+@demo.command("synth")
+@click.option("--offers", default=1000, show_default=True, help="Number of synthetic offers.")
+@click.option("--needs", default=1000, show_default=True, help="Number of synthetic needs.")
+@click.option("--seed", default=0, show_default=True, help="Random seed (same seed, same network).")
+@pass_ctx
+def demo_synth(ctx: AppContext, offers: int, needs: int, seed: int) -> None:
+    """Add N synthetic offers and N needs over French communes (needs the gazetteer), for benchmarks."""
+    from .listings.synth import synthesise
+
+    with ctx.app.app_context():
+        try:
+            report = synthesise(ctx.session(), offers, needs, seed=seed)
+        except DomainError as exc:
+            _fail(exc)
+    click.echo(f"{report.offers} offers and {report.needs} needs added in {report.seconds:.1f} s")
+
+
 # export -------------------------------------------------------------------------
 
 

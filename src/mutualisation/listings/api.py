@@ -1,0 +1,154 @@
+"""The listings and categories JSON API. Thin: parse, call one service, answer."""
+
+from __future__ import annotations
+
+from flask_babel import get_locale
+from flask_smorest import Blueprint
+
+from ..territories.geocoding import current_geocoder
+from ..web import Page, api_user, db_session, paginated
+from . import services
+from .schemas import (
+    CategorySchema,
+    EventSchema,
+    ListingCreateSchema,
+    ListingPageSchema,
+    ListingPatchSchema,
+    ListingQuerySchema,
+    ListingSchema,
+    MapQuerySchema,
+    MapSchema,
+    RenewSchema,
+    WithdrawSchema,
+)
+
+blp = Blueprint("listings_api", __name__, url_prefix="/api/v1", description="Offers, needs and categories")
+
+ERRORS = {401: "Not logged in", 403: "Not allowed", 404: "No such listing"}
+
+
+def _alt(*codes):
+    def wrap(fn):
+        for code in codes:
+            fn = blp.alt_response(code, description=ERRORS.get(code, "Error"), schema="Error")(fn)
+        return fn
+
+    return wrap
+
+
+def filters_from(args: dict) -> services.Filters:
+    names = ("kind", "category", "subcategory", "q", "near", "radius_km", "status", "sort", "mine")
+    return services.Filters(**{name: args.get(name) for name in names if args.get(name) is not None})
+
+
+def _with_distances(result: services.BrowseResult):
+    for listing in result.items:
+        if listing.id in result.distances:
+            listing.distance_km = result.distances[listing.id]
+    return result.items
+
+
+@blp.route("/categories")
+@blp.response(200, CategorySchema(many=True))
+def categories():
+    """The category tree with French and English labels (plus `label` in the reader's language)."""
+    locale = str(get_locale() or "fr")
+    return services.category_tree(locale if locale in ("fr", "en") else "fr")
+
+
+@blp.route("/listings")
+@blp.arguments(ListingQuerySchema, location="query")
+@blp.response(200, ListingPageSchema)
+@_alt(401)
+def list_listings(args):
+    """Browse listings: published ones network-wide by default; `near` adds `distance_km`."""
+    user = api_user()
+    page = Page(args["page"], args["per_page"])
+    result = services.browse(db_session(), user, filters_from(args), page=page.page, per_page=page.per_page)
+    return paginated(_with_distances(result), page, result.total)
+
+
+@blp.route("/listings/map")
+@blp.arguments(MapQuerySchema, location="query")
+@blp.response(200, MapSchema)
+@_alt(401)
+def map_points(args):
+    """Compact points for the map (same filters as the list), at most `limit`."""
+    points, total = services.map_points(db_session(), api_user(), filters_from(args), limit=args["limit"])
+    return {"items": points, "total": total, "truncated": total > len(points)}
+
+
+@blp.route("/listings", methods=["POST"])
+@blp.arguments(ListingCreateSchema)
+@blp.response(201, ListingSchema)
+@_alt(401, 403)
+def create(data):
+    """Create a listing (a draft, or published at once with `publish: true`)."""
+    user = api_user()
+    publish = data.pop("publish", False)
+    session = db_session()
+    listing = services.create(session, user, data, geocoder=current_geocoder())
+    warnings = listing.warnings
+    if publish:
+        listing = services.publish(session, user, listing.id)
+        listing.warnings = warnings
+    return listing
+
+
+@blp.route("/listings/<int:listing_id>")
+@blp.response(200, ListingSchema)
+@_alt(401, 404)
+def get(listing_id: int):
+    return services.get_listing(db_session(), api_user(), listing_id)
+
+
+@blp.route("/listings/<int:listing_id>", methods=["PATCH"])
+@blp.arguments(ListingPatchSchema)
+@blp.response(200, ListingSchema)
+@_alt(401, 403, 404, 409)
+def patch(data, listing_id: int):
+    """Edit a listing. Send the `version` you read: a stale one gets 409."""
+    version = data.pop("version")
+    return services.update(
+        db_session(), api_user(), listing_id, data, version=version, geocoder=current_geocoder()
+    )
+
+
+@blp.route("/listings/<int:listing_id>/publish", methods=["POST"])
+@blp.response(200, ListingSchema)
+@_alt(401, 403, 404, 409)
+def publish(listing_id: int):
+    return services.publish(db_session(), api_user(), listing_id)
+
+
+@blp.route("/listings/<int:listing_id>/withdraw", methods=["POST"])
+@blp.arguments(WithdrawSchema)
+@blp.response(200, ListingSchema)
+@_alt(401, 403, 404, 409)
+def withdraw(data, listing_id: int):
+    """Withdraw with a reason: exchanged_elsewhere, no_longer_available, or other (+ reason_text)."""
+    return services.withdraw(db_session(), api_user(), listing_id, data["reason"], data["reason_text"])
+
+
+@blp.route("/listings/<int:listing_id>/renew", methods=["POST"])
+@blp.arguments(RenewSchema)
+@blp.response(200, ListingSchema)
+@_alt(401, 403, 404, 409)
+def renew(data, listing_id: int):
+    """Publish an expired listing again, with a new end date."""
+    return services.renew(db_session(), api_user(), listing_id, data["available_until"])
+
+
+@blp.route("/listings/<int:listing_id>/duplicate", methods=["POST"])
+@blp.response(201, ListingSchema)
+@_alt(401, 403, 404)
+def duplicate(listing_id: int):
+    """A new draft copying this listing."""
+    return services.duplicate(db_session(), api_user(), listing_id)
+
+
+@blp.route("/listings/<int:listing_id>/history")
+@blp.response(200, EventSchema(many=True))
+@_alt(401, 404)
+def history(listing_id: int):
+    return services.history(db_session(), api_user(), listing_id)

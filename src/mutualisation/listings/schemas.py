@@ -1,0 +1,160 @@
+"""Shapes of the listings API (types and required fields; business rules live in the services)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from . import lifecycle
+from .validation import CONDITIONS, KINDS, LOGISTICS
+
+
+class OwnerSchema(Schema):
+    id = fields.Integer()
+    name = fields.String(attribute="display_name")
+    organisation = fields.String()
+    role = fields.String()
+
+
+class ListingSchema(Schema):
+    id = fields.Integer()
+    version = fields.Integer()
+    kind = fields.String()
+    category = fields.String()
+    subcategory = fields.String(allow_none=True)
+    title = fields.String()
+    description = fields.String()
+    quantity = fields.Float(allow_none=True)
+    unit = fields.String(allow_none=True)
+    available_from = fields.Date(allow_none=True)
+    available_until = fields.Date(allow_none=True)
+    recurring = fields.Boolean()
+    inexhaustible = fields.Boolean()
+    remote_possible = fields.Boolean()
+    logistics = fields.String()
+    max_distance_km = fields.Float(allow_none=True)
+    conditions = fields.String()
+    deposit_eur = fields.Float(allow_none=True)
+    insurance_required = fields.Boolean()
+    qualified_operator_required = fields.Boolean()
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    address = fields.String(allow_none=True)
+    location_source = fields.String()
+    territory = fields.Function(lambda listing: listing.territory.code)
+    territory_name = fields.Function(lambda listing: listing.territory.name)
+    status = fields.String()
+    withdrawal_reason = fields.String(allow_none=True)
+    owner = fields.Nested(OwnerSchema)
+    created_at = fields.DateTime()
+    published_at = fields.DateTime(allow_none=True)
+    distance_km = fields.Float()
+    warnings = fields.List(fields.String())
+
+
+class _ContentSchema(Schema):
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    category = fields.String()
+    subcategory = fields.String()
+    title = fields.String()
+    description = fields.String()
+    quantity = fields.Float(allow_none=True)
+    unit = fields.String(allow_none=True)
+    available_from = fields.Date(allow_none=True)
+    available_until = fields.Date(allow_none=True)
+    recurring = fields.Boolean()
+    inexhaustible = fields.Boolean()
+    remote_possible = fields.Boolean()
+    logistics = fields.String(validate=validate.OneOf(LOGISTICS))
+    max_distance_km = fields.Float(allow_none=True)
+    conditions = fields.String(validate=validate.OneOf(CONDITIONS))
+    deposit_eur = fields.Float(allow_none=True)
+    insurance_required = fields.Boolean()
+    qualified_operator_required = fields.Boolean()
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    address = fields.String(allow_none=True)
+
+
+class ListingCreateSchema(_ContentSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    category = fields.String(required=True)
+    subcategory = fields.String(required=True)
+    title = fields.String(required=True)
+    publish = fields.Boolean(load_default=False, metadata={"description": "Publish at once"})
+
+
+class ListingPatchSchema(_ContentSchema):
+    version = fields.Integer(required=True, metadata={"description": "The version you read (409 when stale)"})
+
+
+class WithdrawSchema(Schema):
+    reason = fields.String(required=True, validate=validate.OneOf(lifecycle.WITHDRAWAL_REASONS))
+    reason_text = fields.String(load_default=None, allow_none=True)
+
+
+class RenewSchema(Schema):
+    available_until = fields.Date(load_default=None, allow_none=True)
+
+
+class ListingQuerySchema(Schema):
+    kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
+    category = fields.String(load_default=None)
+    subcategory = fields.String(load_default=None)
+    q = fields.String(load_default=None, validate=validate.Length(max=200))
+    near = fields.String(load_default=None, metadata={"description": "INSEE code of the reference territory"})
+    radius_km = fields.Float(load_default=None, validate=validate.Range(min=1, max=1000))
+    status = fields.String(load_default=None, validate=validate.OneOf(lifecycle.STATUSES))
+    sort = fields.String(load_default="newest", validate=validate.OneOf(("newest", "nearest")))
+    mine = fields.Boolean(load_default=False, metadata={"description": "Only the listings I manage"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class MapQuerySchema(ListingQuerySchema):
+    limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=5000))
+
+
+class ListingPageSchema(Schema):
+    items = fields.List(fields.Nested(ListingSchema))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class MapPointSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    category = fields.String()
+    title = fields.String()
+    lat = fields.Float()
+    lon = fields.Float()
+
+
+class MapSchema(Schema):
+    items = fields.List(fields.Nested(MapPointSchema))
+    total = fields.Integer()
+    truncated = fields.Boolean()
+
+
+class EventSchema(Schema):
+    at = fields.DateTime()
+    actor_id = fields.Integer(allow_none=True)
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    comment = fields.String(allow_none=True)
+
+
+class SubcategorySchema(Schema):
+    code = fields.String()
+    label = fields.String()
+    label_fr = fields.String()
+    label_en = fields.String()
+    closeness = fields.List(fields.String())
+
+
+class CategorySchema(Schema):
+    code = fields.String()
+    label = fields.String()
+    label_fr = fields.String()
+    label_en = fields.String()
+    subcategories = fields.List(fields.Nested(SubcategorySchema))

@@ -1,0 +1,208 @@
+"""A synthetic network of offers and needs over real communes, for benchmarks.
+
+Listings land on communes drawn at random, weighted by population (people, and so
+listings, gather in towns), and are written with bulk inserts: 100,000 rows take seconds.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+
+import numpy as np
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.orm import Session
+
+from ..accounts.models import User
+from ..accounts.passwords import hash_password
+from ..db import transaction, utcnow
+from ..errors import RuleViolation
+from ..i18n import N_
+from ..territories.models import Territory
+from ..territories.search import normalize
+from .models import Listing, ListingTerm
+from .services import taxonomy, terms_of
+
+SYNTH_EMAIL = "synthetic@mutualisation.invalid"
+CHUNK = 10_000
+WORDS = (
+    "mutualisation",
+    "prêt",
+    "commune",
+    "transition",
+    "printemps",
+    "été",
+    "automne",
+    "hiver",
+    "association",
+    "école",
+    "cantine",
+    "chantier",
+    "festival",
+    "marché",
+    "jardin",
+)
+# Roughly what a live network holds: mostly published, some in the other statuses.
+STATUS_WEIGHTS = {
+    "published": 0.8,
+    "draft": 0.05,
+    "reserved": 0.05,
+    "fulfilled": 0.04,
+    "expired": 0.03,
+    "withdrawn": 0.03,
+}
+
+
+KIND_WORD = {"offer": "offre", "need": "besoin"}
+DISTANCES = (50.0, 100.0, 200.0, 500.0)
+
+
+@cache
+def norm(text: str) -> str:
+    return normalize(text)
+
+
+@cache
+def term_set(normalised: str) -> frozenset[str]:
+    return frozenset(terms_of(normalised))
+
+
+def _insert_terms(session: Session, terms: list[tuple[str, int]]) -> None:
+    """Straight to the driver, in index order: a million small rows are the bulk of the load."""
+    terms.sort()
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # COPY is an order of magnitude faster than many INSERTs on PostgreSQL.
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {ListingTerm.__tablename__} (term, listing_id) FROM STDIN") as copy:
+            for row in terms:
+                copy.write_row(row)
+        cursor.close()
+        return
+    placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {ListingTerm.__tablename__} (term, listing_id) VALUES ({placeholder}, {placeholder})"  # noqa: S608 - constant names
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        for start in range(0, len(terms), 50_000):
+            cursor.executemany(sql, terms[start : start + 50_000])
+    finally:
+        cursor.close()
+
+
+@dataclass(frozen=True)
+class SynthReport:
+    offers: int
+    needs: int
+    seconds: float
+
+
+def _owner(session: Session, territory_id: int) -> User:
+    user = session.scalar(select(User).where(User.email == SYNTH_EMAIL))
+    if user is None:
+        user = User(
+            email=SYNTH_EMAIL,
+            name="Réseau synthétique",
+            organisation="Banc d'essai",
+            role="technician",
+            territory_id=territory_id,
+            password_hash=hash_password(secrets.token_urlsafe(24)),
+            is_active=False,  # nobody logs in as the synthetic owner
+        )
+        session.add(user)
+        session.flush()
+    return user
+
+
+def synthesise(session: Session, offers: int, needs: int, *, seed: int = 0) -> SynthReport:
+    started = time.perf_counter()
+    communes = session.execute(
+        select(
+            Territory.id, Territory.name, Territory.latitude, Territory.longitude, Territory.population
+        ).where(Territory.kind == "commune", Territory.latitude.is_not(None))
+    ).all()
+    if not communes:
+        raise RuleViolation(N_("Load the communes gazetteer first."))
+    rng = np.random.default_rng(seed)
+    population = np.array([max(c.population or 0, 1) for c in communes], dtype=np.float64)
+    subcategories = [(c.code, s.code, s.label_fr) for c in taxonomy().categories for s in c.subcategories]
+    statuses = list(STATUS_WEIGHTS)
+    status_p = np.array(list(STATUS_WEIGHTS.values()))
+    status_p /= status_p.sum()
+    now = utcnow()
+    with transaction(session):
+        owner = _owner(session, communes[0].id)
+        # Explicit ids let the word index be written in the same bulk pass.
+        first_id = (session.scalar(select(func.max(Listing.id))) or 0) + 1
+        total = offers + needs
+        # The newest listings have the highest ids, as in a live network.
+        ages = np.sort(rng.integers(0, 365 * 24 * 60, size=total))[::-1]
+        all_terms: list[tuple[str, int]] = []
+        for start in range(0, total, CHUNK):
+            size = min(CHUNK, total - start)
+            picks = rng.choice(len(communes), size=size, p=population / population.sum())
+            subs = rng.integers(0, len(subcategories), size=size)
+            status_idx = rng.choice(len(statuses), size=size, p=status_p)
+            jitter = rng.normal(0, 0.01, size=(size, 2))
+            words = rng.integers(0, len(WORDS), size=(size, 2))
+            rows = []
+            for i in range(size):
+                n = start + i
+                commune = communes[int(picks[i])]
+                category, subcategory, label = subcategories[int(subs[i])]
+                kind = "offer" if n < offers else "need"
+                word_a, word_b = WORDS[words[i, 0]], WORDS[words[i, 1]]
+                title = f"{'Offre' if kind == 'offer' else 'Besoin'} : {label} ({commune.name})"
+                description = f"{label} — {word_a}, {word_b}. Annonce synthétique n° {n}."
+                # normalize() is the slow part at this volume: assemble from cached pieces.
+                parts = (
+                    KIND_WORD[kind],
+                    norm(label),
+                    norm(commune.name),
+                    norm(label),
+                    norm(word_a),
+                    norm(word_b),
+                )
+                search_text = " ".join(parts) + f" annonce synthetique n {n}"
+                listing_id = first_id + n
+                listing_terms = set().union(*(term_set(p) for p in parts)) | {
+                    "annonce",
+                    "synthetique",
+                    str(n),
+                }
+                all_terms += [(term, listing_id) for term in listing_terms]
+                created = now - timedelta(minutes=int(ages[n]))
+                shareable = category in ("skill", "know_how")
+                rows.append(
+                    {
+                        "id": listing_id,
+                        "kind": kind,
+                        "category": category,
+                        "subcategory": subcategory,
+                        "title": title,
+                        "description": description,
+                        "search_text": search_text,
+                        "inexhaustible": shareable and bool(n % 2),
+                        "remote_possible": shareable and n % 3 == 0,
+                        "max_distance_km": DISTANCES[n % len(DISTANCES)],
+                        "latitude": float(commune.latitude + jitter[i, 0]),
+                        "longitude": float(commune.longitude + jitter[i, 1]),
+                        "territory_id": commune.id,
+                        "owner_id": owner.id,
+                        "status": statuses[int(status_idx[i])],
+                        "created_at": created,
+                        "updated_at": created,
+                        "published_at": created,
+                    }
+                )
+            session.execute(insert(Listing.__table__), rows)
+        _insert_terms(session, all_terms)
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence('listings', 'id'), (SELECT max(id) FROM listings))"
+                )
+            )
+    return SynthReport(offers, needs, time.perf_counter() - started)

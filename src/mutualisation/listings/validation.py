@@ -1,0 +1,86 @@
+"""Business checks on a listing's content. Pure: plain values in, field errors out."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ..i18n import N_
+from ..territories.geocoding import in_france, in_range
+from .taxonomy import Taxonomy
+
+KINDS = ("offer", "need")
+LOGISTICS = ("pickup", "delivery", "both")
+CONDITIONS = ("free", "loan", "exchange", "cost_sharing")
+# Sharing a skill or know-how does not use it up, and may happen by video call.
+SHAREABLE_CATEGORIES = ("skill", "know_how")
+TITLE_MAX = 200
+DESCRIPTION_MAX = 5000
+UNIT_MAX = 40
+ADDRESS_MAX = 300
+MAX_DISTANCE_KM = 1000
+
+
+def _add(errors: dict[str, list[str]], name: str, message: str) -> None:
+    errors.setdefault(name, []).append(message)
+
+
+def check_listing(data: dict[str, Any], taxonomy: Taxonomy) -> dict[str, list[str]]:
+    """Field errors of a complete listing content (after merging an update)."""
+    errors: dict[str, list[str]] = {}
+    if data.get("kind") not in KINDS:
+        _add(errors, "kind", N_("Choose offer or need."))
+    category = data.get("category")
+    if category not in {c.code for c in taxonomy.categories}:
+        _add(errors, "category", N_("Unknown category."))
+    elif not data.get("subcategory"):
+        _add(errors, "subcategory", N_("Choose a subcategory."))
+    elif not taxonomy.is_valid(category, data["subcategory"]):
+        _add(errors, "subcategory", N_("This subcategory does not belong to the chosen category."))
+    title = (data.get("title") or "").strip()
+    if not title:
+        _add(errors, "title", N_("A title is required."))
+    elif len(title) > TITLE_MAX:
+        _add(errors, "title", N_("The title is too long (200 characters at most)."))
+    if len(data.get("description") or "") > DESCRIPTION_MAX:
+        _add(errors, "description", N_("The description is too long (5,000 characters at most)."))
+    quantity = data.get("quantity")
+    if quantity is not None and quantity < 0:
+        _add(errors, "quantity", N_("The quantity cannot be negative."))
+    if len(data.get("unit") or "") > UNIT_MAX:
+        _add(errors, "unit", N_("The unit is too long (40 characters at most)."))
+    start: date | None = data.get("available_from")
+    end: date | None = data.get("available_until")
+    if start and end and end < start:
+        _add(errors, "available_until", N_("The end of the availability window is before its start."))
+    if data.get("logistics", "both") not in LOGISTICS:
+        _add(errors, "logistics", N_("Choose pickup, delivery or both."))
+    if data.get("conditions", "free") not in CONDITIONS:
+        _add(errors, "conditions", N_("Unknown conditions."))
+    distance = data.get("max_distance_km")
+    if distance is not None and not 0 <= distance <= MAX_DISTANCE_KM:
+        _add(errors, "max_distance_km", N_("The maximum distance must be between 0 and 1,000 km."))
+    deposit = data.get("deposit_eur")
+    if deposit is not None and deposit < 0:
+        _add(errors, "deposit_eur", N_("The deposit cannot be negative."))
+    if category not in SHAREABLE_CATEGORIES:
+        if data.get("inexhaustible"):
+            _add(errors, "inexhaustible", N_("Only skills and know-how can be inexhaustible."))
+        if data.get("remote_possible"):
+            _add(errors, "remote_possible", N_("Only skills and know-how can be shared remotely."))
+    if len(data.get("address") or "") > ADDRESS_MAX:
+        _add(errors, "address", N_("The address is too long (300 characters at most)."))
+    errors.update(check_coordinates(data.get("latitude"), data.get("longitude")))
+    return errors
+
+
+def check_coordinates(latitude: float | None, longitude: float | None) -> dict[str, list[str]]:
+    if latitude is None and longitude is None:
+        return {}
+    if latitude is None or longitude is None:
+        return {"latitude": [N_("Give both latitude and longitude, or neither.")]}
+    if not in_range(latitude, longitude):
+        return {"latitude": [N_("Coordinates out of range.")]}
+    if not in_france(latitude, longitude):
+        return {"latitude": [N_("This point is outside France.")]}
+    return {}

@@ -1,0 +1,321 @@
+"""Listing pages: browse, map, create, edit, detail, my listings and status actions. Thin."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+
+from ..accounts.permissions import allowed
+from ..errors import Conflict, DomainError, RuleViolation, ValidationFailed
+from ..territories.geocoding import current_geocoder
+from ..ui import DashboardPanel, NavItem, add_nav, add_panel
+from ..web import Page, acting_user, db_session, page_from_args
+from . import lifecycle, services
+from .forms import (
+    STATUS_LABELS,
+    ActionForm,
+    BrowseForm,
+    ListingForm,
+    RenewForm,
+    WithdrawForm,
+    category_choices,
+    subcategory_choices,
+)
+
+bp = Blueprint("listings", __name__, url_prefix="/listings")
+
+add_nav(NavItem("listings.browse", _l("Offers and needs"), order=10))
+add_nav(NavItem("listings.map_view", _l("Map"), order=11))
+add_nav(NavItem("listings.mine", _l("My listings"), order=12))
+
+
+def _panel(session, user) -> dict:
+    items, _total = services.my_listings(session, user, per_page=5)
+    return {"counts": services.status_counts(session, user), "recent": items}
+
+
+add_panel(DashboardPanel("listings/panel.html", _panel, order=10))
+
+
+@bp.app_context_processor
+def _listing_helpers():
+    return {
+        "status_label": lambda code: str(STATUS_LABELS.get(code, code)),
+        "category_label": _category_label,
+        "reason_label": _reason_label,
+    }
+
+
+def _locale() -> str:
+    locale = str(get_locale() or "fr")
+    return locale if locale in ("fr", "en") else "fr"
+
+
+def _category_label(category: str, subcategory: str | None = None) -> str:
+    try:
+        if subcategory:
+            return services.taxonomy().label(subcategory, _locale(), category=category)
+        return services.taxonomy().label(category, _locale())
+    except ValueError:
+        return subcategory or category
+
+
+def _reason_label(stored: str | None) -> str:
+    if not stored:
+        return ""
+    if stored.startswith("other: "):
+        return f"{gettext('Other reason')} : {stored[7:]}"
+    return gettext(lifecycle.WITHDRAWAL_REASON_LABELS.get(stored, stored))
+
+
+def _tree_json() -> str:
+    return json.dumps(services.category_tree(_locale()), ensure_ascii=False)
+
+
+def _setup_form(form: ListingForm) -> ListingForm:
+    form.category.choices = category_choices(_locale())
+    form.subcategory.choices = subcategory_choices(_locale())
+    return form
+
+
+def _show_errors(form, exc: DomainError) -> None:
+    """Field errors next to their fields (translated); the rest as a message."""
+    unplaced = []
+    for name, messages in exc.fields.items():
+        field = getattr(form, name, None)
+        translated = [gettext(m) for m in messages]
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + translated
+        else:
+            unplaced += translated
+    flash(" ".join([gettext(exc.message), *unplaced]) if exc.message else " ".join(unplaced), "danger")
+
+
+def _flash_warnings(listing) -> None:
+    for warning in getattr(listing, "warnings", []):
+        flash(gettext(warning), "warning")
+
+
+@bp.route("/")
+@login_required
+def browse():
+    form = BrowseForm(request.args)
+    form.category.choices = category_choices(_locale(), blank=gettext("All categories"))
+    form.subcategory.choices = subcategory_choices(_locale(), blank=gettext("All subcategories"))
+    page = page_from_args()
+    filters, errors = _filters_from_form(form)
+    result, error = None, None
+    if not errors:
+        try:
+            result = services.browse(
+                db_session(), acting_user(), filters, page=page.page, per_page=page.per_page
+            )
+        except ValidationFailed as exc:
+            _show_errors(form, exc)
+            error = True
+    return render_template(
+        "listings/browse.html",
+        form=form,
+        result=result,
+        page=page,
+        error=error or bool(errors),
+        filtered=any(v for k, v in request.args.items() if k not in ("page", "per_page", "sort")),
+        tree_json=_tree_json(),
+    )
+
+
+def _filters_from_form(form: BrowseForm):
+    form.validate()
+    errors = {k: v for k, v in form.errors.items()}
+    filters = services.Filters(
+        kind=form.kind.data or None,
+        category=form.category.data or None,
+        subcategory=form.subcategory.data or None,
+        q=(form.q.data or "").strip() or None,
+        near=(form.near.data or "").strip() or None,
+        radius_km=form.radius_km.data,
+        status=form.status.data or None,
+        sort=form.sort.data or "newest",
+    )
+    return filters, errors
+
+
+@bp.route("/map")
+@login_required
+def map_view():
+    form = BrowseForm(request.args)
+    form.category.choices = category_choices(_locale(), blank=gettext("All categories"))
+    form.subcategory.choices = subcategory_choices(_locale(), blank=gettext("All subcategories"))
+    conf = current_app.config["map"]
+    query = {k: v for k, v in request.args.items() if v and k not in ("page", "per_page")}
+    return render_template(
+        "listings/map.html",
+        form=form,
+        tree_json=_tree_json(),
+        points_url=url_for("listings_api.map_points", **query),
+        tile_url=conf["tile_url"],
+        tile_attribution=conf["tile_attribution"],
+        tile_subdomains=conf.get("tile_subdomains", "abc"),
+        territory=acting_user().territory,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    form = _setup_form(ListingForm())
+    if request.method == "GET":
+        form.kind.data = request.args.get("kind", "offer")
+    if form.validate_on_submit():
+        try:
+            listing = services.create(
+                db_session(), acting_user(), form.content(), geocoder=current_geocoder()
+            )
+        except (RuleViolation, ValidationFailed) as exc:
+            _show_errors(form, exc)
+        else:
+            _flash_warnings(listing)
+            flash(gettext("Draft saved. Publish it when it is ready."), "success")
+            return redirect(url_for("listings.detail", listing_id=listing.id))
+    return render_template("listings/form.html", form=form, listing=None, tree_json=_tree_json())
+
+
+@bp.route("/<int:listing_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(listing_id: int):
+    session = db_session()
+    listing = services.get_for_management(session, acting_user(), listing_id)
+    form = _setup_form(ListingForm(obj=listing) if request.method == "GET" else ListingForm())
+    if request.method == "GET":
+        form.version.data = listing.version
+        if listing.location_source != "coordinates":
+            form.latitude.data = form.longitude.data = None
+    if form.validate_on_submit():
+        try:
+            version = int(form.version.data or 0)
+            listing = services.update(
+                session,
+                acting_user(),
+                listing_id,
+                form.content(),
+                version=version,
+                geocoder=current_geocoder(),
+            )
+        except Conflict as exc:
+            flash(gettext(exc.message), "danger")
+        except (RuleViolation, ValidationFailed) as exc:
+            _show_errors(form, exc)
+        else:
+            _flash_warnings(listing)
+            flash(gettext("Listing saved."), "success")
+            return redirect(url_for("listings.detail", listing_id=listing.id))
+    return render_template("listings/form.html", form=form, listing=listing, tree_json=_tree_json())
+
+
+@bp.route("/<int:listing_id>")
+@login_required
+def detail(listing_id: int):
+    session = db_session()
+    user = acting_user()
+    listing = services.get_listing(session, user, listing_id)
+    can_manage = allowed(user, "listings:manage", listing)
+    return render_template(
+        "listings/detail.html",
+        listing=listing,
+        can_manage=can_manage,
+        actions=lifecycle.allowed_actions(listing.status) if can_manage else [],
+        editable=can_manage and listing.status in lifecycle.EDITABLE,
+        events=services.history(session, user, listing_id) if can_manage else [],
+        action_form=ActionForm(),
+        withdraw_form=WithdrawForm(),
+        renew_form=RenewForm(),
+    )
+
+
+def _act(listing_id: int, do) -> object:
+    try:
+        do()
+    except (RuleViolation, ValidationFailed, Conflict) as exc:
+        msgs = [gettext(exc.message)] + [gettext(m) for ms in exc.fields.values() for m in ms]
+        flash(" ".join(msgs), "danger")
+    return redirect(request.form.get("next") or url_for("listings.detail", listing_id=listing_id))
+
+
+@bp.route("/<int:listing_id>/publish", methods=["POST"])
+@login_required
+def publish(listing_id: int):
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("listings.detail", listing_id=listing_id))
+
+    def do():
+        services.publish(db_session(), acting_user(), listing_id)
+        flash(gettext("Listing published."), "success")
+
+    return _act(listing_id, do)
+
+
+@bp.route("/<int:listing_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(listing_id: int):
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        flash(gettext("A reason is required."), "danger")
+        return redirect(url_for("listings.detail", listing_id=listing_id))
+
+    def do():
+        services.withdraw(db_session(), acting_user(), listing_id, form.reason.data, form.reason_text.data)
+        flash(gettext("Listing withdrawn."), "success")
+
+    return _act(listing_id, do)
+
+
+@bp.route("/<int:listing_id>/renew", methods=["POST"])
+@login_required
+def renew(listing_id: int):
+    form = RenewForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("listings.detail", listing_id=listing_id))
+
+    def do():
+        services.renew(db_session(), acting_user(), listing_id, form.available_until.data)
+        flash(gettext("Listing published again."), "success")
+
+    return _act(listing_id, do)
+
+
+@bp.route("/<int:listing_id>/duplicate", methods=["POST"])
+@login_required
+def duplicate(listing_id: int):
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("listings.detail", listing_id=listing_id))
+    copy = services.duplicate(db_session(), acting_user(), listing_id)
+    flash(gettext("Copy saved as a draft: review it, then publish it."), "success")
+    return redirect(url_for("listings.edit", listing_id=copy.id))
+
+
+@bp.route("/mine")
+@login_required
+def mine():
+    page = page_from_args()
+    status = request.args.get("status") or None
+    if status not in (None, *lifecycle.STATUSES):
+        status = None
+    items, total = services.my_listings(
+        db_session(), acting_user(), status=status, page=page.page, per_page=page.per_page
+    )
+    return render_template(
+        "listings/mine.html",
+        items=items,
+        total=total,
+        page=Page(page.page, page.per_page),
+        status=status,
+        statuses=lifecycle.STATUSES,
+        counts=services.status_counts(db_session(), acting_user()),
+        action_form=ActionForm(),
+    )

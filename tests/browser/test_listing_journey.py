@@ -1,0 +1,50 @@
+"""A technician publishes a need, finds it by filters, and sees it on the map (tiles offline)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+TITLE = "Broyeur de végétaux pour les haies (parcours navigateur)"
+
+
+def test_technician_publishes_a_need_finds_it_within_300_km_and_sees_it_on_the_map(page):
+    log_in(page, "technician@malaunay.demo")
+
+    page.goto("/listings/new")
+    page.get_by_label("Type", exact=True).select_option("need")
+    page.get_by_label("Catégorie", exact=True).select_option("equipment")
+    # The script narrowed the subcategories to the chosen category.
+    subcategory = page.get_by_label("Sous-catégorie", exact=True)
+    assert subcategory.locator("option[value='green_chipper']").count() == 1
+    assert subcategory.locator("option[value='composting']").count() == 0
+    subcategory.select_option("green_chipper")
+    page.get_by_label("Titre", exact=True).fill(TITLE)
+    page.get_by_label("Description", exact=True).fill("Pour broyer les tailles de haies au printemps.")
+    page.locator("form.listing-form button[type=submit]").click()
+    page.wait_for_url("**/listings/*")
+    assert "Brouillon enregistré" in page.content()
+
+    page.get_by_role("button", name="Publier").click()
+    assert page.get_by_text("Annonce publiée.").is_visible()
+
+    page.goto("/listings/")
+    page.get_by_label("Catégorie", exact=True).select_option("equipment")
+    page.get_by_label("Autour de (commune ou code INSEE)").fill("62528")
+    page.keyboard.press("Escape")
+    page.get_by_label("Dans un rayon de (km)").fill("300")
+    page.get_by_role("button", name="Rechercher").click()
+    page.wait_for_url("**near=62528**")
+    result = page.get_by_role("link", name=TITLE)
+    assert result.is_visible()
+
+    page.get_by_role("link", name="Voir sur la carte").click()
+    page.wait_for_url("**/listings/map**")
+    page.wait_for_function("document.getElementById('listing-map').dataset.loaded !== undefined")
+    assert page.locator("#listing-map").get_attribute("data-loaded") not in (None, "0", "error")
+    assert page.locator("#listing-map .leaflet-marker-icon").count() >= 1
+    # No internet in tests: the background tiles fail, and the page says so instead of breaking.
+    assert page.locator("#map-status").inner_text() != ""
