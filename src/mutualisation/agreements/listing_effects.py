@@ -1,23 +1,17 @@
 """What an agreement does to its listings: reserve, release, fulfil.
 
-Kept apart so that it can later call the listings domain's own services; for now it changes the
-listing's status directly, inside the agreement's transaction, with a ListingEvent and an audit
-event, like any other state change.
+The listings domain owns its lifecycle: this adapter calls its services inside the agreement's
+transaction (`commit=False`), and the agreement service announces the queued listing changes
+(`listings.hooks.run_pending`) once it has committed, so matching hears about them too.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from ..audit.services import record
-from ..listings.models import Listing, ListingEvent
-
-# from-statuses each change applies to; any other status is left alone (already withdrawn, …).
-_CHANGES = {
-    "reserve": (("published",), "reserved"),
-    "release": (("reserved",), "published"),
-    "fulfil": (("reserved", "published"), "fulfilled"),
-}
+from ..listings import lifecycle as listing_lifecycle
+from ..listings import services as listing_services
+from ..listings.models import Listing
 
 
 def _shared_without_use(listing: Listing) -> bool:
@@ -28,32 +22,19 @@ def _shared_without_use(listing: Listing) -> bool:
 def apply(
     session: Session, actor_id: int | None, listings: list[Listing | None], change: str, agreement_id: int
 ) -> int:
-    """Apply `change` to each listing it concerns; return how many changed."""
-    sources, target = _CHANGES[change]
+    """Apply `change` (reserve, release, fulfil) to each listing it concerns; return how many changed.
+
+    A listing in another status (already withdrawn, expired…) is left alone: the agreement
+    goes on, and the listing's owner keeps the last word on it.
+    """
+    sources, _target = listing_lifecycle.TRANSITIONS[change]
+    change_listing = getattr(listing_services, change)
     changed = 0
     for listing in listings:
         if listing is None or listing.status not in sources or _shared_without_use(listing):
             continue
-        before = listing.status
-        listing.status = target
-        session.add(
-            ListingEvent(
-                listing_id=listing.id,
-                actor_id=actor_id,
-                from_status=before,
-                to_status=target,
-                comment=f"agreement #{agreement_id}",
-            )
-        )
-        record(
-            session,
-            actor_id,
-            f"listing.{change}",
-            "listing",
-            listing.id,
-            agreement_id=agreement_id,
-            from_status=before,
-            to_status=target,
+        change_listing(
+            session, listing.id, actor_id=actor_id, commit=False, comment=f"agreement #{agreement_id}"
         )
         changed += 1
     return changed

@@ -26,6 +26,7 @@ from ..errors import NotFound, PermissionDenied, RuleViolation
 from ..i18n import N_
 from ..impact.calculations import Evaluation as ImpactEvaluation
 from ..impact.calculations import ImpactFactors, co2e_avoided, load_factors
+from ..listings import hooks as listing_hooks
 from ..listings.models import CONDITIONS, LOGISTICS, Listing
 from ..notifications.services import notify
 from ..paths import resource_dir
@@ -672,6 +673,7 @@ def transition(
             session, user, agreement_id, action, payload, now, report_photos, upload_root, stored
         )
     except BaseException:
+        listing_hooks.discard_pending(session)  # listing changes rolled back with the agreement's
         if stored and upload_root is not None:
             photos.discard(upload_root, agreement_id, stored)
         raise
@@ -758,6 +760,8 @@ def _transition(
     # Rows added through their foreign keys (approval, signature, evaluation, report) are not in
     # the collections loaded before: reload them, so that the caller's answer is complete.
     session.expire(agreement, ["terms", "approvals", "signatures", "evaluations", "reports"])
+    # Listing changes made inside the transaction are announced only now that it has committed.
+    listing_hooks.run_pending(session)
     return agreement
 
 

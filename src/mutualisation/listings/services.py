@@ -426,42 +426,66 @@ def duplicate(session: Session, user: Any, listing_id: int) -> Listing:
 # Calls from other domains (agreements, scheduler) ------------------------------------------
 
 
-def _system_transition(session: Session, listing_id: int, action: str, actor_id: int | None, commit: bool):
+def _system_transition(
+    session: Session,
+    listing_id: int,
+    action: str,
+    actor_id: int | None,
+    commit: bool,
+    comment: str | None = None,
+):
     listing = session.get(Listing, listing_id)
     if listing is None:
         raise NotFound(N_("This listing does not exist."))
     if commit:
         with transaction(session):
-            _apply(session, listing, action, actor_id)
+            _apply(session, listing, action, actor_id, comment)
         hooks.listing_changed(session, listing.id, _CHANGE_NAMES[action])
     else:
-        _apply(session, listing, action, actor_id)
+        _apply(session, listing, action, actor_id, comment)
         session.flush()
         hooks.queue(session, listing.id, _CHANGE_NAMES[action])
     return listing
 
 
 def reserve(
-    session: Session, listing_id: int, *, actor_id: int | None = None, commit: bool = True
+    session: Session,
+    listing_id: int,
+    *,
+    actor_id: int | None = None,
+    commit: bool = True,
+    comment: str | None = None,
 ) -> Listing:
     """An agreement on this listing was accepted: published → reserved (reusable ones stay published).
 
     With commit=False the change joins the caller's transaction; call `hooks.run_pending(session)`
     after committing it.
     """
-    return _system_transition(session, listing_id, "reserve", actor_id, commit)
+    return _system_transition(session, listing_id, "reserve", actor_id, commit, comment)
 
 
 def release(
-    session: Session, listing_id: int, *, actor_id: int | None = None, commit: bool = True
+    session: Session,
+    listing_id: int,
+    *,
+    actor_id: int | None = None,
+    commit: bool = True,
+    comment: str | None = None,
 ) -> Listing:
     """The agreement fell through: reserved → published."""
-    return _system_transition(session, listing_id, "release", actor_id, commit)
+    return _system_transition(session, listing_id, "release", actor_id, commit, comment)
 
 
-def fulfil(session: Session, listing_id: int, *, actor_id: int | None = None, commit: bool = True) -> Listing:
+def fulfil(
+    session: Session,
+    listing_id: int,
+    *,
+    actor_id: int | None = None,
+    commit: bool = True,
+    comment: str | None = None,
+) -> Listing:
     """The agreement was carried out: → fulfilled (inexhaustible or recurring listings stay published)."""
-    return _system_transition(session, listing_id, "fulfil", actor_id, commit)
+    return _system_transition(session, listing_id, "fulfil", actor_id, commit, comment)
 
 
 def expire_due(session: Session, today: date | None = None) -> int:
