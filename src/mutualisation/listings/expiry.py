@@ -21,6 +21,8 @@ from ..errors import NotFound, RuleViolation
 from ..i18n import N_
 from ..notifications.models import Notification
 from ..notifications.services import notify
+from . import hooks
+from . import services as listing_services
 from .models import Listing, ListingEvent
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -119,25 +121,7 @@ def expire_listings(session: Session, now: datetime) -> int:
             )
         )
         for listing in listings:
-            listing.status = "expired"
-            session.add(
-                ListingEvent(
-                    listing_id=listing.id,
-                    at=now,
-                    actor_id=None,
-                    from_status="published",
-                    to_status="expired",
-                    comment="available_until passed",
-                )
-            )
-            record(
-                session,
-                None,
-                "listing.expired",
-                "listing",
-                listing.id,
-                available_until=str(listing.available_until),
-            )
+            listing_services.expire(session, listing.id, commit=False, comment="available_until passed")
             notify(
                 session,
                 listing.owner,
@@ -149,6 +133,7 @@ def expire_listings(session: Session, now: datetime) -> int:
                 link=listing_link(listing.id),
                 title=listing.title,
             )
+    hooks.run_pending(session)  # matching drops the suggestions of what just expired
     return len(listings)
 
 
@@ -187,4 +172,5 @@ def renew_listing(session: Session, secret_key: str, token: str, now: datetime, 
             listing.id,
             available_until=listing.available_until.isoformat(),
         )
+    hooks.listing_changed(session, listing.id, "renewed")
     return listing

@@ -488,19 +488,9 @@ def fulfil(
     return _system_transition(session, listing_id, "fulfil", actor_id, commit, comment)
 
 
-def expire_due(session: Session, today: date | None = None) -> int:
-    """Expire published (and draft) listings whose window is over; returns how many (scheduler job)."""
-    today = today or date.today()
-    ids = list(
-        session.scalars(
-            select(Listing.id).where(
-                Listing.status.in_((lifecycle.DRAFT, lifecycle.PUBLISHED)), Listing.available_until < today
-            )
-        )
-    )
-    for listing_id in ids:
-        _system_transition(session, listing_id, "expire", None, True)
-    return len(ids)
+def expire(session: Session, listing_id: int, *, commit: bool = True, comment: str | None = None) -> Listing:
+    """The listing's window is over: → expired (the scheduler's expiry job, see listings/expiry.py)."""
+    return _system_transition(session, listing_id, "expire", None, commit, comment)
 
 
 # Browsing ----------------------------------------------------------------------------------

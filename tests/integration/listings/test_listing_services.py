@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from geopy.distance import great_circle
@@ -126,7 +126,9 @@ def test_an_expired_listing_can_be_renewed(session):
     listing = make_listing(
         session, user, status="published", available_until=date.today() - timedelta(days=1)
     )
-    assert services.expire_due(session) == 1
+    from mutualisation.listings.expiry import expire_listings
+
+    assert expire_listings(session, datetime.now(UTC)) == 1
     assert listing.status == "expired"
     services.renew(session, user, listing.id, date.today() + timedelta(days=30))
     assert listing.status == "published" and listing.available_until > date.today()
