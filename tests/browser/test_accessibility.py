@@ -52,3 +52,27 @@ def test_login_works_with_the_keyboard_alone(page):
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: "/login" not in url)
     assert "Bonjour" in page.locator("h1").inner_text()
+
+
+@pytest.mark.parametrize(
+    ("email", "path"),
+    [
+        ("technician@malaunay.demo", "/listings/"),
+        ("technician@malaunay.demo", "/listings/?kind=need&category=equipment&near=62528&radius_km=300"),
+        ("technician@malaunay.demo", "/listings/map"),
+        ("technician@malaunay.demo", "/listings/new"),
+        ("technician@malaunay.demo", "/listings/mine"),
+        ("technician@malaunay.demo", "/agreements"),
+        ("official@malaunay.demo", "/agreements/approvals"),
+        ("technician@malaunay.demo", "/notifications"),
+        ("technician@malaunay.demo", "/notifications/preferences"),
+        ("technician@malaunay.demo", "/profile"),
+        ("admin@mutualisation.demo", "/admin/users"),
+        ("admin@mutualisation.demo", "/admin/jobs"),
+    ],
+)
+def test_main_pages_have_no_serious_accessibility_violation(page, email, path):
+    log_in(page, email)
+    response = page.goto(path)
+    assert response is not None and response.status == 200
+    assert serious_violations(page) == []
