@@ -311,7 +311,8 @@ def pair_scores(
     n_rad = np.where(n_remote, np.inf, np.where(np.isnan(n_max), cfg.default_max_distance_km, n_max))
     remote_pair = o_remote & n_remote
 
-    same_sub = o_sub == n_sub
+    # Two listings filed under "other" are merely compatible, not the same subcategory.
+    same_sub = (o_sub == n_sub) & (o_sub != NO_SUBCATEGORY)
     sub_ok = same_sub | (o_sub == NO_SUBCATEGORY) | (n_sub == NO_SUBCATEGORY)
     lo = np.fmax(np.nan_to_num(o_from, nan=-np.inf), np.nan_to_num(n_from, nan=-np.inf))
     hi = np.fmin(np.nan_to_num(o_until, nan=np.inf), np.nan_to_num(n_until, nan=np.inf))
@@ -390,7 +391,7 @@ def explain(
     o, n = _as_listing(offer_row), _as_listing(need_row)
     parts: list[Contribution] = []
 
-    if o.subcategory == n.subcategory:
+    if o.subcategory == n.subcategory != NO_SUBCATEGORY:
         v = cfg.weight_subcategory
         fr, en = "même sous-catégorie", "same subcategory"
     else:

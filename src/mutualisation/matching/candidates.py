@@ -1,0 +1,341 @@
+"""Exact top-k retrieval of counterparts, fast enough for every French commune.
+
+Each query listing (a need looking for offers, or an offer looking for needs) gets its k best
+counterparts by soft score, ties broken by distance ascending then counterpart id ascending.
+Results are exact: they equal `brute_force_top_k`, which scores every pair.
+
+How it stays exact while looking at few pairs, per category:
+- Counterparts are indexed in a k-d tree over 3-D unit vectors (`geo`), where chord order is
+  great-circle order. A query fetches its K nearest counterparts within its radius cap; the pairs
+  are scored in numpy and hard-filtered.
+- Any counterpart not fetched lies at least at the K-th neighbour's distance d_K, so its score is
+  at most `ub(query) + weight_distance * exp(-d_K / decay)`, where `ub` bounds the other criteria
+  for that query. A query is certified once its k-th score beats that bound, or d_K exceeds its
+  radius cap (nothing farther can pass the distance filter), or the bound is below `min_score`,
+  or the tree is exhausted. Uncertified queries are re-fetched with K doubled.
+- Remote pairs (both sides accept remote work) ignore distance limits and decay slowly, so a
+  remote query is split: its non-remote counterparts go through the tree (capped by the largest
+  radius they impose), its remote counterparts are scored densely in numpy chunks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from .geo import chord_to_km, great_circle_km, km_to_chord, unit_vectors
+from .scoring import NEED, OFFER, ListingArrays, MatchingConfig, effective_radius_km, pair_scores
+
+_NO_ID = np.iinfo(np.int64).max  # padding id: sorts after every real id
+_INITIAL_K_FACTOR = 2  # first fetch: a few times k, since hard filters drop part of the neighbours
+_MIN_INITIAL_K = 16
+_DENSE_CHUNK_PAIRS = 1 << 20  # bounds the memory of dense scoring to a few tens of MB
+_REL_EPS = 1e-9  # slack so that rounding never makes a bound too tight
+
+
+@dataclass(frozen=True)
+class TopK:
+    """Best counterparts of each query row, best first; rows align with the query arrays.
+
+    `ids` is padded with -1, `scores` and `distances` with NaN, when fewer than k pairs qualify.
+    """
+
+    query_ids: np.ndarray  # (n,) int64
+    ids: np.ndarray  # (n, k) int64
+    scores: np.ndarray  # (n, k) float64
+    distances: np.ndarray  # (n, k) float64 km
+
+    def row(self, i: int) -> list[tuple[int, float, float]]:
+        """(counterpart id, score, km) of query row i, best first."""
+        n = int((self.ids[i] >= 0).sum())
+        return [
+            (int(self.ids[i, j]), float(self.scores[i, j]), float(self.distances[i, j])) for j in range(n)
+        ]
+
+
+class _Pairs:
+    """Scores (query, target) pairs whichever side the query is on."""
+
+    def __init__(self, queries, targets, query_kind, cfg, coop_keys):
+        self.queries, self.targets, self.query_kind = queries, targets, query_kind
+        self.cfg, self.coop_keys = cfg, coop_keys
+
+    def score(self, q, t, distance_km, decay_km):
+        if self.query_kind == NEED:
+            return pair_scores(
+                self.targets, t, self.queries, q, distance_km, self.cfg, self.coop_keys, decay_km
+            )
+        return pair_scores(self.queries, q, self.targets, t, distance_km, self.cfg, self.coop_keys, decay_km)
+
+
+def _row_top_k(score, dist, tid, k):
+    """Per row, the k best columns by (score desc, distance asc, id asc); -inf scores are empty."""
+    n_cols = score.shape[1]
+    if n_cols > 4 * k:
+        # Keep the best 2k by score, then fall back to a full sort for rows whose k-th score
+        # ties with the cut, where the partition may have dropped an equal-score better-placed column.
+        part = np.argpartition(-score, 2 * k - 1, axis=1)[:, : 2 * k]
+        s_part = np.take_along_axis(score, part, 1)
+        kth = -np.partition(-s_part, k - 1, axis=1)[:, k - 1]
+        cut = s_part.min(axis=1)
+        tie = (kth == cut) & (kth > -np.inf)
+        d_part, t_part = np.take_along_axis(dist, part, 1), np.take_along_axis(tid, part, 1)
+        order = np.lexsort((t_part, d_part, -s_part), axis=1)[:, :k]
+        cols = np.take_along_axis(part, order, 1)
+        if tie.any():
+            rows = np.flatnonzero(tie)
+            full = np.lexsort((tid[rows], dist[rows], -score[rows]), axis=1)[:, :k]
+            cols[rows] = full
+    else:
+        cols = np.lexsort((tid, dist, -score), axis=1)[:, :k]
+    s, d, t = (np.take_along_axis(a, cols, 1) for a in (score, dist, tid))
+    if s.shape[1] < k:  # fewer columns than k: pad
+        pad = k - s.shape[1]
+        s = np.pad(s, ((0, 0), (0, pad)), constant_values=-np.inf)
+        d = np.pad(d, ((0, 0), (0, pad)), constant_values=np.inf)
+        t = np.pad(t, ((0, 0), (0, pad)), constant_values=_NO_ID)
+    return s, d, t
+
+
+def _merge(parts, k):
+    """Merge (score, dist, tid) row-aligned top-k matrices into one top-k."""
+    if len(parts) == 1:
+        return parts[0]
+    s, d, t = (np.concatenate([p[i] for p in parts], axis=1) for i in range(3))
+    return _row_top_k(s, d, t, k)
+
+
+def _empty(n, k):
+    return (np.full((n, k), -np.inf), np.full((n, k), np.inf), np.full((n, k), _NO_ID, dtype=np.int64))
+
+
+class _Side:
+    """Precomputed columns of one side: coordinates, unit vectors, radii."""
+
+    def __init__(self, arrays: ListingArrays, cfg: MatchingConfig):
+        self.arrays = arrays
+        self.located = ~(np.isnan(arrays.lat) | np.isnan(arrays.lon))
+        self.radius = effective_radius_km(arrays, cfg)
+        self.vectors = unit_vectors(np.nan_to_num(arrays.lat), np.nan_to_num(arrays.lon))
+
+
+class _CategoryTargets:
+    """The counterparts of one category, with the trees queries need."""
+
+    def __init__(self, side: _Side, positions: np.ndarray):
+        self.all = positions
+        remote = side.arrays.remote_possible[positions]
+        self.local = positions[~remote]
+        self.remote = positions[remote]
+        self.tree_all = cKDTree(side.vectors[self.all]) if self.all.size else None
+        self.tree_local = cKDTree(side.vectors[self.local]) if self.local.size else None
+        self.local_cap_km = float(side.radius[self.local].max()) if self.local.size else 0.0
+
+
+def _query_upper_bounds(q_side, q_pos, query_kind, t_side, t_pos, cfg, coop_territories):
+    """Bound on the non-distance part of the score of each query with any target of the category."""
+    a = q_side.arrays
+    sub = np.where(a.subcategory[q_pos] != 0, 1.0, cfg.subcategory_wildcard_factor)
+    if query_kind == NEED:
+        any_inexhaustible = bool(t_side.arrays.inexhaustible[t_pos].any())
+        qty = np.where(
+            np.isnan(a.quantity[q_pos]) & (not any_inexhaustible), cfg.quantity_unspecified_factor, 1.0
+        )
+    else:
+        qty = np.where(
+            np.isnan(a.quantity[q_pos]) & ~a.inexhaustible[q_pos], cfg.quantity_unspecified_factor, 1.0
+        )
+    coop = np.isin(a.territory[q_pos], coop_territories).astype(np.float64)
+    return (
+        cfg.weight_subcategory * np.maximum(sub, cfg.subcategory_wildcard_factor)
+        + cfg.weight_window * 1.0
+        + cfg.weight_quantity * qty
+        + cfg.weight_cooperation * coop
+    )
+
+
+def _knn_path(pairs, q_side, q_pos, cap_km, ub, t_side, t_pos, tree, decay_km, k):
+    """Certified top-k of the queries q_pos among the targets t_pos indexed by `tree`."""
+    cfg = pairs.cfg
+    n_t = t_pos.size
+    out = _empty(q_pos.size, k)
+    pending = np.arange(q_pos.size)
+    big_k = min(n_t, max(_INITIAL_K_FACTOR * k, _MIN_INITIAL_K))
+    t_ids = t_side.arrays.id[t_pos]
+    while pending.size:
+        caps = cap_km[pending]
+        bound = float(km_to_chord(caps.max())) * (1 + _REL_EPS) + 1e-12
+        dd, ii = tree.query(q_side.vectors[q_pos[pending]], k=big_k, distance_upper_bound=bound, workers=1)
+        dd, ii = dd.reshape(pending.size, big_k), ii.reshape(pending.size, big_k)
+        present = ii < n_t
+        r, c = np.nonzero(present)
+        qg, tg = q_pos[pending[r]], t_pos[ii[r, c]]
+        qa, ta = q_side.arrays, t_side.arrays
+        dist = great_circle_km(qa.lat[qg], qa.lon[qg], ta.lat[tg], ta.lon[tg])
+        score, valid = pairs.score(qg, tg, dist, decay_km)
+        keep = valid & (score >= cfg.min_score)
+        s_mat = np.full(dd.shape, -np.inf)
+        d_mat = np.full(dd.shape, np.inf)
+        t_mat = np.full(dd.shape, _NO_ID, dtype=np.int64)
+        s_mat[r[keep], c[keep]] = score[keep]
+        d_mat[r[keep], c[keep]] = dist[keep]
+        t_mat[r[keep], c[keep]] = t_ids[ii[r[keep], c[keep]]]
+        s_top, d_top, t_top = _row_top_k(s_mat, d_mat, t_mat, k)
+
+        last = present[:, -1]
+        d_k = np.where(last, chord_to_km(np.where(last, dd[:, -1], 0.0)), np.inf)
+        d_k_safe = np.maximum(d_k * (1 - _REL_EPS) - 1e-9, 0.0)
+        best_unseen = ub[pending] + cfg.weight_distance * np.exp(-d_k_safe / decay_km)
+        done = (
+            ~last  # fewer than big_k within the cap: everything that can pass was seen
+            | (d_k > caps * (1 + _REL_EPS) + 1e-9)  # the rest lies beyond this query's radius
+            | (best_unseen + _REL_EPS < cfg.min_score)
+            | (s_top[:, -1] > best_unseen + _REL_EPS)
+            | (big_k >= n_t)
+        )
+        rows = pending[done]
+        out[0][rows], out[1][rows], out[2][rows] = s_top[done], d_top[done], t_top[done]
+        pending = pending[~done]
+        big_k = min(n_t, big_k * 2)
+    return out
+
+
+def _dense_path(pairs, q_side, q_pos, t_side, t_pos, decay_km, k):
+    """Exact top-k of q_pos among t_pos by scoring every pair, in bounded chunks."""
+    cfg = pairs.cfg
+    out = _empty(q_pos.size, k)
+    if not (q_pos.size and t_pos.size):
+        return out
+    qa, ta = q_side.arrays, t_side.arrays
+    t_ids = ta.id[t_pos]
+    chunk = max(1, _DENSE_CHUNK_PAIRS // t_pos.size)
+    for start in range(0, q_pos.size, chunk):
+        q = q_pos[start : start + chunk]
+        qg = np.repeat(q, t_pos.size)
+        tg = np.tile(t_pos, q.size)
+        dist = great_circle_km(qa.lat[qg], qa.lon[qg], ta.lat[tg], ta.lon[tg])
+        score, valid = pairs.score(qg, tg, dist, decay_km)
+        keep = valid & (score >= cfg.min_score)
+        shape = (q.size, t_pos.size)
+        s = np.where(keep, score, -np.inf).reshape(shape)
+        d = np.where(keep, dist, np.inf).reshape(shape)
+        t = np.where(keep.reshape(shape), t_ids[None, :], _NO_ID)
+        res = _row_top_k(s, d, t, k)
+        for i in range(3):
+            out[i][start : start + q.size] = res[i]
+    return out
+
+
+def _top_k(queries, query_kind, targets, cfg, k, coop_keys, coop_territories, q_side=None, t_side=None):
+    q_side = q_side or _Side(queries, cfg)
+    t_side = t_side or _Side(targets, cfg)
+    pairs = _Pairs(queries, targets, query_kind, cfg, coop_keys)
+    s_all, d_all, t_all = _empty(len(queries), k)
+    q_ok = q_side.located
+    t_ok = t_side.located
+    for category in np.intersect1d(queries.category[q_ok], targets.category[t_ok]):
+        decay_km = cfg.decay_for(str(category))
+        q_pos = np.flatnonzero(q_ok & (queries.category == category))
+        t_pos = np.flatnonzero(t_ok & (targets.category == category))
+        cat = _CategoryTargets(t_side, t_pos)
+        ub = _query_upper_bounds(q_side, q_pos, query_kind, t_side, t_pos, cfg, coop_territories)
+        remote = queries.remote_possible[q_pos]
+
+        # Queries imposing a radius: every counterpart, near first, within that radius.
+        near = ~remote
+        res = _knn_path(
+            pairs,
+            q_side,
+            q_pos[near],
+            q_side.radius[q_pos[near]],
+            ub[near],
+            t_side,
+            cat.all,
+            cat.tree_all,
+            decay_km,
+            k,
+        )
+        for i, arr in enumerate((s_all, d_all, t_all)):
+            arr[q_pos[near]] = res[i]
+
+        # Remote queries: local counterparts still impose their own radius; remote ones do not.
+        rq = q_pos[remote]
+        if rq.size:
+            parts = [_dense_path(pairs, q_side, rq, t_side, cat.remote, decay_km, k)]
+            if cat.local.size:
+                caps = np.full(rq.size, cat.local_cap_km)
+                parts.append(
+                    _knn_path(
+                        pairs, q_side, rq, caps, ub[remote], t_side, cat.local, cat.tree_local, decay_km, k
+                    )
+                )
+            res = _merge(parts, k)
+            for i, arr in enumerate((s_all, d_all, t_all)):
+                arr[rq] = res[i]
+    return _to_topk(queries.id, s_all, d_all, t_all)
+
+
+def _to_topk(query_ids, s, d, t):
+    empty = ~np.isfinite(s)
+    return TopK(
+        query_ids=np.asarray(query_ids, dtype=np.int64),
+        ids=np.where(empty, -1, t),
+        scores=np.where(empty, np.nan, s),
+        distances=np.where(empty, np.nan, d),
+    )
+
+
+def _coop(cooperations):
+    from .scoring import cooperation_keys
+
+    keys = cooperation_keys(cooperations)
+    territories = np.unique(np.concatenate([keys >> 32, keys & 0xFFFFFFFF])) if keys.size else keys
+    return keys, territories
+
+
+def top_k_for_needs(offers, needs, cfg: MatchingConfig, k: int | None = None, cooperations=()) -> TopK:
+    """Full recompute: the k best offers of every need (rows align with `needs`)."""
+    keys, terr = _coop(cooperations)
+    return _top_k(needs, NEED, offers, cfg, k or cfg.top_k, keys, terr)
+
+
+def top_k_for_offers(offers, needs, cfg: MatchingConfig, k: int | None = None, cooperations=()) -> TopK:
+    """Full recompute: the k best needs of every offer (rows align with `offers`)."""
+    keys, terr = _coop(cooperations)
+    return _top_k(offers, OFFER, needs, cfg, k or cfg.top_k, keys, terr)
+
+
+def brute_force_top_k(
+    offers, needs, cfg: MatchingConfig, k: int | None = None, cooperations=(), query_kind: int = NEED
+) -> TopK:
+    """Reference: score every (offer, need) pair in chunks and keep each query's k best.
+
+    No spatial index and no bound: used by the tests and the benchmark to check exactness.
+    """
+    k = k or cfg.top_k
+    keys, _ = _coop(cooperations)
+    queries, targets = (needs, offers) if query_kind == NEED else (offers, needs)
+    pairs = _Pairs(queries, targets, query_kind, cfg, keys)
+    out = _empty(len(queries), k)
+    n_t = len(targets)
+    if n_t == 0 or len(queries) == 0:
+        return _to_topk(queries.id, *out)
+    chunk = max(1, _DENSE_CHUNK_PAIRS // n_t)
+    t_all = np.arange(n_t)
+    for start in range(0, len(queries), chunk):
+        q = np.arange(start, min(start + chunk, len(queries)))
+        qg, tg = np.repeat(q, n_t), np.tile(t_all, q.size)
+        dist = great_circle_km(queries.lat[qg], queries.lon[qg], targets.lat[tg], targets.lon[tg])
+        with np.errstate(invalid="ignore"):
+            score, valid = pairs.score(qg, tg, dist, None)
+        keep = valid & (score >= cfg.min_score)
+        shape = (q.size, n_t)
+        s = np.where(keep, score, -np.inf).reshape(shape)
+        d = np.where(keep, dist, np.inf).reshape(shape)
+        t = np.where(keep.reshape(shape), targets.id[None, :], _NO_ID)
+        res = _row_top_k(s, d, t, k)
+        for i in range(3):
+            out[i][q] = res[i]
+    return _to_topk(queries.id, *out)
