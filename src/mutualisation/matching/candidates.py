@@ -13,9 +13,11 @@ How it stays exact while looking at few pairs, per category:
   for that query. A query is certified once its k-th score beats that bound, or d_K exceeds its
   radius cap (nothing farther can pass the distance filter), or the bound is below `min_score`,
   or the tree is exhausted. Uncertified queries are re-fetched with K doubled.
-- Remote pairs (both sides accept remote work) ignore distance limits and decay slowly, so a
-  remote query is split: its non-remote counterparts go through the tree (capped by the largest
-  radius they impose), its remote counterparts are scored densely in numpy chunks.
+- Remote pairs (both sides accept remote work) ignore distance limits and decay with the much
+  larger `remote_decay_km`, so a remote query is split: its non-remote counterparts go through a
+  tree of non-remote listings (capped by the largest radius they impose), its remote counterparts
+  through a tree of remote listings with no cap and the remote decay in the bound. The two exact
+  partial top-k lists are then merged.
 """
 
 from __future__ import annotations
@@ -131,6 +133,7 @@ class _CategoryTargets:
         self.remote = positions[remote]
         self.tree_all = cKDTree(side.vectors[self.all]) if self.all.size else None
         self.tree_local = cKDTree(side.vectors[self.local]) if self.local.size else None
+        self.tree_remote = cKDTree(side.vectors[self.remote]) if self.remote.size else None
         self.local_cap_km = float(side.radius[self.local].max()) if self.local.size else 0.0
 
 
@@ -202,32 +205,6 @@ def _knn_path(pairs, q_side, q_pos, cap_km, ub, t_side, t_pos, tree, decay_km, k
     return out
 
 
-def _dense_path(pairs, q_side, q_pos, t_side, t_pos, decay_km, k):
-    """Exact top-k of q_pos among t_pos by scoring every pair, in bounded chunks."""
-    cfg = pairs.cfg
-    out = _empty(q_pos.size, k)
-    if not (q_pos.size and t_pos.size):
-        return out
-    qa, ta = q_side.arrays, t_side.arrays
-    t_ids = ta.id[t_pos]
-    chunk = max(1, _DENSE_CHUNK_PAIRS // t_pos.size)
-    for start in range(0, q_pos.size, chunk):
-        q = q_pos[start : start + chunk]
-        qg = np.repeat(q, t_pos.size)
-        tg = np.tile(t_pos, q.size)
-        dist = great_circle_km(qa.lat[qg], qa.lon[qg], ta.lat[tg], ta.lon[tg])
-        score, valid = pairs.score(qg, tg, dist, decay_km)
-        keep = valid & (score >= cfg.min_score)
-        shape = (q.size, t_pos.size)
-        s = np.where(keep, score, -np.inf).reshape(shape)
-        d = np.where(keep, dist, np.inf).reshape(shape)
-        t = np.where(keep.reshape(shape), t_ids[None, :], _NO_ID)
-        res = _row_top_k(s, d, t, k)
-        for i in range(3):
-            out[i][start : start + q.size] = res[i]
-    return out
-
-
 def _top_k(queries, query_kind, targets, cfg, k, coop_keys, coop_territories, q_side=None, t_side=None):
     q_side = q_side or _Side(queries, cfg)
     t_side = t_side or _Side(targets, cfg)
@@ -263,7 +240,25 @@ def _top_k(queries, query_kind, targets, cfg, k, coop_keys, coop_territories, q_
         # Remote queries: local counterparts still impose their own radius; remote ones do not.
         rq = q_pos[remote]
         if rq.size:
-            parts = [_dense_path(pairs, q_side, rq, t_side, cat.remote, decay_km, k)]
+            parts = []
+            if cat.remote.size:
+                # Remote pairs decay so slowly that distance barely prunes, yet the bound still
+                # certifies quickly when many counterparts reach the best non-distance score.
+                caps = np.full(rq.size, np.inf)
+                parts.append(
+                    _knn_path(
+                        pairs,
+                        q_side,
+                        rq,
+                        caps,
+                        ub[remote],
+                        t_side,
+                        cat.remote,
+                        cat.tree_remote,
+                        cfg.remote_decay_km,
+                        k,
+                    )
+                )
             if cat.local.size:
                 caps = np.full(rq.size, cat.local_cap_km)
                 parts.append(
@@ -271,6 +266,8 @@ def _top_k(queries, query_kind, targets, cfg, k, coop_keys, coop_territories, q_
                         pairs, q_side, rq, caps, ub[remote], t_side, cat.local, cat.tree_local, decay_km, k
                     )
                 )
+            if not parts:
+                continue
             res = _merge(parts, k)
             for i, arr in enumerate((s_all, d_all, t_all)):
                 arr[rq] = res[i]
