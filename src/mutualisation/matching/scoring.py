@@ -329,7 +329,8 @@ def pair_scores(
     )  # NaN coordinates give a NaN distance, which fails `d <= radius`.
 
     if decay_km is None:
-        scale = np.asarray([cfg.decay_for(str(c)) for c in o_cat], dtype=np.float64)
+        names, code = np.unique(o_cat, return_inverse=True)
+        scale = np.asarray([cfg.decay_for(str(c)) for c in names], dtype=np.float64)[code.ravel()]
     else:
         scale = np.float64(decay_km)
     scale = np.where(remote_pair, cfg.remote_decay_km, scale)
