@@ -219,7 +219,7 @@ class ListingArrays:
         values = {name: getattr(self, name)[i] for name in LISTING_FIELDS}
         return Listing(
             **{
-                **{k: float(v) for k, v in values.items()},
+                **{k: float(v) for k, v in values.items() if k != "category"},
                 "id": int(values["id"]),
                 "kind": int(values["kind"]),
                 "category": str(values["category"]),
