@@ -27,8 +27,17 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .geo import chord_to_km, great_circle_km, km_to_chord, unit_vectors
-from .scoring import NEED, OFFER, ListingArrays, MatchingConfig, effective_radius_km, pair_scores
+from .geo import chord_to_km, km_to_chord, unit_vectors
+from .scoring import (
+    NEED,
+    NO_SUBCATEGORY,
+    OFFER,
+    ListingArrays,
+    MatchingConfig,
+    effective_radius_km,
+    pair_distance_km,
+    pair_scores,
+)
 
 _NO_ID = np.iinfo(np.int64).max  # padding id: sorts after every real id
 _INITIAL_K_FACTOR = 2  # first fetch: a few times k, since hard filters drop part of the neighbours
@@ -63,6 +72,12 @@ class _Pairs:
     def __init__(self, queries, targets, query_kind, cfg, coop_keys):
         self.queries, self.targets, self.query_kind = queries, targets, query_kind
         self.cfg, self.coop_keys = cfg, coop_keys
+
+    def distance(self, q, t):
+        # Always offer first: both directions of a pair then see bit-identical distances and scores.
+        if self.query_kind == NEED:
+            return pair_distance_km(self.targets, t, self.queries, q)
+        return pair_distance_km(self.queries, q, self.targets, t)
 
     def score(self, q, t, distance_km, decay_km):
         if self.query_kind == NEED:
@@ -123,24 +138,9 @@ class _Side:
         self.vectors = unit_vectors(np.nan_to_num(arrays.lat), np.nan_to_num(arrays.lon))
 
 
-class _CategoryTargets:
-    """The counterparts of one category, with the trees queries need."""
-
-    def __init__(self, side: _Side, positions: np.ndarray):
-        self.all = positions
-        remote = side.arrays.remote_possible[positions]
-        self.local = positions[~remote]
-        self.remote = positions[remote]
-        self.tree_all = cKDTree(side.vectors[self.all]) if self.all.size else None
-        self.tree_local = cKDTree(side.vectors[self.local]) if self.local.size else None
-        self.tree_remote = cKDTree(side.vectors[self.remote]) if self.remote.size else None
-        self.local_cap_km = float(side.radius[self.local].max()) if self.local.size else 0.0
-
-
 def _query_upper_bounds(q_side, q_pos, query_kind, t_side, t_pos, cfg, coop_territories):
-    """Bound on the non-distance part of the score of each query with any target of the category."""
+    """Bound on the window, quantity and cooperation part of each query's score in the category."""
     a = q_side.arrays
-    sub = np.where(a.subcategory[q_pos] != 0, 1.0, cfg.subcategory_wildcard_factor)
     if query_kind == NEED:
         any_inexhaustible = bool(t_side.arrays.inexhaustible[t_pos].any())
         qty = np.where(
@@ -151,15 +151,10 @@ def _query_upper_bounds(q_side, q_pos, query_kind, t_side, t_pos, cfg, coop_terr
             np.isnan(a.quantity[q_pos]) & ~a.inexhaustible[q_pos], cfg.quantity_unspecified_factor, 1.0
         )
     coop = np.isin(a.territory[q_pos], coop_territories).astype(np.float64)
-    return (
-        cfg.weight_subcategory * np.maximum(sub, cfg.subcategory_wildcard_factor)
-        + cfg.weight_window * 1.0
-        + cfg.weight_quantity * qty
-        + cfg.weight_cooperation * coop
-    )
+    return cfg.weight_window * 1.0 + cfg.weight_quantity * qty + cfg.weight_cooperation * coop
 
 
-def _knn_path(pairs, q_side, q_pos, cap_km, ub, t_side, t_pos, tree, decay_km, k):
+def _knn_path(pairs, q_side, q_pos, cap_km, ub, t_side, t_pos, tree, decay_km, k, floor):
     """Certified top-k of the queries q_pos among the targets t_pos indexed by `tree`."""
     cfg = pairs.cfg
     n_t = t_pos.size
@@ -175,8 +170,7 @@ def _knn_path(pairs, q_side, q_pos, cap_km, ub, t_side, t_pos, tree, decay_km, k
         present = ii < n_t
         r, c = np.nonzero(present)
         qg, tg = q_pos[pending[r]], t_pos[ii[r, c]]
-        qa, ta = q_side.arrays, t_side.arrays
-        dist = great_circle_km(qa.lat[qg], qa.lon[qg], ta.lat[tg], ta.lon[tg])
+        dist = pairs.distance(qg, tg)
         score, valid = pairs.score(qg, tg, dist, decay_km)
         keep = valid & (score >= cfg.min_score)
         s_mat = np.full(dd.shape, -np.inf)
@@ -194,7 +188,7 @@ def _knn_path(pairs, q_side, q_pos, cap_km, ub, t_side, t_pos, tree, decay_km, k
         done = (
             ~last  # fewer than big_k within the cap: everything that can pass was seen
             | (d_k > caps * (1 + _REL_EPS) + 1e-9)  # the rest lies beyond this query's radius
-            | (best_unseen + _REL_EPS < cfg.min_score)
+            | (best_unseen + _REL_EPS < np.maximum(cfg.min_score, floor[pending]))
             | (s_top[:, -1] > best_unseen + _REL_EPS)
             | (big_k >= n_t)
         )
@@ -205,73 +199,84 @@ def _knn_path(pairs, q_side, q_pos, cap_km, ub, t_side, t_pos, tree, decay_km, k
     return out
 
 
-def _top_k(queries, query_kind, targets, cfg, k, coop_keys, coop_territories, q_side=None, t_side=None):
-    q_side = q_side or _Side(queries, cfg)
-    t_side = t_side or _Side(targets, cfg)
+def _top_k(queries, query_kind, targets, cfg, k, coop_keys, coop_territories):
+    q_side, t_side = _Side(queries, cfg), _Side(targets, cfg)
     pairs = _Pairs(queries, targets, query_kind, cfg, coop_keys)
-    s_all, d_all, t_all = _empty(len(queries), k)
-    q_ok = q_side.located
-    t_ok = t_side.located
+    out = _empty(len(queries), k)
+    q_ok, t_ok = q_side.located, t_side.located
     for category in np.intersect1d(queries.category[q_ok], targets.category[t_ok]):
         decay_km = cfg.decay_for(str(category))
         q_pos = np.flatnonzero(q_ok & (queries.category == category))
         t_pos = np.flatnonzero(t_ok & (targets.category == category))
-        cat = _CategoryTargets(t_side, t_pos)
-        ub = _query_upper_bounds(q_side, q_pos, query_kind, t_side, t_pos, cfg, coop_territories)
-        remote = queries.remote_possible[q_pos]
+        rest = _query_upper_bounds(q_side, q_pos, query_kind, t_side, t_pos, cfg, coop_territories)
+        sources = _Sources(t_side, t_pos, cfg, decay_km)
+        # Queries sharing a subcategory and a remote flag search the same target subsets.
+        group = queries.subcategory[q_pos] * 2 + queries.remote_possible[q_pos]
+        for key in np.unique(group):
+            sel = group == key
+            sub, remote = int(key // 2), bool(key % 2)
+            qs = q_pos[sel]
+            running = _empty(qs.size, k)
+            for subset, sub_factor in _subsets_for(sub, cfg):
+                ub = cfg.weight_subcategory * sub_factor + rest[sel]
+                for tp, tree, cap, dec in sources.runs(subset, remote):
+                    caps = q_side.radius[qs] if cap is None else np.full(qs.size, cap)
+                    # The k-th score found so far is a floor: targets that cannot beat it are skipped.
+                    res = _knn_path(pairs, q_side, qs, caps, ub, t_side, tp, tree, dec, k, running[0][:, -1])
+                    running = _merge([running, res], k)
+            for i in range(3):
+                out[i][qs] = running[i]
+    return _to_topk(queries.id, *out)
 
-        # Queries imposing a radius: every counterpart, near first, within that radius.
-        near = ~remote
-        res = _knn_path(
-            pairs,
-            q_side,
-            q_pos[near],
-            q_side.radius[q_pos[near]],
-            ub[near],
-            t_side,
-            cat.all,
-            cat.tree_all,
-            decay_km,
-            k,
-        )
-        for i, arr in enumerate((s_all, d_all, t_all)):
-            arr[q_pos[near]] = res[i]
 
-        # Remote queries: local counterparts still impose their own radius; remote ones do not.
-        rq = q_pos[remote]
-        if rq.size:
-            parts = []
-            if cat.remote.size:
-                # Remote pairs decay so slowly that distance barely prunes, yet the bound still
-                # certifies quickly when many counterparts reach the best non-distance score.
-                caps = np.full(rq.size, np.inf)
-                parts.append(
-                    _knn_path(
-                        pairs,
-                        q_side,
-                        rq,
-                        caps,
-                        ub[remote],
-                        t_side,
-                        cat.remote,
-                        cat.tree_remote,
-                        cfg.remote_decay_km,
-                        k,
-                    )
-                )
-            if cat.local.size:
-                caps = np.full(rq.size, cat.local_cap_km)
-                parts.append(
-                    _knn_path(
-                        pairs, q_side, rq, caps, ub[remote], t_side, cat.local, cat.tree_local, decay_km, k
-                    )
-                )
-            if not parts:
-                continue
-            res = _merge(parts, k)
-            for i, arr in enumerate((s_all, d_all, t_all)):
-                arr[rq] = res[i]
-    return _to_topk(queries.id, s_all, d_all, t_all)
+def _subsets_for(sub, cfg):
+    """Target subsets a query of subcategory `sub` may match, best subcategory factor first."""
+    if sub == NO_SUBCATEGORY:
+        return [("all", cfg.subcategory_wildcard_factor)]
+    return [(sub, 1.0), (NO_SUBCATEGORY, cfg.subcategory_wildcard_factor)]
+
+
+class _Sources:
+    """Per category, k-d trees over target subsets (a subcategory or all) split by remote flag.
+
+    Splitting by subcategory keeps the neighbours fetched compatible, and gives each subset its
+    own, tighter, subcategory bound.
+    """
+
+    def __init__(self, t_side, t_pos, cfg, decay_km):
+        self.t_side, self.t_pos, self.cfg, self.decay_km = t_side, t_pos, cfg, decay_km
+        self.sub = t_side.arrays.subcategory[t_pos]
+        self.remote = t_side.arrays.remote_possible[t_pos]
+        self._cache = {}
+
+    def _subset(self, subset, flag):
+        key = (subset, flag)
+        if key not in self._cache:
+            mask = np.ones(self.t_pos.size, dtype=bool) if subset == "all" else self.sub == subset
+            if flag == "local":
+                mask &= ~self.remote
+            elif flag == "remote":
+                mask &= self.remote
+            tp = self.t_pos[mask]
+            tree = cKDTree(self.t_side.vectors[tp]) if tp.size else None
+            cap = float(self.t_side.radius[tp].max()) if tp.size and flag == "local" else None
+            self._cache[key] = (tp, tree, cap)
+        return self._cache[key]
+
+    def runs(self, subset, remote_query):
+        """(targets, tree, radius cap or None for the query's own, decay) to search."""
+        if not remote_query:
+            # The query's own radius bounds every pair, whatever the target's remote flag.
+            tp, tree, _ = self._subset(subset, "any")
+            return [(tp, tree, None, self.decay_km)] if tp.size else []
+        runs = []
+        tp, tree, cap = self._subset(subset, "local")
+        if tp.size:  # local targets still impose their own radius; the largest one caps the search
+            runs.append((tp, tree, cap, self.decay_km))
+        tp, tree, _ = self._subset(subset, "remote")
+        if tp.size:  # remote pairs: no radius, and the slow remote decay in the bound
+            runs.append((tp, tree, np.inf, self.cfg.remote_decay_km))
+        return runs
 
 
 def _to_topk(query_ids, s, d, t):
@@ -324,7 +329,7 @@ def brute_force_top_k(
     for start in range(0, len(queries), chunk):
         q = np.arange(start, min(start + chunk, len(queries)))
         qg, tg = np.repeat(q, n_t), np.tile(t_all, q.size)
-        dist = great_circle_km(queries.lat[qg], queries.lon[qg], targets.lat[tg], targets.lon[tg])
+        dist = pairs.distance(qg, tg)
         with np.errstate(invalid="ignore"):
             score, valid = pairs.score(qg, tg, dist, None)
         keep = valid & (score >= cfg.min_score)
@@ -396,10 +401,11 @@ def reach(listing, index: MatchingIndex) -> Reach:
     # Score L against every counterpart (L on its own side, counterparts on the other).
     n = len(other)
     c_pos, l_pos = np.arange(n), np.zeros(n, dtype=np.int64)
-    dist = great_circle_km(other.lat, other.lon, row.lat[0], row.lon[0])
     if kind == OFFER:
+        dist = pair_distance_km(row, l_pos, other, c_pos)
         score, valid = pair_scores(row, l_pos, other, c_pos, dist, cfg, keys)
     else:
+        dist = pair_distance_km(other, c_pos, row, l_pos)
         score, valid = pair_scores(other, c_pos, row, l_pos, dist, cfg, keys)
     valid &= score >= cfg.min_score
 

@@ -23,12 +23,17 @@ def great_circle_km(lat1, lon1, lat2, lon2) -> np.ndarray:
     Same formula as geopy's `great_circle` (atan2 form), which stays accurate for both tiny and
     antipodal distances, unlike the plain arccos form.
     """
-    lat1 = np.radians(np.asarray(lat1, dtype=np.float64))
-    lon1 = np.radians(np.asarray(lon1, dtype=np.float64))
-    lat2 = np.radians(np.asarray(lat2, dtype=np.float64))
-    lon2 = np.radians(np.asarray(lon2, dtype=np.float64))
-    sin_lat1, cos_lat1 = np.sin(lat1), np.cos(lat1)
-    sin_lat2, cos_lat2 = np.sin(lat2), np.cos(lat2)
+    return great_circle_from_parts(*trig_parts(lat1, lon1), *trig_parts(lat2, lon2))
+
+
+def trig_parts(lat, lon) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(sin lat, cos lat, lon in radians): per-point parts, computed once per listing by the engine."""
+    lat = np.radians(np.asarray(lat, dtype=np.float64))
+    return np.sin(lat), np.cos(lat), np.radians(np.asarray(lon, dtype=np.float64))
+
+
+def great_circle_from_parts(sin_lat1, cos_lat1, lon1, sin_lat2, cos_lat2, lon2) -> np.ndarray:
+    """`great_circle_km` from `trig_parts`; the one formula, so every caller gets identical floats."""
     delta_lon = lon2 - lon1
     cos_delta, sin_delta = np.cos(delta_lon), np.sin(delta_lon)
     y = np.hypot(cos_lat2 * sin_delta, cos_lat1 * sin_lat2 - sin_lat1 * cos_lat2 * cos_delta)

@@ -29,12 +29,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
+
+from .geo import great_circle_from_parts, trig_parts
 
 OFFER = 0
 NEED = 1
@@ -162,6 +165,17 @@ def _number(value) -> float:
     return float(value)
 
 
+@dataclass(frozen=True)
+class _Derived:
+    window_lo: np.ndarray  # available_from, open = -inf
+    window_hi: np.ndarray  # available_until, open = +inf
+    window_bounded: np.ndarray
+    quantity_unspecified: np.ndarray
+    sin_lat: np.ndarray
+    cos_lat: np.ndarray
+    lon_rad: np.ndarray
+
+
 @dataclass(frozen=True, eq=False)
 class ListingArrays:
     """Listings as numpy columns, one row per listing.
@@ -188,6 +202,28 @@ class ListingArrays:
 
     def __len__(self) -> int:
         return int(self.id.shape[0])
+
+    @functools.cached_property
+    def derived(self) -> _Derived:
+        """Per-listing columns the scorer needs, computed once rather than once per pair."""
+        sin_lat, cos_lat, lon_rad = trig_parts(self.lat, self.lon)
+        return _Derived(
+            window_lo=np.where(np.isnan(self.available_from), -np.inf, self.available_from),
+            window_hi=np.where(np.isnan(self.available_until), np.inf, self.available_until),
+            window_bounded=~(np.isnan(self.available_from) | np.isnan(self.available_until)),
+            quantity_unspecified=np.isnan(self.quantity),
+            sin_lat=sin_lat,
+            cos_lat=cos_lat,
+            lon_rad=lon_rad,
+        )
+
+    def radius_km(self, cfg: MatchingConfig) -> np.ndarray:
+        """`effective_radius_km`, cached per default radius."""
+        cache = self.__dict__.setdefault("_radius_cache", {})
+        key = cfg.default_max_distance_km
+        if key not in cache:
+            cache[key] = effective_radius_km(self, cfg)
+        return cache[key]
 
     @classmethod
     def from_rows(cls, rows: Iterable[Listing | Mapping | tuple]) -> ListingArrays:
@@ -281,6 +317,14 @@ def cooperated(terr_a, terr_b, keys: np.ndarray | None) -> np.ndarray:
 # Vectorised hard filters and score
 
 
+def pair_distance_km(a: ListingArrays, ia: np.ndarray, b: ListingArrays, ib: np.ndarray) -> np.ndarray:
+    """Great-circle km between a[ia] and b[ib], from per-listing trigonometry computed once."""
+    pa, pb = a.derived, b.derived
+    return great_circle_from_parts(
+        pa.sin_lat[ia], pa.cos_lat[ia], pa.lon_rad[ia], pb.sin_lat[ib], pb.cos_lat[ib], pb.lon_rad[ib]
+    )
+
+
 def pair_scores(
     offers: ListingArrays,
     oi: np.ndarray,
@@ -293,63 +337,61 @@ def pair_scores(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Scores and hard-filter mask for the pairs (offers[oi[j]], needs[ni[j]]) at `distance_km[j]`.
 
-    Returns `(score, valid)`; `score` is meaningless where `valid` is False. `decay_km` may be given
-    when every pair shares one category (the engine's case), otherwise it is looked up per pair.
+    Returns `(score, valid)`; `score` is NaN where `valid` is False. Passing `decay_km`
+    states that every pair shares one category (the engine groups by category), which skips the
+    category comparison; otherwise categories are compared and decays looked up per pair.
     Kinds are not checked here: callers pass offers and needs separately.
     """
-    o_cat, n_cat = offers.category[oi], needs.category[ni]
+    po, pn = offers.derived, needs.derived
     o_sub, n_sub = offers.subcategory[oi], needs.subcategory[ni]
     o_remote, n_remote = offers.remote_possible[oi], needs.remote_possible[ni]
-    o_from, o_until = offers.available_from[oi], offers.available_until[oi]
-    n_from, n_until = needs.available_from[ni], needs.available_until[ni]
+    o_lo, o_hi = po.window_lo[oi], po.window_hi[oi]
+    n_lo, n_hi = pn.window_lo[ni], pn.window_hi[ni]
     o_qty, n_qty = offers.quantity[oi], needs.quantity[ni]
     o_inex = offers.inexhaustible[oi]
     d = np.asarray(distance_km, dtype=np.float64)
 
-    o_max, n_max = offers.max_distance_km[oi], needs.max_distance_km[ni]
-    o_rad = np.where(o_remote, np.inf, np.where(np.isnan(o_max), cfg.default_max_distance_km, o_max))
-    n_rad = np.where(n_remote, np.inf, np.where(np.isnan(n_max), cfg.default_max_distance_km, n_max))
-    remote_pair = o_remote & n_remote
-
-    # Two listings filed under "other" are merely compatible, not the same subcategory.
     same_sub = (o_sub == n_sub) & (o_sub != NO_SUBCATEGORY)
-    sub_ok = same_sub | (o_sub == NO_SUBCATEGORY) | (n_sub == NO_SUBCATEGORY)
-    lo = np.fmax(np.nan_to_num(o_from, nan=-np.inf), np.nan_to_num(n_from, nan=-np.inf))
-    hi = np.fmin(np.nan_to_num(o_until, nan=np.inf), np.nan_to_num(n_until, nan=np.inf))
-    qty_unspecified = np.isnan(o_qty) | np.isnan(n_qty)
+    # Two listings filed under "other" are merely compatible, not the same subcategory.
+    sub_ok = (o_sub == n_sub) | (o_sub == NO_SUBCATEGORY) | (n_sub == NO_SUBCATEGORY)
+    lo, hi = np.fmax(o_lo, n_lo), np.fmin(o_hi, n_hi)
+    qty_unspecified = po.quantity_unspecified[oi] | pn.quantity_unspecified[ni]
     with np.errstate(invalid="ignore"):
         qty_ok = o_inex | qty_unspecified | (o_qty >= n_qty)
-    valid = (
-        (o_cat == n_cat)
-        & sub_ok
-        & (lo <= hi)
-        & qty_ok
-        & (d <= np.minimum(o_rad, n_rad))
-        & (offers.owner[oi] != needs.owner[ni])
-    )  # NaN coordinates give a NaN distance, which fails `d <= radius`.
-
+    # NaN coordinates give a NaN distance, which fails `d <= radius`.
+    radius = np.minimum(offers.radius_km(cfg)[oi], needs.radius_km(cfg)[ni])
+    valid = sub_ok & (lo <= hi) & qty_ok & (d <= radius) & (offers.owner[oi] != needs.owner[ni])
     if decay_km is None:
-        names, code = np.unique(o_cat, return_inverse=True)
+        o_cat = offers.category[oi]
+        valid &= o_cat == needs.category[ni]
+
+    # Score only the pairs that passed: hard filters usually drop most fetched neighbours.
+    v = np.flatnonzero(valid)
+    oi_v, ni_v = oi[v], ni[v]
+    o_lo, o_hi, n_lo, n_hi, lo, hi = o_lo[v], o_hi[v], n_lo[v], n_hi[v], lo[v], hi[v]
+    o_inex, o_qty, n_qty, qty_unspecified = o_inex[v], o_qty[v], n_qty[v], qty_unspecified[v]
+    if decay_km is None:
+        names, code = np.unique(o_cat[v], return_inverse=True)
         scale = np.asarray([cfg.decay_for(str(c)) for c in names], dtype=np.float64)[code.ravel()]
     else:
         scale = np.float64(decay_km)
-    scale = np.where(remote_pair, cfg.remote_decay_km, scale)
+    scale = np.where(o_remote[v] & n_remote[v], cfg.remote_decay_km, scale)
 
-    nf = np.nan_to_num(n_from, nan=-np.inf)
-    nu = np.nan_to_num(n_until, nan=np.inf)
-    covers = (np.nan_to_num(o_from, nan=-np.inf) <= nf) & (np.nan_to_num(o_until, nan=np.inf) >= nu)
-    need_bounded = np.isfinite(nf) & np.isfinite(nu)
+    covers = (o_lo <= n_lo) & (o_hi >= n_hi)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        share = (hi - lo + 1.0) / (nu - nf + 1.0)
-        window = np.where(covers, 1.0, np.where(need_bounded, share, cfg.window_open_partial_factor))
+        share = (hi - lo + 1.0) / (n_hi - n_lo + 1.0)
+        window = np.where(
+            covers, 1.0, np.where(pn.window_bounded[ni_v], share, cfg.window_open_partial_factor)
+        )
         ratio = np.where(o_qty > 0, n_qty / o_qty, 1.0)
     quantity = np.where(o_inex, 1.0, np.where(qty_unspecified, cfg.quantity_unspecified_factor, ratio))
-    subcat = np.where(same_sub, 1.0, cfg.subcategory_wildcard_factor)
-    coop = cooperated(offers.territory[oi], needs.territory[ni], coop_keys)
+    subcat = np.where(same_sub[v], 1.0, cfg.subcategory_wildcard_factor)
+    coop = cooperated(offers.territory[oi_v], needs.territory[ni_v], coop_keys)
 
-    score = (
+    score = np.full(valid.shape, np.nan)
+    score[v] = (
         cfg.weight_subcategory * subcat
-        + cfg.weight_distance * np.exp(-d / scale)
+        + cfg.weight_distance * np.exp(-d[v] / scale)
         + cfg.weight_window * window
         + cfg.weight_quantity * quantity
         + cfg.weight_cooperation * coop

@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -35,7 +37,7 @@ def test_reach_is_consistent_with_a_full_recompute(kind, change):
     popular = np.bincount(np.searchsorted(side.id, top.ids[top.ids >= 0]), minlength=len(side)).argmax()
     listing = side.take(np.array([popular]))
     if change == "new":
-        listing = ListingArrays(**{**listing.__dict__, "id": np.array([5_000_000], dtype=np.int64)})
+        listing = dataclasses.replace(listing, id=np.array([5_000_000], dtype=np.int64))
     elif change == "moved":
         listing.lat[:] += 0.3
     else:
