@@ -176,12 +176,12 @@ def test_config_from_mapping_validates_values(values):
         MatchingConfig.from_mapping(values)
 
 
-def test_config_toml_fragment_loads_into_the_defaults():
+def test_config_matching_section_loads_into_the_defaults():
     import tomllib
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[3] / "config" / "matching.toml"
-    cfg = MatchingConfig.from_mapping(tomllib.loads(path.read_text(encoding="utf-8")))
+    path = Path(__file__).resolve().parents[3] / "config" / "default.toml"
+    cfg = MatchingConfig.from_mapping(tomllib.loads(path.read_text(encoding="utf-8"))["matching"])
     assert cfg == MatchingConfig()
     assert (
         cfg.decay_for("know_how")
