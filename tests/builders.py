@@ -85,3 +85,28 @@ def csrf_token(client, path: str) -> str:
     )
     assert match, f"no CSRF token on {path}"
     return match.group(1)
+
+
+def make_listing(
+    session: Session, owner: User, kind: str = "offer", category: str = "equipment", **overrides
+):
+    """A published listing of `owner`, located at its territory unless told otherwise."""
+    from mutualisation.listings.models import Listing
+
+    territory = owner.territory
+    values = dict(
+        kind=kind,
+        category=category,
+        subcategory=None,
+        title=f"{kind} {next(_counter)}",
+        territory_id=territory.id,
+        owner_id=owner.id,
+        status="published",
+        latitude=territory.latitude,
+        longitude=territory.longitude,
+    )
+    values.update(overrides)
+    listing = Listing(**values)
+    session.add(listing)
+    session.flush()
+    return listing

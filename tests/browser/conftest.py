@@ -27,10 +27,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented demo password
+DEMO_PASSWORD = "demo-password"
 
 
-def pytest_collection_modifyitems(config, items):  # noqa: ARG001
+def pytest_collection_modifyitems(config, items):
     if os.path.exists(CHROMIUM):
         return
     if os.environ.get("CI"):

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import numpy as np
-from sqlalchemy import delete, inspect, insert, or_, select, update
+from sqlalchemy import delete, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from ..db import transaction, utcnow
@@ -212,7 +212,12 @@ class _Explainer:
         o, n = self.rows[offer_id], self.rows[need_id]
         coop = bool(cooperated(np.array([o.territory]), np.array([n.territory]), self.keys)[0])
         return [
-            {"criterion": c.criterion, "value": c.value, "message_fr": c.message_fr, "message_en": c.message_en}
+            {
+                "criterion": c.criterion,
+                "value": c.value,
+                "message_fr": c.message_fr,
+                "message_en": c.message_en,
+            }
             for c in explain(o, n, km, self.cfg, coop)
         ]
 
@@ -341,7 +346,9 @@ def _notify_new(session: Session, new_pairs: list[tuple[int, int, float]], cfg: 
     from ..notifications.services import notify
 
     listing_ids = {i for pair in worthy for i in pair}
-    owners = dict(session.execute(select(Listing.id, Listing.owner_id).where(Listing.id.in_(listing_ids))).all())
+    owners = dict(
+        session.execute(select(Listing.id, Listing.owner_id).where(Listing.id.in_(listing_ids))).all()
+    )
     per_owner: dict[int, set[int]] = defaultdict(set)
     for o, n in worthy:
         per_owner[owners[o]].add(o)
@@ -445,13 +452,13 @@ def update_for_listing(
         listing = row[:-1]
         active = status == "published" and listing[6] is not None and listing[7] is not None
         offers, needs = load_category(session, category)
+        fingerprints = {r[0]: fingerprint(r) for r in offers + needs}
         subs = _Subcategories()
         offers, needs = _core_rows(offers, subs), _core_rows(needs, subs)
         own_rows, other_rows = (offers, needs) if kind == "offer" else (needs, offers)
         own_rows = [r for r in own_rows if r[0] != listing_id]
         me = _core_rows([listing], subs)[0]
         explainer = _Explainer(cfg, coop)
-        fingerprints = {r[0]: fingerprint(r) for r in offers + needs}
         if active:
             fingerprints[listing_id] = fingerprint(listing)
         else:
@@ -463,9 +470,7 @@ def update_for_listing(
 
         other_arr = ListingArrays.from_rows(other_rows)
         own_arr = ListingArrays.from_rows([*own_rows, me] if active else own_rows)
-        held = set(
-            session.scalars(select(other_col).where(my_col == listing_id, other_rank.is_not(None)))
-        )
+        held = set(session.scalars(select(other_col).where(my_col == listing_id, other_rank.is_not(None))))
         candidates = set(held)
         me_arr = ListingArrays.from_rows([me]) if active else None
         if active and len(other_arr):
@@ -490,9 +495,7 @@ def update_for_listing(
         seen_ids = {r[0] for r in existing}
         for start in range(0, len(cand_ids), _CHUNK):
             chunk = cand_ids[start : start + _CHUNK]
-            more = session.execute(
-                select(*_SUGGESTION_COLUMNS).where(other_col.in_(chunk), other_rank.is_not(None))
-            ).all()
+            more = session.execute(select(*_SUGGESTION_COLUMNS).where(other_col.in_(chunk))).all()
             existing += [r for r in more if r[0] not in seen_ids]
         t1 = time.perf_counter()
 
