@@ -229,3 +229,33 @@ def init_local(ctx: AppContext) -> None:
         load_demo(ctx.session())
     state = "already loaded" if report.skipped else f"{report.inserted} communes loaded"
     click.echo(f"database ready ({state}) in {time.perf_counter() - started:.1f} s")
+
+
+# match --------------------------------------------------------------------------
+
+
+@main.group()
+def match() -> None:
+    """The matching engine."""
+
+
+@match.command("run")
+@click.option("--no-notify", is_flag=True, help="Do not notify owners of new suggestions.")
+@pass_ctx
+def match_run(ctx: AppContext, no_notify: bool) -> None:
+    """Full recompute of suggestions; prints counts and the time taken."""
+    from .matching import services as matching
+
+    started = time.perf_counter()
+    with ctx.app.app_context():
+        cfg = matching.config_from(ctx.app.config.get("matching"))
+        counts = matching.run_full_recompute(ctx.session(), cfg, notify=not no_notify)
+    t = counts.timings
+    click.echo(
+        f"suggestions: {counts.inserted} inserted, {counts.updated} updated, {counts.deleted} deleted, "
+        f"{counts.unchanged} unchanged"
+    )
+    click.echo(
+        f"time: load {t['load']:.2f} s, match {t['match']:.2f} s, write {t['write']:.2f} s, "
+        f"total {time.perf_counter() - started:.2f} s"
+    )

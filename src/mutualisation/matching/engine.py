@@ -246,7 +246,7 @@ def _apply(
     deletes: list[int] = []
     updates: list[dict] = []
     seen: set[tuple[int, int]] = set()
-    for sid, o, n, score, km, o_rank, n_rank, status, o_fp, n_fp, agreement_id in existing:
+    for sid, o, n, score, km, o_rank, n_rank, status, o_fp, n_fp, _agreement_id in existing:
         key = (o, n)
         seen.add(key)
         want = desired.get(key)
