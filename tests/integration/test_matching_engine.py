@@ -209,3 +209,25 @@ def test_listing_without_coordinates_or_counterpart_gets_no_suggestion(session):
 
 def test_cooperation_source_is_empty_without_an_agreements_table(session):
     assert engine.cooperations(session) == []
+
+
+def test_both_owners_are_notified_of_new_suggestions_only(session):
+    from mutualisation.notifications.models import Notification
+
+    a, b = make_user(session, "technician", "62528"), make_user(session, "technician", "59271")
+    make_listing(session, a, kind="offer", subcategory="chipper", max_distance_km=300.0)
+    make_listing(session, b, kind="need", subcategory="chipper", max_distance_km=300.0)
+    engine.full_recompute(session, MatchingConfig(notify_score=0.3), coop=[])
+    kinds = session.execute(select(Notification.recipient_id, Notification.kind)).all()
+    assert sorted(kinds) == sorted([(a.id, engine.NOTIFY_KIND), (b.id, engine.NOTIFY_KIND)])
+    engine.full_recompute(session, MatchingConfig(notify_score=0.3), coop=[])
+    assert len(session.execute(select(Notification.id)).all()) == 2
+
+
+def test_past_cooperation_adds_a_bonus_to_the_breakdown(session):
+    a, b = make_user(session, "technician", "62528"), make_user(session, "technician", "59271")
+    make_listing(session, a, kind="offer", subcategory="chipper", max_distance_km=300.0)
+    make_listing(session, b, kind="need", subcategory="chipper", max_distance_km=300.0)
+    engine.full_recompute(session, CFG, coop=[(a.territory_id, b.territory_id)])
+    breakdown = session.scalars(select(Suggestion.breakdown)).one()
+    assert "cooperation" in {part["criterion"] for part in breakdown}
