@@ -146,8 +146,8 @@ def run(url: str, n: int, incremental: bool) -> None:
     total = time.perf_counter() - started
     t = counts.timings
     print(
-        f"  full recompute: {total:.2f} s (load {t['load']:.2f}, match {t['match']:.2f}, write {t['write']:.2f})"
-        f" — {counts.inserted:,} inserted"
+        f"  full recompute: {total:.2f} s (load {t['load']:.2f}, match {t['match']:.2f}, "
+        f"write {t['write']:.2f}) — {counts.inserted:,} inserted"
     )
     started = time.perf_counter()
     again = matching.full_recompute(session, cfg, coop=[])
@@ -180,7 +180,9 @@ def run(url: str, n: int, incremental: bool) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size", type=int, action="append", help="offers (and needs) to synthesise")
     parser.add_argument("--quick", action="store_true", help="2,000 only, for a smoke run")
     args = parser.parse_args()

@@ -16,7 +16,7 @@ def main() -> int:
     for script in sorted(Path(__file__).resolve().parent.glob("bench_*.py")):
         print(f"== {script.name}", flush=True)
         command = [sys.executable, str(script)] + ([] if args.full else ["--quick"])
-        failed += subprocess.run(command, check=False).returncode != 0  # noqa: S603
+        failed += subprocess.run(command, check=False).returncode != 0
     return 1 if failed else 0
 
 

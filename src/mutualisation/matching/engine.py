@@ -22,11 +22,25 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import numpy as np
-from sqlalchemy import delete, insert, inspect, select, update
+from sqlalchemy import (
+    Text,
+    TypeDecorator,
+    bindparam,
+    cast,
+    column,
+    delete,
+    insert,
+    inspect,
+    select,
+    table,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from ..db import transaction, utcnow
 from ..listings.models import Listing
+from .breakdown import breakdown_json
 from .candidates import TopK, reach, top_k_for_needs, top_k_for_offers
 from .models import Suggestion
 from .scoring import (
@@ -35,13 +49,10 @@ from .scoring import (
     OFFER,
     ListingArrays,
     MatchingConfig,
-    cooperated,
     cooperation_keys,
-    explain,
     pair_distance_km,
     pair_scores,
 )
-from .scoring import Listing as CoreListing
 
 NOTIFY_KIND = "matching.new_suggestion"
 _SCORE_TOLERANCE = 1e-9
@@ -76,6 +87,25 @@ _SUGGESTION_COLUMNS = (
     Suggestion.offer_fingerprint,
     Suggestion.need_fingerprint,
     Suggestion.agreement_id,
+)
+
+
+# The suggestions table as the bulk writer sees it: breakdowns arrive already serialised as JSON
+# text (`breakdown.breakdown_json`), which saves serialising millions of lists row by row.
+class _JSONTextPG(TypeDecorator):
+    """JSON text bound as text and cast to json by PostgreSQL (SQLite stores JSON as text anyway)."""
+
+    impl = Text
+    cache_ok = True
+
+    def bind_expression(self, bindvalue):
+        return cast(bindvalue, postgresql.JSON)
+
+
+_JSON_TEXT = Text().with_variant(_JSONTextPG(), "postgresql")
+_WRITE = table(
+    "suggestions",
+    *(column(c.name, _JSON_TEXT if c.name == "breakdown" else c.type) for c in Suggestion.__table__.columns),
 )
 
 
@@ -155,8 +185,6 @@ def cooperations(session: Session) -> list[tuple[int, int]]:
     ]
     for a, b in pairs:
         if {a, b, "status"} <= columns:
-            from sqlalchemy import column, table
-
             t = table("agreements", column(a), column(b), column("status"))
             stmt = select(t.c[a], t.c[b]).where(t.c.status.in_(("completed", "evaluated")))
             return [(int(x), int(y)) for x, y in session.execute(stmt) if x is not None and y is not None]
@@ -197,29 +225,36 @@ def _overlay(desired: dict, top: TopK, query_kind: int) -> None:
 
 
 class _Explainer:
-    """Breakdowns of pairs, from the listings' core rows (computed only for rows being written)."""
+    """Breakdowns of the pairs being written, computed in bulk (`breakdown.breakdown_json`)."""
 
     def __init__(self, cfg: MatchingConfig, coop: list[tuple[int, int]]) -> None:
         self.cfg = cfg
         self.keys = cooperation_keys(coop)
-        self.rows: dict[int, CoreListing] = {}
+        self.parts: list[ListingArrays] = []
 
-    def add(self, core_rows: Iterable[tuple]) -> None:
-        for r in core_rows:
-            self.rows[r[0]] = CoreListing(*r)
+    def add(self, arrays: ListingArrays) -> None:
+        if len(arrays):
+            self.parts.append(arrays)
 
-    def __call__(self, offer_id: int, need_id: int, km: float) -> list[dict]:
-        o, n = self.rows[offer_id], self.rows[need_id]
-        coop = bool(cooperated(np.array([o.territory]), np.array([n.territory]), self.keys)[0])
-        return [
-            {
-                "criterion": c.criterion,
-                "value": c.value,
-                "message_fr": c.message_fr,
-                "message_en": c.message_en,
-            }
-            for c in explain(o, n, km, self.cfg, coop)
-        ]
+    def many(self, pairs: list[tuple[int, int, float]]) -> list[str | None]:
+        """JSON breakdown of each (offer_id, need_id, km); None when a listing is unknown here."""
+        if not pairs or not self.parts:
+            return [None] * len(pairs)
+        arrays = ListingArrays.concat(self.parts) if len(self.parts) > 1 else self.parts[0]
+        order = np.argsort(arrays.id, kind="stable")
+        sorted_ids = arrays.id[order]
+        o = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))
+        n = np.fromiter((p[1] for p in pairs), dtype=np.int64, count=len(pairs))
+        km = np.fromiter((p[2] for p in pairs), dtype=np.float64, count=len(pairs))
+        po = np.minimum(np.searchsorted(sorted_ids, o), len(sorted_ids) - 1)
+        pn = np.minimum(np.searchsorted(sorted_ids, n), len(sorted_ids) - 1)
+        known = (sorted_ids[po] == o) & (sorted_ids[pn] == n)
+        out: list[str | None] = [None] * len(pairs)
+        idx = np.flatnonzero(known)
+        texts = breakdown_json(arrays, order[po[idx]], arrays, order[pn[idx]], km[idx], self.cfg, self.keys)
+        for i, text_ in zip(idx.tolist(), texts, strict=True):
+            out[i] = text_
+        return out
 
 
 def _same(a: float | None, b: float | None) -> bool:
@@ -246,6 +281,7 @@ def _apply(
     deletes: list[int] = []
     updates: list[dict] = []
     seen: set[tuple[int, int]] = set()
+    explain_later: list[tuple[dict, int, int, float]] = []
     for sid, o, n, score, km, o_rank, n_rank, status, o_fp, n_fp, _agreement_id in existing:
         key = (o, n)
         seen.add(key)
@@ -258,7 +294,7 @@ def _apply(
                 deletes.append(sid)
             elif status == "accepted" or o_rank is not None or n_rank is not None:
                 updates.append(
-                    {"id": sid, "status": "stale" if status == "accepted" else status}
+                    {"_id": sid, "status": "stale" if status == "accepted" else status}
                     | {"offer_rank": None, "need_rank": None, "updated_at": now}
                 )
             else:
@@ -277,14 +313,16 @@ def _apply(
             values |= {
                 "score": want[0],
                 "distance_km": want[1],
-                "breakdown": explainer(o, n, want[1]),
                 "offer_fingerprint": fp_o,
                 "need_fingerprint": fp_n,
             }
         if o_rank != want[2] or n_rank != want[3]:
             values |= {"offer_rank": want[2], "need_rank": want[3]}
         if values:
-            updates.append({"id": sid, "updated_at": now, **values})
+            row = {"_id": sid, "updated_at": now, **values}
+            if "score" in values:
+                explain_later.append((row, o, n, want[1]))
+            updates.append(row)
         else:
             counts.unchanged += 1
 
@@ -293,23 +331,29 @@ def _apply(
         if key in seen or (want[2] is None and want[3] is None):
             continue
         o, n = key
-        inserts.append(
-            {
-                "offer_id": o,
-                "need_id": n,
-                "score": want[0],
-                "distance_km": want[1],
-                "offer_rank": want[2],
-                "need_rank": want[3],
-                "breakdown": explainer(o, n, want[1]),
-                "status": "active",
-                "offer_fingerprint": fingerprints[o],
-                "need_fingerprint": fingerprints[n],
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
+        row = {
+            "offer_id": o,
+            "need_id": n,
+            "score": want[0],
+            "distance_km": want[1],
+            "offer_rank": want[2],
+            "need_rank": want[3],
+            "status": "active",
+            "offer_fingerprint": fingerprints[o],
+            "need_fingerprint": fingerprints[n],
+            "created_at": now,
+            "updated_at": now,
+        }
+        inserts.append(row)
+        explain_later.append((row, o, n, want[1]))
         counts.new_pairs.append((o, n, want[0]))
+
+    texts = explainer.many([(o, n, km) for _row, o, n, km in explain_later])
+    for (row, *_pair), text_ in zip(explain_later, texts, strict=True):
+        if text_ is not None:
+            row["breakdown"] = text_
+        elif "_id" not in row:
+            row["breakdown"] = "[]"
 
     for start in range(0, len(deletes), _CHUNK):
         session.execute(delete(Suggestion).where(Suggestion.id.in_(deletes[start : start + _CHUNK])))
@@ -317,20 +361,25 @@ def _apply(
         after_deletes()
     _bulk_update(session, updates)
     for start in range(0, len(inserts), _CHUNK):
-        session.execute(insert(Suggestion), inserts[start : start + _CHUNK])
+        session.connection().execute(insert(_WRITE), inserts[start : start + _CHUNK])
     counts.deleted += len(deletes)
     counts.updated += len(updates)
     counts.inserted += len(inserts)
 
 
 def _bulk_update(session: Session, updates: list[dict]) -> None:
-    # Bulk UPDATE by primary key needs the same keys in each batch: group rows by their key set.
+    # One executemany per set of updated columns (rows of a batch must share their keys).
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for u in updates:
         groups[tuple(sorted(u))].append(u)
-    for rows in groups.values():
+    for keys, rows in groups.items():
+        stmt = (
+            update(_WRITE)
+            .where(_WRITE.c.id == bindparam("_id"))
+            .values({k: bindparam(k) for k in keys if k != "_id"})
+        )
         for start in range(0, len(rows), _CHUNK):
-            session.execute(update(Suggestion), rows[start : start + _CHUNK])
+            session.connection().execute(stmt, rows[start : start + _CHUNK])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -404,9 +453,9 @@ def full_recompute(
         for offers, needs in per_category:
             if not offers or not needs:
                 continue
-            explainer.add(offers)
-            explainer.add(needs)
             o_arr, n_arr = ListingArrays.from_rows(offers), ListingArrays.from_rows(needs)
+            explainer.add(o_arr)
+            explainer.add(n_arr)
             _overlay(desired, top_k_for_needs(o_arr, n_arr, cfg, cooperations=coop), NEED)
             _overlay(desired, top_k_for_offers(o_arr, n_arr, cfg, cooperations=coop), OFFER)
         t2 = time.perf_counter()
@@ -551,10 +600,8 @@ def update_for_listing(
         if own is not None:
             _overlay(desired, own, OFFER if kind == "offer" else NEED)
         _overlay(desired, updated, NEED if kind == "offer" else OFFER)
-        explainer.add(offers)
-        explainer.add(needs)
-        if active:
-            explainer.add([me])
+        explainer.add(own_arr)
+        explainer.add(other_arr)
         t2 = time.perf_counter()
         _apply(session, existing, desired, fingerprints, explainer, counts)
         if notify:
