@@ -8,8 +8,6 @@ computes the same contributions with numpy and formats each row's JSON with plai
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 
 from .scoring import NO_SUBCATEGORY, ListingArrays, MatchingConfig, cooperated
@@ -24,10 +22,8 @@ def _fr(v: float) -> str:
 
 
 def _part(criterion: str, value: float, fr: str, en: str) -> str:
-    return (
-        f'{{"criterion": "{criterion}", "value": {float(value)!r}, '
-        f'"message_fr": {json.dumps(fr, ensure_ascii=False)}, "message_en": {json.dumps(en)}}}'
-    )
+    # The messages are built here from digits and fixed words: no quote or backslash to escape.
+    return f'{{"criterion": "{criterion}", "value": {value!r}, "message_fr": "{fr}", "message_en": "{en}"}}'
 
 
 def breakdown_json(
