@@ -94,43 +94,37 @@ def breakdown_json(
         f"territoires ayant déjà coopéré {_fr(cfg.weight_cooperation)}",
         f"territories already cooperated {_en(cfg.weight_cooperation)}",
     )
+    v_dist_l, v_win_l, v_qty_l = v_dist.tolist(), v_win.tolist(), v_qty.tolist()
+    # Number formatting runs in numpy's C loops; each row then costs one string concatenation.
+    vd_en, vw_en, vq_en = (np.char.mod("%+.2f", v).tolist() for v in (v_dist, v_win, v_qty))
+    vd_fr, vw_fr, vq_fr = (
+        [t.replace(".", ",").replace("-", "−") for t in texts] for texts in (vd_en, vw_en, vq_en)
+    )
+    km_text = np.where(d >= 1, np.char.add(np.char.mod("%.0f", d), " km"), "< 1 km").tolist()
+    pct = np.char.mod("%.0f", share * 100).tolist()
+    fit_pct = np.char.mod("%.0f", fit * 100).tolist()
     out = []
-    for same_i, km, vd, rem, sh, vw, inex_i, uns_i, ft, vq, co in zip(
-        same.tolist(),
-        d.tolist(),
-        v_dist.tolist(),
-        remote.tolist(),
-        share.tolist(),
-        v_win.tolist(),
-        inex.tolist(),
-        unspecified.tolist(),
-        fit.tolist(),
-        v_qty.tolist(),
-        coop.tolist(),
-        strict=True,
+    for j, (same_j, rem, inex_j, uns_j, co) in enumerate(
+        zip(same.tolist(), remote.tolist(), inex.tolist(), unspecified.tolist(), coop.tolist(), strict=True)
     ):
-        km_text = f"{km:.0f} km" if km >= 1 else "< 1 km"
-        dist = _part(
-            "distance",
-            vd,
-            f"{km_text}{' (à distance)' if rem else ''} {_fr(vd)}",
-            f"{km_text}{' (remote)' if rem else ''} {_en(vd)}",
-        )
-        pct = f"{sh * 100:.0f}"
-        win = _part(
-            "window",
-            vw,
-            f"disponibilité couverte à {pct} % {_fr(vw)}",
-            f"availability {pct}% covered {_en(vw)}",
-        )
-        if inex_i:
+        far_fr, far_en = (" (à distance)", " (remote)") if rem else ("", "")
+        if inex_j:
             fr, en = "ressource inépuisable", "inexhaustible resource"
-        elif uns_i:
+        elif uns_j:
             fr, en = "quantité non précisée", "quantity not specified"
         else:
-            fr, en = f"quantité ajustée à {ft * 100:.0f} %", f"quantity fit {ft * 100:.0f}%"
-        qty = _part("quantity", vq, f"{fr} {_fr(vq)}", f"{en} {_en(vq)}")
-        parts = [sub_parts[same_i], dist, win, qty]
+            fr, en = f"quantité ajustée à {fit_pct[j]} %", f"quantity fit {fit_pct[j]}%"
+        parts = [
+            sub_parts[same_j],
+            f'{{"criterion": "distance", "value": {v_dist_l[j]!r}, '
+            f'"message_fr": "{km_text[j]}{far_fr} {vd_fr[j]}", '
+            f'"message_en": "{km_text[j]}{far_en} {vd_en[j]}"}}',
+            f'{{"criterion": "window", "value": {v_win_l[j]!r}, '
+            f'"message_fr": "disponibilité couverte à {pct[j]} % {vw_fr[j]}", '
+            f'"message_en": "availability {pct[j]}% covered {vw_en[j]}"}}',
+            f'{{"criterion": "quantity", "value": {v_qty_l[j]!r}, '
+            f'"message_fr": "{fr} {vq_fr[j]}", "message_en": "{en} {vq_en[j]}"}}',
+        ]
         if co:
             parts.append(coop_part)
         out.append("[" + ", ".join(parts) + "]")

@@ -29,7 +29,6 @@ from sqlalchemy import (
     cast,
     column,
     delete,
-    insert,
     inspect,
     select,
     table,
@@ -360,11 +359,52 @@ def _apply(
     if after_deletes is not None:
         after_deletes()
     _bulk_update(session, updates)
-    for start in range(0, len(inserts), _CHUNK):
-        session.connection().execute(insert(_WRITE), inserts[start : start + _CHUNK])
+    _fast_insert(session, inserts, now)
     counts.deleted += len(deletes)
     counts.updated += len(updates)
     counts.inserted += len(inserts)
+
+
+_INSERT_COLUMNS = (
+    "offer_id",
+    "need_id",
+    "score",
+    "distance_km",
+    "offer_rank",
+    "need_rank",
+    "breakdown",
+    "status",
+    "offer_fingerprint",
+    "need_fingerprint",
+)
+
+
+def _fast_insert(session: Session, rows: list[dict], now) -> None:
+    """INSERT through the driver's executemany: per-row SQLAlchemy parameter processing would
+    dominate a full recompute (hundreds of thousands of rows), and every value here is a plain
+    int, float or str. The timestamps are processed once by their column type."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    stamp_type = Suggestion.__table__.c.created_at.type.dialect_impl(dialect)
+    processor = stamp_type.bind_processor(dialect)
+    stamp = stamp_type.process_bind_param(now, dialect)
+    stamp = processor(stamp) if processor else stamp
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    json_mark = mark if dialect.name != "postgresql" else f"{mark}::json"
+    marks = [json_mark if c == "breakdown" else mark for c in _INSERT_COLUMNS]
+    # Only constant column names and placeholders are interpolated: no value reaches the SQL text.
+    columns = ", ".join((*_INSERT_COLUMNS, "created_at", "updated_at"))
+    placeholders = ", ".join((*marks, mark, mark))
+    sql = f"INSERT INTO suggestions ({columns}) VALUES ({placeholders})"  # noqa: S608
+    values = [(*(r[c] for c in _INSERT_COLUMNS), stamp, stamp) for r in rows]
+    cursor = connection.connection.cursor()
+    try:
+        for start in range(0, len(values), _CHUNK * 4):
+            cursor.executemany(sql, values[start : start + _CHUNK * 4])
+    finally:
+        cursor.close()
 
 
 def _bulk_update(session: Session, updates: list[dict]) -> None:
