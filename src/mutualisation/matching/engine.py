@@ -15,6 +15,7 @@ Each recompute is one transaction: a failure leaves the previous suggestions int
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -135,6 +136,68 @@ def fingerprint(row: tuple) -> str:
     """Hash of what matters for matching: a change here lifts a dismissal."""
     material = "|".join("" if v is None else repr(v) for v in row[1:])
     return hashlib.blake2b(material.encode(), digest_size=12).hexdigest()
+
+
+class _Fingerprints:
+    """Fingerprints of published listings, hashed only when asked (an update touches few rows)."""
+
+    def __init__(self, rows: Iterable[tuple]) -> None:
+        self.rows = {r[0]: r for r in rows}
+        self.cache: dict[int, str] = {}
+
+    def get(self, listing_id: int) -> str | None:
+        if listing_id not in self.rows:
+            return None
+        if listing_id not in self.cache:
+            self.cache[listing_id] = fingerprint(self.rows[listing_id])
+        return self.cache[listing_id]
+
+    def __getitem__(self, listing_id: int) -> str:
+        value = self.get(listing_id)
+        if value is None:
+            raise KeyError(listing_id)
+        return value
+
+    def __contains__(self, listing_id: int) -> bool:
+        return listing_id in self.rows
+
+    def set_row(self, row: tuple) -> None:
+        self.rows[row[0]] = row
+        self.cache.pop(row[0], None)
+
+    def drop(self, listing_id: int) -> None:
+        self.rows.pop(listing_id, None)
+        self.cache.pop(listing_id, None)
+
+
+def arrays_from_rows(rows: list[tuple]) -> ListingArrays:
+    """`ListingArrays.from_rows` for plain tuples, column by column (several times faster)."""
+    if not rows:
+        return ListingArrays.from_rows([])
+    cols = list(zip(*rows, strict=True))
+
+    def floats(values) -> np.ndarray:
+        return np.asarray([math.nan if v is None else float(v) for v in values], dtype=np.float64)
+
+    def days(values) -> np.ndarray:
+        return np.asarray([math.nan if v is None else float(v.toordinal()) for v in values], dtype=np.float64)
+
+    return ListingArrays(
+        id=np.asarray(cols[0], dtype=np.int64),
+        kind=np.asarray([OFFER if k in ("offer", OFFER) else NEED for k in cols[1]], dtype=np.int8),
+        category=np.asarray(cols[2], dtype=str),
+        subcategory=np.asarray(cols[3], dtype=np.int64),
+        owner=np.asarray(cols[4], dtype=np.int64),
+        territory=np.asarray(cols[5], dtype=np.int64),
+        lat=floats(cols[6]),
+        lon=floats(cols[7]),
+        available_from=days(cols[8]),
+        available_until=days(cols[9]),
+        quantity=floats(cols[10]),
+        inexhaustible=np.asarray([bool(v) for v in cols[11]], dtype=bool),
+        remote_possible=np.asarray([bool(v) for v in cols[12]], dtype=bool),
+        max_distance_km=floats(cols[13]),
+    )
 
 
 class _Subcategories:
@@ -266,7 +329,7 @@ def _apply(
     session: Session,
     existing: Iterable[tuple],
     desired: dict,
-    fingerprints: dict[int, str],
+    fingerprints: _Fingerprints,
     explainer: _Explainer,
     counts: Counts,
     after_deletes: Callable[[], None] | None = None,
@@ -479,12 +542,12 @@ def full_recompute(
         t0 = time.perf_counter()
         coop = cooperations(session) if coop is None else coop
         explainer = _Explainer(cfg, coop)
-        fingerprints: dict[int, str] = {}
+        fingerprints = _Fingerprints(())
         per_category = []
         for category in categories(session):
             offers, needs = load_category(session, category)
             for r in offers + needs:
-                fingerprints[r[0]] = fingerprint(r)
+                fingerprints.set_row(r)
             subs = _Subcategories()
             per_category.append((_core_rows(offers, subs), _core_rows(needs, subs)))
         existing = session.execute(select(*_SUGGESTION_COLUMNS)).all()
@@ -493,7 +556,7 @@ def full_recompute(
         for offers, needs in per_category:
             if not offers or not needs:
                 continue
-            o_arr, n_arr = ListingArrays.from_rows(offers), ListingArrays.from_rows(needs)
+            o_arr, n_arr = arrays_from_rows(offers), arrays_from_rows(needs)
             explainer.add(o_arr)
             explainer.add(n_arr)
             _overlay(desired, top_k_for_needs(o_arr, n_arr, cfg, cooperations=coop), NEED)
@@ -541,7 +604,7 @@ def update_for_listing(
         listing = row[:-1]
         active = status == "published" and listing[6] is not None and listing[7] is not None
         offers, needs = load_category(session, category)
-        fingerprints = {r[0]: fingerprint(r) for r in offers + needs}
+        fingerprints = _Fingerprints(offers + needs)
         subs = _Subcategories()
         offers, needs = _core_rows(offers, subs), _core_rows(needs, subs)
         own_rows, other_rows = (offers, needs) if kind == "offer" else (needs, offers)
@@ -549,16 +612,16 @@ def update_for_listing(
         me = _core_rows([listing], subs)[0]
         explainer = _Explainer(cfg, coop)
         if active:
-            fingerprints[listing_id] = fingerprint(listing)
+            fingerprints.set_row(listing)
         else:
-            fingerprints.pop(listing_id, None)
+            fingerprints.drop(listing_id)
         my_slot, other_slot = (2, 3) if kind == "offer" else (3, 2)
         other_col = Suggestion.need_id if kind == "offer" else Suggestion.offer_id
         other_rank = Suggestion.need_rank if kind == "offer" else Suggestion.offer_rank
         my_col = Suggestion.offer_id if kind == "offer" else Suggestion.need_id
 
-        other_arr = ListingArrays.from_rows(other_rows)
-        own_arr = ListingArrays.from_rows([*own_rows, me] if active else own_rows)
+        other_arr = arrays_from_rows(other_rows)
+        own_arr = arrays_from_rows([*own_rows, me] if active else own_rows)
         held = set(session.scalars(select(other_col).where(my_col == listing_id, other_rank.is_not(None))))
         candidates = set(held)
         me_arr = ListingArrays.from_rows([me]) if active else None
