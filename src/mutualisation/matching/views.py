@@ -11,7 +11,7 @@ from ..errors import DomainError
 from ..ui import DashboardPanel, NavItem, add_nav, add_panel
 from ..web import acting_user, db_session
 from . import engine, services
-from .forms import REASON_LABELS, AcceptForm, DismissForm
+from .forms import DISMISS_CHOICES, REASON_LABELS, AcceptForm, DismissForm
 
 bp = Blueprint("matching", __name__)
 
@@ -33,6 +33,26 @@ def _lang() -> str:
 
 add_panel(DashboardPanel("matching/_panel.html", _panel, roles=("technician", "official", "actor"), order=20))
 engine.register_hooks()
+
+
+@bp.app_context_processor
+def _template_helpers() -> dict:
+    """Lets any page include `matching/_suggestions.html`, e.g. the listing detail page:
+
+        {% with suggestions=matching_suggestions(listing.id) %}
+          {% include "matching/_suggestions.html" %}
+        {% endwith %}
+    """
+
+    def matching_suggestions(listing_id: int):
+        user = acting_user()
+        return services.suggestions_for_listing(db_session(), user, listing_id) if user else []
+
+    return {
+        "matching_suggestions": matching_suggestions,
+        "matching_reasons": DISMISS_CHOICES,
+        "matching_lang": _lang,
+    }
 
 
 def _back(default: str) -> str:
