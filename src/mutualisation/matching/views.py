@@ -39,9 +39,9 @@ engine.register_hooks()
 def _template_helpers() -> dict:
     """Lets any page include `matching/_suggestions.html`, e.g. the listing detail page:
 
-        {% with suggestions=matching_suggestions(listing.id) %}
-          {% include "matching/_suggestions.html" %}
-        {% endwith %}
+    {% with suggestions=matching_suggestions(listing.id) %}
+      {% include "matching/_suggestions.html" %}
+    {% endwith %}
     """
 
     def matching_suggestions(listing_id: int):
