@@ -231,3 +231,15 @@ def test_past_cooperation_adds_a_bonus_to_the_breakdown(session):
     engine.full_recompute(session, CFG, coop=[(a.territory_id, b.territory_id)])
     breakdown = session.scalars(select(Suggestion.breakdown)).one()
     assert "cooperation" in {part["criterion"] for part in breakdown}
+
+
+def test_nightly_job_recomputes_and_returns_counts(session):
+    from mutualisation.matching import jobs
+
+    random_network(session, 9, n=10)
+    job = next(j for j in jobs.JOBS if j["name"] == "matching.full_recompute")
+    assert job["trigger"] == {"type": "cron", "hour": 2}
+    counts = job["func"](session, dt.datetime(2026, 11, 27, 2, tzinfo=dt.UTC), {"top_k": 3})
+    assert counts["inserted"] > 0 and set(counts["timings"]) >= {"load", "match", "write"}
+    again = jobs.full_recompute(session, dt.datetime(2026, 11, 28, 2, tzinfo=dt.UTC), {"top_k": 3})
+    assert (again["inserted"], again["updated"], again["deleted"]) == (0, 0, 0)
