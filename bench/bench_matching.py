@@ -119,7 +119,7 @@ def synthesise(session, n: int, seed: int = 7) -> list[int]:
                 }
             )
         for start in range(0, n, 20000):
-            session.execute(insert(Listing), rows[start : start + 20000])
+            session.connection().execute(insert(Listing.__table__), rows[start : start + 20000])
     session.commit()
     return list(session.scalars(select(Listing.id)))
 
