@@ -310,3 +310,31 @@ def scheduler(ctx: AppContext, once: str | None, list_jobs: bool) -> None:
     # systemd and supervisors stop with SIGTERM: unwind normally so the lock is released at once.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     run_scheduler(app)
+# match --------------------------------------------------------------------------
+
+
+@main.group()
+def match() -> None:
+    """The matching engine."""
+
+
+@match.command("run")
+@click.option("--no-notify", is_flag=True, help="Do not notify owners of new suggestions.")
+@pass_ctx
+def match_run(ctx: AppContext, no_notify: bool) -> None:
+    """Full recompute of suggestions; prints counts and the time taken."""
+    from .matching import services as matching
+
+    started = time.perf_counter()
+    with ctx.app.app_context():
+        cfg = matching.config_from(ctx.app.config.get("matching"))
+        counts = matching.run_full_recompute(ctx.session(), cfg, notify=not no_notify)
+    t = counts.timings
+    click.echo(
+        f"suggestions: {counts.inserted} inserted, {counts.updated} updated, {counts.deleted} deleted, "
+        f"{counts.unchanged} unchanged"
+    )
+    click.echo(
+        f"time: load {t['load']:.2f} s, match {t['match']:.2f} s, write {t['write']:.2f} s, "
+        f"total {time.perf_counter() - started:.2f} s"
+    )

@@ -1,0 +1,761 @@
+"""The matching engine on the database: full recompute and incremental update of suggestions.
+
+Listings are read as column tuples (never ORM objects), one query per category, turned into
+`ListingArrays` and handed to the pure core (`candidates`). The result is compared in memory with
+the stored suggestions and only the differences are written, in bulk:
+- a pair in either side's top-k is a suggestion (`offer_rank` / `need_rank` say which side);
+- unchanged rows keep their id, status and breakdown; nothing is written for them;
+- an active pair that leaves every top-k is deleted; a dismissed one is kept (so it stays
+  dismissed if it comes back) until either listing changes materially; an accepted one becomes
+  `stale` (history of the decision);
+- a dismissed pair whose listings changed materially (fingerprint) becomes active again.
+Each recompute is one transaction: a failure leaves the previous suggestions intact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import numpy as np
+from sqlalchemy import (
+    Text,
+    TypeDecorator,
+    bindparam,
+    cast,
+    column,
+    delete,
+    inspect,
+    select,
+    table,
+    update,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
+
+from ..db import transaction, utcnow
+from ..listings.models import Listing
+from .breakdown import breakdown_json
+from .candidates import TopK, reach, top_k_for_needs, top_k_for_offers
+from .models import Suggestion
+from .scoring import (
+    LISTING_FIELDS,
+    NEED,
+    OFFER,
+    ListingArrays,
+    MatchingConfig,
+    cooperation_keys,
+    pair_distance_km,
+    pair_scores,
+)
+
+NOTIFY_KIND = "matching.new_suggestion"
+_SCORE_TOLERANCE = 1e-9
+_CHUNK = 5000
+
+# The listing columns the engine reads, in `scoring.LISTING_FIELDS` order, then the material extras.
+_COLUMNS = (
+    Listing.id,
+    Listing.kind,
+    Listing.category,
+    Listing.subcategory,
+    Listing.owner_id,
+    Listing.territory_id,
+    Listing.latitude,
+    Listing.longitude,
+    Listing.available_from,
+    Listing.available_until,
+    Listing.quantity,
+    Listing.inexhaustible,
+    Listing.remote_possible,
+    Listing.max_distance_km,
+)
+_SUGGESTION_COLUMNS = (
+    Suggestion.id,
+    Suggestion.offer_id,
+    Suggestion.need_id,
+    Suggestion.score,
+    Suggestion.distance_km,
+    Suggestion.offer_rank,
+    Suggestion.need_rank,
+    Suggestion.status,
+    Suggestion.offer_fingerprint,
+    Suggestion.need_fingerprint,
+    Suggestion.agreement_id,
+)
+
+
+# The suggestions table as the bulk writer sees it: breakdowns arrive already serialised as JSON
+# text (`breakdown.breakdown_json`), which saves serialising millions of lists row by row.
+class _JSONTextPG(TypeDecorator):
+    """JSON text bound as text and cast to json by PostgreSQL (SQLite stores JSON as text anyway)."""
+
+    impl = Text
+    cache_ok = True
+
+    def bind_expression(self, bindvalue):
+        return cast(bindvalue, postgresql.JSON)
+
+
+_JSON_TEXT = Text().with_variant(_JSONTextPG(), "postgresql")
+_WRITE = table(
+    "suggestions",
+    *(column(c.name, _JSON_TEXT if c.name == "breakdown" else c.type) for c in Suggestion.__table__.columns),
+)
+
+
+@dataclass
+class Counts:
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+    new_pairs: list[tuple[int, int, float]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "deleted": self.deleted,
+            "unchanged": self.unchanged,
+            "timings": dict(self.timings),
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def fingerprint(row: tuple) -> str:
+    """Hash of what matters for matching: a change here lifts a dismissal."""
+    material = "|".join("" if v is None else repr(v) for v in row[1:])
+    return hashlib.blake2b(material.encode(), digest_size=12).hexdigest()
+
+
+class _Fingerprints:
+    """Fingerprints of published listings, hashed only when asked (an update touches few rows)."""
+
+    def __init__(self, rows: Iterable[tuple]) -> None:
+        self.rows = {r[0]: r for r in rows}
+        self.cache: dict[int, str] = {}
+
+    def get(self, listing_id: int) -> str | None:
+        if listing_id not in self.rows:
+            return None
+        if listing_id not in self.cache:
+            self.cache[listing_id] = fingerprint(self.rows[listing_id])
+        return self.cache[listing_id]
+
+    def __getitem__(self, listing_id: int) -> str:
+        value = self.get(listing_id)
+        if value is None:
+            raise KeyError(listing_id)
+        return value
+
+    def __contains__(self, listing_id: int) -> bool:
+        return listing_id in self.rows
+
+    def set_row(self, row: tuple) -> None:
+        self.rows[row[0]] = row
+        self.cache.pop(row[0], None)
+
+    def drop(self, listing_id: int) -> None:
+        self.rows.pop(listing_id, None)
+        self.cache.pop(listing_id, None)
+
+
+def arrays_from_rows(rows: list[tuple]) -> ListingArrays:
+    """`ListingArrays.from_rows` for plain tuples, column by column (several times faster)."""
+    if not rows:
+        return ListingArrays.from_rows([])
+    cols = list(zip(*rows, strict=True))
+
+    def floats(values) -> np.ndarray:
+        return np.asarray([math.nan if v is None else float(v) for v in values], dtype=np.float64)
+
+    def days(values) -> np.ndarray:
+        return np.asarray([math.nan if v is None else float(v.toordinal()) for v in values], dtype=np.float64)
+
+    return ListingArrays(
+        id=np.asarray(cols[0], dtype=np.int64),
+        kind=np.asarray([OFFER if k in ("offer", OFFER) else NEED for k in cols[1]], dtype=np.int8),
+        category=np.asarray(cols[2], dtype=str),
+        subcategory=np.asarray(cols[3], dtype=np.int64),
+        owner=np.asarray(cols[4], dtype=np.int64),
+        territory=np.asarray(cols[5], dtype=np.int64),
+        lat=floats(cols[6]),
+        lon=floats(cols[7]),
+        available_from=days(cols[8]),
+        available_until=days(cols[9]),
+        quantity=floats(cols[10]),
+        inexhaustible=np.asarray([bool(v) for v in cols[11]], dtype=bool),
+        remote_possible=np.asarray([bool(v) for v in cols[12]], dtype=bool),
+        max_distance_km=floats(cols[13]),
+    )
+
+
+class _Subcategories:
+    """Subcategory codes → small ints shared by both sides; none or "other" is the wildcard 0."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+
+    def __call__(self, code: str | None) -> int:
+        if code is None or code == "" or code == "other":
+            return 0
+        return self.codes.setdefault(code, len(self.codes) + 1)
+
+
+def _core_rows(rows: list[tuple], subs: _Subcategories) -> list[tuple]:
+    return [(*r[:3], subs(r[3]), *r[4:]) for r in rows]
+
+
+def categories(session: Session) -> list[str]:
+    stmt = select(Listing.category).where(Listing.status == "published").distinct()
+    return sorted(session.scalars(stmt))
+
+
+def load_category(session: Session, category: str) -> tuple[list[tuple], list[tuple]]:
+    """Published, located offers and needs of one category, as column tuples (one query)."""
+    stmt = select(*_COLUMNS).where(
+        Listing.status == "published",
+        Listing.category == category,
+        Listing.latitude.is_not(None),
+        Listing.longitude.is_not(None),
+    )
+    offers, needs = [], []
+    for row in session.execute(stmt):
+        (offers if row[1] == "offer" else needs).append(tuple(row))
+    return offers, needs
+
+
+def cooperations(session: Session) -> list[tuple[int, int]]:
+    """Territory pairs with a completed or evaluated agreement; [] while that table does not exist."""
+    inspector = inspect(session.connection())
+    if not inspector.has_table("agreements"):
+        return []
+    columns = {c["name"] for c in inspector.get_columns("agreements")}
+    pairs = [
+        ("provider_territory_id", "beneficiary_territory_id"),
+        ("provider_territory", "beneficiary_territory"),
+    ]
+    for a, b in pairs:
+        if {a, b, "status"} <= columns:
+            t = table("agreements", column(a), column(b), column("status"))
+            stmt = select(t.c[a], t.c[b]).where(t.c.status.in_(("completed", "evaluated")))
+            return [(int(x), int(y)) for x, y in session.execute(stmt) if x is not None and y is not None]
+    return []
+
+
+# ---------------------------------------------------------------------------------------------
+# Desired state
+
+
+def _pairs_from_top(top: TopK, query_kind: int) -> Iterable[tuple[int, int, float, float, int]]:
+    """(offer_id, need_id, score, km, rank) of every entry of a TopK."""
+    rows, ranks = np.nonzero(top.ids >= 0)
+    q = top.query_ids[rows].tolist()
+    t = top.ids[rows, ranks].tolist()
+    s = top.scores[rows, ranks].tolist()
+    d = top.distances[rows, ranks].tolist()
+    r = ranks.tolist()
+    if query_kind == NEED:
+        return zip(t, q, s, d, r, strict=True)
+    return zip(q, t, s, d, r, strict=True)
+
+
+def _overlay(desired: dict, top: TopK, query_kind: int) -> None:
+    """Set the query side's rank of each pair of `top` in `desired` ([score, km, offer_rank, need_rank])."""
+    slot = 3 if query_kind == NEED else 2
+    for o, n, s, d, r in _pairs_from_top(top, query_kind):
+        entry = desired.get((o, n))
+        if entry is None:
+            entry = desired[(o, n)] = [s, d, None, None]
+        else:
+            entry[0], entry[1] = s, d
+        entry[slot] = r
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing the difference
+
+
+class _Explainer:
+    """Breakdowns of the pairs being written, computed in bulk (`breakdown.breakdown_json`)."""
+
+    def __init__(self, cfg: MatchingConfig, coop: list[tuple[int, int]]) -> None:
+        self.cfg = cfg
+        self.keys = cooperation_keys(coop)
+        self.parts: list[ListingArrays] = []
+
+    def add(self, arrays: ListingArrays) -> None:
+        if len(arrays):
+            self.parts.append(arrays)
+
+    def many(self, pairs: list[tuple[int, int, float]]) -> list[str | None]:
+        """JSON breakdown of each (offer_id, need_id, km); None when a listing is unknown here."""
+        if not pairs or not self.parts:
+            return [None] * len(pairs)
+        arrays = ListingArrays.concat(self.parts) if len(self.parts) > 1 else self.parts[0]
+        order = np.argsort(arrays.id, kind="stable")
+        sorted_ids = arrays.id[order]
+        o = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))
+        n = np.fromiter((p[1] for p in pairs), dtype=np.int64, count=len(pairs))
+        km = np.fromiter((p[2] for p in pairs), dtype=np.float64, count=len(pairs))
+        po = np.minimum(np.searchsorted(sorted_ids, o), len(sorted_ids) - 1)
+        pn = np.minimum(np.searchsorted(sorted_ids, n), len(sorted_ids) - 1)
+        known = (sorted_ids[po] == o) & (sorted_ids[pn] == n)
+        out: list[str | None] = [None] * len(pairs)
+        idx = np.flatnonzero(known)
+        texts = breakdown_json(arrays, order[po[idx]], arrays, order[pn[idx]], km[idx], self.cfg, self.keys)
+        for i, text_ in zip(idx.tolist(), texts, strict=True):
+            out[i] = text_
+        return out
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return abs(a - b) <= _SCORE_TOLERANCE
+
+
+def _apply(
+    session: Session,
+    existing: Iterable[tuple],
+    desired: dict,
+    fingerprints: _Fingerprints,
+    explainer: _Explainer,
+    counts: Counts,
+    after_deletes: Callable[[], None] | None = None,
+) -> None:
+    """Write the difference between `existing` suggestion rows and the `desired` pairs.
+
+    `desired` maps (offer_id, need_id) → [score, km, offer_rank, need_rank]; a pair whose two
+    ranks are None is not suggested. Rows of `existing` absent from `desired` are not suggested.
+    """
+    now = utcnow()
+    deletes: list[int] = []
+    updates: list[dict] = []
+    seen: set[tuple[int, int]] = set()
+    explain_later: list[tuple[dict, int, int, float]] = []
+    for sid, o, n, score, km, o_rank, n_rank, status, o_fp, n_fp, _agreement_id in existing:
+        key = (o, n)
+        seen.add(key)
+        want = desired.get(key)
+        fp_o, fp_n = fingerprints.get(o), fingerprints.get(n)
+        changed = fp_o != o_fp or fp_n != n_fp
+        ranked = want is not None and (want[2] is not None or want[3] is not None)
+        if not ranked:
+            if status == "active" or (status == "dismissed" and changed):
+                deletes.append(sid)
+            elif status == "accepted" or o_rank is not None or n_rank is not None:
+                updates.append(
+                    {"_id": sid, "status": "stale" if status == "accepted" else status}
+                    | {"offer_rank": None, "need_rank": None, "updated_at": now}
+                )
+            else:
+                counts.unchanged += 1
+            continue
+        new_status = status
+        values: dict = {}
+        if status == "dismissed" and changed:
+            new_status = "active"
+            values |= {"dismiss_reason": None, "dismiss_text": None}
+        elif status == "stale":
+            new_status = "accepted"
+        if new_status != status:
+            values["status"] = new_status
+        if not (_same(score, want[0]) and _same(km, want[1])) or changed:
+            values |= {
+                "score": want[0],
+                "distance_km": want[1],
+                "offer_fingerprint": fp_o,
+                "need_fingerprint": fp_n,
+            }
+        if o_rank != want[2] or n_rank != want[3]:
+            values |= {"offer_rank": want[2], "need_rank": want[3]}
+        if values:
+            row = {"_id": sid, "updated_at": now, **values}
+            if "score" in values:
+                explain_later.append((row, o, n, want[1]))
+            updates.append(row)
+        else:
+            counts.unchanged += 1
+
+    inserts = []
+    for key, want in desired.items():
+        if key in seen or (want[2] is None and want[3] is None):
+            continue
+        o, n = key
+        row = {
+            "offer_id": o,
+            "need_id": n,
+            "score": want[0],
+            "distance_km": want[1],
+            "offer_rank": want[2],
+            "need_rank": want[3],
+            "status": "active",
+            "offer_fingerprint": fingerprints[o],
+            "need_fingerprint": fingerprints[n],
+            "created_at": now,
+            "updated_at": now,
+        }
+        inserts.append(row)
+        explain_later.append((row, o, n, want[1]))
+        counts.new_pairs.append((o, n, want[0]))
+
+    texts = explainer.many([(o, n, km) for _row, o, n, km in explain_later])
+    for (row, *_pair), text_ in zip(explain_later, texts, strict=True):
+        if text_ is not None:
+            row["breakdown"] = text_
+        elif "_id" not in row:
+            row["breakdown"] = "[]"
+
+    for start in range(0, len(deletes), _CHUNK):
+        session.execute(delete(Suggestion).where(Suggestion.id.in_(deletes[start : start + _CHUNK])))
+    if after_deletes is not None:
+        after_deletes()
+    _bulk_update(session, updates)
+    _fast_insert(session, inserts, now)
+    counts.deleted += len(deletes)
+    counts.updated += len(updates)
+    counts.inserted += len(inserts)
+
+
+_INSERT_COLUMNS = (
+    "offer_id",
+    "need_id",
+    "score",
+    "distance_km",
+    "offer_rank",
+    "need_rank",
+    "breakdown",
+    "status",
+    "offer_fingerprint",
+    "need_fingerprint",
+)
+
+
+def _fast_insert(session: Session, rows: list[dict], now) -> None:
+    """INSERT through the driver's executemany: per-row SQLAlchemy parameter processing would
+    dominate a full recompute (hundreds of thousands of rows), and every value here is a plain
+    int, float or str. The timestamps are processed once by their column type."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    stamp_type = Suggestion.__table__.c.created_at.type.dialect_impl(dialect)
+    processor = stamp_type.bind_processor(dialect)
+    stamp = stamp_type.process_bind_param(now, dialect)
+    stamp = processor(stamp) if processor else stamp
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    json_mark = mark if dialect.name != "postgresql" else f"{mark}::json"
+    marks = [json_mark if c == "breakdown" else mark for c in _INSERT_COLUMNS]
+    # Only constant column names and placeholders are interpolated: no value reaches the SQL text.
+    columns = ", ".join((*_INSERT_COLUMNS, "created_at", "updated_at"))
+    placeholders = ", ".join((*marks, mark, mark))
+    sql = f"INSERT INTO suggestions ({columns}) VALUES ({placeholders})"  # noqa: S608
+    values = [(*(r[c] for c in _INSERT_COLUMNS), stamp, stamp) for r in rows]
+    cursor = connection.connection.cursor()
+    try:
+        for start in range(0, len(values), _CHUNK * 4):
+            cursor.executemany(sql, values[start : start + _CHUNK * 4])
+    finally:
+        cursor.close()
+
+
+def _bulk_update(session: Session, updates: list[dict]) -> None:
+    # One executemany per set of updated columns (rows of a batch must share their keys).
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for u in updates:
+        groups[tuple(sorted(u))].append(u)
+    for keys, rows in groups.items():
+        stmt = (
+            update(_WRITE)
+            .where(_WRITE.c.id == bindparam("_id"))
+            .values({k: bindparam(k) for k in keys if k != "_id"})
+        )
+        for start in range(0, len(rows), _CHUNK):
+            session.connection().execute(stmt, rows[start : start + _CHUNK])
+
+
+# ---------------------------------------------------------------------------------------------
+# Notifications of new suggestions
+
+
+def _notify_new(session: Session, new_pairs: list[tuple[int, int, float]], cfg: MatchingConfig) -> None:
+    """One in-app notification per owner and run, for new pairs scoring at least `notify_score`."""
+    worthy = [(o, n) for o, n, s in new_pairs if s >= cfg.notify_score]
+    if not worthy:
+        return
+    from ..accounts.models import User
+    from ..notifications.services import notify
+
+    listing_ids = {i for pair in worthy for i in pair}
+    owners = dict(
+        session.execute(select(Listing.id, Listing.owner_id).where(Listing.id.in_(listing_ids))).all()
+    )
+    per_owner: dict[int, set[int]] = defaultdict(set)
+    for o, n in worthy:
+        per_owner[owners[o]].add(o)
+        per_owner[owners[n]].add(n)
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(per_owner)))}
+    for owner_id, listings in per_owner.items():
+        user = users.get(owner_id)
+        if user is None:
+            continue
+        one = next(iter(listings)) if len(listings) == 1 else None
+        notify(
+            session,
+            user,
+            NOTIFY_KIND,
+            "New matching suggestions",
+            "%(count)s of your listings have new suggestions.",
+            object_type="listing" if one else None,
+            object_id=one,
+            link=f"/listings/{one}/suggestions" if one else "/",
+            count=len(listings),
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Full recompute
+
+
+def full_recompute(
+    session: Session,
+    cfg: MatchingConfig,
+    coop: list[tuple[int, int]] | None = None,
+    *,
+    notify: bool = True,
+    after_deletes: Callable[[], None] | None = None,
+) -> Counts:
+    """Recompute every suggestion in ONE transaction and write only the differences."""
+    counts = Counts()
+    with transaction(session):
+        t0 = time.perf_counter()
+        coop = cooperations(session) if coop is None else coop
+        explainer = _Explainer(cfg, coop)
+        fingerprints = _Fingerprints(())
+        per_category = []
+        for category in categories(session):
+            offers, needs = load_category(session, category)
+            for r in offers + needs:
+                fingerprints.set_row(r)
+            subs = _Subcategories()
+            per_category.append((_core_rows(offers, subs), _core_rows(needs, subs)))
+        existing = session.execute(select(*_SUGGESTION_COLUMNS)).all()
+        t1 = time.perf_counter()
+        desired: dict = {}
+        for offers, needs in per_category:
+            if not offers or not needs:
+                continue
+            o_arr, n_arr = arrays_from_rows(offers), arrays_from_rows(needs)
+            explainer.add(o_arr)
+            explainer.add(n_arr)
+            _overlay(desired, top_k_for_needs(o_arr, n_arr, cfg, cooperations=coop), NEED)
+            _overlay(desired, top_k_for_offers(o_arr, n_arr, cfg, cooperations=coop), OFFER)
+        t2 = time.perf_counter()
+        _apply(session, existing, desired, fingerprints, explainer, counts, after_deletes)
+        if notify:
+            _notify_new(session, counts.new_pairs, cfg)
+        t3 = time.perf_counter()
+    counts.timings = {"load": t1 - t0, "match": t2 - t1, "write": time.perf_counter() - t2, "apply": t3 - t2}
+    return counts
+
+
+# ---------------------------------------------------------------------------------------------
+# Incremental update
+
+
+def _listing_row(session: Session, listing_id: int) -> tuple | None:
+    row = session.execute(select(*_COLUMNS, Listing.status).where(Listing.id == listing_id)).first()
+    return None if row is None else tuple(row)
+
+
+def update_for_listing(
+    session: Session,
+    listing_id: int,
+    cfg: MatchingConfig | None = None,
+    coop: list[tuple[int, int]] | None = None,
+    *,
+    notify: bool = True,
+) -> Counts:
+    """Bring the suggestions up to date after one listing was published, edited or withdrawn.
+
+    Only the rows of that listing and of the counterparts whose top-k it changes are rewritten
+    (`candidates.reach`), with the stored ranks standing for the previous full recompute.
+    """
+    cfg = cfg or MatchingConfig()
+    counts = Counts()
+    with transaction(session):
+        t0 = time.perf_counter()
+        row = _listing_row(session, listing_id)
+        if row is None:
+            return counts
+        coop = cooperations(session) if coop is None else coop
+        status, category, kind = row[-1], row[2], row[1]
+        listing = row[:-1]
+        active = status == "published" and listing[6] is not None and listing[7] is not None
+        offers, needs = load_category(session, category)
+        fingerprints = _Fingerprints(offers + needs)
+        subs = _Subcategories()
+        offers, needs = _core_rows(offers, subs), _core_rows(needs, subs)
+        own_rows, other_rows = (offers, needs) if kind == "offer" else (needs, offers)
+        own_rows = [r for r in own_rows if r[0] != listing_id]
+        me = _core_rows([listing], subs)[0]
+        explainer = _Explainer(cfg, coop)
+        if active:
+            fingerprints.set_row(listing)
+        else:
+            fingerprints.drop(listing_id)
+        my_slot, other_slot = (2, 3) if kind == "offer" else (3, 2)
+        other_col = Suggestion.need_id if kind == "offer" else Suggestion.offer_id
+        other_rank = Suggestion.need_rank if kind == "offer" else Suggestion.offer_rank
+        my_col = Suggestion.offer_id if kind == "offer" else Suggestion.need_id
+
+        other_arr = arrays_from_rows(other_rows)
+        own_arr = arrays_from_rows([*own_rows, me] if active else own_rows)
+        held = set(session.scalars(select(other_col).where(my_col == listing_id, other_rank.is_not(None))))
+        candidates = set(held)
+        me_arr = ListingArrays.from_rows([me]) if active else None
+        if active and len(other_arr):
+            n = len(other_arr)
+            c_pos, l_pos = np.arange(n), np.zeros(n, dtype=np.int64)
+            keys = cooperation_keys(coop)
+            if kind == "offer":
+                dist = pair_distance_km(me_arr, l_pos, other_arr, c_pos)
+                score, valid = pair_scores(me_arr, l_pos, other_arr, c_pos, dist, cfg, keys)
+            else:
+                dist = pair_distance_km(other_arr, c_pos, me_arr, l_pos)
+                score, valid = pair_scores(other_arr, c_pos, me_arr, l_pos, dist, cfg, keys)
+            with np.errstate(invalid="ignore"):
+                valid &= score >= cfg.min_score
+            candidates |= set(other_arr.id[valid].tolist())
+        cand_ids = sorted(c for c in candidates if c in fingerprints)
+        pos = {int(i): p for p, i in enumerate(other_arr.id.tolist())}
+        cand_arr = other_arr.take(np.asarray([pos[c] for c in cand_ids], dtype=np.int64))
+
+        # The stored rows this update may touch: all of the listing's, and the candidates' own top-k.
+        existing = list(session.execute(select(*_SUGGESTION_COLUMNS).where(my_col == listing_id)).all())
+        seen_ids = {r[0] for r in existing}
+        for start in range(0, len(cand_ids), _CHUNK):
+            chunk = cand_ids[start : start + _CHUNK]
+            more = session.execute(select(*_SUGGESTION_COLUMNS).where(other_col.in_(chunk))).all()
+            existing += [r for r in more if r[0] not in seen_ids]
+        t1 = time.perf_counter()
+
+        # The stored top-k of the candidates, as the core's TopK (row-aligned with cand_arr).
+        k = cfg.top_k
+        ids = np.full((len(cand_ids), k), -1, dtype=np.int64)
+        scores = np.full((len(cand_ids), k), np.nan)
+        dists = np.full((len(cand_ids), k), np.nan)
+        row_of = {c: i for i, c in enumerate(cand_ids)}
+        for r in existing:
+            o, n = r[1], r[2]
+            c, other_id, rank = (o, n, r[5]) if kind == "need" else (n, o, r[6])
+            if c in row_of and rank is not None and rank < k:
+                i = row_of[c]
+                ids[i, rank], scores[i, rank], dists[i, rank] = other_id, r[3], r[4]
+        stored_top = TopK(np.asarray(cand_ids, dtype=np.int64), ids, scores, dists)
+
+        desired: dict = {}
+        # Keep every touched row's ranks, clearing what is being recomputed: the listing's pairs
+        # entirely, and the candidates' side of their pairs.
+        recomputed: set[int] = set()
+        if active:
+            index = SimpleNamespace(
+                cfg=cfg,
+                offers=own_arr if kind == "offer" else cand_arr,
+                needs=cand_arr if kind == "offer" else own_arr,
+                offer_top=stored_top,
+                need_top=stored_top,
+                coop_keys=cooperation_keys(coop),
+                coop_territories=_coop_territories(coop),
+            )
+            result = reach(me_arr, index)
+            updated, own = result.updated, result.own
+        else:
+            own = None
+            redo = np.asarray([row_of[c] for c in cand_ids if c in held], dtype=np.int64)
+            queries = cand_arr.take(redo)
+            if kind == "offer":
+                updated = top_k_for_needs(own_arr, queries, cfg, cooperations=coop)
+            else:
+                updated = top_k_for_offers(queries, own_arr, cfg, cooperations=coop)
+        recomputed = set(updated.query_ids.tolist())
+        for r in existing:
+            o, n = r[1], r[2]
+            entry = [r[3], r[4], r[5], r[6]]
+            if listing_id in (o, n):
+                entry[my_slot] = None
+                if (n if kind == "offer" else o) in recomputed:
+                    entry[other_slot] = None
+            elif (o if kind == "need" else n) in recomputed:
+                entry[other_slot] = None
+            desired[(o, n)] = entry
+        if own is not None:
+            _overlay(desired, own, OFFER if kind == "offer" else NEED)
+        _overlay(desired, updated, NEED if kind == "offer" else OFFER)
+        explainer.add(own_arr)
+        explainer.add(other_arr)
+        t2 = time.perf_counter()
+        _apply(session, existing, desired, fingerprints, explainer, counts)
+        if notify:
+            _notify_new(session, counts.new_pairs, cfg)
+    counts.timings = {"load": t1 - t0, "match": t2 - t1, "write": time.perf_counter() - t2}
+    return counts
+
+
+def _coop_territories(coop) -> np.ndarray:
+    keys = cooperation_keys(coop)
+    return np.unique(np.concatenate([keys >> 32, keys & 0xFFFFFFFF])) if keys.size else keys
+
+
+# ---------------------------------------------------------------------------------------------
+# Hook into the listings' lifecycle (provided in parallel by the listings domain)
+
+_config_for_hooks: list[MatchingConfig] = []
+
+
+def _on_listing_changed(session: Session, listing_id: int, change: object = None) -> None:
+    cfg = _config_for_hooks[0] if _config_for_hooks else _current_config()
+    update_for_listing(session, listing_id, cfg)
+
+
+def _current_config() -> MatchingConfig:
+    try:
+        from flask import current_app
+
+        return MatchingConfig.from_mapping(current_app.config.get("matching", {}))
+    except RuntimeError:  # outside an application context
+        return MatchingConfig()
+
+
+def register_hooks() -> bool:
+    """Register the incremental update with the listings' hook registry, when it exists."""
+    try:
+        from ..listings import hooks  # type: ignore[attr-defined]
+    except ImportError:
+        return False
+    registered = getattr(hooks, "_matching_registered", False)
+    if not registered:
+        hooks.on_listing_changed(_on_listing_changed)
+        hooks._matching_registered = True
+    return True
+
+
+__all__ = [
+    "LISTING_FIELDS",
+    "Counts",
+    "cooperations",
+    "full_recompute",
+    "register_hooks",
+    "update_for_listing",
+]

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+DISMISS_CHOICES = [
+    ("already_found", _l("Already found")),
+    ("too_far", _l("Too far")),
+    ("wrong_item", _l("Not the right item")),
+    ("dates_dont_fit", _l("Dates don't fit")),
+    ("other", _l("Other")),
+]
+REASON_LABELS = dict(DISMISS_CHOICES)
+
+
+class AcceptForm(FlaskForm):
+    next = HiddenField()
+
+
+class DismissForm(FlaskForm):
+    next = HiddenField()
+    reason = SelectField(_l("Reason"), choices=DISMISS_CHOICES, validators=[DataRequired()])
+    text = TextAreaField(_l("Details (optional)"), validators=[Optional(), Length(max=1000)])

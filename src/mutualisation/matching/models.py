@@ -1,0 +1,59 @@
+"""Suggestions: an offer ↔ need pair proposed by the engine, and what people did with it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base, UTCDateTime, utcnow
+
+SUGGESTION_STATUSES = ("active", "accepted", "dismissed", "stale")
+# Reasons offered when dismissing; the code is stored, the label is translated in the views.
+DISMISS_REASONS = ("already_found", "too_far", "wrong_item", "dates_dont_fit", "other")
+
+
+class Suggestion(Base):
+    """One offer ↔ need pair.
+
+    `offer_rank` is the need's place in the offer's top-k and `need_rank` the offer's place in
+    the need's top-k (NULL when not in it): a pair is suggested when either is set. Keeping both
+    lets an incremental update recompute one side's top-k without losing the other side's.
+    Dismissed and accepted rows outlive their ranks so that a decision is never forgotten; the
+    fingerprints tell whether a listing changed materially since (then a dismissal is lifted).
+    """
+
+    __tablename__ = "suggestions"
+    __table_args__ = (
+        UniqueConstraint("offer_id", "need_id", name="uq_suggestions_offer_need"),
+        CheckConstraint("status IN ('active', 'accepted', 'dismissed', 'stale')", name="status"),
+        Index("ix_suggestions_need_id", "need_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
+    need_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
+    score: Mapped[float] = mapped_column(Float)
+    distance_km: Mapped[float] = mapped_column(Float)
+    offer_rank: Mapped[int | None] = mapped_column(Integer)
+    need_rank: Mapped[int | None] = mapped_column(Integer)
+    breakdown: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
+    dismiss_reason: Mapped[str | None] = mapped_column(String(30))
+    dismiss_text: Mapped[str | None] = mapped_column(Text)
+    offer_fingerprint: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    need_fingerprint: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    agreement_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,229 @@
+"""Use cases around suggestions: list them, accept one (an agreement draft), dismiss one with a reason."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from ..accounts.permissions import allowed, can_manage_listing, can_read_network, is_admin, register, require
+from ..audit.services import record
+from ..db import transaction
+from ..errors import NotFound, PermissionDenied, ValidationFailed
+from ..i18n import N_
+from ..listings.models import Listing
+from . import engine
+from .models import DISMISS_REASONS, Suggestion
+from .scoring import MatchingConfig
+
+
+def can_read_listing(user, listing) -> bool:
+    if listing is None:
+        return False
+    if listing.status == "published" and can_read_network(user):
+        return True
+    return can_manage_listing(user, listing)
+
+
+def can_decide_suggestion(user, pair) -> bool:
+    """Accepting or dismissing belongs to whoever manages the offer or the need."""
+    offer, need = pair
+    return can_manage_listing(user, offer) or can_manage_listing(user, need)
+
+
+register("matching:read_listing", can_read_listing)
+register("suggestions:decide", can_decide_suggestion)
+register("matching:admin", lambda user, _obj=None: is_admin(user))
+
+
+def config_from(settings: Mapping[str, Any] | None) -> MatchingConfig:
+    return MatchingConfig.from_mapping(dict(settings or {}))
+
+
+@dataclass(frozen=True)
+class SuggestionView:
+    """A suggestion seen from one of its listings: the other party and its territory."""
+
+    suggestion: Suggestion
+    other: Listing
+    can_decide: bool
+
+
+def run_full_recompute(session: Session, cfg: MatchingConfig, *, notify: bool = True) -> engine.Counts:
+    return engine.full_recompute(session, cfg, notify=notify)
+
+
+def suggestions_for_listing(session: Session, user, listing_id: int) -> list[SuggestionView]:
+    listing = session.get(Listing, listing_id)
+    if listing is None:
+        raise NotFound(N_("This listing does not exist."))
+    require(user, "matching:read_listing", listing)
+    other_id = Suggestion.need_id if listing.kind == "offer" else Suggestion.offer_id
+    mine = Suggestion.offer_id if listing.kind == "offer" else Suggestion.need_id
+    other = aliased(Listing)
+    rows = session.execute(
+        select(Suggestion, other)
+        .join(other, other.id == other_id)
+        .where(
+            mine == listing_id,
+            or_(
+                Suggestion.offer_rank.is_not(None),
+                Suggestion.need_rank.is_not(None),
+                Suggestion.status.in_(("accepted", "stale")),
+            ),
+        )
+        .order_by(Suggestion.score.desc(), Suggestion.id)
+    ).all()
+    return [SuggestionView(s, o, allowed(user, "suggestions:decide", _pair(s, listing, o))) for s, o in rows]
+
+
+def suggestions_for_user(session: Session, user, limit: int = 5) -> list[SuggestionView]:
+    """The best active suggestions of the listings the user manages (dashboard)."""
+    if user is None:
+        return []
+    offer, need = aliased(Listing), aliased(Listing)
+    stmt = (
+        select(Suggestion, offer, need)
+        .join(offer, offer.id == Suggestion.offer_id)
+        .join(need, need.id == Suggestion.need_id)
+        .where(
+            Suggestion.status == "active",
+            or_(Suggestion.offer_rank.is_not(None), Suggestion.need_rank.is_not(None)),
+            or_(offer.owner_id == user.id, need.owner_id == user.id)
+            if user.role == "actor"
+            else or_(offer.territory_id == user.territory_id, need.territory_id == user.territory_id),
+        )
+        .order_by(Suggestion.score.desc(), Suggestion.id)
+        .limit(limit)
+    )
+    views = []
+    for s, o, n in session.execute(stmt):
+        mine_is_offer = can_manage_listing(user, o)
+        views.append(SuggestionView(s, n if mine_is_offer else o, True))
+    return views
+
+
+def _pair(suggestion: Suggestion, a: Listing, b: Listing) -> tuple[Listing, Listing]:
+    return (a, b) if a.id == suggestion.offer_id else (b, a)
+
+
+def _load_for_decision(
+    session: Session, user, suggestion_id: int, lock: bool = True
+) -> tuple[Suggestion, Listing, Listing]:
+    suggestion = session.get(Suggestion, suggestion_id, with_for_update=lock, populate_existing=lock)
+    if suggestion is None:
+        raise NotFound(N_("This suggestion does not exist."))
+    offer, need = session.get(Listing, suggestion.offer_id), session.get(Listing, suggestion.need_id)
+    if not allowed(user, "suggestions:decide", (offer, need)):
+        raise PermissionDenied(N_("Only the people in charge of the offer or the need can decide on it."))
+    return suggestion, offer, need
+
+
+def get_suggestion(session: Session, user, suggestion_id: int) -> Suggestion:
+    suggestion = session.get(Suggestion, suggestion_id)
+    if suggestion is None:
+        raise NotFound(N_("This suggestion does not exist."))
+    offer, need = session.get(Listing, suggestion.offer_id), session.get(Listing, suggestion.need_id)
+    if not (can_read_listing(user, offer) or can_read_listing(user, need)):
+        raise PermissionDenied(N_("You are not allowed to do this."))
+    return suggestion
+
+
+def dismiss(session: Session, user, suggestion_id: int, reason: str, text: str = "") -> Suggestion:
+    if reason not in DISMISS_REASONS:
+        raise ValidationFailed(N_("Choose a reason."), fields={"reason": [N_("Choose a reason.")]})
+    if reason == "other" and not (text or "").strip():
+        raise ValidationFailed(
+            N_("Tell us why in a few words."), fields={"text": [N_("Tell us why in a few words.")]}
+        )
+    with transaction(session):
+        suggestion, _offer, _need = _load_for_decision(session, user, suggestion_id)
+        if suggestion.status == "accepted":
+            from ..errors import InvalidTransition
+
+            raise InvalidTransition(N_("This suggestion was already accepted."))
+        suggestion.status = "dismissed"
+        suggestion.dismiss_reason = reason
+        suggestion.dismiss_text = (text or "").strip()[:1000] or None
+        record(session, user.id, "suggestion.dismissed", "suggestion", suggestion.id, reason=reason)
+    return suggestion
+
+
+def _agreement_factory():
+    """The agreements domain's creation use case, when it exists (built in parallel)."""
+    try:
+        module = importlib.import_module("mutualisation.agreements.services")
+    except ImportError:
+        return None, None
+    for name in ("create_from_suggestion", "create_agreement"):
+        if hasattr(module, name):
+            return name, getattr(module, name)
+    return None, None
+
+
+def _existing_agreement(session: Session, agreement_id: int | None):
+    if agreement_id is None:
+        return None
+    try:
+        module = importlib.import_module("mutualisation.agreements.models")
+    except ImportError:
+        return None
+    model = getattr(module, "Agreement", None)
+    return session.get(model, agreement_id) if model is not None else None
+
+
+def accept(session: Session, user, suggestion_id: int):
+    """Accept a suggestion: an agreement draft when the agreements domain exists.
+
+    Idempotent: accepting an accepted suggestion returns what the first acceptance created.
+    Returns `(suggestion, agreement_or_None)`.
+    """
+    suggestion, _offer, _need = _load_for_decision(session, user, suggestion_id, lock=False)
+    if suggestion.status == "accepted":
+        return suggestion, _existing_agreement(session, suggestion.agreement_id)
+    name, factory = _agreement_factory()
+    agreement = None
+    if factory is not None:
+        # The agreements use case commits on its own; the row lock below makes the second of two
+        # concurrent acceptances see the first one.
+        if name == "create_from_suggestion":
+            agreement = factory(session, user, suggestion)
+        else:
+            agreement = factory(session, user, offer_id=suggestion.offer_id, need_id=suggestion.need_id)
+    with transaction(session):
+        suggestion, _offer, _need = _load_for_decision(session, user, suggestion_id)
+        if suggestion.status == "accepted":  # a concurrent acceptance won the race
+            return suggestion, _existing_agreement(session, suggestion.agreement_id)
+        suggestion.status = "accepted"
+        suggestion.agreement_id = getattr(agreement, "id", None)
+        suggestion.dismiss_reason = suggestion.dismiss_text = None
+        record(
+            session,
+            user.id,
+            "suggestion.accepted",
+            "suggestion",
+            suggestion.id,
+            agreement_id=suggestion.agreement_id,
+        )
+    return suggestion, agreement
+
+
+def dismissal_counts(session: Session, user) -> dict[str, int]:
+    require(user, "matching:admin")
+    rows = session.execute(
+        select(Suggestion.dismiss_reason, func.count())
+        .where(Suggestion.dismiss_reason.is_not(None))
+        .group_by(Suggestion.dismiss_reason)
+    ).all()
+    counts = dict.fromkeys(DISMISS_REASONS, 0)
+    counts.update({reason: n for reason, n in rows})
+    return counts
+
+
+def status_counts(session: Session, user) -> dict[str, int]:
+    require(user, "matching:admin")
+    return dict(session.execute(select(Suggestion.status, func.count()).group_by(Suggestion.status)).all())

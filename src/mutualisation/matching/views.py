@@ -1,0 +1,116 @@
+"""Suggestions in the web UI: a listing's suggestions, accept / dismiss, the dashboard panel, admin counts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+
+from ..errors import DomainError
+from ..ui import DashboardPanel, NavItem, add_nav, add_panel
+from ..web import acting_user, db_session
+from . import engine, services
+from .forms import DISMISS_CHOICES, REASON_LABELS, AcceptForm, DismissForm
+
+bp = Blueprint("matching", __name__)
+
+add_nav(NavItem("matching.admin", _l("Matching"), roles=("admin",), order=85))
+
+
+def _panel(session, user) -> dict:
+    return {
+        "suggestions": services.suggestions_for_user(session, user),
+        "lang": _lang(),
+        "accept_form": AcceptForm(),
+        "dismiss_form": DismissForm(),
+    }
+
+
+def _lang() -> str:
+    return "en" if str(get_locale() or "fr").startswith("en") else "fr"
+
+
+add_panel(DashboardPanel("matching/_panel.html", _panel, roles=("technician", "official", "actor"), order=20))
+engine.register_hooks()
+
+
+@bp.app_context_processor
+def _template_helpers() -> dict:
+    """Lets any page include `matching/_suggestions.html`, e.g. the listing detail page:
+
+    {% with suggestions=matching_suggestions(listing.id) %}
+      {% include "matching/_suggestions.html" %}
+    {% endwith %}
+    """
+
+    def matching_suggestions(listing_id: int):
+        user = acting_user()
+        return services.suggestions_for_listing(db_session(), user, listing_id) if user else []
+
+    return {
+        "matching_suggestions": matching_suggestions,
+        "matching_reasons": DISMISS_CHOICES,
+        "matching_lang": _lang,
+    }
+
+
+def _back(default: str) -> str:
+    target = request.form.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+@bp.route("/listings/<int:listing_id>/suggestions")
+@login_required
+def listing_suggestions(listing_id: int):
+    user = acting_user()
+    views = services.suggestions_for_listing(db_session(), user, listing_id)
+    return render_template(
+        "matching/listing_suggestions.html",
+        listing_id=listing_id,
+        suggestions=views,
+        accept_form=AcceptForm(),
+        dismiss_form=DismissForm(),
+        reasons=REASON_LABELS,
+        lang=_lang(),
+        next_url=request.path,
+    )
+
+
+@bp.route("/suggestions/<int:suggestion_id>/accept", methods=["POST"])
+@login_required
+def accept(suggestion_id: int):
+    form = AcceptForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.accept(db_session(), acting_user(), suggestion_id)
+    flash(gettext("Suggestion accepted."), "success")
+    return redirect(_back(url_for("core.home")))
+
+
+@bp.route("/suggestions/<int:suggestion_id>/dismiss", methods=["POST"])
+@login_required
+def dismiss(suggestion_id: int):
+    form = DismissForm()
+    if not form.validate_on_submit():
+        flash(gettext("Choose a reason."), "danger")
+        return redirect(_back(url_for("core.home")))
+    try:
+        services.dismiss(db_session(), acting_user(), suggestion_id, form.reason.data, form.text.data or "")
+    except DomainError as exc:
+        if exc.status != 422:
+            raise
+        flash(gettext(exc.message), "danger")
+        return redirect(_back(url_for("core.home")))
+    flash(gettext("Suggestion dismissed."), "success")
+    return redirect(_back(url_for("core.home")))
+
+
+@bp.route("/admin/matching")
+@login_required
+def admin():
+    user = acting_user()
+    session = db_session()
+    counts = services.dismissal_counts(session, user)
+    statuses = services.status_counts(session, user)
+    return render_template("matching/admin.html", counts=counts, statuses=statuses, reasons=REASON_LABELS)

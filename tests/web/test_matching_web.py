@@ -1,0 +1,149 @@
+"""Suggestions through HTTP: pages, API, permissions, idempotent acceptance, the CLI."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from mutualisation.matching import engine
+from mutualisation.matching.models import Suggestion
+from mutualisation.matching.scoring import MatchingConfig
+from tests.builders import PASSWORD, csrf_token, login, make_listing, make_user
+
+
+def network(session):
+    grande_synthe = make_user(session, "technician", "59271")
+    malaunay = make_user(session, "technician", "76402")
+    stranger = make_user(session, "technician", "22046")
+    offer = make_listing(session, grande_synthe, kind="offer", subcategory="wood_chipper", title="Broyeur")
+    need = make_listing(
+        session,
+        malaunay,
+        kind="need",
+        subcategory="wood_chipper",
+        title="Besoin broyeur",
+        max_distance_km=300.0,
+    )
+    offer.max_distance_km = 300.0
+    session.flush()
+    engine.full_recompute(session, MatchingConfig(), coop=[])
+    suggestion = session.scalars(select(Suggestion)).one()
+    return grande_synthe, malaunay, stranger, offer, need, suggestion
+
+
+def token(client, user) -> dict:
+    response = client.post("/api/v1/auth/tokens", json={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 201, response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+def test_listing_suggestions_are_listed_with_breakdown_through_the_api(client, session):
+    _gs, malaunay, _stranger, offer, need, suggestion = network(session)
+    response = client.get(f"/api/v1/listings/{need.id}/suggestions", headers=token(client, malaunay))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["total"] == 1
+    item = body["items"][0]
+    assert (item["id"], item["offer_id"], item["need_id"], item["status"]) == (
+        suggestion.id,
+        offer.id,
+        need.id,
+        "active",
+    )
+    assert item["distance_km"] > 100 and 0 < item["score"] <= 1
+    assert {c["criterion"] for c in item["breakdown"]} >= {"subcategory", "distance"}
+
+
+def test_suggestions_of_a_listing_need_authentication(client, session):
+    *_rest, need, _s = network(session)
+    assert client.get(f"/api/v1/listings/{need.id}/suggestions").status_code == 401
+
+
+def test_another_territory_cannot_accept_or_dismiss(client, session):
+    _gs, _m, stranger, _o, _n, suggestion = network(session)
+    headers = token(client, stranger)
+    assert client.post(f"/api/v1/suggestions/{suggestion.id}/accept", headers=headers).status_code == 403
+    response = client.post(
+        f"/api/v1/suggestions/{suggestion.id}/dismiss", json={"reason": "too_far"}, headers=headers
+    )
+    assert response.status_code == 403
+    session.refresh(suggestion)
+    assert suggestion.status == "active"
+
+
+def test_accepting_twice_gives_one_accepted_state(client, session):
+    _gs, malaunay, *_rest, suggestion = network(session)
+    headers = token(client, malaunay)
+    first = client.post(f"/api/v1/suggestions/{suggestion.id}/accept", headers=headers)
+    second = client.post(f"/api/v1/suggestions/{suggestion.id}/accept", headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.get_json() == second.get_json()
+    session.refresh(suggestion)
+    assert suggestion.status == "accepted"
+
+
+def test_dismissing_needs_a_known_reason_and_keeps_it(client, session):
+    grande_synthe, *_rest, suggestion = network(session)
+    headers = token(client, grande_synthe)
+    bad = client.post(
+        f"/api/v1/suggestions/{suggestion.id}/dismiss", json={"reason": "bored"}, headers=headers
+    )
+    assert bad.status_code == 422
+    ok = client.post(
+        f"/api/v1/suggestions/{suggestion.id}/dismiss", json={"reason": "too_far"}, headers=headers
+    )
+    assert ok.status_code == 200 and ok.get_json()["status"] == "dismissed"
+    session.refresh(suggestion)
+    assert suggestion.dismiss_reason == "too_far"
+
+
+def test_listing_page_shows_suggestions_and_dismisses_with_a_reason(client, session):
+    _gs, malaunay, _stranger, _offer, need, suggestion = network(session)
+    login(client, malaunay)
+    path = f"/listings/{need.id}/suggestions"
+    page = client.get(path)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Broyeur" in html and "km" in html and "même sous-catégorie" in html
+    response = client.post(
+        f"/suggestions/{suggestion.id}/dismiss",
+        data={"csrf_token": csrf_token(client, path), "reason": "dates_dont_fit", "next": path},
+    )
+    assert response.status_code == 302
+    session.refresh(suggestion)
+    assert (suggestion.status, suggestion.dismiss_reason) == ("dismissed", "dates_dont_fit")
+
+
+def test_admin_view_counts_dismissals_and_is_admin_only(client, session):
+    _gs, malaunay, *_rest, suggestion = network(session)
+    suggestion.status, suggestion.dismiss_reason = "dismissed", "too_far"
+    admin = make_user(session, "admin", "62528")
+    session.flush()
+    login(client, malaunay)
+    assert client.get("/admin/matching").status_code == 403
+    client.get("/logout")
+    client.post("/logout")
+    client2 = client.application.test_client()
+    login(client2, admin)
+    page = client2.get("/admin/matching")
+    assert page.status_code == 200
+    assert "Trop loin" in page.get_data(as_text=True) or "Too far" in page.get_data(as_text=True)
+
+
+def test_dashboard_panel_lists_suggestions(client, session):
+    _gs, malaunay, *_rest = network(session)
+    login(client, malaunay)
+    html = client.get("/").get_data(as_text=True)
+    assert "Broyeur" in html
+
+
+def test_match_run_command_prints_counts_and_timings(app, session):
+    network(session)
+    from mutualisation.cli import AppContext, main
+
+    ctx = AppContext()
+    ctx._app = app
+    result = CliRunner().invoke(main, ["match", "run"], obj=ctx)
+    assert result.exit_code == 0, result.output
+    assert "0 inserted" in result.output and "1 unchanged" in result.output
+    assert "load" in result.output and "match" in result.output and "write" in result.output
