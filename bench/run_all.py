@@ -26,7 +26,7 @@ def main() -> int:
     for script in sorted(Path(__file__).resolve().parent.glob("bench_*.py")):
         print(f"== {script.name}", flush=True)
         extra = [] if args.full else QUICK_ARGS.get(script.name, ["--quick"])
-        failed += subprocess.run([sys.executable, str(script), *extra], check=False).returncode != 0  # noqa: S603
+        failed += subprocess.run([sys.executable, str(script), *extra], check=False).returncode != 0
     return 1 if failed else 0
 
 

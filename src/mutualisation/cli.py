@@ -310,6 +310,8 @@ def scheduler(ctx: AppContext, once: str | None, list_jobs: bool) -> None:
     # systemd and supervisors stop with SIGTERM: unwind normally so the lock is released at once.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     run_scheduler(app)
+
+
 # match --------------------------------------------------------------------------
 
 

@@ -12,7 +12,16 @@ from mutualisation.matching import engine
 from mutualisation.matching.candidates import brute_force_top_k
 from mutualisation.matching.models import Suggestion
 from mutualisation.matching.scoring import ListingArrays, MatchingConfig
-from tests.builders import make_listing, make_territory, make_user
+from tests.builders import make_listing as _make_listing
+from tests.builders import make_territory, make_user
+
+
+def make_listing(session, owner, kind="offer", category="equipment", **overrides):
+    """The shared builder with matching's neutral defaults: no subcategory, no quantity."""
+    overrides.setdefault("subcategory", None)
+    overrides.setdefault("quantity", None)
+    return _make_listing(session, owner, kind, category=category, **overrides)
+
 
 CFG = MatchingConfig(top_k=3, min_score=0.2)
 SUBS = {None: 0, "other": 0, "chipper": 1, "mower": 2, "trailer": 3}
@@ -237,9 +246,21 @@ def test_nightly_job_recomputes_and_returns_counts(session):
     from mutualisation.matching import jobs
 
     random_network(session, 9, n=10)
-    job = next(j for j in jobs.JOBS if j["name"] == "matching.full_recompute")
-    assert job["trigger"] == {"type": "cron", "hour": 2}
-    counts = job["func"](session, dt.datetime(2026, 11, 27, 2, tzinfo=dt.UTC), {"top_k": 3})
+    job = next(j for j in jobs.JOBS if j.name == "matching.full_recompute")
+    assert job.trigger == ("cron", {"hour": 2})
+    counts = jobs.full_recompute(session, dt.datetime(2026, 11, 27, 2, tzinfo=dt.UTC), {"top_k": 3})
     assert counts["inserted"] > 0 and set(counts["timings"]) >= {"load", "match", "write"}
     again = jobs.full_recompute(session, dt.datetime(2026, 11, 28, 2, tzinfo=dt.UTC), {"top_k": 3})
     assert (again["inserted"], again["updated"], again["deleted"]) == (0, 0, 0)
+
+
+def test_the_scheduler_runs_the_nightly_recompute_and_records_it(app, session):
+    from mutualisation.notifications.models import JobRun
+    from mutualisation.scheduler import collect_jobs, run_job
+
+    random_network(session, 3, n=6)
+    job = next(j for j in collect_jobs() if j.name == "matching.full_recompute")
+    run_id = run_job(app, job)
+    run = session.get(JobRun, run_id)
+    assert run.outcome == "ok", run.error
+    assert run.counts["inserted"] > 0

@@ -8,7 +8,15 @@ from sqlalchemy import select
 from mutualisation.matching import engine
 from mutualisation.matching.models import Suggestion
 from mutualisation.matching.scoring import MatchingConfig
-from tests.builders import PASSWORD, csrf_token, login, make_listing, make_user
+from tests.builders import PASSWORD, csrf_token, login, make_user
+from tests.builders import make_listing as _make_listing
+
+
+def make_listing(session, owner, kind="offer", category="equipment", **overrides):
+    """The shared builder with matching's neutral defaults: no subcategory, no quantity."""
+    overrides.setdefault("subcategory", None)
+    overrides.setdefault("quantity", None)
+    return _make_listing(session, owner, kind, category=category, **overrides)
 
 
 def network(session):
@@ -77,9 +85,29 @@ def test_accepting_twice_gives_one_accepted_state(client, session):
     first = client.post(f"/api/v1/suggestions/{suggestion.id}/accept", headers=headers)
     second = client.post(f"/api/v1/suggestions/{suggestion.id}/accept", headers=headers)
     assert first.status_code == second.status_code == 201
-    assert first.get_json() == second.get_json()
+    assert first.get_json()["id"] == second.get_json()["id"]
+    assert first.get_json()["status"] == "draft"
     session.refresh(suggestion)
-    assert suggestion.status == "accepted"
+    assert suggestion.status == "accepted" and suggestion.agreement_id == first.get_json()["id"]
+    from sqlalchemy import func, select
+
+    from mutualisation.agreements.models import Agreement
+
+    drafts = session.scalar(
+        select(func.count()).select_from(Agreement).where(Agreement.offer_id == suggestion.offer_id)
+    )
+    assert drafts == 1
+
+
+def test_accepting_on_the_page_opens_the_prefilled_draft(client, session):
+    _gs, malaunay, *_rest, suggestion = network(session)
+    login(client, malaunay)
+    response = client.post(
+        f"/suggestions/{suggestion.id}/accept", data={"csrf_token": csrf_token(client, "/")}
+    )
+    assert response.status_code == 302
+    session.refresh(suggestion)
+    assert response.headers["Location"].endswith(f"/agreements/{suggestion.agreement_id}")
 
 
 def test_dismissing_needs_a_known_reason_and_keeps_it(client, session):

@@ -482,7 +482,27 @@ def create(
     terms: Mapping[str, Any] | None = None,
     now: dt.datetime | None = None,
 ) -> Agreement:
-    """A draft answering an offer and/or a need; the caller's party is its author."""
+    """A draft answering an offer and/or a need; the caller's party is its author. Commits once."""
+    with transaction(session):
+        agreement = add_draft(session, user, offer_id=offer_id, need_id=need_id, terms=terms, now=now)
+    session.refresh(agreement)
+    return agreement
+
+
+def add_draft(
+    session: Session,
+    user: User,
+    *,
+    offer_id: int | None = None,
+    need_id: int | None = None,
+    terms: Mapping[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> Agreement:
+    """The draft of `create`, added to the caller's open transaction without committing.
+
+    Matching's "accept a suggestion" uses it so that the draft and the accepted suggestion
+    commit together: two acceptances can never leave two agreements.
+    """
     require(
         user,
         "agreements:create",
@@ -494,86 +514,84 @@ def create(
             N_("Choose an offer or a need."), fields={"offer_id": [N_("Choose an offer or a need.")]}
         )
     now = now or utcnow()
-    with transaction(session):
-        offer = _load_listing(session, offer_id, "offer", "offer_id")
-        need = _load_listing(session, need_id, "need", "need_id")
-        caller = _caller_party(user)
-        if offer is not None and need is not None:
-            provider, beneficiary = _listing_party(offer), _listing_party(need)
-            if caller not in (provider, beneficiary):
-                raise PermissionDenied(N_("You can only link an offer and a need when one of them is yours."))
-            author_side = "provider" if caller == provider else "beneficiary"
-        elif offer is not None:
-            provider, beneficiary, author_side = _listing_party(offer), caller, "beneficiary"
-        else:
-            assert need is not None
-            provider, beneficiary, author_side = caller, _listing_party(need), "provider"
-        if provider == beneficiary:
-            raise RuleViolation(
-                N_("You cannot make an agreement with yourself."),
-                fields={
-                    "offer_id" if offer is not None else "need_id": [
-                        N_("You cannot make an agreement with yourself.")
-                    ]
-                },
-            )
-        main = offer or need
-        assert main is not None
-        base = _terms_base(None)
-        base.update(
-            lines=[{"description": main.title, "quantity": main.quantity, "unit": main.unit}],
-            starts_on=main.available_from,
-            ends_on=main.available_until,
-            logistics=main.logistics,
-            conditions=main.conditions,
-            deposit_eur=main.deposit_eur,
-            insurance_required=main.insurance_required,
-            kind=_kind_for(offer or need),
+    offer = _load_listing(session, offer_id, "offer", "offer_id")
+    need = _load_listing(session, need_id, "need", "need_id")
+    caller = _caller_party(user)
+    if offer is not None and need is not None:
+        provider, beneficiary = _listing_party(offer), _listing_party(need)
+        if caller not in (provider, beneficiary):
+            raise PermissionDenied(N_("You can only link an offer and a need when one of them is yours."))
+        author_side = "provider" if caller == provider else "beneficiary"
+    elif offer is not None:
+        provider, beneficiary, author_side = _listing_party(offer), caller, "beneficiary"
+    else:
+        assert need is not None
+        provider, beneficiary, author_side = caller, _listing_party(need), "provider"
+    if provider == beneficiary:
+        raise RuleViolation(
+            N_("You cannot make an agreement with yourself."),
+            fields={
+                "offer_id" if offer is not None else "need_id": [
+                    N_("You cannot make an agreement with yourself.")
+                ]
+            },
         )
-        if base["starts_on"] and base["starts_on"] < now.date():
-            base["starts_on"] = None  # a window that opened in the past is no start date
-        if base["ends_on"] and base["starts_on"] is None and base["ends_on"] < now.date():
-            base["ends_on"] = None
-        clean = normalise_terms(terms, base)
-        agreement = Agreement(
-            kind=clean["kind"],
-            status=Status.DRAFT,
-            offer_id=offer.id if offer else None,
-            need_id=need.id if need else None,
-            provider_territory_id=provider[0],
-            provider_actor_id=provider[1],
-            beneficiary_territory_id=beneficiary[0],
-            beneficiary_actor_id=beneficiary[1],
-            author_side=author_side,
-            terms_version=0,
+    main = offer or need
+    assert main is not None
+    base = _terms_base(None)
+    base.update(
+        lines=[{"description": main.title, "quantity": main.quantity, "unit": main.unit}],
+        starts_on=main.available_from,
+        ends_on=main.available_until,
+        logistics=main.logistics,
+        conditions=main.conditions,
+        deposit_eur=main.deposit_eur,
+        insurance_required=main.insurance_required,
+        kind=_kind_for(offer or need),
+    )
+    if base["starts_on"] and base["starts_on"] < now.date():
+        base["starts_on"] = None  # a window that opened in the past is no start date
+    if base["ends_on"] and base["starts_on"] is None and base["ends_on"] < now.date():
+        base["ends_on"] = None
+    clean = normalise_terms(terms, base)
+    agreement = Agreement(
+        kind=clean["kind"],
+        status=Status.DRAFT,
+        offer_id=offer.id if offer else None,
+        need_id=need.id if need else None,
+        provider_territory_id=provider[0],
+        provider_actor_id=provider[1],
+        beneficiary_territory_id=beneficiary[0],
+        beneficiary_actor_id=beneficiary[1],
+        author_side=author_side,
+        terms_version=0,
+        created_by_id=user.id,
+        created_at=now,
+        updated_at=now,
+        status_changed_at=now,
+    )
+    session.add(agreement)
+    session.flush()
+    session.add(
+        AgreementTerms(
+            agreement_id=agreement.id,
+            version=0,
+            proposed_by_side=author_side,
             created_by_id=user.id,
             created_at=now,
-            updated_at=now,
-            status_changed_at=now,
+            **clean,
         )
-        session.add(agreement)
-        session.flush()
-        session.add(
-            AgreementTerms(
-                agreement_id=agreement.id,
-                version=0,
-                proposed_by_side=author_side,
-                created_by_id=user.id,
-                created_at=now,
-                **clean,
-            )
-        )
-        _event(session, agreement, user, "create", None, Status.DRAFT, now)
-        record(
-            session,
-            user.id,
-            "agreement.create",
-            "agreement",
-            agreement.id,
-            offer_id=offer_id,
-            need_id=need_id,
-        )
-    session.refresh(agreement)
+    )
+    _event(session, agreement, user, "create", None, Status.DRAFT, now)
+    record(
+        session,
+        user.id,
+        "agreement.create",
+        "agreement",
+        agreement.id,
+        offer_id=offer_id,
+        need_id=need_id,
+    )
     return agreement
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-
 from flask_smorest import Blueprint
 
+from ..agreements.api import detail as agreement_detail
 from ..web import Page, api_user, db_session, paginated
 from . import services
 from .schemas import DismissSchema, PageQuerySchema, SuggestionPageSchema, SuggestionSchema
@@ -38,18 +37,10 @@ def dismiss(data, suggestion_id: int):
 
 
 @blp.route("/suggestions/<int:suggestion_id>/accept", methods=["POST"])
+@blp.response(201)
 @blp.alt_response(403, description="The caller manages neither the offer nor the need", schema="Error")
 def accept(suggestion_id: int):
-    """Accept a suggestion: 201 with the agreement draft, or the accepted suggestion without agreements."""
-    suggestion, agreement = services.accept(db_session(), api_user(), suggestion_id)
-    if agreement is None:
-        return SuggestionSchema().dump(suggestion), 201
-    return _dump_agreement(agreement), 201
-
-
-def _dump_agreement(agreement) -> dict:
-    try:
-        schemas = importlib.import_module("mutualisation.agreements.schemas")
-        return schemas.AgreementSchema().dump(agreement)
-    except (ImportError, AttributeError):
-        return {"id": agreement.id, "status": getattr(agreement, "status", None)}
+    """Accept a suggestion: 201 with the agreement draft (the same one if accepted twice)."""
+    user = api_user()
+    _suggestion, agreement = services.accept(db_session(), user, suggestion_id)
+    return agreement_detail(agreement, user)

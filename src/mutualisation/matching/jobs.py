@@ -6,29 +6,23 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from flask import Flask
 from sqlalchemy.orm import Session
 
+from ..scheduler import ScheduledJob, cron, section
 from . import engine
 from .scoring import MatchingConfig
 
 
-def full_recompute(session: Session, now: datetime, settings: Mapping[str, Any] | None = None) -> dict:
+def full_recompute(session: Session, now: datetime, settings: Mapping[str, Any] | None = None) -> dict:  # noqa: ARG001
     """Recompute every suggestion; `settings` is the `[matching]` section (defaults when absent)."""
-    if settings is None:
-        settings = _app_settings()
-    counts = engine.full_recompute(session, MatchingConfig.from_mapping(dict(settings)))
-    return counts.as_dict() | {"at": now.isoformat()}
+    counts = engine.full_recompute(session, MatchingConfig.from_mapping(dict(settings or {})))
+    return counts.as_dict()
 
 
-def _app_settings() -> Mapping[str, Any]:
-    try:
-        from flask import current_app
-
-        return current_app.config.get("matching", {})
-    except RuntimeError:  # no application context: the defaults
-        return {}
+def nightly_recompute(app: Flask, now: datetime) -> dict:
+    with app.extensions["mutualisation.sessions"]() as session:
+        return full_recompute(session, now, section(app.config, "matching"))
 
 
-JOBS = [
-    {"name": "matching.full_recompute", "func": full_recompute, "trigger": {"type": "cron", "hour": 2}},
-]
+JOBS = [ScheduledJob("matching.full_recompute", nightly_recompute, cron(hour=2))]

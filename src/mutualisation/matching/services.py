@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -153,53 +152,25 @@ def dismiss(session: Session, user, suggestion_id: int, reason: str, text: str =
     return suggestion
 
 
-def _agreement_factory():
-    """The agreements domain's creation use case, when it exists (built in parallel)."""
-    try:
-        module = importlib.import_module("mutualisation.agreements.services")
-    except ImportError:
-        return None, None
-    for name in ("create_from_suggestion", "create_agreement"):
-        if hasattr(module, name):
-            return name, getattr(module, name)
-    return None, None
-
-
-def _existing_agreement(session: Session, agreement_id: int | None):
-    if agreement_id is None:
-        return None
-    try:
-        module = importlib.import_module("mutualisation.agreements.models")
-    except ImportError:
-        return None
-    model = getattr(module, "Agreement", None)
-    return session.get(model, agreement_id) if model is not None else None
-
-
 def accept(session: Session, user, suggestion_id: int):
-    """Accept a suggestion: an agreement draft when the agreements domain exists.
+    """Accept a suggestion: the agreement draft and the accepted suggestion commit together.
 
-    Idempotent: accepting an accepted suggestion returns what the first acceptance created.
-    Returns `(suggestion, agreement_or_None)`.
+    Idempotent: accepting an accepted suggestion returns the agreement the first acceptance
+    created. The suggestion row is locked first (FOR UPDATE on PostgreSQL; SQLite serialises
+    writers), so two concurrent acceptances cannot both create a draft.
+    Returns `(suggestion, agreement)`.
     """
-    suggestion, _offer, _need = _load_for_decision(session, user, suggestion_id, lock=False)
-    if suggestion.status == "accepted":
-        return suggestion, _existing_agreement(session, suggestion.agreement_id)
-    name, factory = _agreement_factory()
-    agreement = None
-    if factory is not None:
-        # The agreements use case commits on its own; the row lock below makes the second of two
-        # concurrent acceptances see the first one.
-        if name == "create_from_suggestion":
-            agreement = factory(session, user, suggestion)
-        else:
-            agreement = factory(session, user, offer_id=suggestion.offer_id, need_id=suggestion.need_id)
+    from ..agreements.models import Agreement
+    from ..agreements.services import add_draft
+
     with transaction(session):
         suggestion, _offer, _need = _load_for_decision(session, user, suggestion_id)
-        if suggestion.status == "accepted":  # a concurrent acceptance won the race
-            return suggestion, _existing_agreement(session, suggestion.agreement_id)
+        if suggestion.status == "accepted":
+            agreement = session.get(Agreement, suggestion.agreement_id) if suggestion.agreement_id else None
+            return suggestion, agreement
+        agreement = add_draft(session, user, offer_id=suggestion.offer_id, need_id=suggestion.need_id)
         suggestion.status = "accepted"
-        suggestion.agreement_id = getattr(agreement, "id", None)
+        suggestion.agreement_id = agreement.id
         suggestion.dismiss_reason = suggestion.dismiss_text = None
         record(
             session,
@@ -207,7 +178,7 @@ def accept(session: Session, user, suggestion_id: int):
             "suggestion.accepted",
             "suggestion",
             suggestion.id,
-            agreement_id=suggestion.agreement_id,
+            agreement_id=agreement.id,
         )
     return suggestion, agreement
 

@@ -83,9 +83,9 @@ def accept(suggestion_id: int):
     form = AcceptForm()
     if not form.validate_on_submit():
         abort(400)
-    services.accept(db_session(), acting_user(), suggestion_id)
-    flash(gettext("Suggestion accepted."), "success")
-    return redirect(_back(url_for("core.home")))
+    _suggestion, agreement = services.accept(db_session(), acting_user(), suggestion_id)
+    flash(gettext("Suggestion accepted: complete the draft agreement and send it."), "success")
+    return redirect(url_for("agreements.show", agreement_id=agreement.id))
 
 
 @bp.route("/suggestions/<int:suggestion_id>/dismiss", methods=["POST"])

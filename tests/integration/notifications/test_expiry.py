@@ -35,9 +35,7 @@ def test_a_listing_past_its_window_expires_with_history_audit_and_a_notice(ctx, 
     assert (old.status, current.status) == ("expired", "published")
     event = session.scalars(select(ListingEvent).filter_by(listing_id=old.id)).one()
     assert (event.from_status, event.to_status, event.actor_id) == ("published", "expired", None)
-    assert session.scalars(
-        select(AuditEvent).filter_by(action="listing.expire", object_id=str(old.id))
-    ).one()
+    assert session.scalars(select(AuditEvent).filter_by(action="listing.expire", object_id=str(old.id))).one()
     [notice] = _notifications(session, owner, "listing.expired")
     assert notice.link == f"/listings/{old.id}" and notice.email_status == "digest"
     assert expire_listings(session, NOW) == 0
