@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
@@ -36,6 +36,14 @@ ROLE_LABELS = {
 
 def role_label(role: str) -> str:
     return str(ROLE_LABELS.get(role, role))
+
+
+@bp.app_template_filter("km")
+def format_km(value: float | None) -> str:
+    """A distance in the reader's number format: "38", "2,5" in French, "2.5" in English."""
+    if value is None:
+        return ""
+    return format_decimal(round(value, 1) if value < 10 else round(value), format="#,##0.#")
 
 
 @bp.route("/")

@@ -12,13 +12,21 @@ from ..listings.models import Listing
 from . import services
 from .models import Agreement
 
-# (listing title, owner slug, requester slug, status to reach, evaluation lessons)
+# (listing title, subcategory, owner slug, requester slug, status to reach, evaluation lessons)
 SCENARIOS = (
-    ("Podium modulaire 6 x 4 m", "loos-en-gohelle", "malaunay", "proposed", None),
-    ("Broyeur de végétaux thermique", "malaunay", "le-mene", "pending_approval", None),
-    ("Barrières de sécurité (lot de 20)", "grande-synthe", "loos-en-gohelle", "in_progress", None),
+    ("Podium modulaire 6 x 4 m", "event_stage", "loos-en-gohelle", "malaunay", "proposed", None),
+    ("Désherbeur thermique à prêter", "green_weeding", "malaunay", "le-mene", "pending_approval", None),
+    (
+        "Barrières de sécurité (lot de 20)",
+        "event_barriers",
+        "grande-synthe",
+        "loos-en-gohelle",
+        "in_progress",
+        None,
+    ),
     (
         "Tentes de réception 3 x 3 m",
+        "event_tents",
         "le-mene",
         "grande-synthe",
         "evaluated",
@@ -41,13 +49,13 @@ def _user(session: Session, role: str, slug: str) -> User:
     return session.scalars(select(User).where(User.email == f"{role}@{slug}.demo")).one()
 
 
-def _offer(session: Session, title: str, owner: User) -> Listing:
+def _offer(session: Session, title: str, subcategory: str, owner: User) -> Listing:
     listing = session.scalars(select(Listing).where(Listing.title == title)).first()
     if listing is None:
         listing = Listing(
             kind="offer",
             category="equipment",
-            subcategory="event_equipment",
+            subcategory=subcategory,
             title=title,
             description="Matériel de la commune, prêté avec convention et état des lieux.",
             quantity=1,
@@ -68,10 +76,10 @@ def _offer(session: Session, title: str, owner: User) -> Listing:
 def load(session: Session) -> str:
     created = 0
     start = dt.date.today() + dt.timedelta(days=45)
-    for title, owner_slug, requester_slug, target, lessons in SCENARIOS:
+    for title, subcategory, owner_slug, requester_slug, target, lessons in SCENARIOS:
         owner = _user(session, "technician", owner_slug)
         requester = _user(session, "technician", requester_slug)
-        offer = _offer(session, title, owner)
+        offer = _offer(session, title, subcategory, owner)
         if session.scalar(select(Agreement.id).where(Agreement.offer_id == offer.id)) is not None:
             continue
         if offer.status != "published":

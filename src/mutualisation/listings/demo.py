@@ -125,7 +125,7 @@ DEMO_LISTINGS: list[tuple[str, str, str, str, str, str, str, dict]] = [
         "green_chipper",
         "Broyeur de végétaux au printemps",
         "Pour broyer les tailles de haies des espaces verts en mars et avril et pailler les massifs.",
-        {"quantity": 1, "unit": "broyeur", "conditions": "loan", "max_distance_km": 200, "spring": True},
+        {"quantity": 1, "unit": "broyeur", "conditions": "loan", "max_distance_km": 300, "spring": True},
     ),
     (
         "malaunay",
@@ -261,7 +261,7 @@ DEMO_LISTINGS: list[tuple[str, str, str, str, str, str, str, dict]] = [
         "green_chipper",
         "Broyeur de végétaux agricole",
         "Broyeur à grosses branches sur prise de force, disponible hors saison de récolte.",
-        {"conditions": "loan", "deposit_eur": 400, "max_distance_km": 120},
+        {"conditions": "loan", "deposit_eur": 400, "max_distance_km": 300},
     ),
     (
         "le-mene",
@@ -341,6 +341,17 @@ DEMO_LISTINGS: list[tuple[str, str, str, str, str, str, str, dict]] = [
             "logistics": "delivery",
             "max_distance_km": 400,
         },
+    ),
+    (
+        "grande-synthe",
+        "official",
+        "need",
+        "know_how",
+        "energy_cooperative",
+        "Créer une coopérative citoyenne d'énergie",
+        "Les habitants veulent financer des panneaux solaires sur les écoles : statuts, gouvernance, "
+        "montage financier, retours d'expérience d'une commune qui l'a fait.",
+        {"remote_possible": True},
     ),
     (
         "grande-synthe",

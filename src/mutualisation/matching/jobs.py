@@ -14,7 +14,7 @@ from . import engine
 from .scoring import MatchingConfig
 
 
-def full_recompute(session: Session, now: datetime, settings: Mapping[str, Any] | None = None) -> dict:  # noqa: ARG001
+def full_recompute(session: Session, now: datetime, settings: Mapping[str, Any] | None = None) -> dict:
     """Recompute every suggestion; `settings` is the `[matching]` section (defaults when absent)."""
     counts = engine.full_recompute(session, MatchingConfig.from_mapping(dict(settings or {})))
     return counts.as_dict()
