@@ -18,6 +18,25 @@ class Api(SmorestApi):
 
 api = Api()
 
+# Public reference data and the way in; everything else under /api/ needs a caller.
+PUBLIC_API_PATHS = frozenset(
+    {f"{API_PREFIX}/auth/tokens", f"{API_PREFIX}/openapi.json", f"{API_PREFIX}/docs", f"{API_PREFIX}/categories"}
+)
+PUBLIC_API_PREFIXES = (f"{API_PREFIX}/territories",)
+
+
+def authenticate_api_request() -> None:
+    """Before any API view: identify the caller, so that an anonymous write is a 401 even when its
+    body is also invalid (validation runs before the view), and no endpoint can forget to check."""
+    from flask import request
+
+    from .web import api_user
+
+    path = request.path.rstrip("/")
+    if not path.startswith("/api/") or path in PUBLIC_API_PATHS or path.startswith(PUBLIC_API_PREFIXES):
+        return
+    api_user()
+
 ERROR_SCHEMA = {
     "type": "object",
     "properties": {

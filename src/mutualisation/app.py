@@ -11,8 +11,9 @@ from typing import Any
 from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
-from .api_base import api, api_settings
+from .api_base import api, api_settings, authenticate_api_request
 from .db import make_engine, make_session_factory
 from .extensions import babel, csrf, limiter, login_manager
 from .paths import resource_dir
@@ -101,11 +102,25 @@ def _init_extensions(app: Flask) -> None:
         return load_session_user(db_session(), login_id)
 
     api.init_app(app)
+    app.before_request(authenticate_api_request)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in URLs, bounded to what a database integer holds: a larger id is a 404, not an overflow."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_DATABASE_INTEGER)
+        super().__init__(url_map, *args, **kwargs)
+
+
+MAX_DATABASE_INTEGER = 2**63 - 1
 
 
 def _register_blueprints(app: Flask) -> None:
     """Each domain contributes `views.bp` (HTML) and `api.blp` (JSON) when it has them."""
     from . import assets, core_views
+
+    app.url_map.converters["int"] = IdConverter
 
     app.register_blueprint(core_views.bp)
     app.register_blueprint(assets.bp)
