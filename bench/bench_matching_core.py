@@ -170,8 +170,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10k only, for a smoke run")
     args = parser.parse_args()
     cfg = MatchingConfig()
-    print(machine())
-    print(f"config: top_k={cfg.top_k}, min_score={cfg.min_score}, decay_km={dict(cfg.decay_km)}")
+    print(machine(), flush=True)
+    print(f"config: top_k={cfg.top_k}, min_score={cfg.min_score}, decay_km={dict(cfg.decay_km)}", flush=True)
     sizes = [10_000] if args.quick else [10_000, 100_000]
     times = {}
     for n in sizes:
@@ -184,27 +184,34 @@ def main() -> None:
         sample = None if n <= 10_000 else 2_000
         t_brute, estimated, brute = brute_force_time(offers, needs, cfg, coop, sample)
         filled = float((res.ids >= 0).sum(axis=1).mean())
-        print(f"\n{n:,} offers × {n:,} needs (mean suggestions per need: {filled:.2f})")
-        print(f"  engine, top-10 offers of every need : {t_needs:8.3f} s")
-        print(f"  engine, top-10 needs of every offer : {t_offers:8.3f} s")
-        print(f"  peak memory: tracemalloc {peak_mb:.0f} MB, max RSS growth {rss_mb:.0f} MB")
+        print(f"\n{n:,} offers × {n:,} needs (mean suggestions per need: {filled:.2f})", flush=True)
+        print(f"  engine, top-10 offers of every need : {t_needs:8.3f} s", flush=True)
+        print(f"  engine, top-10 needs of every offer : {t_offers:8.3f} s", flush=True)
+        print(f"  peak memory: tracemalloc {peak_mb:.0f} MB, max RSS growth {rss_mb:.0f} MB", flush=True)
         note = f" (estimated from {sample:,} sampled needs, linear in needs)" if estimated else ""
-        print(f"  numpy brute force, need side        : {t_brute:8.3f} s{note}")
-        print(f"  speed-up over brute force           : {t_brute / t_needs:8.1f} ×")
+        print(f"  numpy brute force, need side        : {t_brute:8.3f} s{note}", flush=True)
+        print(f"  speed-up over brute force           : {t_brute / t_needs:8.1f} ×", flush=True)
         if brute is not None:
             same = np.array_equal(brute.ids, res.ids)
-            print(f"  engine identical to brute force      : {same}")
+            print(f"  engine identical to brute force      : {same}", flush=True)
     if len(times) == 2:
-        print(f"\ngrowth 10k → 100k (need side): {times[100_000] / times[10_000]:.1f} ×")
+        print(f"\ngrowth 10k → 100k (need side): {times[100_000] / times[10_000]:.1f} ×", flush=True)
     rng = np.random.default_rng(7)
     offers, needs = make_listings(rng, 1000, OFFER, 0), make_listings(rng, 1000, NEED, 10_000_000)
     t_geopy = geopy_loop_time(offers, needs)
     t_engine, _ = timed(top_k_for_needs, offers, needs, cfg)
     t_np, _ = timed(brute_force_top_k, offers, needs, cfg)
-    print("\n1,000 × 1,000:")
-    print(f"  naive geopy nested loop (distances only, from 60 × 60 extrapolated): {t_geopy:8.3f} s")
-    print(f"  numpy brute force (full score): {t_np:8.3f} s ({t_geopy / t_np:.0f} × faster than geopy)")
-    print(f"  engine (full score): {t_engine:8.3f} s ({t_geopy / t_engine:.0f} × faster than geopy)")
+    print("\n1,000 × 1,000:", flush=True)
+    print(
+        f"  naive geopy nested loop (distances only, from 60 × 60 extrapolated): {t_geopy:8.3f} s", flush=True
+    )
+    print(
+        f"  numpy brute force (full score): {t_np:8.3f} s ({t_geopy / t_np:.0f} × faster than geopy)",
+        flush=True,
+    )
+    print(
+        f"  engine (full score): {t_engine:8.3f} s ({t_geopy / t_engine:.0f} × faster than geopy)", flush=True
+    )
 
 
 if __name__ == "__main__":
