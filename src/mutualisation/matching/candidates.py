@@ -13,11 +13,19 @@ How it stays exact while looking at few pairs, per category:
   for that query. A query is certified once its k-th score beats that bound, or d_K exceeds its
   radius cap (nothing farther can pass the distance filter), or the bound is below `min_score`,
   or the tree is exhausted. Uncertified queries are re-fetched with K doubled.
+- Targets are split by subcategory: a query of subcategory s searches the tree of subcategory s
+  (factor 1 in the bound), then the tree of "no subcategory" (wildcard factor), skipping the
+  incompatible ones. The k-th score found so far floors the later searches: a query is certified
+  there as soon as nothing unseen can beat it.
 - Remote pairs (both sides accept remote work) ignore distance limits and decay with the much
   larger `remote_decay_km`, so a remote query is split: its non-remote counterparts go through a
   tree of non-remote listings (capped by the largest radius they impose), its remote counterparts
-  through a tree of remote listings with no cap and the remote decay in the bound. The two exact
-  partial top-k lists are then merged.
+  through a tree of remote listings with no cap and the remote decay in the bound. The exact
+  partial top-k lists are merged.
+
+Cost: the bound is only as tight as the non-distance criteria are predictable, so in dense areas
+a query scores its neighbours out to the distance where the decay outweighs the spread of window
+and quantity fits; the benchmark prints how this grows with the network.
 """
 
 from __future__ import annotations
