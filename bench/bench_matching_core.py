@@ -15,7 +15,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUME
 
 import argparse
 import platform
-import resource
 import sys
 import time
 import tracemalloc
@@ -139,7 +138,6 @@ def engine_run(offers, needs, cfg, coop):
     """
     t_needs, res = timed(top_k_for_needs, offers, needs, cfg, cooperations=coop)
     t_offers, _ = timed(top_k_for_offers, offers, needs, cfg, cooperations=coop)
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     tracemalloc.start()
     top_k_for_needs(offers, needs, cfg, cooperations=coop)
     _, peak_needs = tracemalloc.get_traced_memory()
@@ -147,8 +145,7 @@ def engine_run(offers, needs, cfg, coop):
     top_k_for_offers(offers, needs, cfg, cooperations=coop)
     _, peak_offers = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    rss_delta = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
-    return t_needs, t_offers, max(peak_needs, peak_offers) / 2**20, rss_delta, res
+    return t_needs, t_offers, max(peak_needs, peak_offers) / 2**20, res
 
 
 def brute_force_time(offers, needs, cfg, coop, sample: int | None):
@@ -185,7 +182,7 @@ def main() -> None:
         offers, needs = make_listings(rng, n, OFFER, 0), make_listings(rng, n, NEED, 10_000_000)
         coop = [tuple(p) for p in rng.integers(0, 35000, (2000, 2))]
         top_k_for_needs(offers.take(np.arange(100)), needs.take(np.arange(100)), cfg)  # warm imports
-        t_needs, t_offers, peak_mb, rss_mb, res = engine_run(offers, needs, cfg, coop)
+        t_needs, t_offers, peak_mb, res = engine_run(offers, needs, cfg, coop)
         times[n] = t_needs
         sample = None if n <= 10_000 else 2_000
         t_brute, estimated, brute = brute_force_time(offers, needs, cfg, coop, sample)
@@ -194,8 +191,7 @@ def main() -> None:
         print(f"  engine, top-10 offers of every need : {t_needs:8.3f} s", flush=True)
         print(f"  engine, top-10 needs of every offer : {t_offers:8.3f} s", flush=True)
         print(
-            f"  peak memory: tracemalloc {peak_mb:.0f} MB, max RSS growth {rss_mb:.0f} MB"
-            f" (RSS includes the listings)",
+            f"  peak memory of the engine (tracemalloc, numpy buffers included): {peak_mb:.0f} MB",
             flush=True,
         )
         note = f" (estimated from {sample:,} sampled needs, linear in needs)" if estimated else ""
