@@ -42,6 +42,7 @@ from .scoring import (
     OFFER,
     ListingArrays,
     MatchingConfig,
+    cooperated,
     effective_radius_km,
     pair_distance_km,
     pair_scores,
@@ -93,6 +94,70 @@ class _Pairs:
                 self.targets, t, self.queries, q, distance_km, self.cfg, self.coop_keys, decay_km
             )
         return pair_scores(self.queries, q, self.targets, t, distance_km, self.cfg, self.coop_keys, decay_km)
+
+    def _cheap(self):
+        """Per-listing columns of both sides for the cheap hard filters, computed once."""
+        if getattr(self, "_cheap_cols", None) is None:
+            cfg, terr = self.cfg, self.coop_keys
+            cols = {}
+            for name, arrays in (("q", self.queries), ("t", self.targets)):
+                d = arrays.derived
+                in_coop = (
+                    np.isin(arrays.territory, np.concatenate([terr >> 32, terr & 0xFFFFFFFF]))
+                    if terr is not None and terr.size
+                    else np.zeros(len(arrays), dtype=bool)
+                )
+                cols[name] = (d.window_lo, d.window_hi, arrays.owner, arrays.radius_km(cfg), in_coop)
+            self._cheap_cols = cols
+        return self._cheap_cols
+
+    def score_fetched(self, q, t, chord, decay_km):
+        """`score` of fetched neighbours at tree chord `chord`, computing exact figures only where needed.
+
+        The pairs are first screened with the hard filters that need no distance, and with the radius
+        on the chord distance (with a safety margin); only survivors get the exact distance and the
+        exact score, computed elementwise by the very same functions, so their floats are identical.
+        Returns (positions of valid pairs, their scores, their km distances).
+        """
+        cfg = self.cfg
+        c = self._cheap()
+        q_lo, q_hi, q_owner, q_radius, q_coop = c["q"]
+        t_lo, t_hi, t_owner, t_radius, t_coop = c["t"]
+        if self.query_kind == NEED:
+            o_qty, n_qty = self.targets.quantity[t], self.queries.quantity[q]
+            o_inex = self.targets.inexhaustible[t]
+        else:
+            o_qty, n_qty = self.queries.quantity[q], self.targets.quantity[t]
+            o_inex = self.queries.inexhaustible[q]
+        approx_km = chord_to_km(chord)
+        with np.errstate(invalid="ignore"):
+            ok = (
+                (np.fmax(q_lo[q], t_lo[t]) <= np.fmin(q_hi[q], t_hi[t]))
+                & (o_inex | ~(o_qty < n_qty))
+                & (q_owner[q] != t_owner[t])
+                & (approx_km <= np.minimum(q_radius[q], t_radius[t]) * (1 + 1e-9) + 1e-6)
+            )
+        pos = np.flatnonzero(ok)
+        q, t = q[pos], t[pos]
+        dist = self.distance(q, t)
+        if self.query_kind == NEED:
+            score, valid = pair_scores(self.targets, t, self.queries, q, dist, cfg, None, decay_km)
+        else:
+            score, valid = pair_scores(self.queries, q, self.targets, t, dist, cfg, None, decay_km)
+        # The cooperation term is added last in `pair_scores`, so adding it here gives the same floats.
+        maybe = np.flatnonzero(valid & q_coop[q] & t_coop[t])
+        if maybe.size:
+            if self.query_kind == NEED:
+                hit = cooperated(
+                    self.targets.territory[t[maybe]], self.queries.territory[q[maybe]], self.coop_keys
+                )
+            else:
+                hit = cooperated(
+                    self.queries.territory[q[maybe]], self.targets.territory[t[maybe]], self.coop_keys
+                )
+            score[maybe[hit]] += cfg.weight_cooperation
+        v = np.flatnonzero(valid)
+        return pos[v], score[v], dist[v]
 
 
 def _row_top_k(score, dist, tid, k):
@@ -163,48 +228,71 @@ def _query_upper_bounds(q_side, q_pos, query_kind, t_side, t_pos, cfg, coop_terr
 
 
 def _knn_path(pairs, q_side, q_pos, cap_km, ub, t_side, t_pos, tree, decay_km, k, floor):
-    """Certified top-k of the queries q_pos among the targets t_pos indexed by `tree`."""
+    """Certified top-k of the queries q_pos among the targets t_pos indexed by `tree`.
+
+    Each round fetches the K nearest targets again (K doubles) but scores only those the previous
+    round had not fully covered: every target strictly closer than a round's last neighbour was
+    returned by it, so the rounds score the disjoint chord ranges [L_prev, L) without repetition.
+    """
     cfg = pairs.cfg
     n_t = t_pos.size
     out = _empty(q_pos.size, k)
-    pending = np.arange(q_pos.size)
+    if n_t == 0 or q_pos.size == 0:
+        return out
+    # Queries whose best possible score (distance 0) cannot reach the threshold need no search.
+    threshold = np.maximum(cfg.min_score, floor)
+    pending = np.flatnonzero(ub + cfg.weight_distance + _REL_EPS >= threshold)
+    running = _empty(q_pos.size, k)
+    seen_chord = np.full(q_pos.size, -np.inf)  # every target closer than this was scored
     big_k = min(n_t, max(_INITIAL_K_FACTOR * k, _MIN_INITIAL_K))
     t_ids = t_side.arrays.id[t_pos]
     while pending.size:
         caps = cap_km[pending]
-        bound = float(km_to_chord(caps.max())) * (1 + _REL_EPS) + 1e-12
+        # Beyond d_star, nothing can beat the current k-th score (or floor): search no farther.
+        kth = np.maximum(threshold[pending], running[0][pending, -1])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gap = (kth - _REL_EPS - ub[pending]) / cfg.weight_distance
+            d_star = np.where(gap > 0, -decay_km * np.log(np.minimum(gap, 1.0)), np.inf)
+        reach_km = np.minimum(caps, d_star * (1 + _REL_EPS) + 1e-6)
+        bound = float(km_to_chord(reach_km.max())) * (1 + _REL_EPS) + 1e-12
         dd, ii = tree.query(q_side.vectors[q_pos[pending]], k=big_k, distance_upper_bound=bound, workers=1)
         dd, ii = dd.reshape(pending.size, big_k), ii.reshape(pending.size, big_k)
         present = ii < n_t
-        r, c = np.nonzero(present)
+        last = present[:, -1]
+        new = present & (dd >= seen_chord[pending][:, None])
+        if big_k < n_t:
+            # Targets tied with the last neighbour may be only partly returned: leave them to the next round.
+            new &= ~(last[:, None] & (dd >= dd[:, -1:]))
+        r, c = np.nonzero(new)
         qg, tg = q_pos[pending[r]], t_pos[ii[r, c]]
-        dist = pairs.distance(qg, tg)
-        score, valid = pairs.score(qg, tg, dist, decay_km)
-        keep = valid & (score >= cfg.min_score)
+        sel, score, dist = pairs.score_fetched(qg, tg, dd[r, c], decay_km)
+        keep = score >= cfg.min_score
+        sel, score, dist = sel[keep], score[keep], dist[keep]
+        rr, cc = r[sel], c[sel]
         s_mat = np.full(dd.shape, -np.inf)
         d_mat = np.full(dd.shape, np.inf)
         t_mat = np.full(dd.shape, _NO_ID, dtype=np.int64)
-        s_mat[r[keep], c[keep]] = score[keep]
-        d_mat[r[keep], c[keep]] = dist[keep]
-        t_mat[r[keep], c[keep]] = t_ids[ii[r[keep], c[keep]]]
-        s_top, d_top, t_top = _row_top_k(s_mat, d_mat, t_mat, k)
+        s_mat[rr, cc] = score
+        d_mat[rr, cc] = dist
+        t_mat[rr, cc] = t_ids[ii[rr, cc]]
+        prev = tuple(a[pending] for a in running)
+        s_top, d_top, t_top = _merge([prev, _row_top_k(s_mat, d_mat, t_mat, k)], k)
+        running[0][pending], running[1][pending], running[2][pending] = s_top, d_top, t_top
+        seen_chord[pending] = np.where(last, dd[:, -1], np.inf)
 
-        last = present[:, -1]
         d_k = np.where(last, chord_to_km(np.where(last, dd[:, -1], 0.0)), np.inf)
         d_k_safe = np.maximum(d_k * (1 - _REL_EPS) - 1e-9, 0.0)
         best_unseen = ub[pending] + cfg.weight_distance * np.exp(-d_k_safe / decay_km)
         done = (
-            ~last  # fewer than big_k within the cap: everything that can pass was seen
+            ~last  # fewer than big_k within the search bound: everything that can qualify was seen
             | (d_k > caps * (1 + _REL_EPS) + 1e-9)  # the rest lies beyond this query's radius
             | (best_unseen + _REL_EPS < np.maximum(cfg.min_score, floor[pending]))
             | (s_top[:, -1] > best_unseen + _REL_EPS)
             | (big_k >= n_t)
         )
-        rows = pending[done]
-        out[0][rows], out[1][rows], out[2][rows] = s_top[done], d_top[done], t_top[done]
         pending = pending[~done]
         big_k = min(n_t, big_k * 2)
-    return out
+    return running
 
 
 def _top_k(queries, query_kind, targets, cfg, k, coop_keys, coop_territories):
