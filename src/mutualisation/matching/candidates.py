@@ -211,20 +211,54 @@ class _Side:
         self.vectors = unit_vectors(np.nan_to_num(arrays.lat), np.nan_to_num(arrays.lon))
 
 
-def _query_upper_bounds(q_side, q_pos, query_kind, t_side, t_pos, cfg, coop_territories):
-    """Bound on the window, quantity and cooperation part of each query's score in the category."""
-    a = q_side.arrays
-    if query_kind == NEED:
-        any_inexhaustible = bool(t_side.arrays.inexhaustible[t_pos].any())
-        qty = np.where(
-            np.isnan(a.quantity[q_pos]) & (not any_inexhaustible), cfg.quantity_unspecified_factor, 1.0
-        )
-    else:
-        qty = np.where(
-            np.isnan(a.quantity[q_pos]) & ~a.inexhaustible[q_pos], cfg.quantity_unspecified_factor, 1.0
-        )
+_QTY_NUMBER, _QTY_UNSPECIFIED, _QTY_INEXHAUSTIBLE = 0, 1, 2
+
+
+def _target_classes(t_side, query_kind):
+    """Class code of each target from what caps its window and quantity fit whatever the query.
+
+    code = quantity class * 4 + (window open at the start) * 2 + (window open at the end).
+    A need's `inexhaustible` flag plays no part in the score, so needs are never in that class.
+    """
+    a, d = t_side.arrays, t_side.arrays.derived
+    qty = np.where(np.isnan(a.quantity), _QTY_UNSPECIFIED, _QTY_NUMBER)
+    if query_kind == NEED:  # targets are offers
+        qty = np.where(a.inexhaustible, _QTY_INEXHAUSTIBLE, qty)
+    return qty * 4 + np.isneginf(d.window_lo) * 2 + np.isposinf(d.window_hi)
+
+
+def _class_upper_bounds(q_side, q_pos, query_kind, code, cfg, coop_territories):
+    """Bound on the window, quantity and cooperation part of the scores of queries against class `code`.
+
+    Window: 1 when the target may cover the query's need window (or the need window is bounded,
+    where the covered share is at most 1), else the open-window partial factor. Quantity: 1 when
+    inexhaustible or both quantities are numbers (the filter keeps need <= offer), else the
+    unspecified factor.
+    """
+    a, d = q_side.arrays, q_side.arrays.derived
+    qty_class, t_lo_open, t_hi_open = code // 4, bool(code & 2), bool(code & 1)
+    q_lo_open, q_hi_open = np.isneginf(d.window_lo[q_pos]), np.isposinf(d.window_hi[q_pos])
+    q_nan = np.isnan(a.quantity[q_pos])
+    if query_kind == NEED:  # the query holds the need window, the target the offer window
+        can_cover = (t_lo_open | ~q_lo_open) & (t_hi_open | ~q_hi_open)
+        need_bounded = ~q_lo_open & ~q_hi_open
+        if qty_class == _QTY_INEXHAUSTIBLE:
+            qty = np.ones(q_pos.size)
+        elif qty_class == _QTY_UNSPECIFIED:
+            qty = np.full(q_pos.size, cfg.quantity_unspecified_factor)
+        else:
+            qty = np.where(q_nan, cfg.quantity_unspecified_factor, 1.0)
+    else:  # the query holds the offer window, the target the need window
+        can_cover = (q_lo_open | (not t_lo_open)) & (q_hi_open | (not t_hi_open))
+        need_bounded = np.full(q_pos.size, not (t_lo_open or t_hi_open))
+        inex = a.inexhaustible[q_pos]
+        if qty_class == _QTY_UNSPECIFIED:
+            qty = np.where(inex, 1.0, cfg.quantity_unspecified_factor)
+        else:
+            qty = np.where(inex, 1.0, np.where(q_nan, cfg.quantity_unspecified_factor, 1.0))
+    window = np.where(can_cover | need_bounded, 1.0, cfg.window_open_partial_factor)
     coop = np.isin(a.territory[q_pos], coop_territories).astype(np.float64)
-    return cfg.weight_window * 1.0 + cfg.weight_quantity * qty + cfg.weight_cooperation * coop
+    return cfg.weight_window * window + cfg.weight_quantity * qty + cfg.weight_cooperation * coop
 
 
 def _knn_path(pairs, q_side, q_pos, cap_km, ub, t_side, t_pos, tree, decay_km, k, floor):
@@ -304,8 +338,7 @@ def _top_k(queries, query_kind, targets, cfg, k, coop_keys, coop_territories):
         decay_km = cfg.decay_for(str(category))
         q_pos = np.flatnonzero(q_ok & (queries.category == category))
         t_pos = np.flatnonzero(t_ok & (targets.category == category))
-        rest = _query_upper_bounds(q_side, q_pos, query_kind, t_side, t_pos, cfg, coop_territories)
-        sources = _Sources(t_side, t_pos, cfg, decay_km)
+        sources = _Sources(t_side, t_pos, cfg, decay_km, _target_classes(t_side, query_kind)[t_pos])
         # Queries sharing a subcategory and a remote flag search the same target subsets.
         group = queries.subcategory[q_pos] * 2 + queries.remote_possible[q_pos]
         for key in np.unique(group):
@@ -313,13 +346,22 @@ def _top_k(queries, query_kind, targets, cfg, k, coop_keys, coop_territories):
             sub, remote = int(key // 2), bool(key % 2)
             qs = q_pos[sel]
             running = _empty(qs.size, k)
+            rests = {
+                int(c): _class_upper_bounds(q_side, qs, query_kind, int(c), cfg, coop_territories)
+                for c in sources.codes
+            }
+            # Most promising classes first, so that their k-th score prunes the others.
+            codes = sorted(rests, key=lambda c: -float(rests[c].mean()))
             for subset, sub_factor in _subsets_for(sub, cfg):
-                ub = cfg.weight_subcategory * sub_factor + rest[sel]
-                for tp, tree, cap, dec in sources.runs(subset, remote):
-                    caps = q_side.radius[qs] if cap is None else np.full(qs.size, cap)
-                    # The k-th score found so far is a floor: targets that cannot beat it are skipped.
-                    res = _knn_path(pairs, q_side, qs, caps, ub, t_side, tp, tree, dec, k, running[0][:, -1])
-                    running = _merge([running, res], k)
+                for code in codes:
+                    ub = cfg.weight_subcategory * sub_factor + rests[code]
+                    for tp, tree, cap, dec in sources.runs(subset, remote, code):
+                        caps = q_side.radius[qs] if cap is None else np.full(qs.size, cap)
+                        # The k-th score found so far is a floor: targets that cannot beat it are skipped.
+                        res = _knn_path(
+                            pairs, q_side, qs, caps, ub, t_side, tp, tree, dec, k, running[0][:, -1]
+                        )
+                        running = _merge([running, res], k)
             for i in range(3):
                 out[i][qs] = running[i]
     return _to_topk(queries.id, *out)
@@ -339,16 +381,19 @@ class _Sources:
     own, tighter, subcategory bound.
     """
 
-    def __init__(self, t_side, t_pos, cfg, decay_km):
+    def __init__(self, t_side, t_pos, cfg, decay_km, classes):
         self.t_side, self.t_pos, self.cfg, self.decay_km = t_side, t_pos, cfg, decay_km
+        self.classes = classes
+        self.codes = np.unique(classes)
         self.sub = t_side.arrays.subcategory[t_pos]
         self.remote = t_side.arrays.remote_possible[t_pos]
         self._cache = {}
 
-    def _subset(self, subset, flag):
-        key = (subset, flag)
+    def _subset(self, subset, flag, code):
+        key = (subset, flag, code)
         if key not in self._cache:
             mask = np.ones(self.t_pos.size, dtype=bool) if subset == "all" else self.sub == subset
+            mask &= self.classes == code
             if flag == "local":
                 mask &= ~self.remote
             elif flag == "remote":
@@ -359,17 +404,17 @@ class _Sources:
             self._cache[key] = (tp, tree, cap)
         return self._cache[key]
 
-    def runs(self, subset, remote_query):
+    def runs(self, subset, remote_query, code):
         """(targets, tree, radius cap or None for the query's own, decay) to search."""
         if not remote_query:
             # The query's own radius bounds every pair, whatever the target's remote flag.
-            tp, tree, _ = self._subset(subset, "any")
+            tp, tree, _ = self._subset(subset, "any", code)
             return [(tp, tree, None, self.decay_km)] if tp.size else []
         runs = []
-        tp, tree, cap = self._subset(subset, "local")
+        tp, tree, cap = self._subset(subset, "local", code)
         if tp.size:  # local targets still impose their own radius; the largest one caps the search
             runs.append((tp, tree, cap, self.decay_km))
-        tp, tree, _ = self._subset(subset, "remote")
+        tp, tree, _ = self._subset(subset, "remote", code)
         if tp.size:  # remote pairs: no radius, and the slow remote decay in the bound
             runs.append((tp, tree, np.inf, self.cfg.remote_decay_km))
         return runs
