@@ -227,7 +227,7 @@ def _target_classes(t_side, query_kind):
     return qty * 4 + np.isneginf(d.window_lo) * 2 + np.isposinf(d.window_hi)
 
 
-def _class_upper_bounds(q_side, q_pos, query_kind, code, cfg, coop_territories):
+def _class_upper_bounds(q_side, q_pos, query_kind, code, cfg, coop):
     """Bound on the window, quantity and cooperation part of the scores of queries against class `code`.
 
     Window: 1 when the target may cover the query's need window (or the need window is bounded,
@@ -257,12 +257,14 @@ def _class_upper_bounds(q_side, q_pos, query_kind, code, cfg, coop_territories):
         else:
             qty = np.where(inex, 1.0, np.where(q_nan, cfg.quantity_unspecified_factor, 1.0))
     window = np.where(can_cover | need_bounded, 1.0, cfg.window_open_partial_factor)
-    coop = np.isin(a.territory[q_pos], coop_territories).astype(np.float64)
     return cfg.weight_window * window + cfg.weight_quantity * qty + cfg.weight_cooperation * coop
 
 
-def _knn_path(pairs, q_side, q_pos, cap_km, ub, t_side, t_pos, tree, decay_km, k, floor):
-    """Certified top-k of the queries q_pos among the targets t_pos indexed by `tree`.
+def _knn_path(pairs, q_side, q_pos, cap_km, ub, t_side, t_pos, tree, decay_km, k, running):
+    """`running`, the top-k found so far for the queries q_pos, merged with their certified
+    top-k among the targets t_pos indexed by `tree`.
+
+    The k-th score found so far is a floor: targets that cannot beat it are skipped.
 
     Each round fetches the K nearest targets again (K doubles) but scores only those the previous
     round had not fully covered: every target strictly closer than a round's last neighbour was
@@ -270,13 +272,13 @@ def _knn_path(pairs, q_side, q_pos, cap_km, ub, t_side, t_pos, tree, decay_km, k
     """
     cfg = pairs.cfg
     n_t = t_pos.size
-    out = _empty(q_pos.size, k)
     if n_t == 0 or q_pos.size == 0:
-        return out
+        return running
+    floor = running[0][:, -1]
     # Queries whose best possible score (distance 0) cannot reach the threshold need no search.
     threshold = np.maximum(cfg.min_score, floor)
     pending = np.flatnonzero(ub + cfg.weight_distance + _REL_EPS >= threshold)
-    running = _empty(q_pos.size, k)
+    running = tuple(a.copy() for a in running)
     seen_chord = np.full(q_pos.size, -np.inf)  # every target closer than this was scored
     big_k = min(n_t, max(_INITIAL_K_FACTOR * k, _MIN_INITIAL_K))
     t_ids = t_side.arrays.id[t_pos]
@@ -346,9 +348,9 @@ def _top_k(queries, query_kind, targets, cfg, k, coop_keys, coop_territories):
             sub, remote = int(key // 2), bool(key % 2)
             qs = q_pos[sel]
             running = _empty(qs.size, k)
+            coop = np.isin(queries.territory[qs], coop_territories).astype(np.float64)
             rests = {
-                int(c): _class_upper_bounds(q_side, qs, query_kind, int(c), cfg, coop_territories)
-                for c in sources.codes
+                int(c): _class_upper_bounds(q_side, qs, query_kind, int(c), cfg, coop) for c in sources.codes
             }
             # Most promising classes first, so that their k-th score prunes the others.
             codes = sorted(rests, key=lambda c: -float(rests[c].mean()))
@@ -358,10 +360,7 @@ def _top_k(queries, query_kind, targets, cfg, k, coop_keys, coop_territories):
                     for tp, tree, cap, dec in sources.runs(subset, remote, code):
                         caps = q_side.radius[qs] if cap is None else np.full(qs.size, cap)
                         # The k-th score found so far is a floor: targets that cannot beat it are skipped.
-                        res = _knn_path(
-                            pairs, q_side, qs, caps, ub, t_side, tp, tree, dec, k, running[0][:, -1]
-                        )
-                        running = _merge([running, res], k)
+                        running = _knn_path(pairs, q_side, qs, caps, ub, t_side, tp, tree, dec, k, running)
             for i in range(3):
                 out[i][qs] = running[i]
     return _to_topk(queries.id, *out)
