@@ -17,6 +17,16 @@ How it stays exact while looking at few pairs, per category:
   (factor 1 in the bound), then the tree of "no subcategory" (wildcard factor), skipping the
   incompatible ones. The k-th score found so far floors the later searches: a query is certified
   there as soon as nothing unseen can beat it.
+- Targets are further split by class: quantity (a number, unspecified, inexhaustible) and which
+  ends of their window are open. Given the query, each class caps the window and quantity fits
+  (an open-ended need is fully covered only by a window open on the same side; an unspecified
+  quantity scores its factor), so each (query, class) gets its own, tighter, `ub`. The most
+  promising classes are searched first and their k-th score prunes the others.
+- Each search stops short of the distance beyond which nothing can beat the k-th score found so
+  far (`distance_upper_bound`), and a doubling round scores only the neighbours the previous one
+  had not fully covered, so no pair is scored twice. Pairs are screened with the cheap hard
+  filters (and the radius on the chord distance, with a margin) before the exact distance and
+  score, which are computed by the same elementwise functions as the brute force: identical floats.
 - Remote pairs (both sides accept remote work) ignore distance limits and decay with the much
   larger `remote_decay_km`, so a remote query is split: its non-remote counterparts go through a
   tree of non-remote listings (capped by the largest radius they impose), its remote counterparts
