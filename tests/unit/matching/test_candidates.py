@@ -107,3 +107,16 @@ def test_rows_of_the_result_follow_the_query_order():
     res = top_k_for_needs(offers, needs, CFG)
     assert np.array_equal(res.query_ids, needs.id) and res.ids.shape == (100, CFG.top_k)
     assert needs.kind[0] == NEED
+
+
+@pytest.mark.parametrize("cfg", [CFG, LOOSE], ids=["default", "loose"])
+def test_top_k_equals_brute_force_in_a_dense_area(cfg):
+    # Everything within a few km, so that the window and quantity classes decide the certification.
+    offers, needs = make_network(15, 1500, 1500)
+    for arrays in (offers, needs):
+        arrays.lat[:] = 48.85 + (arrays.lat - 46.75) * 0.01
+        arrays.lon[:] = 2.35 + (arrays.lon - 1.75) * 0.01
+    assert_same_top_k(top_k_for_needs(offers, needs, cfg), brute_force_top_k(offers, needs, cfg))
+    assert_same_top_k(
+        top_k_for_offers(offers, needs, cfg), brute_force_top_k(offers, needs, cfg, query_kind=OFFER)
+    )
