@@ -270,6 +270,22 @@ def _class_upper_bounds(q_side, q_pos, query_kind, code, cfg, coop):
     return cfg.weight_window * window + cfg.weight_quantity * qty + cfg.weight_cooperation * coop
 
 
+def _query_tree(tree, points, big_k, bound):
+    """`tree.query` with a bound per point: points are grouped by bound within a factor 2."""
+    bucket = np.ceil(np.log2(np.maximum(bound, 1e-300))).astype(np.int64)
+    keys = np.unique(bucket)
+    if keys.size == 1:
+        dd, ii = tree.query(points, k=big_k, distance_upper_bound=float(bound.max()), workers=1)
+        return dd.reshape(points.shape[0], big_k), ii.reshape(points.shape[0], big_k)
+    dd = np.empty((points.shape[0], big_k))
+    ii = np.empty((points.shape[0], big_k), dtype=np.intp)
+    for key in keys:
+        rows = np.flatnonzero(bucket == key)
+        d, i = tree.query(points[rows], k=big_k, distance_upper_bound=float(bound[rows].max()), workers=1)
+        dd[rows], ii[rows] = d.reshape(rows.size, big_k), i.reshape(rows.size, big_k)
+    return dd, ii
+
+
 def _knn_path(pairs, q_side, q_pos, cap_km, ub, t_side, t_pos, tree, decay_km, k, running):
     """`running`, the top-k found so far for the queries q_pos, merged with their certified
     top-k among the targets t_pos indexed by `tree`.
@@ -300,12 +316,11 @@ def _knn_path(pairs, q_side, q_pos, cap_km, ub, t_side, t_pos, tree, decay_km, k
             gap = (kth - _REL_EPS - ub[pending]) / cfg.weight_distance
             d_star = np.where(gap > 0, -decay_km * np.log(np.minimum(gap, 1.0)), np.inf)
         reach_km = np.minimum(caps, d_star * (1 + _REL_EPS) + 1e-6)
-        bound = float(km_to_chord(reach_km.max())) * (1 + _REL_EPS) + 1e-12
-        dd, ii = tree.query(q_side.vectors[q_pos[pending]], k=big_k, distance_upper_bound=bound, workers=1)
-        dd, ii = dd.reshape(pending.size, big_k), ii.reshape(pending.size, big_k)
+        own = km_to_chord(reach_km) * (1 + _REL_EPS) + 1e-12  # each query's own search bound
+        dd, ii = _query_tree(tree, q_side.vectors[q_pos[pending]], big_k, own)
         present = ii < n_t
         last = present[:, -1]
-        new = present & (dd >= seen_chord[pending][:, None])
+        new = present & (dd >= seen_chord[pending][:, None]) & (dd < own[:, None])
         if big_k < n_t:
             # Targets tied with the last neighbour may be only partly returned: leave them to the next round.
             new &= ~(last[:, None] & (dd >= dd[:, -1:]))
@@ -331,6 +346,7 @@ def _knn_path(pairs, q_side, q_pos, cap_km, ub, t_side, t_pos, tree, decay_km, k
         best_unseen = ub[pending] + cfg.weight_distance * np.exp(-d_k_safe / decay_km)
         done = (
             ~last  # fewer than big_k within the search bound: everything that can qualify was seen
+            | (dd[:, -1] >= own)  # likewise within this query's own bound
             | (d_k > caps * (1 + _REL_EPS) + 1e-9)  # the rest lies beyond this query's radius
             | (best_unseen + _REL_EPS < np.maximum(cfg.min_score, floor[pending]))
             | (s_top[:, -1] > best_unseen + _REL_EPS)
