@@ -237,16 +237,6 @@ def _target_classes(t_side, query_kind):
     return qty * 4 + np.isneginf(d.window_lo) * 2 + np.isposinf(d.window_hi)
 
 
-def _query_signature(q_side, q_pos, query_kind):
-    """What of a query decides its class bounds: open window ends, unspecified quantity, inexhaustible."""
-    a, d = q_side.arrays, q_side.arrays.derived
-    sig = np.isneginf(d.window_lo[q_pos]) * 8 + np.isposinf(d.window_hi[q_pos]) * 4
-    sig += np.isnan(a.quantity[q_pos]) * 2
-    if query_kind == OFFER:
-        sig += a.inexhaustible[q_pos]
-    return sig.astype(np.int64)
-
-
 def _class_upper_bounds(q_side, q_pos, query_kind, code, cfg, coop):
     """Bound on the window, quantity and cooperation part of the scores of queries against class `code`.
 
@@ -377,40 +367,26 @@ def _top_k(queries, query_kind, targets, cfg, k, coop_keys, coop_territories):
         q_pos = np.flatnonzero(q_ok & (queries.category == category))
         t_pos = np.flatnonzero(t_ok & (targets.category == category))
         sources = _Sources(t_side, t_pos, cfg, decay_km, _target_classes(t_side, query_kind)[t_pos])
-        # Queries sharing a subcategory, a remote flag and a window/quantity signature search the
-        # same target subsets with the same class bounds.
-        group = (queries.subcategory[q_pos] * 2 + queries.remote_possible[q_pos]) * 16 + _query_signature(
-            q_side, q_pos, query_kind
-        )
-        coop_all = (
-            np.isin(queries.territory[q_pos], coop_territories).astype(np.float64) * cfg.weight_cooperation
-        )
-        no_coop = np.zeros(1)
+        # Queries sharing a subcategory and a remote flag search the same target subsets.
+        group = queries.subcategory[q_pos] * 2 + queries.remote_possible[q_pos]
         for key in np.unique(group):
             sel = group == key
-            sub, remote = int(key // 32), bool((key // 16) % 2)
+            sub, remote = int(key // 2), bool(key % 2)
             qs = q_pos[sel]
             running = _empty(qs.size, k)
-            # Classes whose bound is the same for these queries are searched together.
-            levels = {}
-            for c in sources.codes:
-                level = float(_class_upper_bounds(q_side, qs[:1], query_kind, int(c), cfg, no_coop)[0])
-                levels.setdefault(level, []).append(int(c))
-            # Most promising (subset, classes) first, so that their k-th score prunes the others.
-            plan = sorted(
-                (
-                    (cfg.weight_subcategory * sub_factor + level, subset, tuple(codes))
-                    for subset, sub_factor in _subsets_for(sub, cfg)
-                    for level, codes in levels.items()
-                ),
-                key=lambda item: -item[0],
-            )
-            for base, subset, codes in plan:
-                ub = base + coop_all[sel]
-                for tp, tree, cap, dec in sources.runs(subset, remote, codes):
-                    caps = q_side.radius[qs] if cap is None else np.full(qs.size, cap)
-                    # The k-th score found so far is a floor: targets that cannot beat it are skipped.
-                    running = _knn_path(pairs, q_side, qs, caps, ub, t_side, tp, tree, dec, k, running)
+            coop = np.isin(queries.territory[qs], coop_territories).astype(np.float64)
+            rests = {
+                int(c): _class_upper_bounds(q_side, qs, query_kind, int(c), cfg, coop) for c in sources.codes
+            }
+            # Most promising classes first, so that their k-th score prunes the others.
+            codes = sorted(rests, key=lambda c: -float(rests[c].mean()))
+            for subset, sub_factor in _subsets_for(sub, cfg):
+                for code in codes:
+                    ub = cfg.weight_subcategory * sub_factor + rests[code]
+                    for tp, tree, cap, dec in sources.runs(subset, remote, code):
+                        caps = q_side.radius[qs] if cap is None else np.full(qs.size, cap)
+                        # The k-th score found so far is a floor: targets that cannot beat it are skipped.
+                        running = _knn_path(pairs, q_side, qs, caps, ub, t_side, tp, tree, dec, k, running)
             for i in range(3):
                 out[i][qs] = running[i]
     return _to_topk(queries.id, *out)
@@ -442,7 +418,7 @@ class _Sources:
         key = (subset, flag, code)
         if key not in self._cache:
             mask = np.ones(self.t_pos.size, dtype=bool) if subset == "all" else self.sub == subset
-            mask &= np.isin(self.classes, code)
+            mask &= self.classes == code
             if flag == "local":
                 mask &= ~self.remote
             elif flag == "remote":
