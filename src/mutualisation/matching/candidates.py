@@ -62,6 +62,7 @@ _NO_ID = np.iinfo(np.int64).max  # padding id: sorts after every real id
 _INITIAL_K_FACTOR = 2  # first fetch: a few times k, since hard filters drop part of the neighbours
 _MIN_INITIAL_K = 16
 _DENSE_CHUNK_PAIRS = 1 << 20  # bounds the memory of dense scoring to a few tens of MB
+_SPLIT_QUERY_ROWS = 2048  # below this, one tree call beats splitting by bound
 _REL_EPS = 1e-9  # slack so that rounding never makes a bound too tight
 
 
@@ -271,18 +272,18 @@ def _class_upper_bounds(q_side, q_pos, query_kind, code, cfg, coop):
 
 
 def _query_tree(tree, points, big_k, bound):
-    """`tree.query` with a bound per point: points are grouped by bound within a factor 2."""
-    bucket = np.ceil(np.log2(np.maximum(bound, 1e-300))).astype(np.int64)
-    keys = np.unique(bucket)
-    if keys.size == 1:
-        dd, ii = tree.query(points, k=big_k, distance_upper_bound=float(bound.max()), workers=1)
+    """`tree.query` with a bound per point; many points with a much smaller bound get their own call."""
+    top = float(bound.max())
+    near = bound <= top / 4
+    if points.shape[0] < _SPLIT_QUERY_ROWS or near.sum() < _SPLIT_QUERY_ROWS // 2:
+        dd, ii = tree.query(points, k=big_k, distance_upper_bound=top, workers=1)
         return dd.reshape(points.shape[0], big_k), ii.reshape(points.shape[0], big_k)
     dd = np.empty((points.shape[0], big_k))
     ii = np.empty((points.shape[0], big_k), dtype=np.intp)
-    for key in keys:
-        rows = np.flatnonzero(bucket == key)
-        d, i = tree.query(points[rows], k=big_k, distance_upper_bound=float(bound[rows].max()), workers=1)
-        dd[rows], ii[rows] = d.reshape(rows.size, big_k), i.reshape(rows.size, big_k)
+    for rows in (np.flatnonzero(near), np.flatnonzero(~near)):
+        if rows.size:
+            d, i = tree.query(points[rows], k=big_k, distance_upper_bound=float(bound[rows].max()), workers=1)
+            dd[rows], ii[rows] = d.reshape(rows.size, big_k), i.reshape(rows.size, big_k)
     return dd, ii
 
 
