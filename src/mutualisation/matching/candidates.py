@@ -62,6 +62,8 @@ _NO_ID = np.iinfo(np.int64).max  # padding id: sorts after every real id
 _INITIAL_K_FACTOR = 2  # first fetch: a few times k, since hard filters drop part of the neighbours
 _MIN_INITIAL_K = 16
 _DENSE_CHUNK_PAIRS = 1 << 20  # bounds the memory of dense scoring to a few tens of MB
+# Below this many targets in a category, one tree per subset costs less than one per class.
+_CLASS_SPLIT_MIN_TARGETS = 10_000
 _SPLIT_QUERY_ROWS = 2048  # below this, one tree call beats splitting by bound
 _REL_EPS = 1e-9  # slack so that rounding never makes a bound too tight
 
@@ -367,7 +369,9 @@ def _top_k(queries, query_kind, targets, cfg, k, coop_keys, coop_territories):
         decay_km = cfg.decay_for(str(category))
         q_pos = np.flatnonzero(q_ok & (queries.category == category))
         t_pos = np.flatnonzero(t_ok & (targets.category == category))
-        sources = _Sources(t_side, t_pos, cfg, decay_km, _target_classes(t_side, query_kind)[t_pos])
+        classes = _target_classes(t_side, query_kind)[t_pos]
+        merged = t_pos.size < _CLASS_SPLIT_MIN_TARGETS
+        sources = _Sources(t_side, t_pos, cfg, decay_km, np.zeros_like(classes) if merged else classes)
         # Queries sharing a subcategory and a remote flag search the same target subsets.
         group = queries.subcategory[q_pos] * 2 + queries.remote_possible[q_pos]
         for key in np.unique(group):
@@ -377,8 +381,11 @@ def _top_k(queries, query_kind, targets, cfg, k, coop_keys, coop_territories):
             running = _empty(qs.size, k)
             coop = np.isin(queries.territory[qs], coop_territories).astype(np.float64)
             rests = {
-                int(c): _class_upper_bounds(q_side, qs, query_kind, int(c), cfg, coop) for c in sources.codes
+                int(c): _class_upper_bounds(q_side, qs, query_kind, int(c), cfg, coop)
+                for c in np.unique(classes)
             }
+            if merged:  # one tree for all classes, with the largest of their bounds
+                rests = {0: np.max(list(rests.values()), axis=0)}
             # Most promising classes first, so that their k-th score prunes the others.
             codes = sorted(rests, key=lambda c: -float(rests[c].mean()))
             for subset, sub_factor in _subsets_for(sub, cfg):
