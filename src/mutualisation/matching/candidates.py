@@ -21,7 +21,9 @@ How it stays exact while looking at few pairs, per category:
   ends of their window are open. Given the query, each class caps the window and quantity fits
   (an open-ended need is fully covered only by a window open on the same side; an unspecified
   quantity scores its factor), so each (query, class) gets its own, tighter, `ub`. The most
-  promising classes are searched first and their k-th score prunes the others.
+  promising classes are searched first and their k-th score prunes the others. Small categories
+  (under `_CLASS_SPLIT_MIN_TARGETS` targets) keep one tree per subset, with the largest class bound,
+  since there the extra searches cost more than the tighter bounds save.
 - Each search stops short of the distance beyond which nothing can beat the k-th score found so
   far (`distance_upper_bound`), and a doubling round scores only the neighbours the previous one
   had not fully covered, so no pair is scored twice. Pairs are screened with the cheap hard
