@@ -15,7 +15,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUME
 
 import argparse
 import platform
-import resource
 import sys
 import time
 import tracemalloc
@@ -127,23 +126,28 @@ def machine() -> str:
 
 
 def timed(fn, *args, **kwargs):
-    start = time.perf_counter()
+    # CPU time of this single-threaded process: unlike wall time, other processes sharing the
+    # machine do not inflate it, so figures stay comparable between runs.
+    start = time.process_time()
     result = fn(*args, **kwargs)
-    return time.perf_counter() - start, result
+    return time.process_time() - start, result
 
 
 def engine_run(offers, needs, cfg, coop):
-    """Time and peak memory of the need-side and offer-side full recomputes."""
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    tracemalloc.start()
+    """Times of the need-side and offer-side full recomputes, then their peak memory in a second run.
+
+    tracemalloc slows numpy allocations down, so memory is measured in a separate, untimed run.
+    """
     t_needs, res = timed(top_k_for_needs, offers, needs, cfg, cooperations=coop)
+    t_offers, _ = timed(top_k_for_offers, offers, needs, cfg, cooperations=coop)
+    tracemalloc.start()
+    top_k_for_needs(offers, needs, cfg, cooperations=coop)
     _, peak_needs = tracemalloc.get_traced_memory()
     tracemalloc.reset_peak()
-    t_offers, _ = timed(top_k_for_offers, offers, needs, cfg, cooperations=coop)
+    top_k_for_offers(offers, needs, cfg, cooperations=coop)
     _, peak_offers = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    rss_delta = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
-    return t_needs, t_offers, max(peak_needs, peak_offers) / 2**20, rss_delta, res
+    return t_needs, t_offers, max(peak_needs, peak_offers) / 2**20, res
 
 
 def brute_force_time(offers, needs, cfg, coop, sample: int | None):
@@ -158,11 +162,11 @@ def brute_force_time(offers, needs, cfg, coop, sample: int | None):
 
 def geopy_loop_time(offers, needs, n_sample: int = 60) -> float:
     """Naive nested loop with geopy on n_sample × n_sample, extrapolated to 1,000 × 1,000."""
-    start = time.perf_counter()
+    start = time.process_time()
     for i in range(n_sample):
         for j in range(n_sample):
             _ = great_circle((needs.lat[i], needs.lon[i]), (offers.lat[j], offers.lon[j])).km
-    return (time.perf_counter() - start) * (1000 * 1000) / (n_sample * n_sample)
+    return (time.process_time() - start) * (1000 * 1000) / (n_sample * n_sample)
 
 
 def main() -> None:
@@ -170,8 +174,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10k only, for a smoke run")
     args = parser.parse_args()
     cfg = MatchingConfig()
-    print(machine())
-    print(f"config: top_k={cfg.top_k}, min_score={cfg.min_score}, decay_km={dict(cfg.decay_km)}")
+    print(machine(), flush=True)
+    print(
+        f"times are CPU seconds of this process; load average at start {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+    print(f"config: top_k={cfg.top_k}, min_score={cfg.min_score}, decay_km={dict(cfg.decay_km)}", flush=True)
     sizes = [10_000] if args.quick else [10_000, 100_000]
     times = {}
     for n in sizes:
@@ -179,32 +187,42 @@ def main() -> None:
         offers, needs = make_listings(rng, n, OFFER, 0), make_listings(rng, n, NEED, 10_000_000)
         coop = [tuple(p) for p in rng.integers(0, 35000, (2000, 2))]
         top_k_for_needs(offers.take(np.arange(100)), needs.take(np.arange(100)), cfg)  # warm imports
-        t_needs, t_offers, peak_mb, rss_mb, res = engine_run(offers, needs, cfg, coop)
+        t_needs, t_offers, peak_mb, res = engine_run(offers, needs, cfg, coop)
         times[n] = t_needs
         sample = None if n <= 10_000 else 2_000
         t_brute, estimated, brute = brute_force_time(offers, needs, cfg, coop, sample)
         filled = float((res.ids >= 0).sum(axis=1).mean())
-        print(f"\n{n:,} offers × {n:,} needs (mean suggestions per need: {filled:.2f})")
-        print(f"  engine, top-10 offers of every need : {t_needs:8.3f} s")
-        print(f"  engine, top-10 needs of every offer : {t_offers:8.3f} s")
-        print(f"  peak memory: tracemalloc {peak_mb:.0f} MB, max RSS growth {rss_mb:.0f} MB")
+        print(f"\n{n:,} offers × {n:,} needs (mean suggestions per need: {filled:.2f})", flush=True)
+        print(f"  engine, top-10 offers of every need : {t_needs:8.3f} s", flush=True)
+        print(f"  engine, top-10 needs of every offer : {t_offers:8.3f} s", flush=True)
+        print(
+            f"  peak memory of the engine (tracemalloc, numpy buffers included): {peak_mb:.0f} MB",
+            flush=True,
+        )
         note = f" (estimated from {sample:,} sampled needs, linear in needs)" if estimated else ""
-        print(f"  numpy brute force, need side        : {t_brute:8.3f} s{note}")
-        print(f"  speed-up over brute force           : {t_brute / t_needs:8.1f} ×")
+        print(f"  numpy brute force, need side        : {t_brute:8.3f} s{note}", flush=True)
+        print(f"  speed-up over brute force           : {t_brute / t_needs:8.1f} ×", flush=True)
         if brute is not None:
             same = np.array_equal(brute.ids, res.ids)
-            print(f"  engine identical to brute force      : {same}")
+            print(f"  engine identical to brute force      : {same}", flush=True)
     if len(times) == 2:
-        print(f"\ngrowth 10k → 100k (need side): {times[100_000] / times[10_000]:.1f} ×")
+        print(f"\ngrowth 10k → 100k (need side): {times[100_000] / times[10_000]:.1f} ×", flush=True)
     rng = np.random.default_rng(7)
     offers, needs = make_listings(rng, 1000, OFFER, 0), make_listings(rng, 1000, NEED, 10_000_000)
     t_geopy = geopy_loop_time(offers, needs)
     t_engine, _ = timed(top_k_for_needs, offers, needs, cfg)
     t_np, _ = timed(brute_force_top_k, offers, needs, cfg)
-    print("\n1,000 × 1,000:")
-    print(f"  naive geopy nested loop (distances only, from 60 × 60 extrapolated): {t_geopy:8.3f} s")
-    print(f"  numpy brute force (full score): {t_np:8.3f} s ({t_geopy / t_np:.0f} × faster than geopy)")
-    print(f"  engine (full score): {t_engine:8.3f} s ({t_geopy / t_engine:.0f} × faster than geopy)")
+    print("\n1,000 × 1,000:", flush=True)
+    print(
+        f"  naive geopy nested loop (distances only, from 60 × 60 extrapolated): {t_geopy:8.3f} s", flush=True
+    )
+    print(
+        f"  numpy brute force (full score): {t_np:8.3f} s ({t_geopy / t_np:.0f} × faster than geopy)",
+        flush=True,
+    )
+    print(
+        f"  engine (full score): {t_engine:8.3f} s ({t_geopy / t_engine:.0f} × faster than geopy)", flush=True
+    )
 
 
 if __name__ == "__main__":

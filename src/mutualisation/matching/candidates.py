@@ -13,11 +13,31 @@ How it stays exact while looking at few pairs, per category:
   for that query. A query is certified once its k-th score beats that bound, or d_K exceeds its
   radius cap (nothing farther can pass the distance filter), or the bound is below `min_score`,
   or the tree is exhausted. Uncertified queries are re-fetched with K doubled.
+- Targets are split by subcategory: a query of subcategory s searches the tree of subcategory s
+  (factor 1 in the bound), then the tree of "no subcategory" (wildcard factor), skipping the
+  incompatible ones. The k-th score found so far floors the later searches: a query is certified
+  there as soon as nothing unseen can beat it.
+- Targets are further split by class: quantity (a number, unspecified, inexhaustible) and which
+  ends of their window are open. Given the query, each class caps the window and quantity fits
+  (an open-ended need is fully covered only by a window open on the same side; an unspecified
+  quantity scores its factor), so each (query, class) gets its own, tighter, `ub`. The most
+  promising classes are searched first and their k-th score prunes the others. Small categories
+  (under `_CLASS_SPLIT_MIN_TARGETS` targets) keep one tree per subset, with the largest class bound,
+  since there the extra searches cost more than the tighter bounds save.
+- Each search stops short of the distance beyond which nothing can beat the k-th score found so
+  far (`distance_upper_bound`), and a doubling round scores only the neighbours the previous one
+  had not fully covered, so no pair is scored twice. Pairs are screened with the cheap hard
+  filters (and the radius on the chord distance, with a margin) before the exact distance and
+  score, which are computed by the same elementwise functions as the brute force: identical floats.
 - Remote pairs (both sides accept remote work) ignore distance limits and decay with the much
   larger `remote_decay_km`, so a remote query is split: its non-remote counterparts go through a
   tree of non-remote listings (capped by the largest radius they impose), its remote counterparts
-  through a tree of remote listings with no cap and the remote decay in the bound. The two exact
-  partial top-k lists are then merged.
+  through a tree of remote listings with no cap and the remote decay in the bound. The exact
+  partial top-k lists are merged.
+
+Cost: the bound is only as tight as the non-distance criteria are predictable, so in dense areas
+a query scores its neighbours out to the distance where the decay outweighs the spread of window
+and quantity fits; the benchmark prints how this grows with the network.
 """
 
 from __future__ import annotations
@@ -34,6 +54,7 @@ from .scoring import (
     OFFER,
     ListingArrays,
     MatchingConfig,
+    cooperated,
     effective_radius_km,
     pair_distance_km,
     pair_scores,
@@ -43,6 +64,9 @@ _NO_ID = np.iinfo(np.int64).max  # padding id: sorts after every real id
 _INITIAL_K_FACTOR = 2  # first fetch: a few times k, since hard filters drop part of the neighbours
 _MIN_INITIAL_K = 16
 _DENSE_CHUNK_PAIRS = 1 << 20  # bounds the memory of dense scoring to a few tens of MB
+# Below this many targets in a category, one tree per subset costs less than one per class.
+_CLASS_SPLIT_MIN_TARGETS = 10_000
+_SPLIT_QUERY_ROWS = 2048  # below this, one tree call beats splitting by bound
 _REL_EPS = 1e-9  # slack so that rounding never makes a bound too tight
 
 
@@ -85,6 +109,70 @@ class _Pairs:
                 self.targets, t, self.queries, q, distance_km, self.cfg, self.coop_keys, decay_km
             )
         return pair_scores(self.queries, q, self.targets, t, distance_km, self.cfg, self.coop_keys, decay_km)
+
+    def _cheap(self):
+        """Per-listing columns of both sides for the cheap hard filters, computed once."""
+        if getattr(self, "_cheap_cols", None) is None:
+            cfg, terr = self.cfg, self.coop_keys
+            cols = {}
+            for name, arrays in (("q", self.queries), ("t", self.targets)):
+                d = arrays.derived
+                in_coop = (
+                    np.isin(arrays.territory, np.concatenate([terr >> 32, terr & 0xFFFFFFFF]))
+                    if terr is not None and terr.size
+                    else np.zeros(len(arrays), dtype=bool)
+                )
+                cols[name] = (d.window_lo, d.window_hi, arrays.owner, arrays.radius_km(cfg), in_coop)
+            self._cheap_cols = cols
+        return self._cheap_cols
+
+    def score_fetched(self, q, t, chord, decay_km):
+        """`score` of fetched neighbours at tree chord `chord`, computing exact figures only where needed.
+
+        The pairs are first screened with the hard filters that need no distance, and with the radius
+        on the chord distance (with a safety margin); only survivors get the exact distance and the
+        exact score, computed elementwise by the very same functions, so their floats are identical.
+        Returns (positions of valid pairs, their scores, their km distances).
+        """
+        cfg = self.cfg
+        c = self._cheap()
+        q_lo, q_hi, q_owner, q_radius, q_coop = c["q"]
+        t_lo, t_hi, t_owner, t_radius, t_coop = c["t"]
+        if self.query_kind == NEED:
+            o_qty, n_qty = self.targets.quantity[t], self.queries.quantity[q]
+            o_inex = self.targets.inexhaustible[t]
+        else:
+            o_qty, n_qty = self.queries.quantity[q], self.targets.quantity[t]
+            o_inex = self.queries.inexhaustible[q]
+        approx_km = chord_to_km(chord)
+        with np.errstate(invalid="ignore"):
+            ok = (
+                (np.fmax(q_lo[q], t_lo[t]) <= np.fmin(q_hi[q], t_hi[t]))
+                & (o_inex | ~(o_qty < n_qty))
+                & (q_owner[q] != t_owner[t])
+                & (approx_km <= np.minimum(q_radius[q], t_radius[t]) * (1 + 1e-9) + 1e-6)
+            )
+        pos = np.flatnonzero(ok)
+        q, t = q[pos], t[pos]
+        dist = self.distance(q, t)
+        if self.query_kind == NEED:
+            score, valid = pair_scores(self.targets, t, self.queries, q, dist, cfg, None, decay_km)
+        else:
+            score, valid = pair_scores(self.queries, q, self.targets, t, dist, cfg, None, decay_km)
+        # The cooperation term is added last in `pair_scores`, so adding it here gives the same floats.
+        maybe = np.flatnonzero(valid & q_coop[q] & t_coop[t])
+        if maybe.size:
+            if self.query_kind == NEED:
+                hit = cooperated(
+                    self.targets.territory[t[maybe]], self.queries.territory[q[maybe]], self.coop_keys
+                )
+            else:
+                hit = cooperated(
+                    self.queries.territory[q[maybe]], self.targets.territory[t[maybe]], self.coop_keys
+                )
+            score[maybe[hit]] += cfg.weight_cooperation
+        v = np.flatnonzero(valid)
+        return pos[v], score[v], dist[v]
 
 
 def _row_top_k(score, dist, tid, k):
@@ -138,65 +226,140 @@ class _Side:
         self.vectors = unit_vectors(np.nan_to_num(arrays.lat), np.nan_to_num(arrays.lon))
 
 
-def _query_upper_bounds(q_side, q_pos, query_kind, t_side, t_pos, cfg, coop_territories):
-    """Bound on the window, quantity and cooperation part of each query's score in the category."""
-    a = q_side.arrays
-    if query_kind == NEED:
-        any_inexhaustible = bool(t_side.arrays.inexhaustible[t_pos].any())
-        qty = np.where(
-            np.isnan(a.quantity[q_pos]) & (not any_inexhaustible), cfg.quantity_unspecified_factor, 1.0
-        )
-    else:
-        qty = np.where(
-            np.isnan(a.quantity[q_pos]) & ~a.inexhaustible[q_pos], cfg.quantity_unspecified_factor, 1.0
-        )
-    coop = np.isin(a.territory[q_pos], coop_territories).astype(np.float64)
-    return cfg.weight_window * 1.0 + cfg.weight_quantity * qty + cfg.weight_cooperation * coop
+_QTY_NUMBER, _QTY_UNSPECIFIED, _QTY_INEXHAUSTIBLE = 0, 1, 2
 
 
-def _knn_path(pairs, q_side, q_pos, cap_km, ub, t_side, t_pos, tree, decay_km, k, floor):
-    """Certified top-k of the queries q_pos among the targets t_pos indexed by `tree`."""
+def _target_classes(t_side, query_kind):
+    """Class code of each target from what caps its window and quantity fit whatever the query.
+
+    code = quantity class * 4 + (window open at the start) * 2 + (window open at the end).
+    A need's `inexhaustible` flag plays no part in the score, so needs are never in that class.
+    """
+    a, d = t_side.arrays, t_side.arrays.derived
+    qty = np.where(np.isnan(a.quantity), _QTY_UNSPECIFIED, _QTY_NUMBER)
+    if query_kind == NEED:  # targets are offers
+        qty = np.where(a.inexhaustible, _QTY_INEXHAUSTIBLE, qty)
+    return qty * 4 + np.isneginf(d.window_lo) * 2 + np.isposinf(d.window_hi)
+
+
+def _class_upper_bounds(q_side, q_pos, query_kind, code, cfg, coop):
+    """Bound on the window, quantity and cooperation part of the scores of queries against class `code`.
+
+    Window: 1 when the target may cover the query's need window (or the need window is bounded,
+    where the covered share is at most 1), else the open-window partial factor. Quantity: 1 when
+    inexhaustible or both quantities are numbers (the filter keeps need <= offer), else the
+    unspecified factor.
+    """
+    a, d = q_side.arrays, q_side.arrays.derived
+    qty_class, t_lo_open, t_hi_open = code // 4, bool(code & 2), bool(code & 1)
+    q_lo_open, q_hi_open = np.isneginf(d.window_lo[q_pos]), np.isposinf(d.window_hi[q_pos])
+    q_nan = np.isnan(a.quantity[q_pos])
+    if query_kind == NEED:  # the query holds the need window, the target the offer window
+        can_cover = (t_lo_open | ~q_lo_open) & (t_hi_open | ~q_hi_open)
+        need_bounded = ~q_lo_open & ~q_hi_open
+        if qty_class == _QTY_INEXHAUSTIBLE:
+            qty = np.ones(q_pos.size)
+        elif qty_class == _QTY_UNSPECIFIED:
+            qty = np.full(q_pos.size, cfg.quantity_unspecified_factor)
+        else:
+            qty = np.where(q_nan, cfg.quantity_unspecified_factor, 1.0)
+    else:  # the query holds the offer window, the target the need window
+        can_cover = (q_lo_open | (not t_lo_open)) & (q_hi_open | (not t_hi_open))
+        need_bounded = np.full(q_pos.size, not (t_lo_open or t_hi_open))
+        inex = a.inexhaustible[q_pos]
+        if qty_class == _QTY_UNSPECIFIED:
+            qty = np.where(inex, 1.0, cfg.quantity_unspecified_factor)
+        else:
+            qty = np.where(inex, 1.0, np.where(q_nan, cfg.quantity_unspecified_factor, 1.0))
+    window = np.where(can_cover | need_bounded, 1.0, cfg.window_open_partial_factor)
+    return cfg.weight_window * window + cfg.weight_quantity * qty + cfg.weight_cooperation * coop
+
+
+def _query_tree(tree, points, big_k, bound):
+    """`tree.query` with a bound per point; many points with a much smaller bound get their own call."""
+    top = float(bound.max())
+    near = bound <= top / 4
+    if points.shape[0] < _SPLIT_QUERY_ROWS or near.sum() < _SPLIT_QUERY_ROWS // 2:
+        dd, ii = tree.query(points, k=big_k, distance_upper_bound=top, workers=1)
+        return dd.reshape(points.shape[0], big_k), ii.reshape(points.shape[0], big_k)
+    dd = np.empty((points.shape[0], big_k))
+    ii = np.empty((points.shape[0], big_k), dtype=np.intp)
+    for rows in (np.flatnonzero(near), np.flatnonzero(~near)):
+        if rows.size:
+            d, i = tree.query(points[rows], k=big_k, distance_upper_bound=float(bound[rows].max()), workers=1)
+            dd[rows], ii[rows] = d.reshape(rows.size, big_k), i.reshape(rows.size, big_k)
+    return dd, ii
+
+
+def _knn_path(pairs, q_side, q_pos, cap_km, ub, t_side, t_pos, tree, decay_km, k, running):
+    """`running`, the top-k found so far for the queries q_pos, merged with their certified
+    top-k among the targets t_pos indexed by `tree`.
+
+    The k-th score found so far is a floor: targets that cannot beat it are skipped.
+
+    Each round fetches the K nearest targets again (K doubles) but scores only those the previous
+    round had not fully covered: every target strictly closer than a round's last neighbour was
+    returned by it, so the rounds score the disjoint chord ranges [L_prev, L) without repetition.
+    """
     cfg = pairs.cfg
     n_t = t_pos.size
-    out = _empty(q_pos.size, k)
-    pending = np.arange(q_pos.size)
+    if n_t == 0 or q_pos.size == 0:
+        return running
+    floor = running[0][:, -1]
+    # Queries whose best possible score (distance 0) cannot reach the threshold need no search.
+    threshold = np.maximum(cfg.min_score, floor)
+    pending = np.flatnonzero(ub + cfg.weight_distance + _REL_EPS >= threshold)
+    running = tuple(a.copy() for a in running)
+    seen_chord = np.full(q_pos.size, -np.inf)  # every target closer than this was scored
     big_k = min(n_t, max(_INITIAL_K_FACTOR * k, _MIN_INITIAL_K))
     t_ids = t_side.arrays.id[t_pos]
     while pending.size:
         caps = cap_km[pending]
-        bound = float(km_to_chord(caps.max())) * (1 + _REL_EPS) + 1e-12
-        dd, ii = tree.query(q_side.vectors[q_pos[pending]], k=big_k, distance_upper_bound=bound, workers=1)
-        dd, ii = dd.reshape(pending.size, big_k), ii.reshape(pending.size, big_k)
+        # Beyond d_star, nothing can beat the current k-th score (or floor): search no farther.
+        kth = np.maximum(threshold[pending], running[0][pending, -1])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gap = (kth - _REL_EPS - ub[pending]) / cfg.weight_distance
+            d_star = np.where(gap > 0, -decay_km * np.log(np.minimum(gap, 1.0)), np.inf)
+        reach_km = np.minimum(caps, d_star * (1 + _REL_EPS) + 1e-6)
+        own = km_to_chord(reach_km) * (1 + _REL_EPS) + 1e-12  # each query's own search bound
+        dd, ii = _query_tree(tree, q_side.vectors[q_pos[pending]], big_k, own)
         present = ii < n_t
-        r, c = np.nonzero(present)
+        last = present[:, -1]
+        new = present & (dd >= seen_chord[pending][:, None]) & (dd < own[:, None])
+        if big_k < n_t:
+            # Targets tied with the last neighbour may be only partly returned: leave them to the next round.
+            new &= ~(last[:, None] & (dd >= dd[:, -1:]))
+        r, c = np.nonzero(new)
         qg, tg = q_pos[pending[r]], t_pos[ii[r, c]]
-        dist = pairs.distance(qg, tg)
-        score, valid = pairs.score(qg, tg, dist, decay_km)
-        keep = valid & (score >= cfg.min_score)
+        sel, score, dist = pairs.score_fetched(qg, tg, dd[r, c], decay_km)
+        keep = score >= cfg.min_score
+        sel, score, dist = sel[keep], score[keep], dist[keep]
+        rr, cc = r[sel], c[sel]
         s_mat = np.full(dd.shape, -np.inf)
         d_mat = np.full(dd.shape, np.inf)
         t_mat = np.full(dd.shape, _NO_ID, dtype=np.int64)
-        s_mat[r[keep], c[keep]] = score[keep]
-        d_mat[r[keep], c[keep]] = dist[keep]
-        t_mat[r[keep], c[keep]] = t_ids[ii[r[keep], c[keep]]]
-        s_top, d_top, t_top = _row_top_k(s_mat, d_mat, t_mat, k)
+        s_mat[rr, cc] = score
+        d_mat[rr, cc] = dist
+        t_mat[rr, cc] = t_ids[ii[rr, cc]]
+        prev = tuple(a[pending] for a in running)
+        s_top, d_top, t_top = _merge([prev, _row_top_k(s_mat, d_mat, t_mat, k)], k)
+        running[0][pending], running[1][pending], running[2][pending] = s_top, d_top, t_top
+        seen_chord[pending] = np.where(last, dd[:, -1], np.inf)
 
-        last = present[:, -1]
         d_k = np.where(last, chord_to_km(np.where(last, dd[:, -1], 0.0)), np.inf)
         d_k_safe = np.maximum(d_k * (1 - _REL_EPS) - 1e-9, 0.0)
         best_unseen = ub[pending] + cfg.weight_distance * np.exp(-d_k_safe / decay_km)
         done = (
-            ~last  # fewer than big_k within the cap: everything that can pass was seen
+            ~last  # fewer than big_k within the search bound: everything that can qualify was seen
+            | (dd[:, -1] >= own)  # likewise within this query's own bound
             | (d_k > caps * (1 + _REL_EPS) + 1e-9)  # the rest lies beyond this query's radius
             | (best_unseen + _REL_EPS < np.maximum(cfg.min_score, floor[pending]))
             | (s_top[:, -1] > best_unseen + _REL_EPS)
             | (big_k >= n_t)
         )
-        rows = pending[done]
-        out[0][rows], out[1][rows], out[2][rows] = s_top[done], d_top[done], t_top[done]
         pending = pending[~done]
         big_k = min(n_t, big_k * 2)
-    return out
+    return running
 
 
 def _top_k(queries, query_kind, targets, cfg, k, coop_keys, coop_territories):
@@ -208,8 +371,9 @@ def _top_k(queries, query_kind, targets, cfg, k, coop_keys, coop_territories):
         decay_km = cfg.decay_for(str(category))
         q_pos = np.flatnonzero(q_ok & (queries.category == category))
         t_pos = np.flatnonzero(t_ok & (targets.category == category))
-        rest = _query_upper_bounds(q_side, q_pos, query_kind, t_side, t_pos, cfg, coop_territories)
-        sources = _Sources(t_side, t_pos, cfg, decay_km)
+        classes = _target_classes(t_side, query_kind)[t_pos]
+        merged = t_pos.size < _CLASS_SPLIT_MIN_TARGETS
+        sources = _Sources(t_side, t_pos, cfg, decay_km, np.zeros_like(classes) if merged else classes)
         # Queries sharing a subcategory and a remote flag search the same target subsets.
         group = queries.subcategory[q_pos] * 2 + queries.remote_possible[q_pos]
         for key in np.unique(group):
@@ -217,13 +381,22 @@ def _top_k(queries, query_kind, targets, cfg, k, coop_keys, coop_territories):
             sub, remote = int(key // 2), bool(key % 2)
             qs = q_pos[sel]
             running = _empty(qs.size, k)
+            coop = np.isin(queries.territory[qs], coop_territories).astype(np.float64)
+            rests = {
+                int(c): _class_upper_bounds(q_side, qs, query_kind, int(c), cfg, coop)
+                for c in np.unique(classes)
+            }
+            if merged:  # one tree for all classes, with the largest of their bounds
+                rests = {0: np.max(list(rests.values()), axis=0)}
+            # Most promising classes first, so that their k-th score prunes the others.
+            codes = sorted(rests, key=lambda c: -float(rests[c].mean()))
             for subset, sub_factor in _subsets_for(sub, cfg):
-                ub = cfg.weight_subcategory * sub_factor + rest[sel]
-                for tp, tree, cap, dec in sources.runs(subset, remote):
-                    caps = q_side.radius[qs] if cap is None else np.full(qs.size, cap)
-                    # The k-th score found so far is a floor: targets that cannot beat it are skipped.
-                    res = _knn_path(pairs, q_side, qs, caps, ub, t_side, tp, tree, dec, k, running[0][:, -1])
-                    running = _merge([running, res], k)
+                for code in codes:
+                    ub = cfg.weight_subcategory * sub_factor + rests[code]
+                    for tp, tree, cap, dec in sources.runs(subset, remote, code):
+                        caps = q_side.radius[qs] if cap is None else np.full(qs.size, cap)
+                        # The k-th score found so far is a floor: targets that cannot beat it are skipped.
+                        running = _knn_path(pairs, q_side, qs, caps, ub, t_side, tp, tree, dec, k, running)
             for i in range(3):
                 out[i][qs] = running[i]
     return _to_topk(queries.id, *out)
@@ -243,16 +416,19 @@ class _Sources:
     own, tighter, subcategory bound.
     """
 
-    def __init__(self, t_side, t_pos, cfg, decay_km):
+    def __init__(self, t_side, t_pos, cfg, decay_km, classes):
         self.t_side, self.t_pos, self.cfg, self.decay_km = t_side, t_pos, cfg, decay_km
+        self.classes = classes
+        self.codes = np.unique(classes)
         self.sub = t_side.arrays.subcategory[t_pos]
         self.remote = t_side.arrays.remote_possible[t_pos]
         self._cache = {}
 
-    def _subset(self, subset, flag):
-        key = (subset, flag)
+    def _subset(self, subset, flag, code):
+        key = (subset, flag, code)
         if key not in self._cache:
             mask = np.ones(self.t_pos.size, dtype=bool) if subset == "all" else self.sub == subset
+            mask &= self.classes == code
             if flag == "local":
                 mask &= ~self.remote
             elif flag == "remote":
@@ -263,17 +439,17 @@ class _Sources:
             self._cache[key] = (tp, tree, cap)
         return self._cache[key]
 
-    def runs(self, subset, remote_query):
+    def runs(self, subset, remote_query, code):
         """(targets, tree, radius cap or None for the query's own, decay) to search."""
         if not remote_query:
             # The query's own radius bounds every pair, whatever the target's remote flag.
-            tp, tree, _ = self._subset(subset, "any")
+            tp, tree, _ = self._subset(subset, "any", code)
             return [(tp, tree, None, self.decay_km)] if tp.size else []
         runs = []
-        tp, tree, cap = self._subset(subset, "local")
+        tp, tree, cap = self._subset(subset, "local", code)
         if tp.size:  # local targets still impose their own radius; the largest one caps the search
             runs.append((tp, tree, cap, self.decay_km))
-        tp, tree, _ = self._subset(subset, "remote")
+        tp, tree, _ = self._subset(subset, "remote", code)
         if tp.size:  # remote pairs: no radius, and the slow remote decay in the bound
             runs.append((tp, tree, np.inf, self.cfg.remote_decay_km))
         return runs

@@ -107,3 +107,43 @@ def test_rows_of_the_result_follow_the_query_order():
     res = top_k_for_needs(offers, needs, CFG)
     assert np.array_equal(res.query_ids, needs.id) and res.ids.shape == (100, CFG.top_k)
     assert needs.kind[0] == NEED
+
+
+@pytest.mark.parametrize("cfg", [CFG, LOOSE], ids=["default", "loose"])
+def test_top_k_equals_brute_force_in_a_dense_area(cfg):
+    # Everything within a few km, so that the window and quantity classes decide the certification.
+    offers, needs = make_network(15, 1500, 1500)
+    for arrays in (offers, needs):
+        arrays.lat[:] = 48.85 + (arrays.lat - 46.75) * 0.01
+        arrays.lon[:] = 2.35 + (arrays.lon - 1.75) * 0.01
+    assert_same_top_k(top_k_for_needs(offers, needs, cfg), brute_force_top_k(offers, needs, cfg))
+    assert_same_top_k(
+        top_k_for_offers(offers, needs, cfg), brute_force_top_k(offers, needs, cfg, query_kind=OFFER)
+    )
+
+
+@pytest.mark.parametrize("size", [50, 500, 3000])
+@pytest.mark.parametrize("cfg", [CFG, LOOSE], ids=["default", "loose"])
+def test_top_k_equals_brute_force_when_targets_are_split_by_class(size, cfg, monkeypatch):
+    # Small networks search one tree per subset; force the per-class trees large networks use.
+    from mutualisation.matching import candidates
+
+    monkeypatch.setattr(candidates, "_CLASS_SPLIT_MIN_TARGETS", 0)
+    for offers, needs in (make_network(16, size, size), make_network(17, size, size, remote=0.5)):
+        coop = [(1, 2), (3, 5), (8, 13)]
+        assert_same_top_k(
+            top_k_for_needs(offers, needs, cfg, cooperations=coop),
+            brute_force_top_k(offers, needs, cfg, cooperations=coop),
+        )
+        assert_same_top_k(
+            top_k_for_offers(offers, needs, cfg, cooperations=coop),
+            brute_force_top_k(offers, needs, cfg, cooperations=coop, query_kind=OFFER),
+        )
+    offers, needs = make_network(15, size, size)
+    for arrays in (offers, needs):  # a dense area, where the classes decide the certification
+        arrays.lat[:] = 48.85 + (arrays.lat - 46.75) * 0.01
+        arrays.lon[:] = 2.35 + (arrays.lon - 1.75) * 0.01
+    assert_same_top_k(top_k_for_needs(offers, needs, cfg), brute_force_top_k(offers, needs, cfg))
+    assert_same_top_k(
+        top_k_for_offers(offers, needs, cfg), brute_force_top_k(offers, needs, cfg, query_kind=OFFER)
+    )
