@@ -718,6 +718,85 @@ def browse(
     return BrowseResult(items, total, distances, reference)
 
 
+# What the list API shows of a listing, read as plain rows: building twenty ORM objects (with
+# their owner and territory) and walking them field by field costs more than the search itself.
+SUMMARY_COLUMNS = (
+    "id",
+    "version",
+    "kind",
+    "category",
+    "subcategory",
+    "title",
+    "description",
+    "quantity",
+    "unit",
+    "available_from",
+    "available_until",
+    "recurring",
+    "inexhaustible",
+    "remote_possible",
+    "logistics",
+    "max_distance_km",
+    "conditions",
+    "deposit_eur",
+    "insurance_required",
+    "qualified_operator_required",
+    "latitude",
+    "longitude",
+    "address",
+    "location_source",
+    "status",
+    "withdrawal_reason",
+    "created_at",
+    "published_at",
+)
+
+
+@dataclass
+class BrowseRows:
+    """One page of listings as rows: the SUMMARY_COLUMNS, territory_code, territory_name and
+    owner_id, owner_name, owner_email, owner_organisation, owner_role."""
+
+    rows: list[Any]
+    total: int
+    distances: dict[int, float] = field(default_factory=dict)
+
+
+def _summary_query(ids: list[int]):
+    listing = Listing.__table__.c
+    return (
+        select(
+            *(listing[name] for name in SUMMARY_COLUMNS),
+            Territory.code.label("territory_code"),
+            Territory.name.label("territory_name"),
+            User.id.label("owner_id"),
+            User.name.label("owner_name"),
+            User.email.label("owner_email"),
+            User.organisation.label("owner_organisation"),
+            User.role.label("owner_role"),
+        )
+        .select_from(Listing.__table__)
+        .join(Territory.__table__, Territory.id == listing.territory_id)
+        .join(User.__table__, User.id == listing.owner_id)
+        .where(listing.id.in_(ids))
+    )
+
+
+def browse_rows(
+    session: Session, user: Any, filters: Filters, *, page: int = 1, per_page: int = 20
+) -> BrowseRows:
+    """The same page as `browse`, as plain rows for the JSON API (no ORM objects)."""
+    require(user, "network:read")
+    _check_filters(filters)
+    ids, total, distances, _reference = _ordered_ids(session, user, filters, (page - 1) * per_page, per_page)
+    if not ids:
+        return BrowseRows([], total, distances)
+    # Core rows through the session's connection: column types are still applied (aware
+    # datetimes, dates and booleans on SQLite) without the ORM's per-object bookkeeping.
+    by_id = {row.id: row for row in session.connection().execute(_summary_query(ids))}
+    return BrowseRows([by_id[i] for i in ids if i in by_id], total, distances)
+
+
 def map_points(session: Session, user: Any, filters: Filters, *, limit: int = 1000) -> tuple[list[dict], int]:
     """Compact points for the map: [{id, kind, category, title, lat, lon}], at most `limit`."""
     require(user, "network:read")
