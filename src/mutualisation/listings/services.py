@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -655,7 +656,9 @@ def _fetch_points(session: Session, query) -> np.ndarray:
     Tens of thousands of rows may fall in a radius around a big city.
     """
     rows = _fetch_rows(session, query)
-    return np.array(rows, dtype=np.float64).reshape(-1, 3)
+    # fromiter over the flattened tuples is several times faster than np.array on a list of tuples.
+    flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=3 * len(rows))
+    return flat.reshape(-1, 3)
 
 
 def _ordered_ids(
