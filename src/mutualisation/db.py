@@ -73,6 +73,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Read pages straight from the operating system's file cache, shared by every connection,
+    # instead of copying them into each connection's small private cache: searches that visit
+    # a few thousand rows scattered over the table get several times faster.
+    cursor.execute("PRAGMA mmap_size=268435456")
     cursor.close()
 
 

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..audit.services import record
 from ..db import transaction, utcnow
@@ -231,7 +231,12 @@ def list_tokens(session: Session, user: User) -> list[ApiToken]:
 
 
 def user_for_token(session: Session, clear: str) -> User:
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(clear.strip())))
+    # The user comes in the same query: this runs on every API request.
+    token = session.scalar(
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == _hash_token(clear.strip()))
+    )
     if token is None or token.revoked_at is not None or not token.user.is_active:
         raise Unauthorized(N_("Invalid or revoked token."))
     return token.user

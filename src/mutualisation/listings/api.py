@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import jsonify
 from flask_babel import get_locale
 from flask_smorest import Blueprint
 
@@ -20,6 +21,7 @@ from .schemas import (
     MapSchema,
     RenewSchema,
     WithdrawSchema,
+    listing_summary,
 )
 
 blp = Blueprint("listings_api", __name__, url_prefix="/api/v1", description="Offers, needs and categories")
@@ -41,13 +43,6 @@ def filters_from(args: dict) -> services.Filters:
     return services.Filters(**{name: args.get(name) for name in names if args.get(name) is not None})
 
 
-def _with_distances(result: services.BrowseResult):
-    for listing in result.items:
-        if listing.id in result.distances:
-            listing.distance_km = result.distances[listing.id]
-    return result.items
-
-
 @blp.route("/categories")
 @blp.response(200, CategorySchema(many=True))
 def categories():
@@ -64,8 +59,13 @@ def list_listings(args):
     """Browse listings: published ones network-wide by default; `near` adds `distance_km`."""
     user = api_user()
     page = Page(args["page"], args["per_page"])
-    result = services.browse(db_session(), user, filters_from(args), page=page.page, per_page=page.per_page)
-    return paginated(_with_distances(result), page, result.total)
+    result = services.browse_rows(
+        db_session(), user, filters_from(args), page=page.page, per_page=page.per_page
+    )
+    items = [listing_summary(row, result.distances.get(row.id)) for row in result.rows]
+    # Already in the documented shape (ListingPageSchema): a Response is sent as it is, which
+    # spares a second pass through marshmallow.
+    return jsonify(paginated(items, page, result.total))
 
 
 @blp.route("/listings/map")

@@ -49,8 +49,10 @@ class Listing(Base):
         # The browse page's hot paths: status + category filters and the lat/lon bounding box.
         Index("ix_listings_status_category", "status", "category", "kind"),
         Index("ix_listings_lat_lon", "latitude", "longitude"),
-        # Covering index of the radius prefilter: status, latitude band, longitude read from the index.
-        Index("ix_listings_status_lat_lon", "status", "latitude", "longitude"),
+        # Covering index of the radius prefilter: status, latitude band, longitude and id read from
+        # the index alone. SQLite adds the row id to every index by itself; PostgreSQL needs it
+        # named, or it visits the table for each of the thousands of rows in the box.
+        Index("ix_listings_status_lat_lon_id", "status", "latitude", "longitude", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
