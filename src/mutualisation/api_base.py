@@ -20,7 +20,12 @@ api = Api()
 
 # Public reference data and the way in; everything else under /api/ needs a caller.
 PUBLIC_API_PATHS = frozenset(
-    {f"{API_PREFIX}/auth/tokens", f"{API_PREFIX}/openapi.json", f"{API_PREFIX}/docs", f"{API_PREFIX}/categories"}
+    {
+        f"{API_PREFIX}/auth/tokens",
+        f"{API_PREFIX}/openapi.json",
+        f"{API_PREFIX}/docs",
+        f"{API_PREFIX}/categories",
+    }
 )
 PUBLIC_API_PREFIXES = (f"{API_PREFIX}/territories",)
 
@@ -36,6 +41,7 @@ def authenticate_api_request() -> None:
     if not path.startswith("/api/") or path in PUBLIC_API_PATHS or path.startswith(PUBLIC_API_PREFIXES):
         return
     api_user()
+
 
 ERROR_SCHEMA = {
     "type": "object",

@@ -32,12 +32,14 @@ def test_the_demo_has_about_forty_listings_in_every_category(demo):
 
 
 def test_a_second_load_changes_nothing(demo):
-    before = demo.scalar(select(func.count()).select_from(Listing)), demo.scalar(
-        select(func.count()).select_from(Agreement)
+    before = (
+        demo.scalar(select(func.count()).select_from(Listing)),
+        demo.scalar(select(func.count()).select_from(Agreement)),
     )
     load_demo(demo)
-    after = demo.scalar(select(func.count()).select_from(Listing)), demo.scalar(
-        select(func.count()).select_from(Agreement)
+    after = (
+        demo.scalar(select(func.count()).select_from(Listing)),
+        demo.scalar(select(func.count()).select_from(Agreement)),
     )
     assert before == after
 

@@ -1,7 +1,7 @@
 """Listings: the radius prefilter's covering index also holds the id (index-only scans on PostgreSQL).
 
 Revision ID: b15e7a1e0002
-Revises: b15e7a1e0001
+Revises: c0de0merge01
 Create Date: 2026-11-26 14:00:00
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "b15e7a1e0002"
-down_revision = "b15e7a1e0001"
+down_revision = 'c0de0merge01'
 branch_labels = None
 depends_on = None
 
