@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_smorest import Api as SmorestApi
+from marshmallow import Schema, fields, validate
 
 from .web_errors import handle_http
 
@@ -80,3 +81,18 @@ def api_settings() -> dict:
             },
         },
     }
+
+
+class PageSchema(Schema):
+    """The envelope of every paginated list (API.md): subclasses add `items`."""
+
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class PageQuerySchema(Schema):
+    """`?page=&per_page=` with the limits of API.md."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))

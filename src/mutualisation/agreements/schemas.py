@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ..api_base import PageQuerySchema, PageSchema
 from ..impact.calculations import VEHICLES
 from ..listings.models import CONDITIONS, LOGISTICS
 from .models import KINDS, STATUSES
@@ -58,10 +59,8 @@ class AgreementTransitionSchema(Schema):
     lessons_learned = fields.String(allow_none=True, validate=validate.Length(max=10000))
 
 
-class AgreementQuerySchema(Schema):
+class AgreementQuerySchema(PageQuerySchema):
     status = fields.String(validate=validate.OneOf(STATUSES))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class AgreementTerritoryRefSchema(Schema):
@@ -143,11 +142,8 @@ class AgreementSummarySchema(Schema):
     updated_at = fields.DateTime()
 
 
-class AgreementPageSchema(Schema):
+class AgreementPageSchema(PageSchema):
     items = fields.List(fields.Nested(AgreementSummarySchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
 
 
 class AgreementHistoryEventSchema(Schema):

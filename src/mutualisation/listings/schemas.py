@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from ..api_base import PageQuerySchema, PageSchema
 from . import lifecycle
 from .validation import CONDITIONS, KINDS, LOGISTICS
 
@@ -160,7 +161,7 @@ class RenewSchema(Schema):
     available_until = fields.Date(load_default=None, allow_none=True)
 
 
-class ListingQuerySchema(Schema):
+class ListingQuerySchema(PageQuerySchema):
     kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
     category = fields.String(load_default=None)
     subcategory = fields.String(load_default=None)
@@ -170,19 +171,14 @@ class ListingQuerySchema(Schema):
     status = fields.String(load_default=None, validate=validate.OneOf(lifecycle.STATUSES))
     sort = fields.String(load_default="newest", validate=validate.OneOf(("newest", "nearest")))
     mine = fields.Boolean(load_default=False, metadata={"description": "Only the listings I manage"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class MapQuerySchema(ListingQuerySchema):
     limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=5000))
 
 
-class ListingPageSchema(Schema):
+class ListingPageSchema(PageSchema):
     items = fields.List(fields.Nested(ListingSchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
 
 
 class MapPointSchema(Schema):

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from ..api_base import PageSchema
+
 
 class NotificationSchema(Schema):
     id = fields.Integer()
@@ -16,8 +18,5 @@ class NotificationSchema(Schema):
     read = fields.Function(lambda n: n.read_at is not None)
 
 
-class NotificationPageSchema(Schema):
+class NotificationPageSchema(PageSchema):
     items = fields.List(fields.Nested(NotificationSchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ..api_base import PageQuerySchema, PageSchema
+
 
 class TerritorySchema(Schema):
     code = fields.String()
@@ -18,14 +20,9 @@ class TerritorySchema(Schema):
     epci = fields.String(attribute="epci_code", allow_none=True)
 
 
-class TerritoryQuerySchema(Schema):
+class TerritoryQuerySchema(PageQuerySchema):
     q = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
-class TerritoryPageSchema(Schema):
+class TerritoryPageSchema(PageSchema):
     items = fields.List(fields.Nested(TerritorySchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
