@@ -43,7 +43,8 @@ def test_technician_publishes_a_need_finds_it_within_300_km_and_sees_it_on_the_m
 
     page.get_by_role("link", name="Voir sur la carte").click()
     page.wait_for_url("**/listings/map**")
-    page.wait_for_function("document.getElementById('listing-map').dataset.loaded !== undefined")
+    # A locator wait, not wait_for_function: the page's CSP (rightly) forbids evaluating strings.
+    page.locator("#listing-map[data-loaded]").wait_for()
     assert page.locator("#listing-map").get_attribute("data-loaded") not in (None, "0", "error")
     assert page.locator("#listing-map .leaflet-marker-icon").count() >= 1
     # No internet in tests: the background tiles fail, and the page says so instead of breaking.
