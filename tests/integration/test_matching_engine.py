@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from mutualisation.matching import engine
 from mutualisation.matching.candidates import brute_force_top_k
+from mutualisation.matching.breakdown import render
 from mutualisation.matching.models import Suggestion
 from mutualisation.matching.scoring import ListingArrays, MatchingConfig
 from tests.builders import make_listing as _make_listing
@@ -238,8 +239,8 @@ def test_past_cooperation_adds_a_bonus_to_the_breakdown(session):
     make_listing(session, a, kind="offer", subcategory="chipper", max_distance_km=300.0)
     make_listing(session, b, kind="need", subcategory="chipper", max_distance_km=300.0)
     engine.full_recompute(session, CFG, coop=[(a.territory_id, b.territory_id)])
-    breakdown = session.scalars(select(Suggestion.breakdown)).one()
-    assert "cooperation" in {part["criterion"] for part in breakdown}
+    breakdown, km = session.execute(select(Suggestion.breakdown, Suggestion.distance_km)).one()
+    assert "cooperation" in {part["criterion"] for part in render(breakdown, km)}
 
 
 def test_nightly_job_recomputes_and_returns_counts(session):

@@ -24,23 +24,16 @@ from types import SimpleNamespace
 
 import numpy as np
 from sqlalchemy import (
-    Text,
-    TypeDecorator,
-    bindparam,
-    cast,
     column,
-    delete,
     inspect,
     select,
     table,
-    update,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from ..db import transaction, utcnow
 from ..listings.models import Listing
-from .breakdown import breakdown_json
+from .breakdown import compact_json
 from .candidates import TopK, reach, top_k_for_needs, top_k_for_offers
 from .models import Suggestion
 from .scoring import (
@@ -57,6 +50,7 @@ from .scoring import (
 NOTIFY_KIND = "matching.new_suggestion"
 _SCORE_TOLERANCE = 1e-9
 _CHUNK = 5000
+_COPY_FROM_ROWS = 500
 
 # The listing columns the engine reads, in `scoring.LISTING_FIELDS` order, then the material extras.
 _COLUMNS = (
@@ -87,25 +81,6 @@ _SUGGESTION_COLUMNS = (
     Suggestion.offer_fingerprint,
     Suggestion.need_fingerprint,
     Suggestion.agreement_id,
-)
-
-
-# The suggestions table as the bulk writer sees it: breakdowns arrive already serialised as JSON
-# text (`breakdown.breakdown_json`), which saves serialising millions of lists row by row.
-class _JSONTextPG(TypeDecorator):
-    """JSON text bound as text and cast to json by PostgreSQL (SQLite stores JSON as text anyway)."""
-
-    impl = Text
-    cache_ok = True
-
-    def bind_expression(self, bindvalue):
-        return cast(bindvalue, postgresql.JSON)
-
-
-_JSON_TEXT = Text().with_variant(_JSONTextPG(), "postgresql")
-_WRITE = table(
-    "suggestions",
-    *(column(c.name, _JSON_TEXT if c.name == "breakdown" else c.type) for c in Suggestion.__table__.columns),
 )
 
 
@@ -287,7 +262,7 @@ def _overlay(desired: dict, top: TopK, query_kind: int) -> None:
 
 
 class _Explainer:
-    """Breakdowns of the pairs being written, computed in bulk (`breakdown.breakdown_json`)."""
+    """Breakdowns of the pairs being written, computed in bulk (`breakdown.compact_json`)."""
 
     def __init__(self, cfg: MatchingConfig, coop: list[tuple[int, int]]) -> None:
         self.cfg = cfg
@@ -299,7 +274,7 @@ class _Explainer:
             self.parts.append(arrays)
 
     def many(self, pairs: list[tuple[int, int, float]]) -> list[str | None]:
-        """JSON breakdown of each (offer_id, need_id, km); None when a listing is unknown here."""
+        """Compact JSON breakdown of each (offer_id, need_id, km); None when a listing is unknown here."""
         if not pairs or not self.parts:
             return [None] * len(pairs)
         arrays = ListingArrays.concat(self.parts) if len(self.parts) > 1 else self.parts[0]
@@ -313,7 +288,7 @@ class _Explainer:
         known = (sorted_ids[po] == o) & (sorted_ids[pn] == n)
         out: list[str | None] = [None] * len(pairs)
         idx = np.flatnonzero(known)
-        texts = breakdown_json(arrays, order[po[idx]], arrays, order[pn[idx]], km[idx], self.cfg, self.keys)
+        texts = compact_json(arrays, order[po[idx]], arrays, order[pn[idx]], km[idx], self.cfg, self.keys)
         for i, text_ in zip(idx.tolist(), texts, strict=True):
             out[i] = text_
         return out
@@ -325,6 +300,91 @@ def _same(a: float | None, b: float | None) -> bool:
     return abs(a - b) <= _SCORE_TOLERANCE
 
 
+@dataclass
+class _Changes:
+    """What to write: ids to delete, full rows to update, rows to insert (plain tuples).
+
+    An update row is (id, score, distance_km, offer_rank, need_rank, status, offer_fingerprint,
+    need_fingerprint, breakdown or None to keep the stored one, clear_dismissal).
+    An insert row follows `_INSERT_COLUMNS`.
+    """
+
+    deletes: list[int] = field(default_factory=list)
+    updates: list[tuple] = field(default_factory=list)
+    inserts: list[tuple] = field(default_factory=list)
+
+
+def _diff(existing: Iterable[tuple], desired: dict, fingerprints: _Fingerprints, counts: Counts) -> _Changes:
+    """Compare stored rows with the desired pairs on score, distance, ranks and fingerprints only.
+
+    `desired` maps (offer_id, need_id) → [score, km, offer_rank, need_rank]; a pair whose two
+    ranks are None is not suggested. Rows of `existing` absent from `desired` are not suggested.
+    Update and insert rows carry a breakdown slot (None) filled in later for the pairs that need one.
+    """
+    changes = _Changes()
+    deletes, updates = changes.deletes, changes.updates
+    seen: set[tuple[int, int]] = set()
+    unchanged = 0
+    get_fp = fingerprints.get
+    for sid, o, n, score, km, o_rank, n_rank, status, o_fp, n_fp, _agreement_id in existing:
+        key = (o, n)
+        seen.add(key)
+        want = desired.get(key)
+        fp_o, fp_n = get_fp(o), get_fp(n)
+        changed = fp_o != o_fp or fp_n != n_fp
+        if want is None or (want[2] is None and want[3] is None):
+            if status == "active" or (status == "dismissed" and changed):
+                deletes.append(sid)
+            elif status == "accepted" or o_rank is not None or n_rank is not None:
+                new_status = "stale" if status == "accepted" else status
+                updates.append((sid, score, km, None, None, new_status, o_fp, n_fp, None, False))
+            else:
+                unchanged += 1
+            continue
+        new_status, clear = status, False
+        if status == "dismissed" and changed:
+            new_status, clear = "active", True
+        elif status == "stale":
+            new_status = "accepted"
+        moved = changed or not (_same(score, want[0]) and _same(km, want[1]))
+        if moved or new_status != status or o_rank != want[2] or n_rank != want[3]:
+            if moved:
+                score, km, o_fp, n_fp = want[0], want[1], fp_o, fp_n
+            # A breakdown is recomputed (slot 8 set later) only when the score or distance moved.
+            updates.append([sid, score, km, want[2], want[3], new_status, o_fp, n_fp, moved, clear, o, n])
+        else:
+            unchanged += 1
+    counts.unchanged += unchanged
+    inserts = changes.inserts
+    for key, want in desired.items():
+        if key in seen or (want[2] is None and want[3] is None):
+            continue
+        o, n = key
+        inserts.append(
+            [o, n, want[0], want[1], want[2], want[3], None, "active", fingerprints[o], fingerprints[n]]
+        )
+        counts.new_pairs.append((o, n, want[0]))
+    return changes
+
+
+def _explain_changes(changes: _Changes, explainer: _Explainer) -> None:
+    """Fill the breakdown of inserted rows and of updated rows whose score or distance moved."""
+    todo_updates = [u for u in changes.updates if isinstance(u, list)]
+    pairs = [(r[0], r[1], r[3]) for r in changes.inserts]
+    moved = [u for u in todo_updates if u[8]]
+    pairs += [(u[10], u[11], u[2]) for u in moved]
+    texts = explainer.many(pairs)
+    n_ins = len(changes.inserts)
+    for row, text_ in zip(changes.inserts, texts[:n_ins], strict=True):
+        row[6] = "[]" if text_ is None else text_
+    for u in todo_updates:
+        u[8] = None
+    for u, text_ in zip(moved, texts[n_ins:], strict=True):
+        u[8] = text_
+    changes.updates = [tuple(u[:10]) if isinstance(u, list) else u for u in changes.updates]
+    changes.inserts = [tuple(r) for r in changes.inserts]
+
+
 def _apply(
     session: Session,
     existing: Iterable[tuple],
@@ -334,98 +394,17 @@ def _apply(
     counts: Counts,
     after_deletes: Callable[[], None] | None = None,
 ) -> None:
-    """Write the difference between `existing` suggestion rows and the `desired` pairs.
-
-    `desired` maps (offer_id, need_id) → [score, km, offer_rank, need_rank]; a pair whose two
-    ranks are None is not suggested. Rows of `existing` absent from `desired` are not suggested.
-    """
-    now = utcnow()
-    deletes: list[int] = []
-    updates: list[dict] = []
-    seen: set[tuple[int, int]] = set()
-    explain_later: list[tuple[dict, int, int, float]] = []
-    for sid, o, n, score, km, o_rank, n_rank, status, o_fp, n_fp, _agreement_id in existing:
-        key = (o, n)
-        seen.add(key)
-        want = desired.get(key)
-        fp_o, fp_n = fingerprints.get(o), fingerprints.get(n)
-        changed = fp_o != o_fp or fp_n != n_fp
-        ranked = want is not None and (want[2] is not None or want[3] is not None)
-        if not ranked:
-            if status == "active" or (status == "dismissed" and changed):
-                deletes.append(sid)
-            elif status == "accepted" or o_rank is not None or n_rank is not None:
-                updates.append(
-                    {"_id": sid, "status": "stale" if status == "accepted" else status}
-                    | {"offer_rank": None, "need_rank": None, "updated_at": now}
-                )
-            else:
-                counts.unchanged += 1
-            continue
-        new_status = status
-        values: dict = {}
-        if status == "dismissed" and changed:
-            new_status = "active"
-            values |= {"dismiss_reason": None, "dismiss_text": None}
-        elif status == "stale":
-            new_status = "accepted"
-        if new_status != status:
-            values["status"] = new_status
-        if not (_same(score, want[0]) and _same(km, want[1])) or changed:
-            values |= {
-                "score": want[0],
-                "distance_km": want[1],
-                "offer_fingerprint": fp_o,
-                "need_fingerprint": fp_n,
-            }
-        if o_rank != want[2] or n_rank != want[3]:
-            values |= {"offer_rank": want[2], "need_rank": want[3]}
-        if values:
-            row = {"_id": sid, "updated_at": now, **values}
-            if "score" in values:
-                explain_later.append((row, o, n, want[1]))
-            updates.append(row)
-        else:
-            counts.unchanged += 1
-
-    inserts = []
-    for key, want in desired.items():
-        if key in seen or (want[2] is None and want[3] is None):
-            continue
-        o, n = key
-        row = {
-            "offer_id": o,
-            "need_id": n,
-            "score": want[0],
-            "distance_km": want[1],
-            "offer_rank": want[2],
-            "need_rank": want[3],
-            "status": "active",
-            "offer_fingerprint": fingerprints[o],
-            "need_fingerprint": fingerprints[n],
-            "created_at": now,
-            "updated_at": now,
-        }
-        inserts.append(row)
-        explain_later.append((row, o, n, want[1]))
-        counts.new_pairs.append((o, n, want[0]))
-
-    texts = explainer.many([(o, n, km) for _row, o, n, km in explain_later])
-    for (row, *_pair), text_ in zip(explain_later, texts, strict=True):
-        if text_ is not None:
-            row["breakdown"] = text_
-        elif "_id" not in row:
-            row["breakdown"] = "[]"
-
-    for start in range(0, len(deletes), _CHUNK):
-        session.execute(delete(Suggestion).where(Suggestion.id.in_(deletes[start : start + _CHUNK])))
-    if after_deletes is not None:
-        after_deletes()
-    _bulk_update(session, updates)
-    _fast_insert(session, inserts, now)
-    counts.deleted += len(deletes)
-    counts.updated += len(updates)
-    counts.inserted += len(inserts)
+    """Write the difference between `existing` suggestion rows and the `desired` pairs."""
+    changes = _diff(existing, desired, fingerprints, counts)
+    _explain_changes(changes, explainer)
+    size = len(changes.deletes) + len(changes.updates) + len(changes.inserts)
+    # COPY pays a few statements of setup: small change sets (incremental updates) use executemany.
+    big = size >= _COPY_FROM_ROWS and session.connection().dialect.name == "postgresql"
+    writer = _PostgresWriter if big else _DBAPIWriter
+    writer(session, utcnow()).write(changes, after_deletes)
+    counts.deleted += len(changes.deletes)
+    counts.updated += len(changes.updates)
+    counts.inserted += len(changes.inserts)
 
 
 _INSERT_COLUMNS = (
@@ -440,49 +419,151 @@ _INSERT_COLUMNS = (
     "offer_fingerprint",
     "need_fingerprint",
 )
+_UPDATE_COLUMNS = (
+    "id",
+    "score",
+    "distance_km",
+    "offer_rank",
+    "need_rank",
+    "status",
+    "offer_fingerprint",
+    "need_fingerprint",
+    "breakdown",
+    "clear_dismissal",
+)
 
 
-def _fast_insert(session: Session, rows: list[dict], now) -> None:
-    """INSERT through the driver's executemany: per-row SQLAlchemy parameter processing would
-    dominate a full recompute (hundreds of thousands of rows), and every value here is a plain
-    int, float or str. The timestamps are processed once by their column type."""
-    if not rows:
-        return
-    connection = session.connection()
-    dialect = connection.dialect
-    stamp_type = Suggestion.__table__.c.created_at.type.dialect_impl(dialect)
-    processor = stamp_type.bind_processor(dialect)
-    stamp = stamp_type.process_bind_param(now, dialect)
-    stamp = processor(stamp) if processor else stamp
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    json_mark = mark if dialect.name != "postgresql" else f"{mark}::json"
-    marks = [json_mark if c == "breakdown" else mark for c in _INSERT_COLUMNS]
-    # Only constant column names and placeholders are interpolated: no value reaches the SQL text.
-    columns = ", ".join((*_INSERT_COLUMNS, "created_at", "updated_at"))
-    placeholders = ", ".join((*marks, mark, mark))
-    sql = f"INSERT INTO suggestions ({columns}) VALUES ({placeholders})"  # noqa: S608
-    values = [(*(r[c] for c in _INSERT_COLUMNS), stamp, stamp) for r in rows]
-    cursor = connection.connection.cursor()
-    try:
-        for start in range(0, len(values), _CHUNK * 4):
-            cursor.executemany(sql, values[start : start + _CHUNK * 4])
-    finally:
-        cursor.close()
+class _DBAPIWriter:
+    """Bulk writes through the driver's executemany with one prepared statement per kind of write.
 
+    Per-row SQLAlchemy parameter processing would dominate a full recompute (a million rows and
+    more), and every value here is a plain int, float, str or None. Rows are written sorted by
+    (offer_id, need_id), the order of the unique index, which keeps its pages hot.
+    """
 
-def _bulk_update(session: Session, updates: list[dict]) -> None:
-    # One executemany per set of updated columns (rows of a batch must share their keys).
-    groups: dict[tuple, list[dict]] = defaultdict(list)
-    for u in updates:
-        groups[tuple(sorted(u))].append(u)
-    for keys, rows in groups.items():
-        stmt = (
-            update(_WRITE)
-            .where(_WRITE.c.id == bindparam("_id"))
-            .values({k: bindparam(k) for k in keys if k != "_id"})
+    def __init__(self, session: Session, now) -> None:
+        self.connection = session.connection()
+        dialect = self.connection.dialect
+        stamp_type = Suggestion.__table__.c.created_at.type.dialect_impl(dialect)
+        processor = stamp_type.bind_processor(dialect)
+        stamp = stamp_type.process_bind_param(now, dialect)
+        self.stamp = processor(stamp) if processor else stamp
+        self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        self.json_mark = self.mark if dialect.name != "postgresql" else f"{self.mark}::json"
+
+    def _executemany(self, sql: str, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        cursor = self.connection.connection.cursor()
+        try:
+            for start in range(0, len(rows), _CHUNK * 20):
+                cursor.executemany(sql, rows[start : start + _CHUNK * 20])
+        finally:
+            cursor.close()
+
+    def write(self, changes: _Changes, after_deletes: Callable[[], None] | None) -> None:
+        m = self.mark
+        # Only constant column names and placeholders are interpolated: no value reaches the SQL text.
+        self._executemany(f"DELETE FROM suggestions WHERE id = {m}", [(i,) for i in changes.deletes])  # noqa: S608
+        if after_deletes is not None:
+            after_deletes()
+        update_sql = (
+            f"UPDATE suggestions SET score = {m}, distance_km = {m}, offer_rank = {m}, need_rank = {m}, "  # noqa: S608
+            f"status = {m}, offer_fingerprint = {m}, need_fingerprint = {m}, "
+            f"breakdown = COALESCE({self.json_mark}, breakdown), "
+            f"dismiss_reason = CASE WHEN {m} THEN NULL ELSE dismiss_reason END, "
+            f"dismiss_text = CASE WHEN {m} THEN NULL ELSE dismiss_text END, updated_at = {m} WHERE id = {m}"
         )
-        for start in range(0, len(rows), _CHUNK):
-            session.connection().execute(stmt, rows[start : start + _CHUNK])
+        self._executemany(update_sql, [(*u[1:10], u[9], self.stamp, u[0]) for u in sorted(changes.updates)])
+        marks = [self.json_mark if c == "breakdown" else m for c in _INSERT_COLUMNS]
+        columns = ", ".join((*_INSERT_COLUMNS, "created_at", "updated_at"))
+        placeholders = ", ".join((*marks, m, m))
+        insert_sql = f"INSERT INTO suggestions ({columns}) VALUES ({placeholders})"  # noqa: S608
+        self._executemany(insert_sql, [(*r, self.stamp, self.stamp) for r in sorted(changes.inserts)])
+
+
+def _copy_text(value) -> str:
+    """One value in COPY's text format. Values are numbers, None, booleans, hex fingerprints,
+    status words and compact breakdowns (digits and letters): none holds a tab, newline or backslash."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    return str(value)
+
+
+class _PostgresWriter:
+    """PostgreSQL: COPY the rows (psycopg's `cursor.copy`), then set-based statements.
+
+    Inserts are copied straight into `suggestions`; updates and deletes are copied into temporary
+    tables (dropped at commit) and applied with one UPDATE … FROM and one DELETE … USING. All of
+    it runs in the caller's transaction.
+    """
+
+    def __init__(self, session: Session, now) -> None:
+        self.connection = session.connection()
+        self.stamp = now.isoformat()
+
+    @staticmethod
+    def _temp(cursor, name: str, columns: str) -> None:
+        # A transaction may write twice (a savepoint, a recompute after an update): reuse the table.
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns}) ON COMMIT DROP")
+        cursor.execute(f"TRUNCATE {name}")
+
+    def _copy(self, cursor, sql: str, rows: Iterable[tuple]) -> None:
+        with cursor.copy(sql) as copy:
+            buffer: list[str] = []
+            for row in rows:
+                buffer.append("\t".join(map(_copy_text, row)))
+                if len(buffer) >= _CHUNK * 4:
+                    copy.write("\n".join(buffer) + "\n")
+                    buffer.clear()
+            if buffer:
+                copy.write("\n".join(buffer) + "\n")
+
+    def write(self, changes: _Changes, after_deletes: Callable[[], None] | None) -> None:
+        cursor = self.connection.connection.cursor()
+        try:
+            if changes.deletes:
+                self._temp(cursor, "_suggestions_gone", "id bigint")
+                self._copy(cursor, "COPY _suggestions_gone (id) FROM STDIN", ((i,) for i in changes.deletes))
+                cursor.execute("DELETE FROM suggestions s USING _suggestions_gone g WHERE s.id = g.id")
+            if after_deletes is not None:
+                after_deletes()
+            if changes.updates:
+                self._temp(
+                    cursor,
+                    "_suggestions_changed",
+                    "id bigint, score float8, distance_km float8, offer_rank int, need_rank int, "
+                    "status varchar(20), offer_fingerprint varchar(32), need_fingerprint varchar(32), "
+                    "breakdown json, clear_dismissal boolean",
+                )
+                self._copy(
+                    cursor,
+                    f"COPY _suggestions_changed ({', '.join(_UPDATE_COLUMNS)}) FROM STDIN",
+                    sorted(changes.updates),
+                )
+                cursor.execute(
+                    "UPDATE suggestions s SET score = c.score, distance_km = c.distance_km, "
+                    "offer_rank = c.offer_rank, need_rank = c.need_rank, status = c.status, "
+                    "offer_fingerprint = c.offer_fingerprint, need_fingerprint = c.need_fingerprint, "
+                    "breakdown = COALESCE(c.breakdown, s.breakdown), "
+                    "dismiss_reason = CASE WHEN c.clear_dismissal THEN NULL ELSE s.dismiss_reason END, "
+                    "dismiss_text = CASE WHEN c.clear_dismissal THEN NULL ELSE s.dismiss_text END, "
+                    "updated_at = %s FROM _suggestions_changed c WHERE s.id = c.id",
+                    (self.stamp,),
+                )
+            if changes.inserts:
+                columns = ", ".join((*_INSERT_COLUMNS, "created_at", "updated_at"))
+                self._copy(
+                    cursor,
+                    f"COPY suggestions ({columns}) FROM STDIN",
+                    ((*r, self.stamp, self.stamp) for r in sorted(changes.inserts)),
+                )
+        finally:
+            cursor.close()
 
 
 # ---------------------------------------------------------------------------------------------
