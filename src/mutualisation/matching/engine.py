@@ -191,6 +191,17 @@ def _core_rows(rows: list[tuple], subs: _Subcategories) -> list[tuple]:
     return [(*r[:3], subs(r[3]), *r[4:]) for r in rows]
 
 
+def _stored_suggestions(session: Session) -> list[tuple]:
+    """Every suggestion's diff columns as plain tuples, through the driver (no Row objects)."""
+    columns = ", ".join(c.name for c in _SUGGESTION_COLUMNS)
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(f"SELECT {columns} FROM suggestions")  # noqa: S608 (constant column names)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def categories(session: Session) -> list[str]:
     stmt = select(Listing.category).where(Listing.status == "published").distinct()
     return sorted(session.scalars(stmt))
@@ -300,95 +311,205 @@ def _same(a: float | None, b: float | None) -> bool:
     return abs(a - b) <= _SCORE_TOLERANCE
 
 
+_STATUSES = ("active", "accepted", "dismissed", "stale")
+_ACTIVE, _ACCEPTED, _DISMISSED, _STALE = range(4)
+
+
+@dataclass
+class _Desired:
+    """The desired pairs as columns sorted by key (offer_id << 32 | need_id); rank -1 = not ranked."""
+
+    key: np.ndarray
+    offer_id: np.ndarray
+    need_id: np.ndarray
+    score: np.ndarray
+    km: np.ndarray
+    offer_rank: np.ndarray
+    need_rank: np.ndarray
+
+    @classmethod
+    def from_columns(cls, o, n, score, km, o_rank, n_rank) -> _Desired:
+        """Merge entries of the same pair: the last one's score and distance, the highest ranks."""
+        o, n = np.asarray(o, dtype=np.int64), np.asarray(n, dtype=np.int64)
+        key = (o << 32) | n
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        if key.size == 0:
+            empty_i, empty_f = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+            return cls(empty_i, empty_i, empty_i, empty_f, empty_f, empty_i, empty_i)
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        last = np.r_[starts[1:], key.size] - 1
+        take = order[last]
+        return cls(
+            key=key[starts],
+            offer_id=o[take],
+            need_id=n[take],
+            score=np.asarray(score, dtype=np.float64)[take],
+            km=np.asarray(km, dtype=np.float64)[take],
+            offer_rank=np.maximum.reduceat(np.asarray(o_rank, dtype=np.int64)[order], starts),
+            need_rank=np.maximum.reduceat(np.asarray(n_rank, dtype=np.int64)[order], starts),
+        )
+
+    @classmethod
+    def from_tops(cls, tops: list[tuple[TopK, int]]) -> _Desired:
+        cols: list[list[np.ndarray]] = [[] for _ in range(6)]
+        for top, query_kind in tops:
+            rows, ranks = np.nonzero(top.ids >= 0)
+            q, t = top.query_ids[rows], top.ids[rows, ranks]
+            none = np.full(ranks.shape, -1, dtype=np.int64)
+            o, n = (t, q) if query_kind == NEED else (q, t)
+            o_rank, n_rank = (none, ranks) if query_kind == NEED else (ranks, none)
+            values = (o, n, top.scores[rows, ranks], top.distances[rows, ranks], o_rank, n_rank)
+            for col, value in zip(cols, values, strict=True):
+                col.append(value)
+        return cls.from_columns(*(np.concatenate(c) if c else np.empty(0) for c in cols))
+
+    @classmethod
+    def from_dict(cls, desired: dict) -> _Desired:
+        """From {(offer_id, need_id): [score, km, offer_rank, need_rank]} (ranks None when unranked)."""
+        keys, values = list(desired), list(desired.values())
+        return cls.from_columns(
+            [k[0] for k in keys],
+            [k[1] for k in keys],
+            [v[0] for v in values],
+            [v[1] for v in values],
+            [-1 if v[2] is None else v[2] for v in values],
+            [-1 if v[3] is None else v[3] for v in values],
+        )
+
+
 @dataclass
 class _Changes:
     """What to write: ids to delete, full rows to update, rows to insert (plain tuples).
 
     An update row is (id, score, distance_km, offer_rank, need_rank, status, offer_fingerprint,
     need_fingerprint, breakdown or None to keep the stored one, clear_dismissal).
-    An insert row follows `_INSERT_COLUMNS`.
+    An insert row follows `_INSERT_COLUMNS`. `explain` lists the rows whose breakdown is to be
+    computed: (row, index of its breakdown, offer_id, need_id, km).
     """
 
     deletes: list[int] = field(default_factory=list)
-    updates: list[tuple] = field(default_factory=list)
-    inserts: list[tuple] = field(default_factory=list)
+    updates: list[list] = field(default_factory=list)
+    inserts: list[list] = field(default_factory=list)
+    explain: list[tuple[list, int, int, int, float]] = field(default_factory=list)
 
 
-def _diff(existing: Iterable[tuple], desired: dict, fingerprints: _Fingerprints, counts: Counts) -> _Changes:
+def _rank(value: int) -> int | None:
+    return None if value < 0 else value
+
+
+def _diff(existing: list[tuple], desired: _Desired, fingerprints: _Fingerprints, counts: Counts) -> _Changes:
     """Compare stored rows with the desired pairs on score, distance, ranks and fingerprints only.
 
-    `desired` maps (offer_id, need_id) → [score, km, offer_rank, need_rank]; a pair whose two
-    ranks are None is not suggested. Rows of `existing` absent from `desired` are not suggested.
-    Update and insert rows carry a breakdown slot (None) filled in later for the pairs that need one.
+    Vectorised: a full recompute compares over a million rows, which a Python loop would take
+    seconds to walk. Rows of `existing` absent from `desired`, or there without any rank, are
+    no longer suggested.
     """
     changes = _Changes()
-    deletes, updates = changes.deletes, changes.updates
-    seen: set[tuple[int, int]] = set()
-    unchanged = 0
-    get_fp = fingerprints.get
-    for sid, o, n, score, km, o_rank, n_rank, status, o_fp, n_fp, _agreement_id in existing:
-        key = (o, n)
-        seen.add(key)
-        want = desired.get(key)
-        fp_o, fp_n = get_fp(o), get_fp(n)
-        changed = fp_o != o_fp or fp_n != n_fp
-        if want is None or (want[2] is None and want[3] is None):
-            if status == "active" or (status == "dismissed" and changed):
-                deletes.append(sid)
-            elif status == "accepted" or o_rank is not None or n_rank is not None:
-                new_status = "stale" if status == "accepted" else status
-                updates.append((sid, score, km, None, None, new_status, o_fp, n_fp, None, False))
-            else:
-                unchanged += 1
-            continue
-        new_status, clear = status, False
-        if status == "dismissed" and changed:
-            new_status, clear = "active", True
-        elif status == "stale":
-            new_status = "accepted"
-        moved = changed or not (_same(score, want[0]) and _same(km, want[1]))
-        if moved or new_status != status or o_rank != want[2] or n_rank != want[3]:
-            if moved:
-                score, km, o_fp, n_fp = want[0], want[1], fp_o, fp_n
-            # A breakdown is recomputed (slot 8 set later) only when the score or distance moved.
-            updates.append([sid, score, km, want[2], want[3], new_status, o_fp, n_fp, moved, clear, o, n])
-        else:
-            unchanged += 1
-    counts.unchanged += unchanged
-    inserts = changes.inserts
-    for key, want in desired.items():
-        if key in seen or (want[2] is None and want[3] is None):
-            continue
-        o, n = key
-        inserts.append(
-            [o, n, want[0], want[1], want[2], want[3], None, "active", fingerprints[o], fingerprints[n]]
+    fp = fingerprints.get
+    if existing:
+        cols = list(zip(*existing, strict=True))
+        sid = np.asarray(cols[0], dtype=np.int64)
+        o, n = np.asarray(cols[1], dtype=np.int64), np.asarray(cols[2], dtype=np.int64)
+        score, km = np.asarray(cols[3], dtype=np.float64), np.asarray(cols[4], dtype=np.float64)
+        o_rank = np.asarray([-1 if r is None else r for r in cols[5]], dtype=np.int64)
+        n_rank = np.asarray([-1 if r is None else r for r in cols[6]], dtype=np.int64)
+        code = {name: i for i, name in enumerate(_STATUSES)}
+        status = np.asarray([code[x] for x in cols[7]], dtype=np.int8)
+        o_fp_old, n_fp_old = cols[8], cols[9]
+        o_fp_new, n_fp_new = [fp(x) for x in cols[1]], [fp(x) for x in cols[2]]
+        changed = np.fromiter(
+            (a != b or c != d for a, b, c, d in zip(o_fp_new, o_fp_old, n_fp_new, n_fp_old, strict=True)),
+            dtype=bool,
+            count=len(existing),
         )
-        counts.new_pairs.append((o, n, want[0]))
+        key = (o << 32) | n
+        pos = np.minimum(np.searchsorted(desired.key, key), max(desired.key.size - 1, 0))
+        found = desired.key[pos] == key if desired.key.size else np.zeros(key.size, dtype=bool)
+        w_or = np.where(found, desired.offer_rank[pos] if desired.key.size else -1, -1)
+        w_nr = np.where(found, desired.need_rank[pos] if desired.key.size else -1, -1)
+        ranked = (w_or >= 0) | (w_nr >= 0)
+        dismissed_changed = (status == _DISMISSED) & changed
+
+        gone = ~ranked & ((status == _ACTIVE) | dismissed_changed)
+        keep_unranked = ~ranked & ~gone & ((status == _ACCEPTED) | (o_rank >= 0) | (n_rank >= 0))
+        new_status = np.where(dismissed_changed, _ACTIVE, np.where(status == _STALE, _ACCEPTED, status))
+        if desired.key.size:
+            w_score, w_km = desired.score[pos], desired.km[pos]
+        else:
+            w_score = w_km = np.zeros(key.size)
+        moved = (
+            changed | (np.abs(score - w_score) > _SCORE_TOLERANCE) | (np.abs(km - w_km) > _SCORE_TOLERANCE)
+        )
+        rewrite = ranked & (moved | (new_status != status) | (o_rank != w_or) | (n_rank != w_nr))
+
+        changes.deletes = sid[gone].tolist()
+        for i in np.flatnonzero(keep_unranked).tolist():
+            new = _STATUSES[_STALE if status[i] == _ACCEPTED else status[i]]
+            row = [
+                int(sid[i]),
+                float(score[i]),
+                float(km[i]),
+                None,
+                None,
+                new,
+                o_fp_old[i],
+                n_fp_old[i],
+                None,
+            ]
+            changes.updates.append([*row, False])
+        for i in np.flatnonzero(rewrite).tolist():
+            row = [int(sid[i]), float(score[i]), float(km[i]), _rank(int(w_or[i])), _rank(int(w_nr[i]))]
+            fps = [o_fp_old[i], n_fp_old[i]]
+            if moved[i]:
+                row[1], row[2], fps = float(w_score[i]), float(w_km[i]), [o_fp_new[i], n_fp_new[i]]
+            update = [*row, _STATUSES[new_status[i]], *fps, None, bool(dismissed_changed[i])]
+            changes.updates.append(update)
+            if moved[i]:
+                changes.explain.append((update, _UPDATE_BREAKDOWN, int(o[i]), int(n[i]), row[2]))
+        counts.unchanged += len(existing) - len(changes.deletes) - len(changes.updates)
+        stored = np.sort(key)
+    else:
+        stored = np.empty(0, dtype=np.int64)
+
+    at = np.minimum(np.searchsorted(stored, desired.key), max(stored.size - 1, 0))
+    present = stored[at] == desired.key if stored.size else np.zeros(desired.key.size, dtype=bool)
+    new = np.flatnonzero(~present & ((desired.offer_rank >= 0) | (desired.need_rank >= 0)))
+    fp_item = fingerprints.__getitem__
+    for o_id, n_id, s, d, orank, nrank in zip(
+        desired.offer_id[new].tolist(),
+        desired.need_id[new].tolist(),
+        desired.score[new].tolist(),
+        desired.km[new].tolist(),
+        desired.offer_rank[new].tolist(),
+        desired.need_rank[new].tolist(),
+        strict=True,
+    ):
+        row = [o_id, n_id, s, d, _rank(orank), _rank(nrank), None, "active", fp_item(o_id), fp_item(n_id)]
+        changes.inserts.append(row)
+        changes.explain.append((row, _INSERT_BREAKDOWN, o_id, n_id, d))
+    counts.new_pairs.extend(
+        zip(
+            desired.offer_id[new].tolist(),
+            desired.need_id[new].tolist(),
+            desired.score[new].tolist(),
+            strict=True,
+        )
+    )
     return changes
 
 
 def _explain_changes(changes: _Changes, explainer: _Explainer) -> None:
     """Fill the breakdown of inserted rows and of updated rows whose score or distance moved."""
-    todo_updates = [u for u in changes.updates if isinstance(u, list)]
-    pairs = [(r[0], r[1], r[3]) for r in changes.inserts]
-    moved = [u for u in todo_updates if u[8]]
-    pairs += [(u[10], u[11], u[2]) for u in moved]
-    texts = explainer.many(pairs)
-    n_ins = len(changes.inserts)
-    for row, text_ in zip(changes.inserts, texts[:n_ins], strict=True):
-        row[6] = "[]" if text_ is None else text_
-    for u in todo_updates:
-        u[8] = None
-    for u, text_ in zip(moved, texts[n_ins:], strict=True):
-        u[8] = text_
-    changes.updates = [tuple(u[:10]) if isinstance(u, list) else u for u in changes.updates]
-    changes.inserts = [tuple(r) for r in changes.inserts]
+    texts = explainer.many([(o, n, km) for _row, _slot, o, n, km in changes.explain])
+    for (row, slot, *_pair), text_ in zip(changes.explain, texts, strict=True):
+        row[slot] = "[]" if text_ is None and slot == _INSERT_BREAKDOWN else text_
 
 
 def _apply(
     session: Session,
     existing: Iterable[tuple],
-    desired: dict,
+    desired: _Desired,
     fingerprints: _Fingerprints,
     explainer: _Explainer,
     counts: Counts,
@@ -419,6 +540,7 @@ _INSERT_COLUMNS = (
     "offer_fingerprint",
     "need_fingerprint",
 )
+_INSERT_BREAKDOWN = _INSERT_COLUMNS.index("breakdown")
 _UPDATE_COLUMNS = (
     "id",
     "score",
@@ -431,6 +553,7 @@ _UPDATE_COLUMNS = (
     "breakdown",
     "clear_dismissal",
 )
+_UPDATE_BREAKDOWN = _UPDATE_COLUMNS.index("breakdown")
 
 
 class _DBAPIWriter:
@@ -631,17 +754,18 @@ def full_recompute(
                 fingerprints.set_row(r)
             subs = _Subcategories()
             per_category.append((_core_rows(offers, subs), _core_rows(needs, subs)))
-        existing = session.execute(select(*_SUGGESTION_COLUMNS)).all()
+        existing = _stored_suggestions(session)
         t1 = time.perf_counter()
-        desired: dict = {}
+        tops: list[tuple[TopK, int]] = []
         for offers, needs in per_category:
             if not offers or not needs:
                 continue
             o_arr, n_arr = arrays_from_rows(offers), arrays_from_rows(needs)
             explainer.add(o_arr)
             explainer.add(n_arr)
-            _overlay(desired, top_k_for_needs(o_arr, n_arr, cfg, cooperations=coop), NEED)
-            _overlay(desired, top_k_for_offers(o_arr, n_arr, cfg, cooperations=coop), OFFER)
+            tops.append((top_k_for_needs(o_arr, n_arr, cfg, cooperations=coop), NEED))
+            tops.append((top_k_for_offers(o_arr, n_arr, cfg, cooperations=coop), OFFER))
+        desired = _Desired.from_tops(tops)
         t2 = time.perf_counter()
         _apply(session, existing, desired, fingerprints, explainer, counts, after_deletes)
         if notify:
@@ -787,7 +911,7 @@ def update_for_listing(
         explainer.add(own_arr)
         explainer.add(other_arr)
         t2 = time.perf_counter()
-        _apply(session, existing, desired, fingerprints, explainer, counts)
+        _apply(session, existing, _Desired.from_dict(desired), fingerprints, explainer, counts)
         if notify:
             _notify_new(session, counts.new_pairs, cfg)
     counts.timings = {"load": t1 - t0, "match": t2 - t1, "write": time.perf_counter() - t2}
