@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from mutualisation.matching import engine
-from mutualisation.matching.candidates import brute_force_top_k
 from mutualisation.matching.breakdown import render
+from mutualisation.matching.candidates import brute_force_top_k
 from mutualisation.matching.models import Suggestion
 from mutualisation.matching.scoring import ListingArrays, MatchingConfig
 from tests.builders import make_listing as _make_listing
@@ -265,3 +265,32 @@ def test_the_scheduler_runs_the_nightly_recompute_and_records_it(app, session):
     run = session.get(JobRun, run_id)
     assert run.outcome == "ok", run.error
     assert run.counts["inserted"] > 0
+
+
+@pytest.mark.parametrize("copy_from_rows", [0, 10**9])
+def test_bulk_writes_by_copy_or_executemany_give_the_same_suggestions(session, monkeypatch, copy_from_rows):
+    # 0: every write goes through COPY and temporary tables on PostgreSQL (executemany on SQLite).
+    monkeypatch.setattr(engine, "_COPY_FROM_ROWS", copy_from_rows)
+    listings = random_network(session, 10)
+    counts = engine.full_recompute(session, CFG, coop=[])
+    assert stored_pairs(session) == expected_pairs(listings) and counts.inserted > 0
+    dismissed = session.scalars(select(Suggestion).order_by(Suggestion.id)).first()
+    dismissed.status, dismissed.dismiss_reason, dismissed.dismiss_text = "dismissed", "other", "no"
+    session.flush()
+    offer = session.get(type(listings[0]), dismissed.offer_id)
+    offer.max_distance_km, offer.subcategory = 500.0, None
+    for listing in listings[:8]:
+        if listing.id != offer.id:
+            listing.status = "withdrawn"
+    session.flush()
+    counts = engine.full_recompute(session, CFG, coop=[])
+    assert counts.deleted > 0 and counts.updated > 0
+    assert stored_pairs(session) == expected_pairs(listings)
+    session.expire_all()
+    rows = session.scalars(select(Suggestion)).all()
+    assert all(render(s.breakdown, s.distance_km) for s in rows)
+    lifted = session.get(Suggestion, dismissed.id)
+    if lifted is not None:
+        assert (lifted.status, lifted.dismiss_reason, lifted.dismiss_text) == ("active", None, None)
+    again = engine.full_recompute(session, CFG, coop=[])
+    assert (again.inserted, again.updated, again.deleted) == (0, 0, 0)

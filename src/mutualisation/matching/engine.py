@@ -51,6 +51,7 @@ NOTIFY_KIND = "matching.new_suggestion"
 _SCORE_TOLERANCE = 1e-9
 _CHUNK = 5000
 _COPY_FROM_ROWS = 500
+_SQLITE_WRITE_CACHE_KIB = -512_000  # negative: KiB, i.e. up to 500 MB of pages
 
 # The listing columns the engine reads, in `scoring.LISTING_FIELDS` order, then the material extras.
 _COLUMNS = (
@@ -406,9 +407,10 @@ def _diff(existing: list[tuple], desired: _Desired, fingerprints: _Fingerprints,
     no longer suggested.
     """
     changes = _Changes()
-    fp = fingerprints.get
     if existing:
         cols = list(zip(*existing, strict=True))
+        # Hash each listing once, then look fingerprints up at C speed.
+        fp = {i: fingerprints.get(i) for i in {*cols[1], *cols[2]}}.get
         sid = np.asarray(cols[0], dtype=np.int64)
         o, n = np.asarray(cols[1], dtype=np.int64), np.asarray(cols[2], dtype=np.int64)
         score, km = np.asarray(cols[3], dtype=np.float64), np.asarray(cols[4], dtype=np.float64)
@@ -475,7 +477,8 @@ def _diff(existing: list[tuple], desired: _Desired, fingerprints: _Fingerprints,
     at = np.minimum(np.searchsorted(stored, desired.key), max(stored.size - 1, 0))
     present = stored[at] == desired.key if stored.size else np.zeros(desired.key.size, dtype=bool)
     new = np.flatnonzero(~present & ((desired.offer_rank >= 0) | (desired.need_rank >= 0)))
-    fp_item = fingerprints.__getitem__
+    ids = {*desired.offer_id[new].tolist(), *desired.need_id[new].tolist()}
+    fp_item = {i: fingerprints[i] for i in ids}.__getitem__
     for o_id, n_id, s, d, orank, nrank in zip(
         desired.offer_id[new].tolist(),
         desired.need_id[new].tolist(),
@@ -585,6 +588,21 @@ class _DBAPIWriter:
             cursor.close()
 
     def write(self, changes: _Changes, after_deletes: Callable[[], None] | None) -> None:
+        big = len(changes.inserts) + len(changes.updates) + len(changes.deletes) > _COPY_FROM_ROWS
+        if not big or self.connection.dialect.name != "sqlite":
+            self._write(changes, after_deletes)
+            return
+        # SQLite's default page cache (2 MB) thrashes on the indexes of a large write.
+        cursor = self.connection.connection.cursor()
+        try:
+            previous = cursor.execute("PRAGMA cache_size").fetchone()[0]
+            cursor.execute(f"PRAGMA cache_size = {_SQLITE_WRITE_CACHE_KIB}")
+            self._write(changes, after_deletes)
+        finally:
+            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+            cursor.close()
+
+    def _write(self, changes: _Changes, after_deletes: Callable[[], None] | None) -> None:
         m = self.mark
         # Only constant column names and placeholders are interpolated: no value reaches the SQL text.
         self._executemany(f"DELETE FROM suggestions WHERE id = {m}", [(i,) for i in changes.deletes])  # noqa: S608
@@ -636,10 +654,14 @@ class _PostgresWriter:
         cursor.execute(f"TRUNCATE {name}")
 
     def _copy(self, cursor, sql: str, rows: Iterable[tuple]) -> None:
+        self._copy_lines(cursor, sql, ("\t".join(map(_copy_text, row)) for row in rows))
+
+    @staticmethod
+    def _copy_lines(cursor, sql: str, lines: Iterable[str]) -> None:
         with cursor.copy(sql) as copy:
             buffer: list[str] = []
-            for row in rows:
-                buffer.append("\t".join(map(_copy_text, row)))
+            for line in lines:
+                buffer.append(line)
                 if len(buffer) >= _CHUNK * 4:
                     copy.write("\n".join(buffer) + "\n")
                     buffer.clear()
@@ -680,11 +702,14 @@ class _PostgresWriter:
                 )
             if changes.inserts:
                 columns = ", ".join((*_INSERT_COLUMNS, "created_at", "updated_at"))
-                self._copy(
-                    cursor,
-                    f"COPY suggestions ({columns}) FROM STDIN",
-                    ((*r, self.stamp, self.stamp) for r in sorted(changes.inserts)),
+                stamp, null = self.stamp, "\\N"
+                # Only the ranks may be None in an insert row; the rest is written as is.
+                lines = (
+                    f"{o}\t{n}\t{sc!r}\t{km!r}\t{null if orank is None else orank}\t"
+                    f"{null if nrank is None else nrank}\t{bd}\t{st}\t{ofp}\t{nfp}\t{stamp}\t{stamp}"
+                    for o, n, sc, km, orank, nrank, bd, st, ofp, nfp in sorted(changes.inserts)
                 )
+                self._copy_lines(cursor, f"COPY suggestions ({columns}) FROM STDIN", lines)
         finally:
             cursor.close()
 
