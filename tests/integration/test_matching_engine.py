@@ -294,3 +294,43 @@ def test_bulk_writes_by_copy_or_executemany_give_the_same_suggestions(session, m
         assert (lifted.status, lifted.dismiss_reason, lifted.dismiss_text) == ("active", None, None)
     again = engine.full_recompute(session, CFG, coop=[])
     assert (again.inserted, again.updated, again.deleted) == (0, 0, 0)
+
+
+def _snapshot(session, category):
+    return engine._SNAPSHOTS[(str(session.connection().engine.url), category)]
+
+
+def test_incremental_updates_patch_the_category_snapshot_in_place(session):
+    listings = random_network(session, 11)
+    engine.full_recompute(session, CFG, coop=[])
+    a = next(x for x in listings if x.category == "equipment")
+    engine.update_for_listing(session, a.id, CFG, coop=[])
+    snapshot = _snapshot(session, "equipment")
+    a.max_distance_km = 20.0
+    session.flush()
+    engine.update_for_listing(session, a.id, CFG, coop=[])
+    assert _snapshot(session, "equipment") is snapshot
+    side = snapshot.sides[a.kind]
+    assert side.arrays.max_distance_km[side.pos[a.id]] == 20.0
+    assert stored_pairs(session) == expected_pairs(listings)
+    a.status = "withdrawn"
+    session.flush()
+    engine.update_for_listing(session, a.id, CFG, coop=[])
+    assert a.id not in _snapshot(session, "equipment").sides[a.kind].pos
+    assert stored_pairs(session) == expected_pairs(listings)
+
+
+def test_a_listing_changed_by_another_worker_makes_the_next_update_reload_the_category(session):
+    listings = random_network(session, 12)
+    engine.full_recompute(session, CFG, coop=[])
+    a, b = [x for x in listings if x.category == "equipment"][:2]
+    engine.update_for_listing(session, a.id, CFG, coop=[])
+    before = _snapshot(session, "equipment")
+    b.latitude = 49.25  # flushed by another worker: its category's version moves
+    session.flush()
+    a.max_distance_km = 500.0
+    session.flush()
+    engine.update_for_listing(session, a.id, CFG, coop=[])
+    after = _snapshot(session, "equipment")
+    assert after is not before
+    assert after.sides[b.kind].arrays.lat[after.sides[b.kind].pos[b.id]] == 49.25

@@ -14,8 +14,10 @@ Each recompute is one transaction: a failure leaves the previous suggestions int
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
+import secrets
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -25,17 +27,19 @@ from types import SimpleNamespace
 import numpy as np
 from sqlalchemy import (
     column,
+    event,
     inspect,
     select,
     table,
+    text,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, attributes
 
 from ..db import transaction, utcnow
 from ..listings.models import Listing
 from .breakdown import compact_json
 from .candidates import TopK, reach, top_k_for_needs, top_k_for_offers
-from .models import Suggestion
+from .models import MatchingState, Suggestion
 from .scoring import (
     LISTING_FIELDS,
     NEED,
@@ -804,6 +808,198 @@ def full_recompute(
 # Incremental update
 
 
+class _SidedExplainer(_Explainer):
+    """`_Explainer` over a category snapshot: listings are found through its id → position maps."""
+
+    def __init__(self, cfg: MatchingConfig, coop, offers: _SideArrays, needs: _SideArrays) -> None:
+        super().__init__(cfg, coop)
+        self.offers, self.needs = offers, needs
+
+    def many(self, pairs: list[tuple[int, int, float]]) -> list[str | None]:
+        out: list[str | None] = [None] * len(pairs)
+        o_pos, n_pos = self.offers.pos, self.needs.pos
+        known = [
+            (j, o_pos[o], n_pos[n], km) for j, (o, n, km) in enumerate(pairs) if o in o_pos and n in n_pos
+        ]
+        if not known:
+            return out
+        js, oi, ni, km = (list(c) for c in zip(*known, strict=True))
+        texts = compact_json(
+            self.offers.arrays,
+            np.asarray(oi, dtype=np.int64),
+            self.needs.arrays,
+            np.asarray(ni, dtype=np.int64),
+            np.asarray(km, dtype=np.float64),
+            self.cfg,
+            self.keys,
+        )
+        for j, text_ in zip(js, texts, strict=True):
+            out[j] = text_
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-process snapshots of a category, for the incremental update
+#
+# Re-reading a category (tens of thousands of listings) for each update costs far more than the
+# update itself. Each process keeps, per database and category, the listings as ListingArrays
+# with an id → position map, labelled with the category's data version (`MatchingState`).
+# Every flush that changes listings bumps that version in its own transaction (see `_bump` below),
+# so several workers stay correct: a worker reuses its snapshot only when nothing but the listing
+# being updated changed since (that listing is re-read and patched in place); otherwise it reloads.
+
+
+@dataclass
+class _SideArrays:
+    """One side (offers or needs) of a category: the arrays and each listing id's row."""
+
+    arrays: ListingArrays
+    pos: dict[int, int]
+
+    @classmethod
+    def build(cls, arrays: ListingArrays) -> _SideArrays:
+        return cls(arrays, {int(i): p for p, i in enumerate(arrays.id.tolist())})
+
+    def put(self, row: tuple) -> None:
+        """Insert or replace one listing (a core row), keeping the derived columns in step."""
+        me = ListingArrays.from_rows([row])
+        i = self.pos.get(int(row[0]))
+        if i is None:
+            self.arrays = _with_derived(ListingArrays.concat([self.arrays, me]), [self.arrays, me])
+            self.pos[int(row[0])] = len(self.arrays) - 1
+            return
+        arrays = self.arrays
+        for name in LISTING_FIELDS:
+            getattr(arrays, name)[i] = getattr(me, name)[0]
+        if "derived" in arrays.__dict__:
+            for f in dataclasses.fields(arrays.derived):
+                getattr(arrays.derived, f.name)[i] = getattr(me.derived, f.name)[0]
+        # Any other cached column (radius per configuration…) is recomputed on demand.
+        for name in [k for k in arrays.__dict__ if k not in LISTING_FIELDS and k != "derived"]:
+            del arrays.__dict__[name]
+
+    def drop(self, listing_id: int) -> None:
+        i = self.pos.get(listing_id)
+        if i is None:
+            return
+        keep = np.ones(len(self.arrays), dtype=bool)
+        keep[i] = False
+        derived = self.arrays.__dict__.get("derived")
+        arrays = self.arrays.take(keep)
+        if derived is not None:
+            arrays.__dict__["derived"] = type(derived)(
+                **{f.name: getattr(derived, f.name)[keep] for f in dataclasses.fields(derived)}
+            )
+        self.arrays = arrays
+        self.pos = {int(x): p for p, x in enumerate(arrays.id.tolist())}
+
+
+def _with_derived(arrays: ListingArrays, parts: list[ListingArrays]) -> ListingArrays:
+    """Concatenate the parts' derived columns rather than recomputing them for every row."""
+    derived = [p.derived for p in parts if len(p)]
+    if derived:
+        arrays.__dict__["derived"] = type(derived[0])(
+            **{
+                f.name: np.concatenate([getattr(d, f.name) for d in derived])
+                for f in dataclasses.fields(derived[0])
+            }
+        )
+    return arrays
+
+
+@dataclass
+class _Snapshot:
+    epoch: int
+    version: int
+    subs: _Subcategories
+    fingerprints: _Fingerprints
+    sides: dict[str, _SideArrays]
+
+
+_SNAPSHOTS: dict[tuple[str, str], _Snapshot] = {}
+_BUMP = text(
+    "INSERT INTO matching_state (category, epoch, version, run_start, last_listing_id) "
+    "VALUES (:category, :epoch, :step, 0, :listing_id) "
+    "ON CONFLICT (category) DO UPDATE SET "
+    "run_start = CASE WHEN matching_state.last_listing_id = :listing_id "
+    "THEN matching_state.run_start ELSE matching_state.version END, "
+    "version = matching_state.version + :step, last_listing_id = :listing_id"
+)
+
+
+def _state(session: Session, category: str) -> tuple[int, int, int, int | None]:
+    stmt = select(
+        MatchingState.epoch, MatchingState.version, MatchingState.run_start, MatchingState.last_listing_id
+    )
+    row = session.execute(stmt.where(MatchingState.category == category)).first()
+    if row is None:
+        _bump(session.connection(), category, None)
+        row = session.execute(stmt.where(MatchingState.category == category)).first()
+    return tuple(row)
+
+
+def _bump(connection, category: str, listing_id: int | None) -> None:
+    # Random steps: after a rolled-back bump, the next one does not reuse the version number.
+    step = secrets.randbelow(1 << 20) + 1
+    connection.execute(
+        _BUMP,
+        {"category": category, "epoch": secrets.randbelow(1 << 62), "step": step, "listing_id": listing_id},
+    )
+
+
+def _category_snapshot(session: Session, category: str, listing: tuple, active: bool) -> _Snapshot:
+    """The category's listings with `listing` in its current state (patched, or reloaded)."""
+    epoch, version, run_start, last_id = _state(session, category)
+    key = (str(session.connection().engine.url), category)
+    snap = _SNAPSHOTS.get(key)
+    listing_id = listing[0]
+    fresh = (
+        snap is not None
+        and snap.epoch == epoch
+        and (snap.version == version or (last_id == listing_id and run_start <= snap.version <= version))
+    )
+    if not fresh:
+        _SNAPSHOTS.pop(key, None)
+        offers, needs = load_category(session, category)
+        subs = _Subcategories()
+        sides = {
+            "offer": _SideArrays.build(arrays_from_rows(_core_rows(offers, subs))),
+            "need": _SideArrays.build(arrays_from_rows(_core_rows(needs, subs))),
+        }
+        snap = _Snapshot(epoch, version, subs, _Fingerprints(offers + needs), sides)
+    side = snap.sides[listing[1]]
+    if active:
+        side.put(_core_rows([listing], snap.subs)[0])
+        snap.fingerprints.set_row(listing)
+    else:
+        side.drop(listing_id)
+        snap.fingerprints.drop(listing_id)
+    snap.version = version
+    _SNAPSHOTS[key] = snap
+    return snap
+
+
+def _forget_snapshots() -> None:
+    _SNAPSHOTS.clear()
+
+
+@event.listens_for(Session, "after_flush")
+def _bump_changed_categories(session: Session, _flush_context) -> None:
+    """Bump the data version of every category whose listings this flush added, changed or deleted."""
+    changed: dict[str, set[int]] = defaultdict(set)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if not isinstance(obj, Listing):
+            continue
+        if obj in session.dirty and not session.is_modified(obj):
+            continue
+        history = attributes.get_history(obj, "category")
+        for category in {obj.category, *(history.deleted or ())}:
+            if category:
+                changed[category].add(obj.id)
+    for category, ids in sorted(changed.items()):
+        _bump(session.connection(), category, next(iter(ids)) if len(ids) == 1 else None)
+
+
 def _listing_row(session: Session, listing_id: int) -> tuple | None:
     row = session.execute(select(*_COLUMNS, Listing.status).where(Listing.id == listing_id)).first()
     return None if row is None else tuple(row)
@@ -822,7 +1018,22 @@ def update_for_listing(
     Only the rows of that listing and of the counterparts whose top-k it changes are rewritten
     (`candidates.reach`), with the stored ranks standing for the previous full recompute.
     """
-    cfg = cfg or MatchingConfig()
+    try:
+        return _update_for_listing(session, listing_id, cfg or MatchingConfig(), coop, notify=notify)
+    except BaseException:
+        # The snapshot may hold a state this failed transaction never committed.
+        _forget_snapshots()
+        raise
+
+
+def _update_for_listing(
+    session: Session,
+    listing_id: int,
+    cfg: MatchingConfig,
+    coop: list[tuple[int, int]] | None,
+    *,
+    notify: bool,
+) -> Counts:
     counts = Counts()
     with transaction(session):
         t0 = time.perf_counter()
@@ -833,25 +1044,16 @@ def update_for_listing(
         status, category, kind = row[-1], row[2], row[1]
         listing = row[:-1]
         active = status == "published" and listing[6] is not None and listing[7] is not None
-        offers, needs = load_category(session, category)
-        fingerprints = _Fingerprints(offers + needs)
-        subs = _Subcategories()
-        offers, needs = _core_rows(offers, subs), _core_rows(needs, subs)
-        own_rows, other_rows = (offers, needs) if kind == "offer" else (needs, offers)
-        own_rows = [r for r in own_rows if r[0] != listing_id]
+        snapshot = _category_snapshot(session, category, listing, active)
+        fingerprints, subs = snapshot.fingerprints, snapshot.subs
         me = _core_rows([listing], subs)[0]
-        explainer = _Explainer(cfg, coop)
-        if active:
-            fingerprints.set_row(listing)
-        else:
-            fingerprints.drop(listing_id)
+        explainer = _SidedExplainer(cfg, coop, snapshot.sides["offer"], snapshot.sides["need"])
         my_slot, other_slot = (2, 3) if kind == "offer" else (3, 2)
         other_col = Suggestion.need_id if kind == "offer" else Suggestion.offer_id
         other_rank = Suggestion.need_rank if kind == "offer" else Suggestion.offer_rank
         my_col = Suggestion.offer_id if kind == "offer" else Suggestion.need_id
-
-        other_arr = arrays_from_rows(other_rows)
-        own_arr = arrays_from_rows([*own_rows, me] if active else own_rows)
+        other_side = snapshot.sides["need" if kind == "offer" else "offer"]
+        other_arr, own_arr = other_side.arrays, snapshot.sides[kind].arrays
         held = set(session.scalars(select(other_col).where(my_col == listing_id, other_rank.is_not(None))))
         candidates = set(held)
         me_arr = ListingArrays.from_rows([me]) if active else None
@@ -869,7 +1071,7 @@ def update_for_listing(
                 valid &= score >= cfg.min_score
             candidates |= set(other_arr.id[valid].tolist())
         cand_ids = sorted(c for c in candidates if c in fingerprints)
-        pos = {int(i): p for p, i in enumerate(other_arr.id.tolist())}
+        pos = other_side.pos
         cand_arr = other_arr.take(np.asarray([pos[c] for c in cand_ids], dtype=np.int64))
 
         # The stored rows this update may touch: all of the listing's, and the candidates' own top-k.
@@ -933,8 +1135,6 @@ def update_for_listing(
         if own is not None:
             _overlay(desired, own, OFFER if kind == "offer" else NEED)
         _overlay(desired, updated, NEED if kind == "offer" else OFFER)
-        explainer.add(own_arr)
-        explainer.add(other_arr)
         t2 = time.perf_counter()
         _apply(session, existing, _Desired.from_dict(desired), fingerprints, explainer, counts)
         if notify:
