@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session, attributes
 from ..db import transaction, utcnow
 from ..listings.models import Listing
 from .breakdown import compact_json
-from .candidates import TopK, reach, top_k_for_needs, top_k_for_offers
+from .candidates import TopK, _better, reach, top_k_for_needs, top_k_for_offers
 from .models import MatchingState, Suggestion
 from .scoring import (
     LISTING_FIELDS,
@@ -777,29 +777,37 @@ def full_recompute(
         explainer = _Explainer(cfg, coop)
         fingerprints = _Fingerprints(())
         per_category = []
+        url = str(session.connection().engine.url)
         for category in categories(session):
+            state = _state(session, category)  # read before the listings (see _category_snapshot)
             offers, needs = load_category(session, category)
             for r in offers + needs:
                 fingerprints.set_row(r)
             subs = _Subcategories()
-            per_category.append((_core_rows(offers, subs), _core_rows(needs, subs)))
+            per_category.append(
+                (category, state, subs, offers + needs, _core_rows(offers, subs), _core_rows(needs, subs))
+            )
         existing = _stored_suggestions(session)
         t1 = time.perf_counter()
         tops: list[tuple[TopK, int]] = []
-        for offers, needs in per_category:
-            if not offers or not needs:
-                continue
+        snapshots = {}
+        for category, (epoch, version, *_rest), subs, raw, offers, needs in per_category:
             o_arr, n_arr = arrays_from_rows(offers), arrays_from_rows(needs)
-            explainer.add(o_arr)
-            explainer.add(n_arr)
-            tops.append((top_k_for_needs(o_arr, n_arr, cfg, cooperations=coop), NEED))
-            tops.append((top_k_for_offers(o_arr, n_arr, cfg, cooperations=coop), OFFER))
+            if offers and needs:
+                explainer.add(o_arr)
+                explainer.add(n_arr)
+                tops.append((top_k_for_needs(o_arr, n_arr, cfg, cooperations=coop), NEED))
+                tops.append((top_k_for_offers(o_arr, n_arr, cfg, cooperations=coop), OFFER))
+            # The incremental updates that follow in this process start from these arrays.
+            sides = {"offer": _SideArrays.build(o_arr), "need": _SideArrays.build(n_arr)}
+            snapshots[(url, category)] = _Snapshot(epoch, version, subs, _Fingerprints(raw), sides)
         desired = _Desired.from_tops(tops)
         t2 = time.perf_counter()
         _apply(session, existing, desired, fingerprints, explainer, counts, after_deletes)
         if notify:
             _notify_new(session, counts.new_pairs, cfg)
         t3 = time.perf_counter()
+    _SNAPSHOTS.update(snapshots)
     counts.timings = {"load": t1 - t0, "match": t2 - t1, "write": time.perf_counter() - t2, "apply": t3 - t2}
     return counts
 
@@ -1074,21 +1082,41 @@ def _update_for_listing(
         pos = other_side.pos
         cand_arr = other_arr.take(np.asarray([pos[c] for c in cand_ids], dtype=np.int64))
 
-        # The stored rows this update may touch: all of the listing's, and the candidates' own top-k.
-        existing = list(session.execute(select(*_SUGGESTION_COLUMNS).where(my_col == listing_id)).all())
-        seen_ids = {r[0] for r in existing}
-        for start in range(0, len(cand_ids), _CHUNK):
-            chunk = cand_ids[start : start + _CHUNK]
-            more = session.execute(select(*_SUGGESTION_COLUMNS).where(other_col.in_(chunk))).all()
-            existing += [r for r in more if r[0] not in seen_ids]
-        t1 = time.perf_counter()
-
-        # The stored top-k of the candidates, as the core's TopK (row-aligned with cand_arr).
         k = cfg.top_k
         ids = np.full((len(cand_ids), k), -1, dtype=np.int64)
         scores = np.full((len(cand_ids), k), np.nan)
         dists = np.full((len(cand_ids), k), np.nan)
         row_of = {c: i for i, c in enumerate(cand_ids)}
+        relevant = [c for c in cand_ids if c in held]
+        if active and cand_ids:
+            # Most candidates keep their top-k: the listing does not beat their k-th entry. Read
+            # only that entry for all of them, and whole top-k lists only where the listing enters.
+            kth = select(other_col, my_col, Suggestion.score, Suggestion.distance_km)
+            for start in range(0, len(cand_ids), _CHUNK):
+                chunk = cand_ids[start : start + _CHUNK]
+                for c, other_id, s_, d_ in session.execute(
+                    kth.where(other_col.in_(chunk), other_rank == k - 1)
+                ):
+                    i = row_of[c]
+                    ids[i, k - 1], scores[i, k - 1], dists[i, k - 1] = other_id, s_, d_
+            at = np.asarray([pos[c] for c in cand_ids], dtype=np.int64)
+            with np.errstate(invalid="ignore"):
+                enters = valid[at] & _better(
+                    score[at], dist[at], listing_id, scores[:, -1], dists[:, -1], ids[:, -1]
+                )
+            relevant = sorted({*relevant, *np.asarray(cand_ids, dtype=np.int64)[enters].tolist()})
+
+        # The stored rows this update may touch: all of the listing's, and the relevant candidates'.
+        existing = list(session.execute(select(*_SUGGESTION_COLUMNS).where(my_col == listing_id)).all())
+        seen_ids = {r[0] for r in existing}
+        for start in range(0, len(relevant), _CHUNK):
+            chunk = relevant[start : start + _CHUNK]
+            more = session.execute(select(*_SUGGESTION_COLUMNS).where(other_col.in_(chunk))).all()
+            existing += [r for r in more if r[0] not in seen_ids]
+        t1 = time.perf_counter()
+
+        # The stored top-k of the candidates, as the core's TopK (row-aligned with cand_arr):
+        # whole for the relevant ones, the k-th entry alone for the others.
         for r in existing:
             o, n = r[1], r[2]
             c, other_id, rank = (o, n, r[5]) if kind == "need" else (n, o, r[6])
