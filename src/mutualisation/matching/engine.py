@@ -226,22 +226,38 @@ def load_category(session: Session, category: str) -> tuple[list[tuple], list[tu
     return offers, needs
 
 
+_COOPERATION_COLUMNS: dict[str, tuple[str, str] | None] = {}
+
+
+def _cooperation_columns(session: Session) -> tuple[str, str] | None:
+    """The agreements' territory columns, inspected once per database and process (the
+    inspection costs several catalogue queries, more than an incremental update itself)."""
+    url = str(session.connection().engine.url)
+    if url not in _COOPERATION_COLUMNS:
+        inspector = inspect(session.connection())
+        found = None
+        if inspector.has_table("agreements"):
+            columns = {c["name"] for c in inspector.get_columns("agreements")}
+            pairs = [
+                ("provider_territory_id", "beneficiary_territory_id"),
+                ("provider_territory", "beneficiary_territory"),
+            ]
+            found = next(((a, b) for a, b in pairs if {a, b, "status"} <= columns), None)
+        if found is None:
+            return None  # not cached: the table may appear with a migration
+        _COOPERATION_COLUMNS[url] = found
+    return _COOPERATION_COLUMNS[url]
+
+
 def cooperations(session: Session) -> list[tuple[int, int]]:
     """Territory pairs with a completed or evaluated agreement; [] while that table does not exist."""
-    inspector = inspect(session.connection())
-    if not inspector.has_table("agreements"):
+    found = _cooperation_columns(session)
+    if found is None:
         return []
-    columns = {c["name"] for c in inspector.get_columns("agreements")}
-    pairs = [
-        ("provider_territory_id", "beneficiary_territory_id"),
-        ("provider_territory", "beneficiary_territory"),
-    ]
-    for a, b in pairs:
-        if {a, b, "status"} <= columns:
-            t = table("agreements", column(a), column(b), column("status"))
-            stmt = select(t.c[a], t.c[b]).where(t.c.status.in_(("completed", "evaluated")))
-            return [(int(x), int(y)) for x, y in session.execute(stmt) if x is not None and y is not None]
-    return []
+    a, b = found
+    t = table("agreements", column(a), column(b), column("status"))
+    stmt = select(t.c[a], t.c[b]).where(t.c.status.in_(("completed", "evaluated")))
+    return [(int(x), int(y)) for x, y in session.execute(stmt) if x is not None and y is not None]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -722,7 +738,12 @@ class _PostgresWriter:
 # Notifications of new suggestions
 
 
-def _notify_new(session: Session, new_pairs: list[tuple[int, int, float]], cfg: MatchingConfig) -> None:
+def _notify_new(
+    session: Session,
+    new_pairs: list[tuple[int, int, float]],
+    cfg: MatchingConfig,
+    snapshot: _Snapshot | None = None,
+) -> None:
     """One in-app notification per owner and run, for new pairs scoring at least `notify_score`."""
     worthy = [(o, n) for o, n, s in new_pairs if s >= cfg.notify_score]
     if not worthy:
@@ -731,9 +752,11 @@ def _notify_new(session: Session, new_pairs: list[tuple[int, int, float]], cfg: 
     from ..notifications.services import notify
 
     listing_ids = {i for pair in worthy for i in pair}
-    owners = dict(
-        session.execute(select(Listing.id, Listing.owner_id).where(Listing.id.in_(listing_ids))).all()
-    )
+    owners = _owners_in(snapshot, listing_ids) if snapshot is not None else {}
+    if len(owners) < len(listing_ids):
+        owners = dict(
+            session.execute(select(Listing.id, Listing.owner_id).where(Listing.id.in_(listing_ids))).all()
+        )
     per_owner: dict[int, set[int]] = defaultdict(set)
     for o, n in worthy:
         per_owner[owners[o]].add(o)
@@ -1008,6 +1031,16 @@ def _bump_changed_categories(session: Session, _flush_context) -> None:
         _bump(session.connection(), category, next(iter(ids)) if len(ids) == 1 else None)
 
 
+def _owners_in(snapshot: _Snapshot, listing_ids: set[int]) -> dict[int, int]:
+    owners = {}
+    for side in snapshot.sides.values():
+        for i in listing_ids:
+            at = side.pos.get(i)
+            if at is not None:
+                owners[i] = int(side.arrays.owner[at])
+    return owners
+
+
 def _listing_row(session: Session, listing_id: int) -> tuple | None:
     row = session.execute(select(*_COLUMNS, Listing.status).where(Listing.id == listing_id)).first()
     return None if row is None else tuple(row)
@@ -1062,7 +1095,10 @@ def _update_for_listing(
         my_col = Suggestion.offer_id if kind == "offer" else Suggestion.need_id
         other_side = snapshot.sides["need" if kind == "offer" else "offer"]
         other_arr, own_arr = other_side.arrays, snapshot.sides[kind].arrays
-        held = set(session.scalars(select(other_col).where(my_col == listing_id, other_rank.is_not(None))))
+        # The listing's stored rows; those where the counterpart ranks it are the counterparts holding it.
+        mine = session.execute(select(*_SUGGESTION_COLUMNS).where(my_col == listing_id)).all()
+        other_at, rank_at = (2, 6) if kind == "offer" else (1, 5)
+        held = {r[other_at] for r in mine if r[rank_at] is not None}
         candidates = set(held)
         me_arr = ListingArrays.from_rows([me]) if active else None
         if active and len(other_arr):
@@ -1107,7 +1143,7 @@ def _update_for_listing(
             relevant = sorted({*relevant, *np.asarray(cand_ids, dtype=np.int64)[enters].tolist()})
 
         # The stored rows this update may touch: all of the listing's, and the relevant candidates'.
-        existing = list(session.execute(select(*_SUGGESTION_COLUMNS).where(my_col == listing_id)).all())
+        existing = list(mine)
         seen_ids = {r[0] for r in existing}
         for start in range(0, len(relevant), _CHUNK):
             chunk = relevant[start : start + _CHUNK]
@@ -1166,7 +1202,7 @@ def _update_for_listing(
         t2 = time.perf_counter()
         _apply(session, existing, _Desired.from_dict(desired), fingerprints, explainer, counts)
         if notify:
-            _notify_new(session, counts.new_pairs, cfg)
+            _notify_new(session, counts.new_pairs, cfg, snapshot)
     counts.timings = {"load": t1 - t0, "match": t2 - t1, "write": time.perf_counter() - t2}
     return counts
 
