@@ -10,6 +10,12 @@ the stored suggestions and only the differences are written, in bulk:
   `stale` (history of the decision);
 - a dismissed pair whose listings changed materially (fingerprint) becomes active again.
 Each recompute is one transaction: a failure leaves the previous suggestions intact.
+
+The comparison is vectorised (numpy, keyed by offer_id << 32 | need_id) and looks at score,
+distance, ranks and fingerprints only. Rows store a compact breakdown (`breakdown.compact_json`),
+rendered into sentences when displayed. Writes go through COPY and temporary tables on PostgreSQL,
+through the driver's executemany elsewhere (`_PostgresWriter`, `_DBAPIWriter`).
+The incremental update works on per-process snapshots of a category (see `_category_snapshot`).
 """
 
 from __future__ import annotations
@@ -324,12 +330,6 @@ class _Explainer:
         for i, text_ in zip(idx.tolist(), texts, strict=True):
             out[i] = text_
         return out
-
-
-def _same(a: float | None, b: float | None) -> bool:
-    if a is None or b is None:
-        return a is b
-    return abs(a - b) <= _SCORE_TOLERANCE
 
 
 _STATUSES = ("active", "accepted", "dismissed", "stale")
