@@ -24,6 +24,7 @@ import dataclasses
 import hashlib
 import math
 import secrets
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -830,7 +831,8 @@ def full_recompute(
         if notify:
             _notify_new(session, counts.new_pairs, cfg)
         t3 = time.perf_counter()
-    _SNAPSHOTS.update(snapshots)
+    with _SNAPSHOT_LOCK:
+        _SNAPSHOTS.update(snapshots)
     counts.timings = {"load": t1 - t0, "match": t2 - t1, "write": time.perf_counter() - t2, "apply": t3 - t2}
     return counts
 
@@ -948,6 +950,7 @@ class _Snapshot:
 
 
 _SNAPSHOTS: dict[tuple[str, str], _Snapshot] = {}
+_SNAPSHOT_LOCK = threading.RLock()
 _BUMP = text(
     "INSERT INTO matching_state (category, epoch, version, run_start, last_listing_id) "
     "VALUES (:category, :epoch, :step, 0, :listing_id) "
@@ -1060,7 +1063,9 @@ def update_for_listing(
     (`candidates.reach`), with the stored ranks standing for the previous full recompute.
     """
     try:
-        return _update_for_listing(session, listing_id, cfg or MatchingConfig(), coop, notify=notify)
+        # Threads of one process share the snapshots, which an update patches in place.
+        with _SNAPSHOT_LOCK:
+            return _update_for_listing(session, listing_id, cfg or MatchingConfig(), coop, notify=notify)
     except BaseException:
         # The snapshot may hold a state this failed transaction never committed.
         _forget_snapshots()
