@@ -119,19 +119,23 @@ def compact_json(
     (w_coop,) = _stored_values(np.asarray([cfg.weight_cooperation]))
     sub_text = {True: f'[["S",{w_same!r}]', False: f'[["s",{w_wild!r}]'}
     coop_text = f',["C",{w_coop!r}]]'
-    vd, vw, vq = _stored_values(v_dist), _stored_values(v_win), _stored_values(v_qty)
-    pct, fit_pct = _pct(share * 100), _pct(fit * 100)
-    out = []
-    for j, (same_j, rem, inex_j, uns_j, co) in enumerate(
-        zip(same.tolist(), remote.tolist(), inex.tolist(), unspecified.tolist(), coop.tolist(), strict=True)
-    ):
-        qty = (
-            f'["I",{vq[j]!r}]' if inex_j else f'["U",{vq[j]!r}]' if uns_j else f'["Q",{vq[j]!r},{fit_pct[j]}]'
+    # Column by column, then one concatenation per row: a million rows take about a second.
+    sub_col = [sub_text[x] for x in same.tolist()]
+    dist_col = [
+        f',["R",{v!r}]' if r else f',["D",{v!r}]'
+        for r, v in zip(remote.tolist(), _stored_values(v_dist), strict=True)
+    ]
+    win_col = [f',["W",{v!r},{p}],' for v, p in zip(_stored_values(v_win), _pct(share * 100), strict=True)]
+    qty_col = [
+        f'["I",{v!r}]' if i else f'["U",{v!r}]' if u else f'["Q",{v!r},{p}]'
+        for i, u, v, p in zip(
+            inex.tolist(), unspecified.tolist(), _stored_values(v_qty), _pct(fit * 100), strict=True
         )
-        out.append(
-            f'{sub_text[same_j]},["{"R" if rem else "D"}",{vd[j]!r}],["W",{vw[j]!r},{pct[j]}],{qty}'
-            + (coop_text if co else "]")
-        )
+    ]
+    end_col = [coop_text if c else "]" for c in coop.tolist()]
+    out = [
+        a + b + c + d + e for a, b, c, d, e in zip(sub_col, dist_col, win_col, qty_col, end_col, strict=True)
+    ]
     return out
 
 

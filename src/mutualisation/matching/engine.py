@@ -314,18 +314,21 @@ class _Explainer:
 
     def many(self, pairs: list[tuple[int, int, float]]) -> list[str | None]:
         """Compact JSON breakdown of each (offer_id, need_id, km); None when a listing is unknown here."""
-        if not pairs or not self.parts:
-            return [None] * len(pairs)
-        arrays = ListingArrays.concat(self.parts) if len(self.parts) > 1 else self.parts[0]
-        order = np.argsort(arrays.id, kind="stable")
-        sorted_ids = arrays.id[order]
         o = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))
         n = np.fromiter((p[1] for p in pairs), dtype=np.int64, count=len(pairs))
         km = np.fromiter((p[2] for p in pairs), dtype=np.float64, count=len(pairs))
+        return self.many_arrays(o, n, km)
+
+    def many_arrays(self, o: np.ndarray, n: np.ndarray, km: np.ndarray) -> list[str | None]:
+        if not o.size or not self.parts:
+            return [None] * int(o.size)
+        arrays = ListingArrays.concat(self.parts) if len(self.parts) > 1 else self.parts[0]
+        order = np.argsort(arrays.id, kind="stable")
+        sorted_ids = arrays.id[order]
         po = np.minimum(np.searchsorted(sorted_ids, o), len(sorted_ids) - 1)
         pn = np.minimum(np.searchsorted(sorted_ids, n), len(sorted_ids) - 1)
         known = (sorted_ids[po] == o) & (sorted_ids[pn] == n)
-        out: list[str | None] = [None] * len(pairs)
+        out: list[str | None] = [None] * int(o.size)
         idx = np.flatnonzero(known)
         texts = compact_json(arrays, order[po[idx]], arrays, order[pn[idx]], km[idx], self.cfg, self.keys)
         for i, text_ in zip(idx.tolist(), texts, strict=True):
@@ -412,8 +415,9 @@ class _Changes:
 
     deletes: list[int] = field(default_factory=list)
     updates: list[list] = field(default_factory=list)
-    inserts: list[list] = field(default_factory=list)
+    inserts: list[tuple] = field(default_factory=list)
     explain: list[tuple[list, int, int, int, float]] = field(default_factory=list)
+    new_columns: tuple | None = None
 
 
 def _rank(value: int) -> int | None:
@@ -498,28 +502,21 @@ def _diff(existing: list[tuple], desired: _Desired, fingerprints: _Fingerprints,
     at = np.minimum(np.searchsorted(stored, desired.key), max(stored.size - 1, 0))
     present = stored[at] == desired.key if stored.size else np.zeros(desired.key.size, dtype=bool)
     new = np.flatnonzero(~present & ((desired.offer_rank >= 0) | (desired.need_rank >= 0)))
-    ids = {*desired.offer_id[new].tolist(), *desired.need_id[new].tolist()}
-    fp_item = {i: fingerprints[i] for i in ids}.__getitem__
-    for o_id, n_id, s, d, orank, nrank in zip(
-        desired.offer_id[new].tolist(),
-        desired.need_id[new].tolist(),
+    # New rows as columns; `_explain_changes` adds their breakdowns and zips them into tuples,
+    # already in (offer_id, need_id) order since `desired` is sorted by key.
+    o_new, n_new = desired.offer_id[new].tolist(), desired.need_id[new].tolist()
+    fp_of = {i: fingerprints[i] for i in {*o_new, *n_new}}
+    changes.new_columns = (
+        o_new,
+        n_new,
         desired.score[new].tolist(),
         desired.km[new].tolist(),
-        desired.offer_rank[new].tolist(),
-        desired.need_rank[new].tolist(),
-        strict=True,
-    ):
-        row = [o_id, n_id, s, d, _rank(orank), _rank(nrank), None, "active", fp_item(o_id), fp_item(n_id)]
-        changes.inserts.append(row)
-        changes.explain.append((row, _INSERT_BREAKDOWN, o_id, n_id, d))
-    counts.new_pairs.extend(
-        zip(
-            desired.offer_id[new].tolist(),
-            desired.need_id[new].tolist(),
-            desired.score[new].tolist(),
-            strict=True,
-        )
+        [None if r < 0 else r for r in desired.offer_rank[new].tolist()],
+        [None if r < 0 else r for r in desired.need_rank[new].tolist()],
+        [fp_of[i] for i in o_new],
+        [fp_of[i] for i in n_new],
     )
+    counts.new_pairs.extend(zip(o_new, n_new, changes.new_columns[2], strict=True))
     return changes
 
 
@@ -527,7 +524,17 @@ def _explain_changes(changes: _Changes, explainer: _Explainer) -> None:
     """Fill the breakdown of inserted rows and of updated rows whose score or distance moved."""
     texts = explainer.many([(o, n, km) for _row, _slot, o, n, km in changes.explain])
     for (row, slot, *_pair), text_ in zip(changes.explain, texts, strict=True):
-        row[slot] = "[]" if text_ is None and slot == _INSERT_BREAKDOWN else text_
+        row[slot] = text_
+    if changes.new_columns:
+        o, n, score, km, o_rank, n_rank, o_fp, n_fp = changes.new_columns
+        breakdowns = explainer.many_arrays(
+            np.asarray(o, dtype=np.int64), np.asarray(n, dtype=np.int64), np.asarray(km, dtype=np.float64)
+        )
+        breakdowns = ["[]" if b is None else b for b in breakdowns]
+        status = ["active"] * len(o)
+        changes.inserts = list(
+            zip(o, n, score, km, o_rank, n_rank, breakdowns, status, o_fp, n_fp, strict=True)
+        )
 
 
 def _apply(
@@ -641,7 +648,7 @@ class _DBAPIWriter:
         columns = ", ".join((*_INSERT_COLUMNS, "created_at", "updated_at"))
         placeholders = ", ".join((*marks, m, m))
         insert_sql = f"INSERT INTO suggestions ({columns}) VALUES ({placeholders})"  # noqa: S608
-        self._executemany(insert_sql, [(*r, self.stamp, self.stamp) for r in sorted(changes.inserts)])
+        self._executemany(insert_sql, [(*r, self.stamp, self.stamp) for r in changes.inserts])
 
 
 def _copy_text(value) -> str:
@@ -728,7 +735,7 @@ class _PostgresWriter:
                 lines = (
                     f"{o}\t{n}\t{sc!r}\t{km!r}\t{null if orank is None else orank}\t"
                     f"{null if nrank is None else nrank}\t{bd}\t{st}\t{ofp}\t{nfp}\t{stamp}\t{stamp}"
-                    for o, n, sc, km, orank, nrank, bd, st, ofp, nfp in sorted(changes.inserts)
+                    for o, n, sc, km, orank, nrank, bd, st, ofp, nfp in changes.inserts
                 )
                 self._copy_lines(cursor, f"COPY suggestions ({columns}) FROM STDIN", lines)
         finally:
@@ -847,6 +854,9 @@ class _SidedExplainer(_Explainer):
     def __init__(self, cfg: MatchingConfig, coop, offers: _SideArrays, needs: _SideArrays) -> None:
         super().__init__(cfg, coop)
         self.offers, self.needs = offers, needs
+
+    def many_arrays(self, o: np.ndarray, n: np.ndarray, km: np.ndarray) -> list[str | None]:
+        return self.many(list(zip(o.tolist(), n.tolist(), km.tolist(), strict=True)))
 
     def many(self, pairs: list[tuple[int, int, float]]) -> list[str | None]:
         out: list[str | None] = [None] * len(pairs)
