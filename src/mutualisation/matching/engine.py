@@ -751,6 +751,7 @@ def _notify_new(
     new_pairs: list[tuple[int, int, float]],
     cfg: MatchingConfig,
     snapshot: _Snapshot | None = None,
+    fingerprints: _Fingerprints | None = None,
 ) -> None:
     """One in-app notification per owner and run, for new pairs scoring at least `notify_score`."""
     worthy = [(o, n) for o, n, s in new_pairs if s >= cfg.notify_score]
@@ -760,16 +761,25 @@ def _notify_new(
     from ..notifications.services import notify
 
     listing_ids = {i for pair in worthy for i in pair}
+    # Owners are known from the listings already in memory; the database is asked for the rest.
     owners = _owners_in(snapshot, listing_ids) if snapshot is not None else {}
-    if len(owners) < len(listing_ids):
-        owners = dict(
-            session.execute(select(Listing.id, Listing.owner_id).where(Listing.id.in_(listing_ids))).all()
+    if fingerprints is not None:
+        owners.update({i: fingerprints.rows[i][4] for i in listing_ids if i in fingerprints.rows})
+    missing = sorted(listing_ids - set(owners))
+    for start in range(0, len(missing), _CHUNK):
+        chunk = missing[start : start + _CHUNK]
+        owners.update(
+            session.execute(select(Listing.id, Listing.owner_id).where(Listing.id.in_(chunk))).all()
         )
     per_owner: dict[int, set[int]] = defaultdict(set)
     for o, n in worthy:
         per_owner[owners[o]].add(o)
         per_owner[owners[n]].add(n)
-    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(per_owner)))}
+    owner_ids = sorted(per_owner)
+    users = {}
+    for start in range(0, len(owner_ids), _CHUNK):
+        chunk = owner_ids[start : start + _CHUNK]
+        users.update({u.id: u for u in session.scalars(select(User).where(User.id.in_(chunk)))})
     for owner_id, listings in per_owner.items():
         user = users.get(owner_id)
         if user is None:
@@ -836,7 +846,7 @@ def full_recompute(
         t2 = time.perf_counter()
         _apply(session, existing, desired, fingerprints, explainer, counts, after_deletes)
         if notify:
-            _notify_new(session, counts.new_pairs, cfg)
+            _notify_new(session, counts.new_pairs, cfg, fingerprints=fingerprints)
         t3 = time.perf_counter()
     with _SNAPSHOT_LOCK:
         _SNAPSHOTS.update(snapshots)
