@@ -62,6 +62,7 @@ NOTIFY_KIND = "matching.new_suggestion"
 _SCORE_TOLERANCE = 1e-9
 _CHUNK = 5000
 _COPY_FROM_ROWS = 500
+_ANALYZE_FROM_ROWS = 50_000
 _SQLITE_WRITE_CACHE_KIB = -512_000  # negative: KiB, i.e. up to 500 MB of pages
 
 # The listing columns the engine reads, in `scoring.LISTING_FIELDS` order, then the material extras.
@@ -738,6 +739,10 @@ class _PostgresWriter:
                     for o, n, sc, km, orank, nrank, bd, st, ofp, nfp in changes.inserts
                 )
                 self._copy_lines(cursor, f"COPY suggestions ({columns}) FROM STDIN", lines)
+            if len(changes.inserts) + len(changes.deletes) >= _ANALYZE_FROM_ROWS:
+                # Fresh statistics after a bulk change: with stale ones the planner may scan the
+                # whole table for the incremental updates' lookups by listing and rank.
+                cursor.execute("ANALYZE suggestions")
         finally:
             cursor.close()
 
