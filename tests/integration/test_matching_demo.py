@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from mutualisation.matching import demo
+from mutualisation.matching.breakdown import render
 from mutualisation.matching.models import Suggestion
 from tests.builders import make_listing as _make_listing
 from tests.builders import make_user
@@ -40,5 +41,6 @@ def test_demo_load_suggests_a_chipper_from_another_territory_to_malaunay(session
     suggestion = session.scalars(select(Suggestion).where(Suggestion.need_id == need.id)).one()
     assert suggestion.offer_id == offer.id
     assert 150 < suggestion.distance_km < 250
-    assert suggestion.breakdown[0]["message_fr"].startswith("même sous-catégorie")
+    explained = render(suggestion.breakdown, suggestion.distance_km, "fr")
+    assert explained[0]["message_fr"].startswith("même sous-catégorie")
     assert "1 new" not in demo.load(session)  # idempotent

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from mutualisation.matching import engine
+from mutualisation.matching.breakdown import render
 from mutualisation.matching.candidates import brute_force_top_k
 from mutualisation.matching.models import Suggestion
 from mutualisation.matching.scoring import ListingArrays, MatchingConfig
@@ -238,8 +239,8 @@ def test_past_cooperation_adds_a_bonus_to_the_breakdown(session):
     make_listing(session, a, kind="offer", subcategory="chipper", max_distance_km=300.0)
     make_listing(session, b, kind="need", subcategory="chipper", max_distance_km=300.0)
     engine.full_recompute(session, CFG, coop=[(a.territory_id, b.territory_id)])
-    breakdown = session.scalars(select(Suggestion.breakdown)).one()
-    assert "cooperation" in {part["criterion"] for part in breakdown}
+    breakdown, km = session.execute(select(Suggestion.breakdown, Suggestion.distance_km)).one()
+    assert "cooperation" in {part["criterion"] for part in render(breakdown, km)}
 
 
 def test_nightly_job_recomputes_and_returns_counts(session):
@@ -264,3 +265,72 @@ def test_the_scheduler_runs_the_nightly_recompute_and_records_it(app, session):
     run = session.get(JobRun, run_id)
     assert run.outcome == "ok", run.error
     assert run.counts["inserted"] > 0
+
+
+@pytest.mark.parametrize("copy_from_rows", [0, 10**9])
+def test_bulk_writes_by_copy_or_executemany_give_the_same_suggestions(session, monkeypatch, copy_from_rows):
+    # 0: every write goes through COPY and temporary tables on PostgreSQL (executemany on SQLite).
+    monkeypatch.setattr(engine, "_COPY_FROM_ROWS", copy_from_rows)
+    listings = random_network(session, 10)
+    counts = engine.full_recompute(session, CFG, coop=[])
+    assert stored_pairs(session) == expected_pairs(listings) and counts.inserted > 0
+    dismissed = session.scalars(select(Suggestion).order_by(Suggestion.id)).first()
+    dismissed.status, dismissed.dismiss_reason, dismissed.dismiss_text = "dismissed", "other", "no"
+    session.flush()
+    offer = session.get(type(listings[0]), dismissed.offer_id)
+    offer.max_distance_km, offer.subcategory = 500.0, None
+    for listing in listings[:8]:
+        if listing.id != offer.id:
+            listing.status = "withdrawn"
+    session.flush()
+    counts = engine.full_recompute(session, CFG, coop=[])
+    assert counts.deleted > 0 and counts.updated > 0
+    assert stored_pairs(session) == expected_pairs(listings)
+    session.expire_all()
+    rows = session.scalars(select(Suggestion)).all()
+    assert all(render(s.breakdown, s.distance_km) for s in rows)
+    lifted = session.get(Suggestion, dismissed.id)
+    if lifted is not None:
+        assert (lifted.status, lifted.dismiss_reason, lifted.dismiss_text) == ("active", None, None)
+    again = engine.full_recompute(session, CFG, coop=[])
+    assert (again.inserted, again.updated, again.deleted) == (0, 0, 0)
+
+
+def _snapshot(session, category):
+    return engine._SNAPSHOTS[(str(session.connection().engine.url), category)]
+
+
+def test_incremental_updates_patch_the_category_snapshot_in_place(session):
+    listings = random_network(session, 11)
+    engine.full_recompute(session, CFG, coop=[])
+    a = next(x for x in listings if x.category == "equipment")
+    engine.update_for_listing(session, a.id, CFG, coop=[])
+    snapshot = _snapshot(session, "equipment")
+    a.max_distance_km = 20.0
+    session.flush()
+    engine.update_for_listing(session, a.id, CFG, coop=[])
+    assert _snapshot(session, "equipment") is snapshot
+    side = snapshot.sides[a.kind]
+    assert side.arrays.max_distance_km[side.pos[a.id]] == 20.0
+    assert stored_pairs(session) == expected_pairs(listings)
+    a.status = "withdrawn"
+    session.flush()
+    engine.update_for_listing(session, a.id, CFG, coop=[])
+    assert a.id not in _snapshot(session, "equipment").sides[a.kind].pos
+    assert stored_pairs(session) == expected_pairs(listings)
+
+
+def test_a_listing_changed_by_another_worker_makes_the_next_update_reload_the_category(session):
+    listings = random_network(session, 12)
+    engine.full_recompute(session, CFG, coop=[])
+    a, b = [x for x in listings if x.category == "equipment"][:2]
+    engine.update_for_listing(session, a.id, CFG, coop=[])
+    before = _snapshot(session, "equipment")
+    b.latitude = 49.25  # flushed by another worker: its category's version moves
+    session.flush()
+    a.max_distance_km = 500.0
+    session.flush()
+    engine.update_for_listing(session, a.id, CFG, coop=[])
+    after = _snapshot(session, "equipment")
+    assert after is not before
+    assert after.sides[b.kind].arrays.lat[after.sides[b.kind].pos[b.id]] == 49.25

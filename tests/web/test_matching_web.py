@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -175,3 +176,29 @@ def test_match_run_command_prints_counts_and_timings(app, session):
     assert result.exit_code == 0, result.output
     assert "0 inserted" in result.output and "1 unchanged" in result.output
     assert "load" in result.output and "match" in result.output and "write" in result.output
+
+
+def test_the_api_explains_each_contribution_in_the_readers_language(client, session):
+    _gs, malaunay, _stranger, _offer, need, suggestion = network(session)
+    headers = token(client, malaunay)
+    for lang, word in (("fr", "même sous-catégorie"), ("en", "same subcategory")):
+        response = client.get(f"/api/v1/listings/{need.id}/suggestions?lang={lang}", headers=headers)
+        breakdown = response.get_json()["items"][0]["breakdown"]
+        assert breakdown[0]["message"].startswith(word)
+        assert breakdown[0]["message"] == breakdown[0][f"message_{lang}"]
+        distance = next(part for part in breakdown if part["criterion"] == "distance")
+        assert distance["message"].startswith(f"{suggestion.distance_km:.0f} km")
+        assert sum(part["value"] for part in breakdown) == pytest.approx(suggestion.score, abs=1e-3)
+
+
+def test_the_listing_page_explains_suggestions_in_english_when_asked(client, session):
+    _gs, malaunay, _stranger, _offer, need, _suggestion = network(session)
+    login(client, malaunay)
+    html = client.get(f"/listings/{need.id}/suggestions?lang=en").get_data(as_text=True)
+    assert "same subcategory" in html and "même sous-catégorie" not in html
+
+
+def test_the_openapi_document_describes_the_rendered_breakdown(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    contribution = spec["components"]["schemas"]["Contribution"]["properties"]
+    assert {"criterion", "value", "message", "message_fr", "message_en"} <= set(contribution)

@@ -1,16 +1,38 @@
-"""Breakdowns of many pairs at once, as ready-to-store JSON text.
+"""Breakdowns: computed in bulk as compact JSON when suggestions are written, rendered when read.
 
-`scoring.explain` describes one pair with scalar arithmetic; a full recompute writes up to millions
-of pairs, where calling it (and serialising its result) per pair would dominate the run. This module
-computes the same contributions with numpy and formats each row's JSON with plain string templates.
-`tests/unit/matching/test_breakdown.py` checks it against `explain` on random pairs.
+A full recompute writes up to millions of pairs; storing each pair's explanation in two languages
+(~700 bytes a row) made writing the slowest step. So a stored breakdown is compact: a JSON list of
+`[code, value]` (plus a whole percentage for the window and the quantity fit), e.g.
+`[["S",0.35],["D",0.1234],["W",0.15,100],["Q",0.05,50]]`, about 60 bytes. `render` turns it back
+into the explanation `scoring.explain` gives for the same pair, in French and English, when a
+suggestion is displayed or returned by the API; `tests/unit/matching/test_breakdown.py` checks that
+`render(compact(pair)) == explain(pair)` on random pairs.
+
+Codes: S same subcategory, s compatible subcategory; D distance, R distance of a remote pair;
+W availability window (+ percentage covered); Q quantity fit (+ percentage), I inexhaustible,
+U quantity not specified; C past cooperation.
 """
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import numpy as np
 
 from .scoring import NO_SUBCATEGORY, ListingArrays, MatchingConfig, cooperated
+
+CRITERIA = {
+    "S": "subcategory",
+    "s": "subcategory",
+    "D": "distance",
+    "R": "distance",
+    "W": "window",
+    "Q": "quantity",
+    "I": "quantity",
+    "U": "quantity",
+    "C": "cooperation",
+}
 
 
 def _en(v: float) -> str:
@@ -21,12 +43,30 @@ def _fr(v: float) -> str:
     return _en(v).replace(".", ",").replace("-", "−")
 
 
-def _part(criterion: str, value: float, fr: str, en: str) -> str:
-    # The messages are built here from digits and fixed words: no quote or backslash to escape.
-    return f'{{"criterion": "{criterion}", "value": {value!r}, "message_fr": "{fr}", "message_en": "{en}"}}'
+def _stored_values(v: np.ndarray) -> list[float]:
+    """Values rounded to 4 decimals, nudged by 1e-4 where rounding would change the 2-decimal text.
+
+    The explanation shows each value with 2 decimals: rounding 0.125000001 to 0.125 would print
+    +0.12 where `explain` prints +0.13. Moving the stored value one step towards the exact one
+    keeps the printed digits identical, for an error of at most 1.5e-4 on `value`.
+    """
+    v = np.asarray(v, dtype=np.float64)
+    r = np.round(v, 4)
+    # Only values within a rounding step of a printed boundary (x.xx5) can change text.
+    near = np.flatnonzero(np.abs(v * 100 - np.floor(v * 100) - 0.5) < 0.02)
+    if near.size:
+        differs = np.char.mod("%+.2f", r[near]) != np.char.mod("%+.2f", v[near])
+        fix = near[differs]
+        r[fix] = np.round(r[fix] + np.sign(v[fix] - r[fix]) * 1e-4, 4)
+    return r.tolist()
 
 
-def breakdown_json(
+def _pct(values: np.ndarray) -> list[int]:
+    # The same text `explain` prints with "%.0f" (round half to even on the exact binary value).
+    return np.rint(values).astype(np.int64).tolist()
+
+
+def compact_json(
     offers: ListingArrays,
     oi: np.ndarray,
     needs: ListingArrays,
@@ -35,7 +75,7 @@ def breakdown_json(
     cfg: MatchingConfig,
     coop_keys: np.ndarray | None = None,
 ) -> list[str]:
-    """JSON list of contributions (criterion, value, message_fr, message_en) for each pair."""
+    """Compact JSON breakdown of each pair (offers[oi[j]], needs[ni[j]]) at distance_km[j]."""
     n = oi.shape[0]
     if n == 0:
         return []
@@ -74,58 +114,79 @@ def breakdown_json(
     v_qty = cfg.weight_quantity * fit
     coop = cooperated(offers.territory[oi], needs.territory[ni], coop_keys)
 
-    sub_parts = {
-        True: _part(
-            "subcategory",
-            cfg.weight_subcategory,
-            f"même sous-catégorie {_fr(cfg.weight_subcategory)}",
-            f"same subcategory {_en(cfg.weight_subcategory)}",
-        ),
-        False: _part(
-            "subcategory",
-            cfg.weight_subcategory * cfg.subcategory_wildcard_factor,
-            f"sous-catégorie compatible {_fr(cfg.weight_subcategory * cfg.subcategory_wildcard_factor)}",
-            f"compatible subcategory {_en(cfg.weight_subcategory * cfg.subcategory_wildcard_factor)}",
-        ),
-    }
-    coop_part = _part(
-        "cooperation",
-        cfg.weight_cooperation,
-        f"territoires ayant déjà coopéré {_fr(cfg.weight_cooperation)}",
-        f"territories already cooperated {_en(cfg.weight_cooperation)}",
-    )
-    v_dist_l, v_win_l, v_qty_l = v_dist.tolist(), v_win.tolist(), v_qty.tolist()
-    # Number formatting runs in numpy's C loops; each row then costs one string concatenation.
-    vd_en, vw_en, vq_en = (np.char.mod("%+.2f", v).tolist() for v in (v_dist, v_win, v_qty))
-    vd_fr, vw_fr, vq_fr = (
-        [t.replace(".", ",").replace("-", "−") for t in texts] for texts in (vd_en, vw_en, vq_en)
-    )
-    km_text = np.where(d >= 1, np.char.add(np.char.mod("%.0f", d), " km"), "< 1 km").tolist()
-    pct = np.char.mod("%.0f", share * 100).tolist()
-    fit_pct = np.char.mod("%.0f", fit * 100).tolist()
+    (w_same,) = _stored_values(np.asarray([cfg.weight_subcategory]))
+    (w_wild,) = _stored_values(np.asarray([cfg.weight_subcategory * cfg.subcategory_wildcard_factor]))
+    (w_coop,) = _stored_values(np.asarray([cfg.weight_cooperation]))
+    sub_text = {True: f'[["S",{w_same!r}]', False: f'[["s",{w_wild!r}]'}
+    coop_text = f',["C",{w_coop!r}]]'
+    # Column by column, then one concatenation per row: a million rows take about a second.
+    sub_col = [sub_text[x] for x in same.tolist()]
+    dist_col = [
+        f',["R",{v!r}]' if r else f',["D",{v!r}]'
+        for r, v in zip(remote.tolist(), _stored_values(v_dist), strict=True)
+    ]
+    win_col = [f',["W",{v!r},{p}],' for v, p in zip(_stored_values(v_win), _pct(share * 100), strict=True)]
+    qty_col = [
+        f'["I",{v!r}]' if i else f'["U",{v!r}]' if u else f'["Q",{v!r},{p}]'
+        for i, u, v, p in zip(
+            inex.tolist(), unspecified.tolist(), _stored_values(v_qty), _pct(fit * 100), strict=True
+        )
+    ]
+    end_col = [coop_text if c else "]" for c in coop.tolist()]
+    out = [
+        a + b + c + d + e for a, b, c, d, e in zip(sub_col, dist_col, win_col, qty_col, end_col, strict=True)
+    ]
+    return out
+
+
+def _messages(code: str, value: float, extra: Any, distance_km: float) -> tuple[str, str]:
+    """(French, English) explanation of one compact part — the words of `scoring.explain`."""
+    if code in ("S", "s"):
+        fr, en = (
+            ("même sous-catégorie", "same subcategory")
+            if code == "S"
+            else ("sous-catégorie compatible", "compatible subcategory")
+        )
+    elif code in ("D", "R"):
+        km = f"{distance_km:.0f} km" if distance_km >= 1 else "< 1 km"
+        fr, en = (f"{km} (à distance)", f"{km} (remote)") if code == "R" else (km, km)
+    elif code == "W":
+        fr, en = f"disponibilité couverte à {extra} %", f"availability {extra}% covered"
+    elif code == "Q":
+        fr, en = f"quantité ajustée à {extra} %", f"quantity fit {extra}%"
+    elif code == "I":
+        fr, en = "ressource inépuisable", "inexhaustible resource"
+    elif code == "U":
+        fr, en = "quantité non précisée", "quantity not specified"
+    else:
+        fr, en = "territoires ayant déjà coopéré", "territories already cooperated"
+    return f"{fr} {_fr(value)}", f"{en} {_en(value)}"
+
+
+def render(stored: Any, distance_km: float, lang: str = "fr") -> list[dict[str, Any]]:
+    """The human breakdown of a stored one: [{criterion, value, message, message_fr, message_en}].
+
+    `message` is in `lang` ("fr" or "en"). Accepts a compact list, its JSON text, or the former
+    verbose format (a list of dicts with both messages), so rows written before stay readable.
+    """
+    if isinstance(stored, str | bytes):
+        stored = json.loads(stored)
     out = []
-    for j, (same_j, rem, inex_j, uns_j, co) in enumerate(
-        zip(same.tolist(), remote.tolist(), inex.tolist(), unspecified.tolist(), coop.tolist(), strict=True)
-    ):
-        far_fr, far_en = (" (à distance)", " (remote)") if rem else ("", "")
-        if inex_j:
-            fr, en = "ressource inépuisable", "inexhaustible resource"
-        elif uns_j:
-            fr, en = "quantité non précisée", "quantity not specified"
+    for part in stored or ():
+        if isinstance(part, dict):
+            fr, en = part.get("message_fr", ""), part.get("message_en", "")
+            criterion, value = part.get("criterion"), part.get("value")
         else:
-            fr, en = f"quantité ajustée à {fit_pct[j]} %", f"quantity fit {fit_pct[j]}%"
-        parts = [
-            sub_parts[same_j],
-            f'{{"criterion": "distance", "value": {v_dist_l[j]!r}, '
-            f'"message_fr": "{km_text[j]}{far_fr} {vd_fr[j]}", '
-            f'"message_en": "{km_text[j]}{far_en} {vd_en[j]}"}}',
-            f'{{"criterion": "window", "value": {v_win_l[j]!r}, '
-            f'"message_fr": "disponibilité couverte à {pct[j]} % {vw_fr[j]}", '
-            f'"message_en": "availability {pct[j]}% covered {vw_en[j]}"}}',
-            f'{{"criterion": "quantity", "value": {v_qty_l[j]!r}, '
-            f'"message_fr": "{fr} {vq_fr[j]}", "message_en": "{en} {vq_en[j]}"}}',
-        ]
-        if co:
-            parts.append(coop_part)
-        out.append("[" + ", ".join(parts) + "]")
+            code, value, *extra = part
+            fr, en = _messages(code, float(value), extra[0] if extra else None, float(distance_km))
+            criterion = CRITERIA.get(code, code)
+        out.append(
+            {
+                "criterion": criterion,
+                "value": value,
+                "message": en if lang == "en" else fr,
+                "message_fr": fr,
+                "message_en": en,
+            }
+        )
     return out

@@ -10,12 +10,21 @@ the stored suggestions and only the differences are written, in bulk:
   `stale` (history of the decision);
 - a dismissed pair whose listings changed materially (fingerprint) becomes active again.
 Each recompute is one transaction: a failure leaves the previous suggestions intact.
+
+The comparison is vectorised (numpy, keyed by offer_id << 32 | need_id) and looks at score,
+distance, ranks and fingerprints only. Rows store a compact breakdown (`breakdown.compact_json`),
+rendered into sentences when displayed. Writes go through COPY and temporary tables on PostgreSQL,
+through the driver's executemany elsewhere (`_PostgresWriter`, `_DBAPIWriter`).
+The incremental update works on per-process snapshots of a category (see `_category_snapshot`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
+import secrets
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -24,25 +33,20 @@ from types import SimpleNamespace
 
 import numpy as np
 from sqlalchemy import (
-    Text,
-    TypeDecorator,
-    bindparam,
-    cast,
     column,
-    delete,
+    event,
     inspect,
     select,
     table,
-    update,
+    text,
 )
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, attributes
 
 from ..db import transaction, utcnow
 from ..listings.models import Listing
-from .breakdown import breakdown_json
-from .candidates import TopK, reach, top_k_for_needs, top_k_for_offers
-from .models import Suggestion
+from .breakdown import compact_json
+from .candidates import TopK, _better, reach, top_k_for_needs, top_k_for_offers
+from .models import MatchingState, Suggestion
 from .scoring import (
     LISTING_FIELDS,
     NEED,
@@ -57,6 +61,9 @@ from .scoring import (
 NOTIFY_KIND = "matching.new_suggestion"
 _SCORE_TOLERANCE = 1e-9
 _CHUNK = 5000
+_COPY_FROM_ROWS = 500
+_ANALYZE_FROM_ROWS = 50_000
+_SQLITE_WRITE_CACHE_KIB = -512_000  # negative: KiB, i.e. up to 500 MB of pages
 
 # The listing columns the engine reads, in `scoring.LISTING_FIELDS` order, then the material extras.
 _COLUMNS = (
@@ -87,25 +94,6 @@ _SUGGESTION_COLUMNS = (
     Suggestion.offer_fingerprint,
     Suggestion.need_fingerprint,
     Suggestion.agreement_id,
-)
-
-
-# The suggestions table as the bulk writer sees it: breakdowns arrive already serialised as JSON
-# text (`breakdown.breakdown_json`), which saves serialising millions of lists row by row.
-class _JSONTextPG(TypeDecorator):
-    """JSON text bound as text and cast to json by PostgreSQL (SQLite stores JSON as text anyway)."""
-
-    impl = Text
-    cache_ok = True
-
-    def bind_expression(self, bindvalue):
-        return cast(bindvalue, postgresql.JSON)
-
-
-_JSON_TEXT = Text().with_variant(_JSONTextPG(), "postgresql")
-_WRITE = table(
-    "suggestions",
-    *(column(c.name, _JSON_TEXT if c.name == "breakdown" else c.type) for c in Suggestion.__table__.columns),
 )
 
 
@@ -216,6 +204,17 @@ def _core_rows(rows: list[tuple], subs: _Subcategories) -> list[tuple]:
     return [(*r[:3], subs(r[3]), *r[4:]) for r in rows]
 
 
+def _stored_suggestions(session: Session) -> list[tuple]:
+    """Every suggestion's diff columns as plain tuples, through the driver (no Row objects)."""
+    columns = ", ".join(c.name for c in _SUGGESTION_COLUMNS)
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(f"SELECT {columns} FROM suggestions")  # noqa: S608 (constant column names)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def categories(session: Session) -> list[str]:
     stmt = select(Listing.category).where(Listing.status == "published").distinct()
     return sorted(session.scalars(stmt))
@@ -235,22 +234,38 @@ def load_category(session: Session, category: str) -> tuple[list[tuple], list[tu
     return offers, needs
 
 
+_COOPERATION_COLUMNS: dict[str, tuple[str, str] | None] = {}
+
+
+def _cooperation_columns(session: Session) -> tuple[str, str] | None:
+    """The agreements' territory columns, inspected once per database and process (the
+    inspection costs several catalogue queries, more than an incremental update itself)."""
+    url = str(session.connection().engine.url)
+    if url not in _COOPERATION_COLUMNS:
+        inspector = inspect(session.connection())
+        found = None
+        if inspector.has_table("agreements"):
+            columns = {c["name"] for c in inspector.get_columns("agreements")}
+            pairs = [
+                ("provider_territory_id", "beneficiary_territory_id"),
+                ("provider_territory", "beneficiary_territory"),
+            ]
+            found = next(((a, b) for a, b in pairs if {a, b, "status"} <= columns), None)
+        if found is None:
+            return None  # not cached: the table may appear with a migration
+        _COOPERATION_COLUMNS[url] = found
+    return _COOPERATION_COLUMNS[url]
+
+
 def cooperations(session: Session) -> list[tuple[int, int]]:
     """Territory pairs with a completed or evaluated agreement; [] while that table does not exist."""
-    inspector = inspect(session.connection())
-    if not inspector.has_table("agreements"):
+    found = _cooperation_columns(session)
+    if found is None:
         return []
-    columns = {c["name"] for c in inspector.get_columns("agreements")}
-    pairs = [
-        ("provider_territory_id", "beneficiary_territory_id"),
-        ("provider_territory", "beneficiary_territory"),
-    ]
-    for a, b in pairs:
-        if {a, b, "status"} <= columns:
-            t = table("agreements", column(a), column(b), column("status"))
-            stmt = select(t.c[a], t.c[b]).where(t.c.status.in_(("completed", "evaluated")))
-            return [(int(x), int(y)) for x, y in session.execute(stmt) if x is not None and y is not None]
-    return []
+    a, b = found
+    t = table("agreements", column(a), column(b), column("status"))
+    stmt = select(t.c[a], t.c[b]).where(t.c.status.in_(("completed", "evaluated")))
+    return [(int(x), int(y)) for x, y in session.execute(stmt) if x is not None and y is not None]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -287,7 +302,7 @@ def _overlay(desired: dict, top: TopK, query_kind: int) -> None:
 
 
 class _Explainer:
-    """Breakdowns of the pairs being written, computed in bulk (`breakdown.breakdown_json`)."""
+    """Breakdowns of the pairs being written, computed in bulk (`breakdown.compact_json`)."""
 
     def __init__(self, cfg: MatchingConfig, coop: list[tuple[int, int]]) -> None:
         self.cfg = cfg
@@ -299,133 +314,250 @@ class _Explainer:
             self.parts.append(arrays)
 
     def many(self, pairs: list[tuple[int, int, float]]) -> list[str | None]:
-        """JSON breakdown of each (offer_id, need_id, km); None when a listing is unknown here."""
-        if not pairs or not self.parts:
-            return [None] * len(pairs)
-        arrays = ListingArrays.concat(self.parts) if len(self.parts) > 1 else self.parts[0]
-        order = np.argsort(arrays.id, kind="stable")
-        sorted_ids = arrays.id[order]
+        """Compact JSON breakdown of each (offer_id, need_id, km); None when a listing is unknown here."""
         o = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))
         n = np.fromiter((p[1] for p in pairs), dtype=np.int64, count=len(pairs))
         km = np.fromiter((p[2] for p in pairs), dtype=np.float64, count=len(pairs))
+        return self.many_arrays(o, n, km)
+
+    def many_arrays(self, o: np.ndarray, n: np.ndarray, km: np.ndarray) -> list[str | None]:
+        if not o.size or not self.parts:
+            return [None] * int(o.size)
+        arrays = ListingArrays.concat(self.parts) if len(self.parts) > 1 else self.parts[0]
+        order = np.argsort(arrays.id, kind="stable")
+        sorted_ids = arrays.id[order]
         po = np.minimum(np.searchsorted(sorted_ids, o), len(sorted_ids) - 1)
         pn = np.minimum(np.searchsorted(sorted_ids, n), len(sorted_ids) - 1)
         known = (sorted_ids[po] == o) & (sorted_ids[pn] == n)
-        out: list[str | None] = [None] * len(pairs)
+        out: list[str | None] = [None] * int(o.size)
         idx = np.flatnonzero(known)
-        texts = breakdown_json(arrays, order[po[idx]], arrays, order[pn[idx]], km[idx], self.cfg, self.keys)
+        texts = compact_json(arrays, order[po[idx]], arrays, order[pn[idx]], km[idx], self.cfg, self.keys)
         for i, text_ in zip(idx.tolist(), texts, strict=True):
             out[i] = text_
         return out
 
 
-def _same(a: float | None, b: float | None) -> bool:
-    if a is None or b is None:
-        return a is b
-    return abs(a - b) <= _SCORE_TOLERANCE
+_STATUSES = ("active", "accepted", "dismissed", "stale")
+_ACTIVE, _ACCEPTED, _DISMISSED, _STALE = range(4)
+
+
+@dataclass
+class _Desired:
+    """The desired pairs as columns sorted by key (offer_id << 32 | need_id); rank -1 = not ranked."""
+
+    key: np.ndarray
+    offer_id: np.ndarray
+    need_id: np.ndarray
+    score: np.ndarray
+    km: np.ndarray
+    offer_rank: np.ndarray
+    need_rank: np.ndarray
+
+    @classmethod
+    def from_columns(cls, o, n, score, km, o_rank, n_rank) -> _Desired:
+        """Merge entries of the same pair: the last one's score and distance, the highest ranks."""
+        o, n = np.asarray(o, dtype=np.int64), np.asarray(n, dtype=np.int64)
+        key = (o << 32) | n
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        if key.size == 0:
+            empty_i, empty_f = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+            return cls(empty_i, empty_i, empty_i, empty_f, empty_f, empty_i, empty_i)
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        last = np.r_[starts[1:], key.size] - 1
+        take = order[last]
+        return cls(
+            key=key[starts],
+            offer_id=o[take],
+            need_id=n[take],
+            score=np.asarray(score, dtype=np.float64)[take],
+            km=np.asarray(km, dtype=np.float64)[take],
+            offer_rank=np.maximum.reduceat(np.asarray(o_rank, dtype=np.int64)[order], starts),
+            need_rank=np.maximum.reduceat(np.asarray(n_rank, dtype=np.int64)[order], starts),
+        )
+
+    @classmethod
+    def from_tops(cls, tops: list[tuple[TopK, int]]) -> _Desired:
+        cols: list[list[np.ndarray]] = [[] for _ in range(6)]
+        for top, query_kind in tops:
+            rows, ranks = np.nonzero(top.ids >= 0)
+            q, t = top.query_ids[rows], top.ids[rows, ranks]
+            none = np.full(ranks.shape, -1, dtype=np.int64)
+            o, n = (t, q) if query_kind == NEED else (q, t)
+            o_rank, n_rank = (none, ranks) if query_kind == NEED else (ranks, none)
+            values = (o, n, top.scores[rows, ranks], top.distances[rows, ranks], o_rank, n_rank)
+            for col, value in zip(cols, values, strict=True):
+                col.append(value)
+        return cls.from_columns(*(np.concatenate(c) if c else np.empty(0) for c in cols))
+
+    @classmethod
+    def from_dict(cls, desired: dict) -> _Desired:
+        """From {(offer_id, need_id): [score, km, offer_rank, need_rank]} (ranks None when unranked)."""
+        keys, values = list(desired), list(desired.values())
+        return cls.from_columns(
+            [k[0] for k in keys],
+            [k[1] for k in keys],
+            [v[0] for v in values],
+            [v[1] for v in values],
+            [-1 if v[2] is None else v[2] for v in values],
+            [-1 if v[3] is None else v[3] for v in values],
+        )
+
+
+@dataclass
+class _Changes:
+    """What to write: ids to delete, full rows to update, rows to insert (plain tuples).
+
+    An update row is (id, score, distance_km, offer_rank, need_rank, status, offer_fingerprint,
+    need_fingerprint, breakdown or None to keep the stored one, clear_dismissal).
+    An insert row follows `_INSERT_COLUMNS`. `explain` lists the rows whose breakdown is to be
+    computed: (row, index of its breakdown, offer_id, need_id, km).
+    """
+
+    deletes: list[int] = field(default_factory=list)
+    updates: list[list] = field(default_factory=list)
+    inserts: list[tuple] = field(default_factory=list)
+    explain: list[tuple[list, int, int, int, float]] = field(default_factory=list)
+    new_columns: tuple | None = None
+
+
+def _rank(value: int) -> int | None:
+    return None if value < 0 else value
+
+
+def _diff(existing: list[tuple], desired: _Desired, fingerprints: _Fingerprints, counts: Counts) -> _Changes:
+    """Compare stored rows with the desired pairs on score, distance, ranks and fingerprints only.
+
+    Vectorised: a full recompute compares over a million rows, which a Python loop would take
+    seconds to walk. Rows of `existing` absent from `desired`, or there without any rank, are
+    no longer suggested.
+    """
+    changes = _Changes()
+    if existing:
+        cols = list(zip(*existing, strict=True))
+        # Hash each listing once, then look fingerprints up at C speed.
+        fp = {i: fingerprints.get(i) for i in {*cols[1], *cols[2]}}.get
+        sid = np.asarray(cols[0], dtype=np.int64)
+        o, n = np.asarray(cols[1], dtype=np.int64), np.asarray(cols[2], dtype=np.int64)
+        score, km = np.asarray(cols[3], dtype=np.float64), np.asarray(cols[4], dtype=np.float64)
+        o_rank = np.asarray([-1 if r is None else r for r in cols[5]], dtype=np.int64)
+        n_rank = np.asarray([-1 if r is None else r for r in cols[6]], dtype=np.int64)
+        code = {name: i for i, name in enumerate(_STATUSES)}
+        status = np.asarray([code[x] for x in cols[7]], dtype=np.int8)
+        o_fp_old, n_fp_old = cols[8], cols[9]
+        o_fp_new, n_fp_new = [fp(x) for x in cols[1]], [fp(x) for x in cols[2]]
+        changed = np.fromiter(
+            (a != b or c != d for a, b, c, d in zip(o_fp_new, o_fp_old, n_fp_new, n_fp_old, strict=True)),
+            dtype=bool,
+            count=len(existing),
+        )
+        key = (o << 32) | n
+        pos = np.minimum(np.searchsorted(desired.key, key), max(desired.key.size - 1, 0))
+        found = desired.key[pos] == key if desired.key.size else np.zeros(key.size, dtype=bool)
+        w_or = np.where(found, desired.offer_rank[pos] if desired.key.size else -1, -1)
+        w_nr = np.where(found, desired.need_rank[pos] if desired.key.size else -1, -1)
+        ranked = (w_or >= 0) | (w_nr >= 0)
+        dismissed_changed = (status == _DISMISSED) & changed
+
+        gone = ~ranked & ((status == _ACTIVE) | dismissed_changed)
+        keep_unranked = ~ranked & ~gone & ((status == _ACCEPTED) | (o_rank >= 0) | (n_rank >= 0))
+        new_status = np.where(dismissed_changed, _ACTIVE, np.where(status == _STALE, _ACCEPTED, status))
+        if desired.key.size:
+            w_score, w_km = desired.score[pos], desired.km[pos]
+        else:
+            w_score = w_km = np.zeros(key.size)
+        moved = (
+            changed | (np.abs(score - w_score) > _SCORE_TOLERANCE) | (np.abs(km - w_km) > _SCORE_TOLERANCE)
+        )
+        rewrite = ranked & (moved | (new_status != status) | (o_rank != w_or) | (n_rank != w_nr))
+
+        changes.deletes = sid[gone].tolist()
+        for i in np.flatnonzero(keep_unranked).tolist():
+            new = _STATUSES[_STALE if status[i] == _ACCEPTED else status[i]]
+            row = [
+                int(sid[i]),
+                float(score[i]),
+                float(km[i]),
+                None,
+                None,
+                new,
+                o_fp_old[i],
+                n_fp_old[i],
+                None,
+            ]
+            changes.updates.append([*row, False])
+        for i in np.flatnonzero(rewrite).tolist():
+            row = [int(sid[i]), float(score[i]), float(km[i]), _rank(int(w_or[i])), _rank(int(w_nr[i]))]
+            fps = [o_fp_old[i], n_fp_old[i]]
+            if moved[i]:
+                row[1], row[2], fps = float(w_score[i]), float(w_km[i]), [o_fp_new[i], n_fp_new[i]]
+            update = [*row, _STATUSES[new_status[i]], *fps, None, bool(dismissed_changed[i])]
+            changes.updates.append(update)
+            if moved[i]:
+                changes.explain.append((update, _UPDATE_BREAKDOWN, int(o[i]), int(n[i]), row[2]))
+        counts.unchanged += len(existing) - len(changes.deletes) - len(changes.updates)
+        stored = np.sort(key)
+    else:
+        stored = np.empty(0, dtype=np.int64)
+
+    at = np.minimum(np.searchsorted(stored, desired.key), max(stored.size - 1, 0))
+    present = stored[at] == desired.key if stored.size else np.zeros(desired.key.size, dtype=bool)
+    new = np.flatnonzero(~present & ((desired.offer_rank >= 0) | (desired.need_rank >= 0)))
+    # New rows as columns; `_explain_changes` adds their breakdowns and zips them into tuples,
+    # already in (offer_id, need_id) order since `desired` is sorted by key.
+    o_new, n_new = desired.offer_id[new].tolist(), desired.need_id[new].tolist()
+    fp_of = {i: fingerprints[i] for i in {*o_new, *n_new}}
+    changes.new_columns = (
+        o_new,
+        n_new,
+        desired.score[new].tolist(),
+        desired.km[new].tolist(),
+        [None if r < 0 else r for r in desired.offer_rank[new].tolist()],
+        [None if r < 0 else r for r in desired.need_rank[new].tolist()],
+        [fp_of[i] for i in o_new],
+        [fp_of[i] for i in n_new],
+    )
+    counts.new_pairs.extend(zip(o_new, n_new, changes.new_columns[2], strict=True))
+    return changes
+
+
+def _explain_changes(changes: _Changes, explainer: _Explainer) -> None:
+    """Fill the breakdown of inserted rows and of updated rows whose score or distance moved."""
+    texts = explainer.many([(o, n, km) for _row, _slot, o, n, km in changes.explain])
+    for (row, slot, *_pair), text_ in zip(changes.explain, texts, strict=True):
+        row[slot] = text_
+    if changes.new_columns:
+        o, n, score, km, o_rank, n_rank, o_fp, n_fp = changes.new_columns
+        breakdowns = explainer.many_arrays(
+            np.asarray(o, dtype=np.int64), np.asarray(n, dtype=np.int64), np.asarray(km, dtype=np.float64)
+        )
+        breakdowns = ["[]" if b is None else b for b in breakdowns]
+        status = ["active"] * len(o)
+        changes.inserts = list(
+            zip(o, n, score, km, o_rank, n_rank, breakdowns, status, o_fp, n_fp, strict=True)
+        )
 
 
 def _apply(
     session: Session,
     existing: Iterable[tuple],
-    desired: dict,
+    desired: _Desired,
     fingerprints: _Fingerprints,
     explainer: _Explainer,
     counts: Counts,
     after_deletes: Callable[[], None] | None = None,
 ) -> None:
-    """Write the difference between `existing` suggestion rows and the `desired` pairs.
-
-    `desired` maps (offer_id, need_id) → [score, km, offer_rank, need_rank]; a pair whose two
-    ranks are None is not suggested. Rows of `existing` absent from `desired` are not suggested.
-    """
-    now = utcnow()
-    deletes: list[int] = []
-    updates: list[dict] = []
-    seen: set[tuple[int, int]] = set()
-    explain_later: list[tuple[dict, int, int, float]] = []
-    for sid, o, n, score, km, o_rank, n_rank, status, o_fp, n_fp, _agreement_id in existing:
-        key = (o, n)
-        seen.add(key)
-        want = desired.get(key)
-        fp_o, fp_n = fingerprints.get(o), fingerprints.get(n)
-        changed = fp_o != o_fp or fp_n != n_fp
-        ranked = want is not None and (want[2] is not None or want[3] is not None)
-        if not ranked:
-            if status == "active" or (status == "dismissed" and changed):
-                deletes.append(sid)
-            elif status == "accepted" or o_rank is not None or n_rank is not None:
-                updates.append(
-                    {"_id": sid, "status": "stale" if status == "accepted" else status}
-                    | {"offer_rank": None, "need_rank": None, "updated_at": now}
-                )
-            else:
-                counts.unchanged += 1
-            continue
-        new_status = status
-        values: dict = {}
-        if status == "dismissed" and changed:
-            new_status = "active"
-            values |= {"dismiss_reason": None, "dismiss_text": None}
-        elif status == "stale":
-            new_status = "accepted"
-        if new_status != status:
-            values["status"] = new_status
-        if not (_same(score, want[0]) and _same(km, want[1])) or changed:
-            values |= {
-                "score": want[0],
-                "distance_km": want[1],
-                "offer_fingerprint": fp_o,
-                "need_fingerprint": fp_n,
-            }
-        if o_rank != want[2] or n_rank != want[3]:
-            values |= {"offer_rank": want[2], "need_rank": want[3]}
-        if values:
-            row = {"_id": sid, "updated_at": now, **values}
-            if "score" in values:
-                explain_later.append((row, o, n, want[1]))
-            updates.append(row)
-        else:
-            counts.unchanged += 1
-
-    inserts = []
-    for key, want in desired.items():
-        if key in seen or (want[2] is None and want[3] is None):
-            continue
-        o, n = key
-        row = {
-            "offer_id": o,
-            "need_id": n,
-            "score": want[0],
-            "distance_km": want[1],
-            "offer_rank": want[2],
-            "need_rank": want[3],
-            "status": "active",
-            "offer_fingerprint": fingerprints[o],
-            "need_fingerprint": fingerprints[n],
-            "created_at": now,
-            "updated_at": now,
-        }
-        inserts.append(row)
-        explain_later.append((row, o, n, want[1]))
-        counts.new_pairs.append((o, n, want[0]))
-
-    texts = explainer.many([(o, n, km) for _row, o, n, km in explain_later])
-    for (row, *_pair), text_ in zip(explain_later, texts, strict=True):
-        if text_ is not None:
-            row["breakdown"] = text_
-        elif "_id" not in row:
-            row["breakdown"] = "[]"
-
-    for start in range(0, len(deletes), _CHUNK):
-        session.execute(delete(Suggestion).where(Suggestion.id.in_(deletes[start : start + _CHUNK])))
-    if after_deletes is not None:
-        after_deletes()
-    _bulk_update(session, updates)
-    _fast_insert(session, inserts, now)
-    counts.deleted += len(deletes)
-    counts.updated += len(updates)
-    counts.inserted += len(inserts)
+    """Write the difference between `existing` suggestion rows and the `desired` pairs."""
+    changes = _diff(existing, desired, fingerprints, counts)
+    _explain_changes(changes, explainer)
+    size = len(changes.deletes) + len(changes.updates) + len(changes.inserts)
+    # COPY pays a few statements of setup: small change sets (incremental updates) use executemany.
+    big = size >= _COPY_FROM_ROWS and session.connection().dialect.name == "postgresql"
+    writer = _PostgresWriter if big else _DBAPIWriter
+    writer(session, utcnow()).write(changes, after_deletes)
+    counts.deleted += len(changes.deletes)
+    counts.updated += len(changes.updates)
+    counts.inserted += len(changes.inserts)
 
 
 _INSERT_COLUMNS = (
@@ -440,56 +572,192 @@ _INSERT_COLUMNS = (
     "offer_fingerprint",
     "need_fingerprint",
 )
+_INSERT_BREAKDOWN = _INSERT_COLUMNS.index("breakdown")
+_UPDATE_COLUMNS = (
+    "id",
+    "score",
+    "distance_km",
+    "offer_rank",
+    "need_rank",
+    "status",
+    "offer_fingerprint",
+    "need_fingerprint",
+    "breakdown",
+    "clear_dismissal",
+)
+_UPDATE_BREAKDOWN = _UPDATE_COLUMNS.index("breakdown")
 
 
-def _fast_insert(session: Session, rows: list[dict], now) -> None:
-    """INSERT through the driver's executemany: per-row SQLAlchemy parameter processing would
-    dominate a full recompute (hundreds of thousands of rows), and every value here is a plain
-    int, float or str. The timestamps are processed once by their column type."""
-    if not rows:
-        return
-    connection = session.connection()
-    dialect = connection.dialect
-    stamp_type = Suggestion.__table__.c.created_at.type.dialect_impl(dialect)
-    processor = stamp_type.bind_processor(dialect)
-    stamp = stamp_type.process_bind_param(now, dialect)
-    stamp = processor(stamp) if processor else stamp
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    json_mark = mark if dialect.name != "postgresql" else f"{mark}::json"
-    marks = [json_mark if c == "breakdown" else mark for c in _INSERT_COLUMNS]
-    # Only constant column names and placeholders are interpolated: no value reaches the SQL text.
-    columns = ", ".join((*_INSERT_COLUMNS, "created_at", "updated_at"))
-    placeholders = ", ".join((*marks, mark, mark))
-    sql = f"INSERT INTO suggestions ({columns}) VALUES ({placeholders})"  # noqa: S608
-    values = [(*(r[c] for c in _INSERT_COLUMNS), stamp, stamp) for r in rows]
-    cursor = connection.connection.cursor()
-    try:
-        for start in range(0, len(values), _CHUNK * 4):
-            cursor.executemany(sql, values[start : start + _CHUNK * 4])
-    finally:
-        cursor.close()
+class _DBAPIWriter:
+    """Bulk writes through the driver's executemany with one prepared statement per kind of write.
 
+    Per-row SQLAlchemy parameter processing would dominate a full recompute (a million rows and
+    more), and every value here is a plain int, float, str or None. Rows are written sorted by
+    (offer_id, need_id), the order of the unique index, which keeps its pages hot.
+    """
 
-def _bulk_update(session: Session, updates: list[dict]) -> None:
-    # One executemany per set of updated columns (rows of a batch must share their keys).
-    groups: dict[tuple, list[dict]] = defaultdict(list)
-    for u in updates:
-        groups[tuple(sorted(u))].append(u)
-    for keys, rows in groups.items():
-        stmt = (
-            update(_WRITE)
-            .where(_WRITE.c.id == bindparam("_id"))
-            .values({k: bindparam(k) for k in keys if k != "_id"})
+    def __init__(self, session: Session, now) -> None:
+        self.connection = session.connection()
+        dialect = self.connection.dialect
+        stamp_type = Suggestion.__table__.c.created_at.type.dialect_impl(dialect)
+        processor = stamp_type.bind_processor(dialect)
+        stamp = stamp_type.process_bind_param(now, dialect)
+        self.stamp = processor(stamp) if processor else stamp
+        self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        self.json_mark = self.mark if dialect.name != "postgresql" else f"{self.mark}::json"
+
+    def _executemany(self, sql: str, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        cursor = self.connection.connection.cursor()
+        try:
+            for start in range(0, len(rows), _CHUNK * 20):
+                cursor.executemany(sql, rows[start : start + _CHUNK * 20])
+        finally:
+            cursor.close()
+
+    def write(self, changes: _Changes, after_deletes: Callable[[], None] | None) -> None:
+        big = len(changes.inserts) + len(changes.updates) + len(changes.deletes) > _COPY_FROM_ROWS
+        if not big or self.connection.dialect.name != "sqlite":
+            self._write(changes, after_deletes)
+            return
+        # SQLite's default page cache (2 MB) thrashes on the indexes of a large write.
+        cursor = self.connection.connection.cursor()
+        try:
+            previous = cursor.execute("PRAGMA cache_size").fetchone()[0]
+            cursor.execute(f"PRAGMA cache_size = {_SQLITE_WRITE_CACHE_KIB}")
+            self._write(changes, after_deletes)
+        finally:
+            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+            cursor.close()
+
+    def _write(self, changes: _Changes, after_deletes: Callable[[], None] | None) -> None:
+        m = self.mark
+        # Only constant column names and placeholders are interpolated: no value reaches the SQL text.
+        self._executemany(f"DELETE FROM suggestions WHERE id = {m}", [(i,) for i in changes.deletes])  # noqa: S608
+        if after_deletes is not None:
+            after_deletes()
+        update_sql = (
+            f"UPDATE suggestions SET score = {m}, distance_km = {m}, offer_rank = {m}, need_rank = {m}, "  # noqa: S608
+            f"status = {m}, offer_fingerprint = {m}, need_fingerprint = {m}, "
+            f"breakdown = COALESCE({self.json_mark}, breakdown), "
+            f"dismiss_reason = CASE WHEN {m} THEN NULL ELSE dismiss_reason END, "
+            f"dismiss_text = CASE WHEN {m} THEN NULL ELSE dismiss_text END, updated_at = {m} WHERE id = {m}"
         )
-        for start in range(0, len(rows), _CHUNK):
-            session.connection().execute(stmt, rows[start : start + _CHUNK])
+        self._executemany(update_sql, [(*u[1:10], u[9], self.stamp, u[0]) for u in sorted(changes.updates)])
+        marks = [self.json_mark if c == "breakdown" else m for c in _INSERT_COLUMNS]
+        columns = ", ".join((*_INSERT_COLUMNS, "created_at", "updated_at"))
+        placeholders = ", ".join((*marks, m, m))
+        insert_sql = f"INSERT INTO suggestions ({columns}) VALUES ({placeholders})"  # noqa: S608
+        self._executemany(insert_sql, [(*r, self.stamp, self.stamp) for r in changes.inserts])
+
+
+def _copy_text(value) -> str:
+    """One value in COPY's text format. Values are numbers, None, booleans, hex fingerprints,
+    status words and compact breakdowns (digits and letters): none holds a tab, newline or backslash."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    return str(value)
+
+
+class _PostgresWriter:
+    """PostgreSQL: COPY the rows (psycopg's `cursor.copy`), then set-based statements.
+
+    Inserts are copied straight into `suggestions`; updates and deletes are copied into temporary
+    tables (dropped at commit) and applied with one UPDATE … FROM and one DELETE … USING. All of
+    it runs in the caller's transaction.
+    """
+
+    def __init__(self, session: Session, now) -> None:
+        self.connection = session.connection()
+        self.stamp = now.isoformat()
+
+    @staticmethod
+    def _temp(cursor, name: str, columns: str) -> None:
+        # A transaction may write twice (a savepoint, a recompute after an update): reuse the table.
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns}) ON COMMIT DROP")
+        cursor.execute(f"TRUNCATE {name}")
+
+    def _copy(self, cursor, sql: str, rows: Iterable[tuple]) -> None:
+        self._copy_lines(cursor, sql, ("\t".join(map(_copy_text, row)) for row in rows))
+
+    @staticmethod
+    def _copy_lines(cursor, sql: str, lines: Iterable[str]) -> None:
+        with cursor.copy(sql) as copy:
+            buffer: list[str] = []
+            for line in lines:
+                buffer.append(line)
+                if len(buffer) >= _CHUNK * 4:
+                    copy.write("\n".join(buffer) + "\n")
+                    buffer.clear()
+            if buffer:
+                copy.write("\n".join(buffer) + "\n")
+
+    def write(self, changes: _Changes, after_deletes: Callable[[], None] | None) -> None:
+        cursor = self.connection.connection.cursor()
+        try:
+            if changes.deletes:
+                self._temp(cursor, "_suggestions_gone", "id bigint")
+                self._copy(cursor, "COPY _suggestions_gone (id) FROM STDIN", ((i,) for i in changes.deletes))
+                cursor.execute("DELETE FROM suggestions s USING _suggestions_gone g WHERE s.id = g.id")
+            if after_deletes is not None:
+                after_deletes()
+            if changes.updates:
+                self._temp(
+                    cursor,
+                    "_suggestions_changed",
+                    "id bigint, score float8, distance_km float8, offer_rank int, need_rank int, "
+                    "status varchar(20), offer_fingerprint varchar(32), need_fingerprint varchar(32), "
+                    "breakdown json, clear_dismissal boolean",
+                )
+                self._copy(
+                    cursor,
+                    f"COPY _suggestions_changed ({', '.join(_UPDATE_COLUMNS)}) FROM STDIN",
+                    sorted(changes.updates),
+                )
+                cursor.execute(
+                    "UPDATE suggestions s SET score = c.score, distance_km = c.distance_km, "
+                    "offer_rank = c.offer_rank, need_rank = c.need_rank, status = c.status, "
+                    "offer_fingerprint = c.offer_fingerprint, need_fingerprint = c.need_fingerprint, "
+                    "breakdown = COALESCE(c.breakdown, s.breakdown), "
+                    "dismiss_reason = CASE WHEN c.clear_dismissal THEN NULL ELSE s.dismiss_reason END, "
+                    "dismiss_text = CASE WHEN c.clear_dismissal THEN NULL ELSE s.dismiss_text END, "
+                    "updated_at = %s FROM _suggestions_changed c WHERE s.id = c.id",
+                    (self.stamp,),
+                )
+            if changes.inserts:
+                columns = ", ".join((*_INSERT_COLUMNS, "created_at", "updated_at"))
+                stamp, null = self.stamp, "\\N"
+                # Only the ranks may be None in an insert row; the rest is written as is.
+                lines = (
+                    f"{o}\t{n}\t{sc!r}\t{km!r}\t{null if orank is None else orank}\t"
+                    f"{null if nrank is None else nrank}\t{bd}\t{st}\t{ofp}\t{nfp}\t{stamp}\t{stamp}"
+                    for o, n, sc, km, orank, nrank, bd, st, ofp, nfp in changes.inserts
+                )
+                self._copy_lines(cursor, f"COPY suggestions ({columns}) FROM STDIN", lines)
+            if len(changes.inserts) + len(changes.deletes) >= _ANALYZE_FROM_ROWS:
+                # Fresh statistics after a bulk change: with stale ones the planner may scan the
+                # whole table for the incremental updates' lookups by listing and rank.
+                cursor.execute("ANALYZE suggestions")
+        finally:
+            cursor.close()
 
 
 # ---------------------------------------------------------------------------------------------
 # Notifications of new suggestions
 
 
-def _notify_new(session: Session, new_pairs: list[tuple[int, int, float]], cfg: MatchingConfig) -> None:
+def _notify_new(
+    session: Session,
+    new_pairs: list[tuple[int, int, float]],
+    cfg: MatchingConfig,
+    snapshot: _Snapshot | None = None,
+    fingerprints: _Fingerprints | None = None,
+) -> None:
     """One in-app notification per owner and run, for new pairs scoring at least `notify_score`."""
     worthy = [(o, n) for o, n, s in new_pairs if s >= cfg.notify_score]
     if not worthy:
@@ -498,14 +766,25 @@ def _notify_new(session: Session, new_pairs: list[tuple[int, int, float]], cfg: 
     from ..notifications.services import notify
 
     listing_ids = {i for pair in worthy for i in pair}
-    owners = dict(
-        session.execute(select(Listing.id, Listing.owner_id).where(Listing.id.in_(listing_ids))).all()
-    )
+    # Owners are known from the listings already in memory; the database is asked for the rest.
+    owners = _owners_in(snapshot, listing_ids) if snapshot is not None else {}
+    if fingerprints is not None:
+        owners.update({i: fingerprints.rows[i][4] for i in listing_ids if i in fingerprints.rows})
+    missing = sorted(listing_ids - set(owners))
+    for start in range(0, len(missing), _CHUNK):
+        chunk = missing[start : start + _CHUNK]
+        owners.update(
+            session.execute(select(Listing.id, Listing.owner_id).where(Listing.id.in_(chunk))).all()
+        )
     per_owner: dict[int, set[int]] = defaultdict(set)
     for o, n in worthy:
         per_owner[owners[o]].add(o)
         per_owner[owners[n]].add(n)
-    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(per_owner)))}
+    owner_ids = sorted(per_owner)
+    users = {}
+    for start in range(0, len(owner_ids), _CHUNK):
+        chunk = owner_ids[start : start + _CHUNK]
+        users.update({u.id: u for u in session.scalars(select(User).where(User.id.in_(chunk)))})
     for owner_id, listings in per_owner.items():
         user = users.get(owner_id)
         if user is None:
@@ -544,34 +823,250 @@ def full_recompute(
         explainer = _Explainer(cfg, coop)
         fingerprints = _Fingerprints(())
         per_category = []
+        url = str(session.connection().engine.url)
         for category in categories(session):
+            state = _state(session, category)  # read before the listings (see _category_snapshot)
             offers, needs = load_category(session, category)
             for r in offers + needs:
                 fingerprints.set_row(r)
             subs = _Subcategories()
-            per_category.append((_core_rows(offers, subs), _core_rows(needs, subs)))
-        existing = session.execute(select(*_SUGGESTION_COLUMNS)).all()
+            per_category.append(
+                (category, state, subs, offers + needs, _core_rows(offers, subs), _core_rows(needs, subs))
+            )
+        existing = _stored_suggestions(session)
         t1 = time.perf_counter()
-        desired: dict = {}
-        for offers, needs in per_category:
-            if not offers or not needs:
-                continue
+        tops: list[tuple[TopK, int]] = []
+        snapshots = {}
+        for category, (epoch, version, *_rest), subs, raw, offers, needs in per_category:
             o_arr, n_arr = arrays_from_rows(offers), arrays_from_rows(needs)
-            explainer.add(o_arr)
-            explainer.add(n_arr)
-            _overlay(desired, top_k_for_needs(o_arr, n_arr, cfg, cooperations=coop), NEED)
-            _overlay(desired, top_k_for_offers(o_arr, n_arr, cfg, cooperations=coop), OFFER)
+            if offers and needs:
+                explainer.add(o_arr)
+                explainer.add(n_arr)
+                tops.append((top_k_for_needs(o_arr, n_arr, cfg, cooperations=coop), NEED))
+                tops.append((top_k_for_offers(o_arr, n_arr, cfg, cooperations=coop), OFFER))
+            # The incremental updates that follow in this process start from these arrays.
+            sides = {"offer": _SideArrays.build(o_arr), "need": _SideArrays.build(n_arr)}
+            snapshots[(url, category)] = _Snapshot(epoch, version, subs, _Fingerprints(raw), sides)
+        desired = _Desired.from_tops(tops)
         t2 = time.perf_counter()
         _apply(session, existing, desired, fingerprints, explainer, counts, after_deletes)
         if notify:
-            _notify_new(session, counts.new_pairs, cfg)
+            _notify_new(session, counts.new_pairs, cfg, fingerprints=fingerprints)
         t3 = time.perf_counter()
+    with _SNAPSHOT_LOCK:
+        _SNAPSHOTS.update(snapshots)
     counts.timings = {"load": t1 - t0, "match": t2 - t1, "write": time.perf_counter() - t2, "apply": t3 - t2}
     return counts
 
 
 # ---------------------------------------------------------------------------------------------
 # Incremental update
+
+
+class _SidedExplainer(_Explainer):
+    """`_Explainer` over a category snapshot: listings are found through its id → position maps."""
+
+    def __init__(self, cfg: MatchingConfig, coop, offers: _SideArrays, needs: _SideArrays) -> None:
+        super().__init__(cfg, coop)
+        self.offers, self.needs = offers, needs
+
+    def many_arrays(self, o: np.ndarray, n: np.ndarray, km: np.ndarray) -> list[str | None]:
+        return self.many(list(zip(o.tolist(), n.tolist(), km.tolist(), strict=True)))
+
+    def many(self, pairs: list[tuple[int, int, float]]) -> list[str | None]:
+        out: list[str | None] = [None] * len(pairs)
+        o_pos, n_pos = self.offers.pos, self.needs.pos
+        known = [
+            (j, o_pos[o], n_pos[n], km) for j, (o, n, km) in enumerate(pairs) if o in o_pos and n in n_pos
+        ]
+        if not known:
+            return out
+        js, oi, ni, km = (list(c) for c in zip(*known, strict=True))
+        texts = compact_json(
+            self.offers.arrays,
+            np.asarray(oi, dtype=np.int64),
+            self.needs.arrays,
+            np.asarray(ni, dtype=np.int64),
+            np.asarray(km, dtype=np.float64),
+            self.cfg,
+            self.keys,
+        )
+        for j, text_ in zip(js, texts, strict=True):
+            out[j] = text_
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-process snapshots of a category, for the incremental update
+#
+# Re-reading a category (tens of thousands of listings) for each update costs far more than the
+# update itself. Each process keeps, per database and category, the listings as ListingArrays
+# with an id → position map, labelled with the category's data version (`MatchingState`).
+# Every flush that changes listings bumps that version in its own transaction (see `_bump` below),
+# so several workers stay correct: a worker reuses its snapshot only when nothing but the listing
+# being updated changed since (that listing is re-read and patched in place); otherwise it reloads.
+
+
+@dataclass
+class _SideArrays:
+    """One side (offers or needs) of a category: the arrays and each listing id's row."""
+
+    arrays: ListingArrays
+    pos: dict[int, int]
+
+    @classmethod
+    def build(cls, arrays: ListingArrays) -> _SideArrays:
+        return cls(arrays, {int(i): p for p, i in enumerate(arrays.id.tolist())})
+
+    def put(self, row: tuple) -> None:
+        """Insert or replace one listing (a core row), keeping the derived columns in step."""
+        me = ListingArrays.from_rows([row])
+        i = self.pos.get(int(row[0]))
+        if i is None:
+            self.arrays = _with_derived(ListingArrays.concat([self.arrays, me]), [self.arrays, me])
+            self.pos[int(row[0])] = len(self.arrays) - 1
+            return
+        arrays = self.arrays
+        for name in LISTING_FIELDS:
+            getattr(arrays, name)[i] = getattr(me, name)[0]
+        if "derived" in arrays.__dict__:
+            for f in dataclasses.fields(arrays.derived):
+                getattr(arrays.derived, f.name)[i] = getattr(me.derived, f.name)[0]
+        # Any other cached column (radius per configuration…) is recomputed on demand.
+        for name in [k for k in arrays.__dict__ if k not in LISTING_FIELDS and k != "derived"]:
+            del arrays.__dict__[name]
+
+    def drop(self, listing_id: int) -> None:
+        i = self.pos.get(listing_id)
+        if i is None:
+            return
+        keep = np.ones(len(self.arrays), dtype=bool)
+        keep[i] = False
+        derived = self.arrays.__dict__.get("derived")
+        arrays = self.arrays.take(keep)
+        if derived is not None:
+            arrays.__dict__["derived"] = type(derived)(
+                **{f.name: getattr(derived, f.name)[keep] for f in dataclasses.fields(derived)}
+            )
+        self.arrays = arrays
+        self.pos = {int(x): p for p, x in enumerate(arrays.id.tolist())}
+
+
+def _with_derived(arrays: ListingArrays, parts: list[ListingArrays]) -> ListingArrays:
+    """Concatenate the parts' derived columns rather than recomputing them for every row."""
+    derived = [p.derived for p in parts if len(p)]
+    if derived:
+        arrays.__dict__["derived"] = type(derived[0])(
+            **{
+                f.name: np.concatenate([getattr(d, f.name) for d in derived])
+                for f in dataclasses.fields(derived[0])
+            }
+        )
+    return arrays
+
+
+@dataclass
+class _Snapshot:
+    epoch: int
+    version: int
+    subs: _Subcategories
+    fingerprints: _Fingerprints
+    sides: dict[str, _SideArrays]
+
+
+_SNAPSHOTS: dict[tuple[str, str], _Snapshot] = {}
+_SNAPSHOT_LOCK = threading.RLock()
+_BUMP = text(
+    "INSERT INTO matching_state (category, epoch, version, run_start, last_listing_id) "
+    "VALUES (:category, :epoch, :step, 0, :listing_id) "
+    "ON CONFLICT (category) DO UPDATE SET "
+    "run_start = CASE WHEN matching_state.last_listing_id = :listing_id "
+    "THEN matching_state.run_start ELSE matching_state.version END, "
+    "version = matching_state.version + :step, last_listing_id = :listing_id"
+)
+
+
+def _state(session: Session, category: str) -> tuple[int, int, int, int | None]:
+    stmt = select(
+        MatchingState.epoch, MatchingState.version, MatchingState.run_start, MatchingState.last_listing_id
+    )
+    row = session.execute(stmt.where(MatchingState.category == category)).first()
+    if row is None:
+        _bump(session.connection(), category, None)
+        row = session.execute(stmt.where(MatchingState.category == category)).first()
+    return tuple(row)
+
+
+def _bump(connection, category: str, listing_id: int | None) -> None:
+    # Random steps: after a rolled-back bump, the next one does not reuse the version number.
+    step = secrets.randbelow(1 << 20) + 1
+    connection.execute(
+        _BUMP,
+        {"category": category, "epoch": secrets.randbelow(1 << 62), "step": step, "listing_id": listing_id},
+    )
+
+
+def _category_snapshot(session: Session, category: str, listing: tuple, active: bool) -> _Snapshot:
+    """The category's listings with `listing` in its current state (patched, or reloaded)."""
+    epoch, version, run_start, last_id = _state(session, category)
+    key = (str(session.connection().engine.url), category)
+    snap = _SNAPSHOTS.get(key)
+    listing_id = listing[0]
+    fresh = (
+        snap is not None
+        and snap.epoch == epoch
+        and (snap.version == version or (last_id == listing_id and run_start <= snap.version <= version))
+    )
+    if not fresh:
+        _SNAPSHOTS.pop(key, None)
+        offers, needs = load_category(session, category)
+        subs = _Subcategories()
+        sides = {
+            "offer": _SideArrays.build(arrays_from_rows(_core_rows(offers, subs))),
+            "need": _SideArrays.build(arrays_from_rows(_core_rows(needs, subs))),
+        }
+        snap = _Snapshot(epoch, version, subs, _Fingerprints(offers + needs), sides)
+    side = snap.sides[listing[1]]
+    if active:
+        side.put(_core_rows([listing], snap.subs)[0])
+        snap.fingerprints.set_row(listing)
+    else:
+        side.drop(listing_id)
+        snap.fingerprints.drop(listing_id)
+    snap.version = version
+    _SNAPSHOTS[key] = snap
+    return snap
+
+
+def _forget_snapshots() -> None:
+    _SNAPSHOTS.clear()
+
+
+@event.listens_for(Session, "after_flush")
+def _bump_changed_categories(session: Session, _flush_context) -> None:
+    """Bump the data version of every category whose listings this flush added, changed or deleted."""
+    changed: dict[str, set[int]] = defaultdict(set)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if not isinstance(obj, Listing):
+            continue
+        if obj in session.dirty and not session.is_modified(obj):
+            continue
+        history = attributes.get_history(obj, "category")
+        for category in {obj.category, *(history.deleted or ())}:
+            if category:
+                changed[category].add(obj.id)
+    for category, ids in sorted(changed.items()):
+        _bump(session.connection(), category, next(iter(ids)) if len(ids) == 1 else None)
+
+
+def _owners_in(snapshot: _Snapshot, listing_ids: set[int]) -> dict[int, int]:
+    owners = {}
+    for side in snapshot.sides.values():
+        for i in listing_ids:
+            at = side.pos.get(i)
+            if at is not None:
+                owners[i] = int(side.arrays.owner[at])
+    return owners
 
 
 def _listing_row(session: Session, listing_id: int) -> tuple | None:
@@ -592,7 +1087,24 @@ def update_for_listing(
     Only the rows of that listing and of the counterparts whose top-k it changes are rewritten
     (`candidates.reach`), with the stored ranks standing for the previous full recompute.
     """
-    cfg = cfg or MatchingConfig()
+    try:
+        # Threads of one process share the snapshots, which an update patches in place.
+        with _SNAPSHOT_LOCK:
+            return _update_for_listing(session, listing_id, cfg or MatchingConfig(), coop, notify=notify)
+    except BaseException:
+        # The snapshot may hold a state this failed transaction never committed.
+        _forget_snapshots()
+        raise
+
+
+def _update_for_listing(
+    session: Session,
+    listing_id: int,
+    cfg: MatchingConfig,
+    coop: list[tuple[int, int]] | None,
+    *,
+    notify: bool,
+) -> Counts:
     counts = Counts()
     with transaction(session):
         t0 = time.perf_counter()
@@ -603,26 +1115,20 @@ def update_for_listing(
         status, category, kind = row[-1], row[2], row[1]
         listing = row[:-1]
         active = status == "published" and listing[6] is not None and listing[7] is not None
-        offers, needs = load_category(session, category)
-        fingerprints = _Fingerprints(offers + needs)
-        subs = _Subcategories()
-        offers, needs = _core_rows(offers, subs), _core_rows(needs, subs)
-        own_rows, other_rows = (offers, needs) if kind == "offer" else (needs, offers)
-        own_rows = [r for r in own_rows if r[0] != listing_id]
+        snapshot = _category_snapshot(session, category, listing, active)
+        fingerprints, subs = snapshot.fingerprints, snapshot.subs
         me = _core_rows([listing], subs)[0]
-        explainer = _Explainer(cfg, coop)
-        if active:
-            fingerprints.set_row(listing)
-        else:
-            fingerprints.drop(listing_id)
+        explainer = _SidedExplainer(cfg, coop, snapshot.sides["offer"], snapshot.sides["need"])
         my_slot, other_slot = (2, 3) if kind == "offer" else (3, 2)
         other_col = Suggestion.need_id if kind == "offer" else Suggestion.offer_id
         other_rank = Suggestion.need_rank if kind == "offer" else Suggestion.offer_rank
         my_col = Suggestion.offer_id if kind == "offer" else Suggestion.need_id
-
-        other_arr = arrays_from_rows(other_rows)
-        own_arr = arrays_from_rows([*own_rows, me] if active else own_rows)
-        held = set(session.scalars(select(other_col).where(my_col == listing_id, other_rank.is_not(None))))
+        other_side = snapshot.sides["need" if kind == "offer" else "offer"]
+        other_arr, own_arr = other_side.arrays, snapshot.sides[kind].arrays
+        # The listing's stored rows; those where the counterpart ranks it are the counterparts holding it.
+        mine = session.execute(select(*_SUGGESTION_COLUMNS).where(my_col == listing_id)).all()
+        other_at, rank_at = (2, 6) if kind == "offer" else (1, 5)
+        held = {r[other_at] for r in mine if r[rank_at] is not None}
         candidates = set(held)
         me_arr = ListingArrays.from_rows([me]) if active else None
         if active and len(other_arr):
@@ -639,24 +1145,44 @@ def update_for_listing(
                 valid &= score >= cfg.min_score
             candidates |= set(other_arr.id[valid].tolist())
         cand_ids = sorted(c for c in candidates if c in fingerprints)
-        pos = {int(i): p for p, i in enumerate(other_arr.id.tolist())}
+        pos = other_side.pos
         cand_arr = other_arr.take(np.asarray([pos[c] for c in cand_ids], dtype=np.int64))
 
-        # The stored rows this update may touch: all of the listing's, and the candidates' own top-k.
-        existing = list(session.execute(select(*_SUGGESTION_COLUMNS).where(my_col == listing_id)).all())
-        seen_ids = {r[0] for r in existing}
-        for start in range(0, len(cand_ids), _CHUNK):
-            chunk = cand_ids[start : start + _CHUNK]
-            more = session.execute(select(*_SUGGESTION_COLUMNS).where(other_col.in_(chunk))).all()
-            existing += [r for r in more if r[0] not in seen_ids]
-        t1 = time.perf_counter()
-
-        # The stored top-k of the candidates, as the core's TopK (row-aligned with cand_arr).
         k = cfg.top_k
         ids = np.full((len(cand_ids), k), -1, dtype=np.int64)
         scores = np.full((len(cand_ids), k), np.nan)
         dists = np.full((len(cand_ids), k), np.nan)
         row_of = {c: i for i, c in enumerate(cand_ids)}
+        relevant = [c for c in cand_ids if c in held]
+        if active and cand_ids:
+            # Most candidates keep their top-k: the listing does not beat their k-th entry. Read
+            # only that entry for all of them, and whole top-k lists only where the listing enters.
+            kth = select(other_col, my_col, Suggestion.score, Suggestion.distance_km)
+            for start in range(0, len(cand_ids), _CHUNK):
+                chunk = cand_ids[start : start + _CHUNK]
+                for c, other_id, s_, d_ in session.execute(
+                    kth.where(other_col.in_(chunk), other_rank == k - 1)
+                ):
+                    i = row_of[c]
+                    ids[i, k - 1], scores[i, k - 1], dists[i, k - 1] = other_id, s_, d_
+            at = np.asarray([pos[c] for c in cand_ids], dtype=np.int64)
+            with np.errstate(invalid="ignore"):
+                enters = valid[at] & _better(
+                    score[at], dist[at], listing_id, scores[:, -1], dists[:, -1], ids[:, -1]
+                )
+            relevant = sorted({*relevant, *np.asarray(cand_ids, dtype=np.int64)[enters].tolist()})
+
+        # The stored rows this update may touch: all of the listing's, and the relevant candidates'.
+        existing = list(mine)
+        seen_ids = {r[0] for r in existing}
+        for start in range(0, len(relevant), _CHUNK):
+            chunk = relevant[start : start + _CHUNK]
+            more = session.execute(select(*_SUGGESTION_COLUMNS).where(other_col.in_(chunk))).all()
+            existing += [r for r in more if r[0] not in seen_ids]
+        t1 = time.perf_counter()
+
+        # The stored top-k of the candidates, as the core's TopK (row-aligned with cand_arr):
+        # whole for the relevant ones, the k-th entry alone for the others.
         for r in existing:
             o, n = r[1], r[2]
             c, other_id, rank = (o, n, r[5]) if kind == "need" else (n, o, r[6])
@@ -703,12 +1229,10 @@ def update_for_listing(
         if own is not None:
             _overlay(desired, own, OFFER if kind == "offer" else NEED)
         _overlay(desired, updated, NEED if kind == "offer" else OFFER)
-        explainer.add(own_arr)
-        explainer.add(other_arr)
         t2 = time.perf_counter()
-        _apply(session, existing, desired, fingerprints, explainer, counts)
+        _apply(session, existing, _Desired.from_dict(desired), fingerprints, explainer, counts)
         if notify:
-            _notify_new(session, counts.new_pairs, cfg)
+            _notify_new(session, counts.new_pairs, cfg, snapshot)
     counts.timings = {"load": t1 - t0, "match": t2 - t1, "write": time.perf_counter() - t2}
     return counts
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Float,
     ForeignKey,
@@ -57,3 +58,23 @@ class Suggestion(Base):
     agreement_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class MatchingState(Base):
+    """Data version of one category's listings, for the per-process caches of the incremental update.
+
+    Every flush that adds, changes or deletes listings bumps `version` of their categories in the
+    same transaction (`engine` listens to flushes). `last_listing_id` is the listing changed by the
+    latest bumps and `run_start` the version before that run of changes began: a worker whose cache
+    is at a version >= `run_start` only misses changes to that one listing, which it re-reads
+    anyway, so it patches its cache instead of reloading the category. `epoch` is random per row:
+    a row created again (after a rollback) never matches an old cache.
+    """
+
+    __tablename__ = "matching_state"
+
+    category: Mapped[str] = mapped_column(String(30), primary_key=True)
+    epoch: Mapped[int] = mapped_column(BigInteger)
+    version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    run_start: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    last_listing_id: Mapped[int | None] = mapped_column(Integer)

@@ -1,15 +1,25 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, pre_dump, validate
 
+from .breakdown import render
 from .models import DISMISS_REASONS
 
 
+def reader_language() -> str:
+    from flask_babel import get_locale
+
+    return "en" if str(get_locale() or "fr").startswith("en") else "fr"
+
+
 class ContributionSchema(Schema):
-    criterion = fields.String()
-    value = fields.Float()
-    message_fr = fields.String()
-    message_en = fields.String()
+    criterion = fields.String(
+        metadata={"description": "subcategory, distance, window, quantity or cooperation"}
+    )
+    value = fields.Float(metadata={"description": "Contribution to the score (the values sum to it)"})
+    message = fields.String(metadata={"description": "Explanation in the reader's language"})
+    message_fr = fields.String(metadata={"description": "Explanation in French"})
+    message_en = fields.String(metadata={"description": "Explanation in English"})
 
 
 class SuggestionSchema(Schema):
@@ -22,6 +32,23 @@ class SuggestionSchema(Schema):
     status = fields.String()
     dismiss_reason = fields.String(allow_none=True)
     agreement_id = fields.Integer(allow_none=True)
+
+    @pre_dump
+    def _explain(self, suggestion, **_kwargs):
+        # The stored breakdown is compact; the explanation is rendered for the reader here.
+        names = (
+            "id",
+            "offer_id",
+            "need_id",
+            "score",
+            "distance_km",
+            "status",
+            "dismiss_reason",
+            "agreement_id",
+        )
+        data = {name: getattr(suggestion, name) for name in names}
+        data["breakdown"] = render(suggestion.breakdown, suggestion.distance_km, reader_language())
+        return data
 
 
 class SuggestionPageSchema(Schema):

@@ -11,6 +11,7 @@ from ..errors import DomainError
 from ..ui import DashboardPanel, NavItem, add_nav, add_panel
 from ..web import acting_user, db_session
 from . import engine, services
+from .breakdown import render
 from .forms import DISMISS_CHOICES, REASON_LABELS, AcceptForm, DismissForm
 
 bp = Blueprint("matching", __name__)
@@ -48,8 +49,12 @@ def _template_helpers() -> dict:
         user = acting_user()
         return services.suggestions_for_listing(db_session(), user, listing_id) if user else []
 
+    def matching_breakdown(suggestion, lang: str | None = None) -> list[dict]:
+        return render(suggestion.breakdown, suggestion.distance_km, lang or _lang())
+
     return {
         "matching_suggestions": matching_suggestions,
+        "matching_breakdown": matching_breakdown,
         "matching_reasons": DISMISS_CHOICES,
         "matching_lang": _lang,
     }

@@ -1,4 +1,4 @@
-"""The bulk breakdown says exactly what `scoring.explain` says, pair by pair."""
+"""The compact breakdown, rendered, says exactly what `scoring.explain` says, pair by pair."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import random
 import numpy as np
 import pytest
 
-from mutualisation.matching.breakdown import breakdown_json
+from mutualisation.matching.breakdown import compact_json, render
 from mutualisation.matching.scoring import (
     ListingArrays,
     MatchingConfig,
@@ -46,7 +46,7 @@ def random_rows(rng: random.Random, n: int, kind: str, start: int):
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_bulk_breakdown_equals_explain(seed):
+def test_rendered_compact_breakdown_equals_explain(seed):
     rng = random.Random(seed)
     offer_rows, need_rows = random_rows(rng, 30, "offer", 1), random_rows(rng, 30, "need", 100)
     offers, needs = ListingArrays.from_rows(offer_rows), ListingArrays.from_rows(need_rows)
@@ -58,12 +58,33 @@ def test_bulk_breakdown_equals_explain(seed):
     needs = ListingArrays(**{**needs.__dict__, "category": needs.category.copy()})
     needs.category[ni] = offers.category[oi]
     km = pair_distance_km(offers, oi, needs, ni)
-    texts = breakdown_json(offers, oi, needs, ni, km, cfg, keys)
+    texts = compact_json(offers, oi, needs, ni, km, cfg, keys)
     for j, text in enumerate(texts):
         coop = bool(cooperated([offers.territory[oi[j]]], [needs.territory[ni[j]]], keys)[0])
         expected = explain(offers.row(int(oi[j])), needs.row(int(ni[j])), float(km[j]), cfg, coop)
-        got = json.loads(text)
-        assert [p["criterion"] for p in got] == [c.criterion for c in expected]
-        assert [p["message_fr"] for p in got] == [c.message_fr for c in expected]
-        assert [p["message_en"] for p in got] == [c.message_en for c in expected]
-        assert [p["value"] for p in got] == pytest.approx([c.value for c in expected], abs=1e-12)
+        assert len(text) < 120
+        for lang in ("fr", "en"):
+            got = render(json.loads(text), float(km[j]), lang)
+            assert [p["criterion"] for p in got] == [c.criterion for c in expected]
+            assert [p["message_fr"] for p in got] == [c.message_fr for c in expected]
+            assert [p["message_en"] for p in got] == [c.message_en for c in expected]
+            assert [p["message"] for p in got] == [getattr(c, f"message_{lang}") for c in expected]
+            assert [p["value"] for p in got] == pytest.approx([c.value for c in expected], abs=1.5e-4)
+
+
+def test_stored_values_keep_the_printed_digits_at_rounding_boundaries():
+    from mutualisation.matching.breakdown import _stored_values
+
+    values = np.asarray([0.125000001, 0.124999999, 0.135, 0.0049999, 0.34999996, 0.35])
+    stored = _stored_values(values)
+    assert [f"{v:+.2f}" for v in stored] == [f"{v:+.2f}" for v in values]
+    assert stored == pytest.approx(values.tolist(), abs=1.5e-4)
+
+
+def test_render_reads_the_former_verbose_format_and_the_json_text():
+    verbose = [
+        {"criterion": "distance", "value": 0.2, "message_fr": "12 km +0,20", "message_en": "12 km +0.20"}
+    ]
+    assert render(verbose, 12.0, "en")[0]["message"] == "12 km +0.20"
+    assert render('[["R",0.3,null]]', 0.4, "fr")[0]["message"] == "< 1 km (à distance) +0,30"
+    assert render(None, 1.0) == []
