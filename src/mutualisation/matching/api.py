@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from ..agreements.api import detail as agreement_detail
+from ..api_base import PageQuerySchema
 from ..web import Page, api_user, db_session, paginated
 from . import services
-from .schemas import DismissSchema, PageQuerySchema, SuggestionPageSchema, SuggestionSchema
+from .schemas import DismissSchema, SuggestionPageSchema, SuggestionSchema
 
 blp = Blueprint(
     "matching_api", __name__, url_prefix="/api/v1", description="Suggestions of the matching engine"

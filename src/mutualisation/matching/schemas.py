@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, pre_dump, validate
 
+from ..api_base import PageSchema
 from .breakdown import render
 from .models import DISMISS_REASONS
 
@@ -51,16 +52,8 @@ class SuggestionSchema(Schema):
         return data
 
 
-class SuggestionPageSchema(Schema):
+class SuggestionPageSchema(PageSchema):
     items = fields.List(fields.Nested(SuggestionSchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
-
-
-class PageQuerySchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class DismissSchema(Schema):

@@ -1,7 +1,7 @@
 """Matching state: a data version per listing category, for the incremental update's caches.
 
 Revision ID: d4e5f6a70001
-Revises: c0de0merge01
+Revises: b15e7a1e0002
 Create Date: 2026-11-26 12:30
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d4e5f6a70001"
-down_revision = "c0de0merge01"
+down_revision = "b15e7a1e0002"
 branch_labels = None
 depends_on = None
 
