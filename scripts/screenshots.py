@@ -39,6 +39,8 @@ SHOTS = [
     ("map.png", "technician@loos-en-gohelle.demo", "/listings/map"),
     ("agreements.png", "official@malaunay.demo", "/agreements"),
     ("approval-queue.png", "official@malaunay.demo", "/agreements/approvals"),
+    ("agreement.png", "technician@le-mene.demo", "/agreements/4"),
+    ("listing-suggestions.png", "technician@malaunay.demo", "/listings/?q=broyeur"),
 ]
 
 

@@ -46,6 +46,12 @@ def format_km(value: float | None) -> str:
     return format_decimal(round(value, 1) if value < 10 else round(value), format="#,##0.#")
 
 
+@bp.app_template_filter("num")
+def format_number(value: float | None) -> str:
+    """A quantity or an amount in the reader's number format, without useless decimals: "1", "2,5"."""
+    return "" if value is None else format_decimal(value, format="#,##0.##")
+
+
 @bp.route("/")
 def home():
     user = acting_user()

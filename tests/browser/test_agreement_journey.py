@@ -110,7 +110,7 @@ def test_a_loan_goes_from_request_to_evaluation_through_the_pages(person, tmp_pa
     malaunay.wait_for_url(re.compile(r"/agreements/\d+$"))
     agreement_url = re.search(r"/agreements/\d+$", malaunay.url).group(0)
     terms = malaunay.locator("main table").first.inner_text()
-    assert "2030-06-01" in terms and "Escalier d'accès × 2" in terms
+    assert "1 juin 2030" in terms and "Escalier d'accès × 2" in terms
     act(malaunay, agreement_url, "Proposer")
 
     loos = person("technician@loos-en-gohelle.demo")
