@@ -40,7 +40,6 @@ SHOTS = [
     ("agreements.png", "official@malaunay.demo", "/agreements"),
     ("approval-queue.png", "official@malaunay.demo", "/agreements/approvals"),
     ("agreement.png", "technician@le-mene.demo", "/agreements/4"),
-    ("listing-suggestions.png", "technician@malaunay.demo", "/listings/?q=broyeur"),
 ]
 
 
