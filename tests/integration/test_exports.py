@@ -34,6 +34,7 @@ def test_listings_export_has_published_listings_without_personal_data(demo):
     parsed = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     assert len(parsed) == len(rows)
     assert "@" not in text  # no e-mail address, no owner
+    assert "address" not in columns and "owner_id" not in columns
     geo = json.loads(render(rows, columns, "geojson"))
     assert geo["type"] == "FeatureCollection"
     first = geo["features"][0]

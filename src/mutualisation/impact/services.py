@@ -15,36 +15,21 @@ from sqlalchemy.orm import Session, aliased
 
 from ..agreements.models import Agreement, AgreementTerms, Approval, Evaluation
 from ..listings.models import Listing
+from ..listings.services import CONTENT_FIELDS
 from ..territories.models import Territory
 from .exports import line, point
 
 PUBLIC_LISTING_STATUSES = ("published", "reserved", "fulfilled")
 PUBLIC_AGREEMENT_STATUSES = ("approved", "signed", "in_progress", "returned", "completed", "evaluated")
 
+# A resident's address is personal data: the open data places a listing by its coordinates only.
+PRIVATE_LISTING_FIELDS = frozenset({"address"})
 LISTING_COLUMNS = (
     "id",
-    "kind",
-    "category",
-    "subcategory",
-    "title",
-    "description",
-    "quantity",
-    "unit",
-    "available_from",
-    "available_until",
-    "recurring",
-    "inexhaustible",
-    "remote_possible",
-    "logistics",
-    "max_distance_km",
-    "conditions",
-    "deposit_eur",
-    "insurance_required",
+    *(name for name in CONTENT_FIELDS if name not in PRIVATE_LISTING_FIELDS),
     "status",
     "territory_code",
     "territory_name",
-    "latitude",
-    "longitude",
     "published_at",
 )
 AGREEMENT_COLUMNS = (
