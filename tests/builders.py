@@ -178,3 +178,12 @@ def make_notification(session: Session, recipient: User, kind: str = "agreement.
     notification = notify(session, recipient, kind, subject, **values)
     session.flush()
     return notification
+
+
+def make_neutral_listing(
+    session: Session, owner: User, kind: str = "offer", category: str = "equipment", **overrides
+):
+    """`make_listing` without a subcategory or a quantity, so that only what a test sets is scored."""
+    overrides.setdefault("subcategory", None)
+    overrides.setdefault("quantity", None)
+    return make_listing(session, owner, kind, category=category, **overrides)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, g, request
+from flask import current_app, flash, g, request
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from .errors import Unauthorized, ValidationFailed
+from .errors import DomainError, Unauthorized, ValidationFailed
 from .i18n import N_
 
 
@@ -92,3 +93,23 @@ def _positive_int(raw: str, name: str, fields: dict[str, list[str]]) -> int:
 
 def paginated(items: list[Any], page: Page, total: int) -> dict[str, Any]:
     return {"items": items, "page": page.page, "per_page": page.per_page, "total": total}
+
+
+def show_form_errors(form, exc: DomainError, *, field_for=None, with_message: bool = False, **params) -> None:
+    """Put a service's field errors next to the form's fields, translated; the rest in one flash.
+
+    Every HTML door shows a service's RuleViolation the same way: the user keeps what they typed
+    and reads, in their language, what to correct and where. `field_for(form, name)` maps a
+    service field name to a form field when the names differ (nested lines, prefixes).
+    """
+    unplaced: list[str] = []
+    for name, messages in exc.fields.items():
+        field = field_for(form, name) if field_for else getattr(form, name, None)
+        translated = [gettext(m, **params) if params else gettext(m) for m in messages]
+        if field is not None and isinstance(getattr(field, "errors", None), list | tuple):
+            field.errors = [*field.errors, *translated]
+        else:
+            unplaced += translated
+    head = [gettext(exc.message)] if with_message and exc.message else []
+    if head or unplaced:
+        flash(" ".join(head + unplaced), "danger")

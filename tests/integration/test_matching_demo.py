@@ -7,15 +7,8 @@ from sqlalchemy import select
 from mutualisation.matching import demo
 from mutualisation.matching.breakdown import render
 from mutualisation.matching.models import Suggestion
-from tests.builders import make_listing as _make_listing
+from tests.builders import make_neutral_listing as make_listing
 from tests.builders import make_user
-
-
-def make_listing(session, owner, kind="offer", category="equipment", **overrides):
-    """The shared builder with matching's neutral defaults: no subcategory, no quantity."""
-    overrides.setdefault("subcategory", None)
-    overrides.setdefault("quantity", None)
-    return _make_listing(session, owner, kind, category=category, **overrides)
 
 
 def test_demo_load_suggests_a_chipper_from_another_territory_to_malaunay(session):

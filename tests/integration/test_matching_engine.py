@@ -13,16 +13,8 @@ from mutualisation.matching.breakdown import render
 from mutualisation.matching.candidates import brute_force_top_k
 from mutualisation.matching.models import Suggestion
 from mutualisation.matching.scoring import ListingArrays, MatchingConfig
-from tests.builders import make_listing as _make_listing
+from tests.builders import make_neutral_listing as make_listing
 from tests.builders import make_territory, make_user
-
-
-def make_listing(session, owner, kind="offer", category="equipment", **overrides):
-    """The shared builder with matching's neutral defaults: no subcategory, no quantity."""
-    overrides.setdefault("subcategory", None)
-    overrides.setdefault("quantity", None)
-    return _make_listing(session, owner, kind, category=category, **overrides)
-
 
 CFG = MatchingConfig(top_k=3, min_score=0.2)
 SUBS = {None: 0, "other": 0, "chipper": 1, "mower": 2, "trailer": 3}

@@ -228,3 +228,30 @@ def test_creating_from_a_listing_through_the_page(client, session, people):
     assert "Barnum 5x8" in shown and "Lestage × 8" in shown
     assert client.get("/agreements").status_code == 200
     assert client.get("/").status_code == 200
+
+
+def _queries_for(client, connection, path: str) -> int:
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(connection, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(connection, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_the_agreement_list_costs_the_same_queries_for_two_rows_or_six(client, session, connection, people):
+    """Parties and titles of a page are loaded together, not one query per agreement."""
+    login(client, people["mal_tech"])
+    for _ in range(2):
+        make_agreement(session, people["mal_tech"], people["loos_tech"], "proposed")
+    with_two = _queries_for(client, connection, "/agreements")
+    for _ in range(4):
+        make_agreement(session, people["mal_tech"], people["loos_tech"], "proposed")
+    assert _queries_for(client, connection, "/agreements") == with_two

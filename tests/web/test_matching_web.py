@@ -10,14 +10,7 @@ from mutualisation.matching import engine
 from mutualisation.matching.models import Suggestion
 from mutualisation.matching.scoring import MatchingConfig
 from tests.builders import PASSWORD, csrf_token, login, make_user
-from tests.builders import make_listing as _make_listing
-
-
-def make_listing(session, owner, kind="offer", category="equipment", **overrides):
-    """The shared builder with matching's neutral defaults: no subcategory, no quantity."""
-    overrides.setdefault("subcategory", None)
-    overrides.setdefault("quantity", None)
-    return _make_listing(session, owner, kind, category=category, **overrides)
+from tests.builders import make_neutral_listing as make_listing
 
 
 def network(session):

@@ -11,7 +11,7 @@ from ..errors import DomainError, PermissionDenied, Unauthorized
 from ..extensions import limiter
 from ..i18n import N_
 from ..ui import NavItem, add_nav
-from ..web import acting_user, db_session, page_from_args
+from ..web import acting_user, db_session, page_from_args, show_form_errors
 from . import services
 from .forms import LocaleForm, LoginForm, PasswordChangeForm, TokenForm, UserCreateForm, UserUpdateForm
 from .permissions import can_manage_users
@@ -41,14 +41,7 @@ def _policy() -> services.PasswordPolicy:
 
 
 def _form_errors(form, exc: DomainError) -> None:
-    """Show a service's field errors next to the form's fields, translated."""
-    for name, messages in exc.fields.items():
-        field = getattr(form, name, None)
-        translated = [gettext(m, min=current_app.config["PASSWORD_MIN_LENGTH"]) for m in messages]
-        if field is not None:
-            field.errors = list(field.errors) + translated
-        else:
-            flash(" ".join(translated), "danger")
+    show_form_errors(form, exc, min=current_app.config["PASSWORD_MIN_LENGTH"])
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -102,10 +102,14 @@ class Agreement(Base):
     beneficiary_territory: Mapped[Territory] = relationship(
         foreign_keys=[beneficiary_territory_id], lazy="joined"
     )
-    provider_actor: Mapped[User | None] = relationship(foreign_keys=[provider_actor_id])
-    beneficiary_actor: Mapped[User | None] = relationship(foreign_keys=[beneficiary_actor_id])
-    offer: Mapped[Listing | None] = relationship(foreign_keys=[offer_id])
-    need: Mapped[Listing | None] = relationship(foreign_keys=[need_id])
+    # Lists show each agreement's parties and title: "selectin" loads them for a whole page in one
+    # query per relationship instead of one query per row.
+    provider_actor: Mapped[User | None] = relationship(foreign_keys=[provider_actor_id], lazy="selectin")
+    beneficiary_actor: Mapped[User | None] = relationship(
+        foreign_keys=[beneficiary_actor_id], lazy="selectin"
+    )
+    offer: Mapped[Listing | None] = relationship(foreign_keys=[offer_id], lazy="selectin")
+    need: Mapped[Listing | None] = relationship(foreign_keys=[need_id], lazy="selectin")
     terms: Mapped[list[AgreementTerms]] = relationship(
         back_populates="agreement", order_by="AgreementTerms.version", cascade="all, delete-orphan"
     )

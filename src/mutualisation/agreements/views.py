@@ -11,10 +11,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..errors import Conflict, DomainError, InvalidTransition, RuleViolation
+from ..errors import Conflict, InvalidTransition, RuleViolation
 from ..listings.models import Listing
 from ..ui import DashboardPanel, NavItem, add_nav, add_panel
-from ..web import acting_user, db_session, page_from_args
+from ..web import acting_user, db_session, page_from_args, show_form_errors
 from . import photos, services
 from .forms import ACTION_FORMS, CreateForm
 from .models import STATUSES
@@ -184,16 +184,6 @@ def _field_for(form, name: str):
     return getattr(form, name, None)
 
 
-def _attach_errors(form, exc: DomainError) -> None:
-    for name, messages in exc.fields.items():
-        field = _field_for(form, name)
-        translated = [gettext(m) for m in messages]
-        if field is not None and hasattr(field, "errors") and isinstance(field.errors, list | tuple):
-            field.errors = list(field.errors) + translated
-        else:
-            flash(" ".join(translated), "danger")
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
@@ -218,7 +208,7 @@ def new():
                 session, acting_user(), offer_id=offer_id, need_id=need_id, terms=form.terms()
             )
         except RuleViolation as exc:
-            _attach_errors(form, exc)
+            show_form_errors(form, exc, field_for=_field_for)
             flash(gettext(exc.message), "danger")
         else:
             flash(gettext("The draft agreement is created. Check the terms, then propose it."), "success")
@@ -344,7 +334,7 @@ def act(agreement_id: int, action: str):
             return redirect(url_for(".show", agreement_id=agreement_id))
         except (RuleViolation, InvalidTransition) as exc:
             session.rollback()
-            _attach_errors(form, exc)
+            show_form_errors(form, exc, field_for=_field_for)
             flash(gettext(exc.message), "danger")
         else:
             flash(gettext("Done: %(action)s.", action=ACTION_LABELS[action]), "success")

@@ -10,10 +10,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ..accounts.permissions import allowed
-from ..errors import Conflict, DomainError, RuleViolation, ValidationFailed
+from ..errors import Conflict, RuleViolation, ValidationFailed
 from ..territories.geocoding import current_geocoder
 from ..ui import DashboardPanel, NavItem, add_nav, add_panel
-from ..web import Page, acting_user, db_session, page_from_args
+from ..web import Page, acting_user, db_session, page_from_args, show_form_errors
 from . import lifecycle, services
 from .forms import (
     STATUS_LABELS,
@@ -82,19 +82,6 @@ def _setup_form(form: ListingForm) -> ListingForm:
     return form
 
 
-def _show_errors(form, exc: DomainError) -> None:
-    """Field errors next to their fields (translated); the rest as a message."""
-    unplaced = []
-    for name, messages in exc.fields.items():
-        field = getattr(form, name, None)
-        translated = [gettext(m) for m in messages]
-        if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors) + translated
-        else:
-            unplaced += translated
-    flash(" ".join([gettext(exc.message), *unplaced]) if exc.message else " ".join(unplaced), "danger")
-
-
 def _flash_warnings(listing) -> None:
     for warning in getattr(listing, "warnings", []):
         flash(gettext(warning), "warning")
@@ -115,7 +102,7 @@ def browse():
                 db_session(), acting_user(), filters, page=page.page, per_page=page.per_page
             )
         except ValidationFailed as exc:
-            _show_errors(form, exc)
+            show_form_errors(form, exc, with_message=True)
             error = True
     return render_template(
         "listings/browse.html",
@@ -176,7 +163,7 @@ def create():
                 db_session(), acting_user(), form.content(), geocoder=current_geocoder()
             )
         except (RuleViolation, ValidationFailed) as exc:
-            _show_errors(form, exc)
+            show_form_errors(form, exc, with_message=True)
         else:
             _flash_warnings(listing)
             flash(gettext("Draft saved. Publish it when it is ready."), "success")
@@ -208,7 +195,7 @@ def edit(listing_id: int):
         except Conflict as exc:
             flash(gettext(exc.message), "danger")
         except (RuleViolation, ValidationFailed) as exc:
-            _show_errors(form, exc)
+            show_form_errors(form, exc, with_message=True)
         else:
             _flash_warnings(listing)
             flash(gettext("Listing saved."), "success")
