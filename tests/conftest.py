@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from mutualisation.db import make_engine
+from mutualisation.domains import configure_sessions
 from mutualisation.migrate import upgrade
 
 PG_URL = os.environ.get("MUTUALISATION_TEST_DATABASE_URL", "")
@@ -60,8 +61,14 @@ def connection(engine):
 
 @pytest.fixture
 def session_factory(connection) -> sessionmaker[Session]:
-    """Sessions that share the test's connection; their commits become savepoints."""
-    return sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+    """Sessions that share the test's connection; their commits become savepoints.
+
+    Like the app's own sessionmaker, they carry the domains' session hooks (matching follows
+    listing changes), so services behave in tests as they do in the app.
+    """
+    factory = sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+    configure_sessions(factory)
+    return factory
 
 
 @pytest.fixture

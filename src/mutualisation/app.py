@@ -1,9 +1,11 @@
-"""create_app(settings=None): settings → database → extensions → blueprints → errors → CLI."""
+"""create_app(settings=None): settings → database → extensions → domains → errors.
+
+The domains come from the one list in mutualisation/domains.py: their blueprints, permissions,
+layout entries and session hooks are applied here, in that list's order (docs/architecture.md).
+"""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 from datetime import timedelta
 from typing import Any
@@ -13,29 +15,23 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from . import assets, core_views
+from .accounts.services import load_session_user
 from .api_base import api, api_settings, authenticate_api_request
 from .db import make_engine, make_session_factory
+from .declarations import Domain
+from .domains import DOMAINS, configure_sessions, install_layout, install_policies
 from .extensions import babel, csrf, limiter, login_manager
 from .paths import resource_dir
 from .security import install_security_headers
-from .settings import load_settings
-from .web import close_db_session, db_session
+from .settings import load_typed_settings
+from .web import acting_user, close_db_session, db_session
 from .web_errors import register_error_handlers
 
-DOMAINS = (
-    "accounts",
-    "territories",
-    "listings",
-    "matching",
-    "agreements",
-    "impact",
-    "notifications",
-    "audit",
-)
 
-
-def create_app(settings: dict[str, Any] | None = None) -> Flask:
-    config = load_settings(settings)
+def create_app(settings: dict[str, Any] | None = None, domains: tuple[Domain, ...] = DOMAINS) -> Flask:
+    typed = load_typed_settings(settings)
+    config = typed.as_config()
     app = Flask(
         __name__,
         template_folder=str(resource_dir("templates")),
@@ -43,37 +39,38 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=False,
     )
     app.config.update(config)
+    app.extensions["mutualisation.settings"] = typed
+    app.extensions["mutualisation.domains"] = domains
     app.config.update(api_settings())
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=config["PERMANENT_SESSION_LIFETIME_HOURS"])
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["REMEMBER_COOKIE_HTTPONLY"] = True
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(resource_dir("translations"))
-    if config.get("TRUSTED_PROXIES"):
-        n = int(config["TRUSTED_PROXIES"])
+    if typed.core.TRUSTED_PROXIES:
+        n = typed.core.TRUSTED_PROXIES
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
-    _init_database(app)
+    _init_database(app, domains)
     _init_extensions(app)
-    _register_blueprints(app)
+    _register_blueprints(app, domains)
+    install_policies(domains)
+    install_layout(domains)
     register_error_handlers(app)
     install_security_headers(app)
-    from .cli import register_cli
-
-    register_cli(app)
     return app
 
 
-def _init_database(app: Flask) -> None:
+def _init_database(app: Flask, domains: tuple[Domain, ...]) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
+    sessions = make_session_factory(engine)
+    configure_sessions(sessions, domains)
     app.extensions["mutualisation.engine"] = engine
-    app.extensions["mutualisation.sessions"] = make_session_factory(engine)
+    app.extensions["mutualisation.sessions"] = sessions
     app.teardown_appcontext(close_db_session)
 
 
 def select_locale() -> str:
-    from .web import acting_user
-
     languages = request.environ.get("mutualisation.languages") or ["fr", "en"]
     chosen = request.args.get("lang") or request.cookies.get("lang")
     if chosen in languages:
@@ -87,7 +84,6 @@ def select_locale() -> str:
 def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
-    app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -97,8 +93,6 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(login_id: str):
-        from .accounts.services import load_session_user
-
         return load_session_user(db_session(), login_id)
 
     api.init_app(app)
@@ -116,28 +110,17 @@ class IdConverter(IntegerConverter):
 MAX_DATABASE_INTEGER = 2**63 - 1
 
 
-def _register_blueprints(app: Flask) -> None:
-    """Each domain contributes `views.bp` (HTML) and `api.blp` (JSON) when it has them."""
-    from . import assets, core_views
-
+def _register_blueprints(app: Flask, domains: tuple[Domain, ...]) -> None:
+    """The app's own pages and assets, then each domain's HTML and JSON blueprints."""
     app.url_map.converters["int"] = IdConverter
-
     app.register_blueprint(core_views.bp)
     app.register_blueprint(assets.bp)
-    for domain in DOMAINS:
-        views = _optional_module(f"mutualisation.{domain}.views")
-        if views is not None and hasattr(views, "bp"):
-            app.register_blueprint(views.bp)
-        api_module = _optional_module(f"mutualisation.{domain}.api")
-        if api_module is not None and hasattr(api_module, "blp"):
-            api.register_blueprint(api_module.blp)
-            csrf.exempt(api_module.blp)  # API writes require a Bearer token instead (web.api_user)
-
-
-def _optional_module(name: str):
-    if importlib.util.find_spec(name) is None:
-        return None
-    return importlib.import_module(name)
+    for domain in domains:
+        for blueprint in domain.blueprints:
+            app.register_blueprint(blueprint)
+        for api_blueprint in domain.api_blueprints:
+            api.register_blueprint(api_blueprint)
+            csrf.exempt(api_blueprint)  # API writes require a Bearer token instead (web.api_user)
 
 
 def configure_logging(level: str = "INFO") -> None:

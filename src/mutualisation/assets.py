@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from flask import Blueprint, abort, send_from_directory
+from xstatic.pkg import bootstrap, leaflet, leaflet_markercluster
 
 bp = Blueprint("assets", __name__)
 
+# The xstatic packages are dependencies (pyproject.toml): each one knows where its files are.
 LIBRARIES = {
-    "bootstrap": "xstatic.pkg.bootstrap",
-    "leaflet": "xstatic.pkg.leaflet",
-    "markercluster": "xstatic.pkg.leaflet_markercluster",
+    "bootstrap": Path(bootstrap.BASE_DIR),
+    "leaflet": Path(leaflet.BASE_DIR),
+    "markercluster": Path(leaflet_markercluster.BASE_DIR),
 }
 
 
 def library_dir(name: str) -> Path | None:
-    module_name = LIBRARIES.get(name)
-    if module_name is None:
-        return None
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    return Path(module.BASE_DIR)
+    return LIBRARIES.get(name)
 
 
 @bp.route("/assets/<name>/<path:filename>")

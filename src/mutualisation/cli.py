@@ -13,11 +13,7 @@ from flask import Flask
 
 from .app import configure_logging, create_app
 from .errors import DomainError
-
-
-def register_cli(app: Flask) -> None:
-    """Commands are run through `main`; nothing to add to `flask` itself."""
-    app.extensions["mutualisation.cli"] = main
+from .web import db_session
 
 
 class AppContext:
@@ -34,8 +30,6 @@ class AppContext:
         return self._app
 
     def session(self):
-        from .web import db_session
-
         return db_session()
 
 
@@ -210,7 +204,7 @@ def demo_load(ctx: AppContext) -> None:
 
     started = time.perf_counter()
     with ctx.app.app_context():
-        summary = load_demo(ctx.session())
+        summary = load_demo(ctx.session(), ctx.app.extensions["mutualisation.domains"])
     click.echo(f"demo network ready in {time.perf_counter() - started:.1f} s: {summary}")
 
 
@@ -226,7 +220,7 @@ def init_local(ctx: AppContext) -> None:
     upgrade(ctx.app.extensions["mutualisation.engine"])
     with ctx.app.app_context():
         report = load_gazetteer(ctx.session())
-        load_demo(ctx.session())
+        load_demo(ctx.session(), ctx.app.extensions["mutualisation.domains"])
     state = "already loaded" if report.skipped else f"{report.inserted} communes loaded"
     click.echo(f"database ready ({state}) in {time.perf_counter() - started:.1f} s")
 
@@ -290,7 +284,7 @@ def scheduler(ctx: AppContext, once: str | None, list_jobs: bool) -> None:
 
     app = ctx.app
     if list_jobs or once:
-        jobs = {job.name: job for job in collect_jobs()}
+        jobs = {job.name: job for job in collect_jobs(app.extensions["mutualisation.domains"])}
         if list_jobs:
             for job in jobs.values():
                 kind, args = job.trigger_for(app.config)

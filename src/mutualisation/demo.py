@@ -1,14 +1,14 @@
 """The demo network of API.md: four peer territories, one account per role, an admin.
 
-Each domain may add its own demo content through a `demo.py` module with `load(session)`;
-this module calls them in order. Everything is idempotent: a second run changes nothing.
+Each domain may add its own demo content by declaring a `demo_loader` in its `domain.py`;
+this module calls them in the order of mutualisation/domains.py. Everything is idempotent: a
+second run changes nothing.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +16,11 @@ from sqlalchemy.orm import Session
 from .accounts.models import User
 from .accounts.passwords import DEMO_PASSWORD
 from .accounts.services import PasswordPolicy, create_user
+from .declarations import Domain
+from .domains import DOMAINS, demo_loaders
+from .territories import gazetteer
 from .territories.models import Territory
+from .territories.search import normalize
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +42,6 @@ DEMO_ACTOR_ORGANISATIONS = {
     "76402": "Ferme du Bout du Monde",
     "59271": "Recyclerie de la Porte d'Or",
 }
-DOMAIN_DEMOS = ("listings", "matching", "agreements", "notifications")
 
 
 def demo_email(role: str, slug: str) -> str:
@@ -50,9 +53,6 @@ def ensure_territories(session: Session, codes: list[str]) -> dict[str, Territor
     found = {t.code: t for t in session.scalars(select(Territory).where(Territory.code.in_(codes)))}
     missing = [c for c in codes if c not in found]
     if missing:
-        from .territories import gazetteer
-        from .territories.search import normalize
-
         for rec in gazetteer.iter_communes():
             if rec.insee_code in missing:
                 territory = Territory(
@@ -76,7 +76,7 @@ def ensure_territories(session: Session, codes: list[str]) -> dict[str, Territor
     return found
 
 
-def load_demo(session: Session) -> str:
+def load_demo(session: Session, domains: Sequence[Domain] = DOMAINS) -> str:
     territories = ensure_territories(session, list(DEMO_TERRITORIES))
     policy = PasswordPolicy(allow_demo=True)
     created = 0
@@ -112,8 +112,6 @@ def load_demo(session: Session) -> str:
         )
         created += 1
     parts = [f"{created} account(s) created"]
-    for domain in DOMAIN_DEMOS:
-        name = f"mutualisation.{domain}.demo"
-        if importlib.util.find_spec(name) is not None:
-            parts.append(f"{domain}: {importlib.import_module(name).load(session)}")
+    for name, loader in demo_loaders(domains):
+        parts.append(f"{name}: {loader(session)}")
     return "; ".join(parts)

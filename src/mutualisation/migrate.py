@@ -8,6 +8,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection, Engine
 
+from .models import metadata
 from .paths import resource_dir
 
 
@@ -37,8 +38,6 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
 
 def drift(engine: Engine) -> list:
     """Differences between the models and the migrated schema (empty when they agree)."""
-    from .models import metadata
-
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         return compare_metadata(context, metadata)

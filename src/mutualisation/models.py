@@ -1,26 +1,29 @@
-"""Import every domain's models so that Base.metadata knows all tables (Alembic, tests)."""
+"""Every domain's tables, so that Base.metadata knows them all (Alembic, the drift check, tests).
+
+The list is explicit: a new domain with tables adds its `models` module here.
+"""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-
+from .accounts import models as accounts_models
+from .agreements import models as agreements_models
+from .audit import models as audit_models
 from .db import Base
+from .listings import models as listings_models
+from .matching import models as matching_models
+from .notifications import models as notifications_models
+from .scheduling import models as scheduling_models
+from .territories import models as territories_models
 
-_DOMAINS = (
-    "territories",
-    "accounts",
-    "audit",
-    "listings",
-    "matching",
-    "agreements",
-    "impact",
-    "notifications",
+MODEL_MODULES = (
+    territories_models,
+    accounts_models,
+    audit_models,
+    listings_models,
+    matching_models,
+    agreements_models,
+    notifications_models,
+    scheduling_models,
 )
-
-for _domain in _DOMAINS:
-    _name = f"mutualisation.{_domain}.models"
-    if importlib.util.find_spec(_name) is not None:
-        importlib.import_module(_name)
 
 metadata = Base.metadata

@@ -1,18 +1,21 @@
 """The scheduler: gathers every domain's jobs and runs them in one leader process.
 
-Registering a job — in `mutualisation/<domain>/jobs.py`:
+Declaring a job — in `mutualisation/<domain>/jobs.py`, listed in the domain's `domain.py`:
 
-    from ..scheduler import ScheduledJob, cron, every
+    from ..declarations import ScheduledJob, cron
 
     def recompute(app, now):          # now: aware datetime, Europe/Paris
         ...                           # open a session, call one use case
         return {"updated": 12}        # counts, stored in job_runs
 
     JOBS = [ScheduledJob("matching.full_recompute", recompute, cron(hour=3))]
+    DOMAIN = Domain(name="matching", jobs=tuple(JOBS), ...)      # in matching/domain.py
 
+The scheduler runs the jobs of the domains the app was created with (mutualisation/domains.py).
 A trigger is a pair (APScheduler trigger name, arguments) or a function of the app config returning
-one, so delays can come from `config/*.toml`. Every run is recorded in `job_runs`; a job that
-raises is logged and recorded as failed, runs again at its next time, and never stops the others.
+one, so delays can come from `config/*.toml`. Every run is recorded in `job_runs`
+(scheduling/models.py); a job that raises is logged and recorded as failed, runs again at its next
+time, and never stops the others.
 
 Only one process runs jobs: PostgreSQL grants a session-level advisory lock on a dedicated
 connection (released by the server as soon as that process dies); SQLite uses an exclusive file
@@ -23,19 +26,15 @@ lock on `instance/scheduler.lock`. Other processes wait as standbys and try agai
 from __future__ import annotations
 
 import fcntl
-import importlib
-import importlib.util
 import logging
 import os
 import socket
 import threading
 import traceback
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -44,64 +43,26 @@ from flask import Flask
 from sqlalchemy import text
 
 from .db import transaction, utcnow
+from .declarations import PARIS, Domain, ScheduledJob, Trigger, cron, every, now_paris
+from .domains import DOMAINS, all_jobs
+from .scheduling.models import JobRun
+from .settings import settings_of
 
 log = logging.getLogger(__name__)
 
-PARIS = ZoneInfo("Europe/Paris")
 RUNNER = f"{socket.gethostname()}:{os.getpid()}"
 # pg_try_advisory_lock takes a 64-bit key; this one spells "MUTUSCHD" and is ours alone.
 ADVISORY_LOCK_KEY = 0x4D55545553434844
 
-Trigger = tuple[str, Mapping[str, Any]]
-JobFunc = Callable[[Flask, datetime], Mapping[str, int] | None]
+
+def collect_jobs(domains: Sequence[Domain] = DOMAINS) -> list[ScheduledJob]:
+    """Every job the given domains declare, in their order; names must be unique."""
+    return all_jobs(domains)
 
 
-@dataclass(frozen=True)
-class ScheduledJob:
-    name: str
-    func: JobFunc
-    trigger: Trigger | Callable[[Mapping[str, Any]], Trigger]
-
-    def trigger_for(self, config: Mapping[str, Any]) -> Trigger:
-        return self.trigger(config) if callable(self.trigger) else self.trigger
-
-
-def every(**interval: float) -> Trigger:
-    """every(minutes=1), every(seconds=30)…"""
-    return ("interval", interval)
-
-
-def cron(**fields: Any) -> Trigger:
-    """cron(hour=7, minute=0), cron(day_of_week="mon", hour=7)… in Europe/Paris time."""
-    return ("cron", fields)
-
-
-def now_paris() -> datetime:
-    return datetime.now(PARIS)
-
-
-def section(config: Mapping[str, Any], name: str) -> dict[str, Any]:
-    return dict(config.get(name) or {})
-
-
-# Registry ---------------------------------------------------------------------------------------
-
-
-def collect_jobs() -> list[ScheduledJob]:
-    """Every domain's `jobs.JOBS`, in the order of app.DOMAINS; names must be unique."""
-    from .app import DOMAINS
-
-    jobs: list[ScheduledJob] = []
-    for domain in DOMAINS:
-        name = f"mutualisation.{domain}.jobs"
-        if importlib.util.find_spec(name) is None:
-            continue
-        jobs.extend(getattr(importlib.import_module(name), "JOBS", []))
-    names = [j.name for j in jobs]
-    duplicates = {n for n in names if names.count(n) > 1}
-    if duplicates:
-        raise RuntimeError(f"duplicate scheduled job names: {sorted(duplicates)}")
-    return jobs
+def app_jobs(app: Flask) -> list[ScheduledJob]:
+    """The jobs of the domains this app was created with."""
+    return collect_jobs(app.extensions["mutualisation.domains"])
 
 
 # Running and recording --------------------------------------------------------------------------
@@ -109,8 +70,6 @@ def collect_jobs() -> list[ScheduledJob]:
 
 def run_job(app: Flask, job: ScheduledJob, now: datetime | None = None) -> int:
     """Run one job, record it in job_runs and return the record's id. Never raises."""
-    from .notifications.models import JobRun
-
     now = now or now_paris()
     sessions = app.extensions["mutualisation.sessions"]
     with sessions() as session:
@@ -254,7 +213,7 @@ def leader_lock(app: Flask) -> LeaderLock:
 def build_scheduler(
     app: Flask, scheduler: BaseScheduler, jobs: list[ScheduledJob] | None = None
 ) -> BaseScheduler:
-    for job in collect_jobs() if jobs is None else jobs:
+    for job in app_jobs(app) if jobs is None else jobs:
         kind, args = job.trigger_for(app.config)
         extra: dict[str, Any] = {}
         if kind == "interval":
@@ -276,7 +235,7 @@ def build_scheduler(
 
 
 def leader_check_seconds(app: Flask) -> float:
-    return float(section(app.config, "scheduler").get("leader_check_seconds", 15))
+    return settings_of(app).scheduler.leader_check_seconds
 
 
 def run_scheduler(app: Flask, *, background: bool = False, stop: threading.Event | None = None) -> None:
@@ -336,3 +295,27 @@ def start_in_process(app: Flask, stop: threading.Event | None = None) -> threadi
     )
     thread.start()
     return thread
+
+
+# The declaration names are re-exported: jobs and tests long imported them from here.
+__all__ = [
+    "ADVISORY_LOCK_KEY",
+    "PARIS",
+    "RUNNER",
+    "FileLock",
+    "LeaderLock",
+    "PostgresAdvisoryLock",
+    "ScheduledJob",
+    "Trigger",
+    "app_jobs",
+    "build_scheduler",
+    "collect_jobs",
+    "cron",
+    "every",
+    "leader_check_seconds",
+    "leader_lock",
+    "now_paris",
+    "run_job",
+    "run_scheduler",
+    "start_in_process",
+]

@@ -69,8 +69,14 @@ def test_borrowers_are_reminded_before_the_end_then_told_when_overdue(session):
         "overdue_notices": 0,
     }
     late = dt.datetime(2030, 6, 12, tzinfo=dt.UTC)
-    assert jobs.remind_borrowers(session, late) == {"end_reminders": 0, "overdue_notices": 1}
-    assert jobs.remind_borrowers(session, late) == {"end_reminders": 0, "overdue_notices": 0}
+    assert jobs.remind_borrowers(session, late, end_reminder_days=3) == {
+        "end_reminders": 0,
+        "overdue_notices": 1,
+    }
+    assert jobs.remind_borrowers(session, late, end_reminder_days=3) == {
+        "end_reminders": 0,
+        "overdue_notices": 0,
+    }
     assert agreement.overdue_notified_at == late
 
 
@@ -100,7 +106,7 @@ def test_the_scheduler_collects_the_agreement_jobs_and_runs_them_with_the_config
     by_name = {job.name: job for job in collect_jobs()}
     assert {"agreements.expire_proposals", "agreements.remind_borrowers", "listings.expiry"} <= set(by_name)
     run_id = run_job(app, by_name["agreements.expire_proposals"])
-    from mutualisation.notifications.models import JobRun
+    from mutualisation.scheduling.models import JobRun
 
     with app.extensions["mutualisation.sessions"]() as session:
         run = session.get(JobRun, run_id)

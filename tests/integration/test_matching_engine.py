@@ -248,8 +248,8 @@ def test_nightly_job_recomputes_and_returns_counts(session):
 
 
 def test_the_scheduler_runs_the_nightly_recompute_and_records_it(app, session):
-    from mutualisation.notifications.models import JobRun
     from mutualisation.scheduler import collect_jobs, run_job
+    from mutualisation.scheduling.models import JobRun
 
     random_network(session, 3, n=6)
     job = next(j for j in collect_jobs() if j.name == "matching.full_recompute")

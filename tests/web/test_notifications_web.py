@@ -8,8 +8,9 @@ from mutualisation.accounts.services import create_token
 from mutualisation.db import transaction
 from mutualisation.listings.expiry import renewal_token
 from mutualisation.notifications.mail import unsubscribe_token
-from mutualisation.notifications.models import JobRun, NotificationPreference
+from mutualisation.notifications.models import NotificationPreference
 from mutualisation.scheduler import now_paris
+from mutualisation.scheduling.models import JobRun
 from tests.builders import csrf_token, login, make_listing, make_notification, make_user
 
 

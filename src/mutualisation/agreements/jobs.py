@@ -2,11 +2,12 @@
 
 Each job is idempotent: it acts through the lifecycle (a second run finds nothing left to move) or
 stamps the agreement when it sends a reminder, so running it twice never notifies twice. The
-delays have defaults here and in config/default.toml `[agreements]`; the scheduler passes them.
+delays come from config/default.toml `[agreements]`; the scheduler passes them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -15,19 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db import transaction
+from ..declarations import ScheduledJob, cron
 from ..errors import DomainError
 from ..i18n import N_
-from ..scheduler import ScheduledJob, cron, section
+from ..settings import settings_of
 from . import services
 from .lifecycle import Action, Status
 from .models import Agreement
-
-DEFAULTS = {
-    "proposal_expiry_days": 30,
-    "approval_reminder_days": 7,
-    "end_reminder_days": 3,
-    "auto_complete_days": 14,
-}
 
 
 def _ids(session: Session, *where) -> list[int]:
@@ -45,7 +40,7 @@ def _system(session: Session, ids: list[int], action: Action, now: dt.datetime) 
     return done
 
 
-def expire_proposals(session: Session, now: dt.datetime, proposal_expiry_days: int = 30, **_: Any) -> dict:
+def expire_proposals(session: Session, now: dt.datetime, *, proposal_expiry_days: int, **_: Any) -> dict:
     cutoff = now - dt.timedelta(days=proposal_expiry_days)
     ids = _ids(
         session,
@@ -55,13 +50,13 @@ def expire_proposals(session: Session, now: dt.datetime, proposal_expiry_days: i
     return {"expired": _system(session, ids, Action.EXPIRE, now)}
 
 
-def auto_complete(session: Session, now: dt.datetime, auto_complete_days: int = 14, **_: Any) -> dict:
+def auto_complete(session: Session, now: dt.datetime, *, auto_complete_days: int, **_: Any) -> dict:
     cutoff = now - dt.timedelta(days=auto_complete_days)
     ids = _ids(session, Agreement.status == Status.RETURNED, Agreement.status_changed_at <= cutoff)
     return {"completed": _system(session, ids, Action.AUTO_COMPLETE, now)}
 
 
-def remind_approvers(session: Session, now: dt.datetime, approval_reminder_days: int = 7, **_: Any) -> dict:
+def remind_approvers(session: Session, now: dt.datetime, *, approval_reminder_days: int, **_: Any) -> dict:
     cutoff = now - dt.timedelta(days=approval_reminder_days)
     sent = 0
     with transaction(session):
@@ -96,7 +91,7 @@ def _end_date(agreement: Agreement) -> dt.date | None:
     return terms.ends_on if terms else None
 
 
-def remind_borrowers(session: Session, now: dt.datetime, end_reminder_days: int = 3, **_: Any) -> dict:
+def remind_borrowers(session: Session, now: dt.datetime, *, end_reminder_days: int, **_: Any) -> dict:
     """Before the end date: a reminder; after it: an overdue notice (loans only). Once each."""
     today = now.date()
     reminded = overdue = 0
@@ -156,7 +151,7 @@ def _scheduled(func, **cron_fields: Any) -> ScheduledJob:
     """Wrap a `(session, now, **delays)` job for the scheduler: one session, delays from [agreements]."""
 
     def run(app: Flask, now: dt.datetime) -> dict:
-        delays = section(app.config, "agreements")
+        delays = dataclasses.asdict(settings_of(app).agreements)
         with app.extensions["mutualisation.sessions"]() as session:
             return func(session, now, **delays)
 

@@ -1,48 +1,53 @@
-"""A tiny registry through which other domains follow listing changes.
+"""How other domains follow listing changes: the followers are declared, and scoped to sessions.
 
-Services call `listing_changed` after their commit with (session, listing_id, change);
-the matching engine registers an incremental update with `on_listing_changed`.
+Services call `listing_changed` after their commit with (session, listing_id, change). The
+followers are not a global registry: each domain declares its own (`listing_followers` in its
+`domain.py`), and `create_app` binds them to the app's sessionmaker with `bind_followers`, so only
+the app's own sessions (and the test fixtures that bind them too) tell anyone about a change.
 Changes: created, updated, published, reserved, released, fulfilled, expired, withdrawn, renewed.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
-Callback = Callable[[Session, int, str], None]
-_CALLBACKS: list[Callback] = []
+Follower = Callable[[Session, int, str], None]
+FOLLOWERS_KEY = "mutualisation.listing_followers"
+_PENDING_KEY = "mutualisation.listing_changes"
 
 
-def on_listing_changed(callback: Callback) -> Callback:
-    """Register `callback(session, listing_id, change)`; usable as a decorator. Idempotent."""
-    if callback not in _CALLBACKS:
-        _CALLBACKS.append(callback)
-    return callback
+def bind_followers(factory: sessionmaker[Session], followers: Iterable[Follower]) -> sessionmaker[Session]:
+    """Every session `factory` makes from now on tells these followers about listing changes."""
+    info = dict(factory.kw.get("info") or {})
+    info[FOLLOWERS_KEY] = tuple(followers)
+    factory.configure(info=info)
+    return factory
 
 
-def remove(callback: Callback) -> None:
-    if callback in _CALLBACKS:
-        _CALLBACKS.remove(callback)
+def followers_of(session: Session) -> tuple[Follower, ...]:
+    return tuple(session.info.get(FOLLOWERS_KEY, ()))
+
+
+def follow(session: Session, follower: Follower) -> None:
+    """Add a follower to this one session only (a test, a script)."""
+    session.info[FOLLOWERS_KEY] = (*followers_of(session), follower)
 
 
 def listing_changed(session: Session, listing_id: int, change: str) -> None:
     # The listing change is already committed: a failing follower must not undo it or
     # hide it from the user, so its error is logged and the others still run.
-    for callback in list(_CALLBACKS):
+    for follower in followers_of(session):
         try:
-            callback(session, listing_id, change)
+            follower(session, listing_id, change)
         except Exception:
-            log.exception("listing hook %r failed for listing %s (%s)", callback, listing_id, change)
+            log.exception("listing follower %r failed for listing %s (%s)", follower, listing_id, change)
             if session.in_transaction():
                 session.rollback()
-
-
-_PENDING_KEY = "mutualisation.listing_changes"
 
 
 def queue(session: Session, listing_id: int, change: str) -> None:
@@ -59,3 +64,11 @@ def run_pending(session: Session) -> None:
 
 def discard_pending(session: Session) -> None:
     session.info.pop(_PENDING_KEY, None)
+
+
+def on_listing_changed(callback: Follower) -> Follower:
+    """TEMPORARY SHIM, to delete at merge: `matching.engine.register_hooks()` still calls it.
+
+    Followers are declared in each domain's `domain.py` now; registering here does nothing.
+    """
+    return callback

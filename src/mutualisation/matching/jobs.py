@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -9,7 +10,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from ..scheduler import ScheduledJob, cron, section
+from ..declarations import ScheduledJob, cron
+from ..settings import settings_of
 from . import engine
 from .scoring import MatchingConfig
 
@@ -22,7 +24,7 @@ def full_recompute(session: Session, now: datetime, settings: Mapping[str, Any] 
 
 def nightly_recompute(app: Flask, now: datetime) -> dict:
     with app.extensions["mutualisation.sessions"]() as session:
-        return full_recompute(session, now, section(app.config, "matching"))
+        return full_recompute(session, now, dataclasses.asdict(settings_of(app).matching))
 
 
 JOBS = [ScheduledJob("matching.full_recompute", nightly_recompute, cron(hour=2))]

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import delete
 
-from ..db import transaction
-from ..scheduler import ScheduledJob, Trigger, section
+from ..declarations import ScheduledJob, Trigger
 from . import kinds
 from .delivery import deliver_outbox, send_digests
 from .mail import MailSettings
-from .models import JobRun
 
 
 def _session(app: Flask):
@@ -35,32 +33,22 @@ def weekly_digest(app: Flask, now: datetime) -> dict[str, int]:
         return send_digests(session, MailSettings.from_config(app.config), kinds.WEEKLY, now)
 
 
-def prune_job_runs(app: Flask, now: datetime) -> dict[str, int]:
-    """The outbox runs every minute: keep job records for a while, not forever."""
-    days = int(section(app.config, "scheduler").get("job_runs_keep_days", 30))
-    with _session(app) as session, transaction(session):
-        result = session.execute(delete(JobRun).where(JobRun.started_at < now - timedelta(days=days)))
-    return {"deleted": int(result.rowcount or 0)}
+# Triggers read the checked `[scheduler]` section (config/default.toml holds every default).
 
 
-def _outbox_trigger(config: Any) -> Trigger:
-    return ("interval", {"seconds": float(section(config, "scheduler").get("outbox_interval_seconds", 60))})
+def _outbox_trigger(config: Mapping[str, Any]) -> Trigger:
+    return ("interval", {"seconds": float(config["scheduler"]["outbox_interval_seconds"])})
 
 
-def _daily_trigger(config: Any) -> Trigger:
-    conf = section(config, "scheduler")
-    return ("cron", {"hour": int(conf.get("daily_digest_hour", 7)), "minute": 0})
+def _daily_trigger(config: Mapping[str, Any]) -> Trigger:
+    return ("cron", {"hour": int(config["scheduler"]["daily_digest_hour"]), "minute": 0})
 
 
-def _weekly_trigger(config: Any) -> Trigger:
-    conf = section(config, "scheduler")
+def _weekly_trigger(config: Mapping[str, Any]) -> Trigger:
+    conf = config["scheduler"]
     return (
         "cron",
-        {
-            "day_of_week": conf.get("weekly_digest_day", "mon"),
-            "hour": int(conf.get("weekly_digest_hour", 7)),
-            "minute": 5,
-        },
+        {"day_of_week": conf["weekly_digest_day"], "hour": int(conf["weekly_digest_hour"]), "minute": 5},
     )
 
 
@@ -68,5 +56,4 @@ JOBS = [
     ScheduledJob("notifications.deliver_outbox", deliver, _outbox_trigger),
     ScheduledJob("notifications.daily_digest", daily_digest, _daily_trigger),
     ScheduledJob("notifications.weekly_digest", weekly_digest, _weekly_trigger),
-    ScheduledJob("notifications.prune_job_runs", prune_job_runs, ("cron", {"hour": 4, "minute": 30})),
 ]

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -65,22 +64,3 @@ class NotificationPreference(Base):
     kind: Mapped[str] = mapped_column(String(60))
     frequency: Mapped[str] = mapped_column(String(10))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-
-
-class JobRun(Base):
-    """One run of a scheduled job: what it did, or why it failed (shown to admins)."""
-
-    __tablename__ = "job_runs"
-    __table_args__ = (
-        CheckConstraint("outcome IN ('running', 'ok', 'failed')", name="outcome"),
-        Index("ix_job_runs_job_started", "job", "started_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    job: Mapped[str] = mapped_column(String(100))
-    runner: Mapped[str] = mapped_column(String(100), default="", server_default="")
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    outcome: Mapped[str] = mapped_column(String(10), default="running", server_default="running")
-    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    error: Mapped[str | None] = mapped_column(Text)

@@ -14,13 +14,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
-from ..accounts.permissions import is_admin, register, require
 from ..audit.services import record
 from ..db import transaction, utcnow
 from ..errors import NotFound, ValidationFailed
 from ..i18n import N_
 from . import kinds
-from .models import JobRun, Notification, NotificationPreference
+from .models import Notification, NotificationPreference
 
 # What the outbox does with a new notification, by the frequency the recipient chose for its kind.
 _STATUS_FOR_FREQUENCY = {
@@ -202,42 +201,3 @@ def unsubscribe(session: Session, user_id: int, kind: str) -> None:
             raise NotFound(N_("This link is no longer valid."))
         _set_preference(session, user_id, kind, kinds.NONE)
         record(session, user_id, "notifications.unsubscribed", "user", user_id, kind=kind)
-
-
-# Admin: job runs and failed e-mails -----------------------------------------------------------------
-
-register("scheduler:admin", lambda user, _obj=None: is_admin(user))
-
-
-@dataclass(frozen=True)
-class JobsOverview:
-    runs: list
-    failures: list
-    failed_emails: list
-    pending_emails: int
-
-
-def jobs_overview(session: Session, user: User | None, limit: int = 50) -> JobsOverview:
-    """What admins need to see that the scheduler and the e-mails work (403 for anyone else)."""
-    require(user, "scheduler:admin")
-    runs = session.scalars(
-        select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(limit)
-    ).all()
-    failures = session.scalars(
-        select(JobRun).where(JobRun.outcome == "failed").order_by(JobRun.started_at.desc()).limit(20)
-    ).all()
-    failed_emails = session.scalars(
-        select(Notification)
-        .where(Notification.email_status == "failed")
-        .order_by(Notification.id.desc())
-        .limit(limit)
-    ).all()
-    pending = (
-        session.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(Notification.email_status.in_(("pending", "sending")))
-        )
-        or 0
-    )
-    return JobsOverview(list(runs), list(failures), list(failed_emails), pending)

@@ -1,25 +1,21 @@
-"""The notification centre, e-mail preferences, one-click links from e-mails and the admin jobs page."""
+"""The notification centre, e-mail preferences, and the one-click links from e-mails."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
+from ..declarations import now_paris
 from ..errors import DomainError
 from ..extensions import csrf
 from ..listings.expiry import read_renewal_token, renew_listing
-from ..scheduler import now_paris
-from ..ui import NavItem, add_nav
 from ..web import acting_user, db_session, page_from_args
 from . import kinds, services
 from .forms import ConfirmForm, field_name, preferences_form
 from .mail import read_unsubscribe_token
 
 bp = Blueprint("notifications", __name__)
-
-add_nav(NavItem("notifications.admin_jobs", _l("Scheduled jobs"), roles=("admin",), order=95))
 
 
 @bp.app_context_processor
@@ -128,10 +124,3 @@ def renew(token: str):
         listing = renew_listing(db_session(), secret, token, now_paris(), days)
         return render_template("notifications/renewed.html", listing=listing)
     return render_template("notifications/renew.html", form=form, token=token)
-
-
-@bp.route("/admin/jobs")
-@login_required
-def admin_jobs():
-    overview = services.jobs_overview(db_session(), acting_user())
-    return render_template("notifications/admin_jobs.html", overview=overview)

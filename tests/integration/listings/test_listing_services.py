@@ -103,21 +103,18 @@ def test_publish_withdraw_and_renew_follow_the_lifecycle_and_tell_the_hooks(sess
     def follower(_session, listing_id, change):
         seen.append((listing_id, change))
 
-    hooks.on_listing_changed(follower)
-    try:
-        user = make_user(session, "technician", "76402")
-        listing = services.create(session, user, NEED)
+    hooks.follow(session, follower)
+    user = make_user(session, "technician", "76402")
+    listing = services.create(session, user, NEED)
+    services.publish(session, user, listing.id)
+    assert listing.status == "published" and listing.published_at is not None
+    with pytest.raises(InvalidTransition):
         services.publish(session, user, listing.id)
-        assert listing.status == "published" and listing.published_at is not None
-        with pytest.raises(InvalidTransition):
-            services.publish(session, user, listing.id)
-        with pytest.raises(RuleViolation):
-            services.withdraw(session, user, listing.id, None)
-        services.withdraw(session, user, listing.id, "other", "Prêté par la commune voisine")
-        assert listing.status == "withdrawn"
-        assert listing.withdrawal_reason == "other: Prêté par la commune voisine"
-    finally:
-        hooks.remove(follower)
+    with pytest.raises(RuleViolation):
+        services.withdraw(session, user, listing.id, None)
+    services.withdraw(session, user, listing.id, "other", "Prêté par la commune voisine")
+    assert listing.status == "withdrawn"
+    assert listing.withdrawal_reason == "other: Prêté par la commune voisine"
     assert [c for _i, c in seen] == ["created", "published", "withdrawn"]
 
 
@@ -151,17 +148,14 @@ def test_reserve_and_fulfil_for_agreements(session):
 
 def test_reserve_inside_the_callers_transaction_queues_the_hook_until_run_pending(session):
     seen = []
-    hooks.on_listing_changed(lambda _s, i, c: seen.append(c))
-    try:
-        user = make_user(session, "technician", "76402")
-        listing = make_listing(session, user)
-        services.reserve(session, listing.id, commit=False)
-        assert seen == []
-        session.commit()
-        hooks.run_pending(session)
-        assert seen == ["reserved"]
-    finally:
-        hooks._CALLBACKS.clear()
+    hooks.follow(session, lambda _s, i, c: seen.append(c))
+    user = make_user(session, "technician", "76402")
+    listing = make_listing(session, user)
+    services.reserve(session, listing.id, commit=False)
+    assert seen == []
+    session.commit()
+    hooks.run_pending(session)
+    assert seen == ["reserved"]
 
 
 def test_a_stale_version_is_a_conflict(session):

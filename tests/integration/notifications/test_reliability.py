@@ -23,7 +23,8 @@ from sqlalchemy import select, text
 from mutualisation.db import make_engine, transaction
 from mutualisation.migrate import upgrade
 from mutualisation.notifications.delivery import deliver_outbox
-from mutualisation.notifications.models import JobRun, Notification
+from mutualisation.notifications.models import Notification
+from mutualisation.scheduling.models import JobRun
 from tests.builders import make_notification, make_user
 from tests.conftest import DATABASES, PG_URL
 from tests.integration.notifications.conftest import NOW
@@ -159,9 +160,19 @@ def test_two_scheduler_processes_elect_one_leader_and_the_standby_takes_over(dat
                 proc.wait(timeout=10)
 
 
-def test_the_in_process_scheduler_of_make_run_delivers_the_outbox(own_app, smtp_sink):
-    own_app.config["mail"] = {"host": "127.0.0.1", "port": smtp_sink.port}
-    own_app.config["scheduler"] = {"leader_check_seconds": 0.2, "outbox_interval_seconds": 0.2}
+def test_the_in_process_scheduler_of_make_run_delivers_the_outbox(database_url, tmp_path, smtp_sink):
+    from mutualisation.app import create_app
+
+    # Settings are read once, at start-up: the test gives them to create_app like a config file would.
+    own_app = create_app(
+        {
+            "ENV": "testing",
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "mail": {"host": "127.0.0.1", "port": smtp_sink.port},
+            "scheduler": {"leader_check_seconds": 0.2, "outbox_interval_seconds": 0.2},
+        }
+    )
     sessions = own_app.extensions["mutualisation.sessions"]
     with own_app.app_context(), sessions() as session, transaction(session):
         make_notification(session, make_user(session, "official"))
@@ -175,4 +186,5 @@ def test_the_in_process_scheduler_of_make_run_delivers_the_outbox(own_app, smtp_
     finally:
         stop.set()
         thread.join(timeout=10)
+        own_app.extensions["mutualisation.engine"].dispose()
     assert not thread.is_alive()

@@ -4,7 +4,6 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
 from mutualisation.db import make_engine
-from mutualisation.notifications.models import JobRun
 from mutualisation.scheduler import (
     PARIS,
     FileLock,
@@ -15,6 +14,7 @@ from mutualisation.scheduler import (
     every,
     run_job,
 )
+from mutualisation.scheduling.models import JobRun
 from tests.conftest import PG_URL
 from tests.integration.notifications.conftest import NOW
 
@@ -92,7 +92,7 @@ def test_the_postgresql_advisory_lock_admits_one_leader(engine):
 def test_old_job_records_are_pruned(app, session):
     from datetime import timedelta
 
-    from mutualisation.notifications.jobs import prune_job_runs
+    from mutualisation.scheduling.jobs import prune_job_runs
 
     session.add(JobRun(job="old", started_at=NOW - timedelta(days=31), outcome="ok", counts={}))
     session.add(JobRun(job="recent", started_at=NOW - timedelta(days=29), outcome="ok", counts={}))

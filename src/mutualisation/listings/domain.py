@@ -1,0 +1,15 @@
+"""What the listings domain contributes (mutualisation/declarations.py)."""
+
+from __future__ import annotations
+
+from ..declarations import Domain
+from . import api, demo, jobs, services, views
+
+DOMAIN = Domain(
+    name="listings",
+    blueprints=(views.bp,),
+    api_blueprints=(api.blp,),
+    jobs=tuple(jobs.JOBS),
+    policies={"listings:read": services.can_read_listing},
+    demo_loader=demo.load,
+)
