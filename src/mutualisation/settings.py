@@ -55,7 +55,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     with path.open("rb") as fh:
-        return tomllib.load(fh)
+        try:
+            return tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"config/{path.name} is not valid TOML: {exc}") from None
 
 
 def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -214,9 +217,8 @@ def _typed(merged: Mapping[str, Any]) -> Settings:
 
 
 def _layers(
-    env: str, overrides: Mapping[str, Any], environ: Mapping[str, str]
+    env: str, overrides: Mapping[str, Any], environ: Mapping[str, str], config_dir: Path
 ) -> list[tuple[str, dict[str, Any], bool]]:
-    config_dir = resource_dir("config")
     return [
         ("config/default.toml", _read_toml(config_dir / "default.toml"), True),
         (f"config/{env}.toml", _read_toml(config_dir / f"{env}.toml"), True),
@@ -226,9 +228,14 @@ def _layers(
 
 
 def load_typed_settings(
-    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_dir: Path | None = None,
 ) -> Settings:
-    """Read, check and merge every layer; the result is typed and complete."""
+    """Read, check and merge every layer; the result is typed and complete.
+
+    `config_dir` is the folder of the TOML files: the project's config/ unless a test gives another.
+    """
     environ = os.environ if environ is None else environ
     overrides = dict(overrides or {})
     env = overrides.get("ENV") or environ.get(f"{ENV_PREFIX}ENV") or "development"
@@ -236,7 +243,8 @@ def load_typed_settings(
         raise SettingsError(f"{ENV_PREFIX}ENV must be one of {', '.join(KNOWN_ENVS)}, not {env!r}")
     merged: dict[str, Any] = {}
     problems: list[str] = []
-    for source, layer, from_file in _layers(env, overrides, environ):
+    folder = resource_dir("config") if config_dir is None else config_dir
+    for source, layer, from_file in _layers(env, overrides, environ, folder):
         problems += _check_layer(layer, source, from_file)
         merged = _merge(merged, layer)
     if problems:
