@@ -36,8 +36,11 @@ run: $(STAMP)
 	@echo ""
 	PORT=$(PORT) $(BIN)/mutualisation serve --port $(PORT)
 
+# Gates first (lint with complexity, then types; configured in pyproject.toml), then the suite,
+# whose tests/unit/test_architecture.py checks module and function sizes, import cycles and pure modules.
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench migrations
+	$(BIN)/mypy
 	bash scripts/run-tests.sh $(BIN)
 
 lint: $(STAMP)

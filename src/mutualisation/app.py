@@ -73,7 +73,7 @@ def _init_database(app: Flask, domains: tuple[Domain, ...]) -> None:
 def select_locale() -> str:
     languages = request.environ.get("mutualisation.languages") or ["fr", "en"]
     chosen = request.args.get("lang") or request.cookies.get("lang")
-    if chosen in languages:
+    if chosen is not None and chosen in languages:
         return chosen
     user = acting_user()
     if user is not None and user.locale in languages:

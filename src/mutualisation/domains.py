@@ -15,7 +15,7 @@ from .accounts.domain import DOMAIN as ACCOUNTS
 from .accounts.permissions import register
 from .agreements.domain import DOMAIN as AGREEMENTS
 from .audit.domain import DOMAIN as AUDIT
-from .declarations import Domain, ScheduledJob
+from .declarations import DemoLoader, Domain, ScheduledJob
 from .impact.domain import DOMAIN as IMPACT
 from .listings import hooks
 from .listings.domain import DOMAIN as LISTINGS
@@ -72,5 +72,6 @@ def install_layout(domains: Sequence[Domain] = DOMAINS) -> None:
             add_panel(panel)
 
 
-def demo_loaders(domains: Sequence[Domain] = DOMAINS) -> list[tuple[str, object]]:
+def demo_loaders(domains: Sequence[Domain] = DOMAINS) -> list[tuple[str, DemoLoader]]:
+    """Each domain's demo loader, in the list's order (mutualisation/demo.py calls them)."""
     return [(domain.name, domain.demo_loader) for domain in domains if domain.demo_loader is not None]

@@ -34,13 +34,14 @@ import traceback
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
 
 from .db import transaction, utcnow
 from .declarations import PARIS, Domain, ScheduledJob, Trigger, cron, every, now_paris
@@ -114,9 +115,9 @@ class LeaderLock:
 class PostgresAdvisoryLock(LeaderLock):
     """A session-level advisory lock on a connection kept open for as long as we lead."""
 
-    def __init__(self, engine) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.connection = None
+        self.connection: Connection | None = None
 
     def try_acquire(self) -> bool:
         try:
@@ -171,7 +172,7 @@ class FileLock(LeaderLock):
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.handle = None
+        self.handle: TextIO | None = None
 
     def try_acquire(self) -> bool:
         if self.handle is not None:
