@@ -1,7 +1,7 @@
 """Where the non-Python resources live.
 
 In a checkout, `config/`, `templates/` and `migrations/` sit at the top of the repository
-(as ARCHITECTURE.md lays them out). In an installed wheel they are shipped inside the
+(as docs/architecture.md lays them out). In an installed wheel they are shipped inside the
 package as `mutualisation/config` and so on. Both cases resolve through here, so nothing
 else needs to know how the project was installed.
 """

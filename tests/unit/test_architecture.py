@@ -12,11 +12,13 @@ merge, and an entry that no longer applies makes the test fail, so the lists can
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parents[2] / "src"
+REPOSITORY = Path(__file__).resolve().parents[2]
+SRC = REPOSITORY / "src"
 PACKAGE = SRC / "mutualisation"
 MAX_MODULE_LINES = 450
 MAX_FUNCTION_LINES = 50
@@ -66,6 +68,8 @@ ALLOWED_CYCLE_EDGES = {
     ("agreements", "impact"),  # agreements imports impact.calculations, impact reads agreements
     ("notifications", "listings"),  # notifications.views serves the listing renewal link
 }
+# Documents cited by name in src/ that live outside the repository (the shared design pages).
+ALLOWED_MISSING_DOCUMENTS = {"API.md", "DOMAIN.md"}
 # --- end of the lists to empty ------------------------------------------------------------------------
 
 
@@ -204,6 +208,28 @@ def test_pure_modules_import_neither_flask_nor_sqlalchemy():
     assert offenders == {}
 
 
+def cited_documents() -> dict[str, str]:
+    """Every `*.md` file named in the package's source → the first module naming it."""
+    cited: dict[str, str] = {}
+    for name, path in _modules():
+        for document in re.findall(r"[\w./-]*\b[\w-]+\.md\b", path.read_text()):
+            cited.setdefault(document, name)
+    return cited
+
+
+def _exists(document: str) -> bool:
+    """A path from the repository's root, or a bare name of a file at the root or in docs/."""
+    return (REPOSITORY / document).is_file() or (REPOSITORY / "docs" / document).is_file()
+
+
+def missing_documents() -> set[str]:
+    return {document for document in cited_documents() if not _exists(document)}
+
+
+def test_docstrings_cite_only_files_of_the_repository():
+    assert missing_documents() - ALLOWED_MISSING_DOCUMENTS == set(), cited_documents()
+
+
 def test_the_allow_lists_only_hold_cases_that_still_exist():
     """An entry fixed by its branch must leave the list, so that the exception cannot come back."""
     graph = package_imports()
@@ -213,6 +239,7 @@ def test_the_allow_lists_only_hold_cases_that_still_exist():
     assert ALLOWED_LARGE_MODULES - large_modules() == set()
     assert ALLOWED_LONG_FUNCTIONS - long_functions() == set()
     assert ALLOWED_CYCLE_EDGES - cycle_edges == set()
+    assert ALLOWED_MISSING_DOCUMENTS - missing_documents() == set()
 
 
 def test_the_cycle_finder_sees_a_cycle_through_three_packages():
