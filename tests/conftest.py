@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from mutualisation.db import make_engine
-from mutualisation.domains import configure_sessions
+from mutualisation.domains import configure_sessions, install_policies
 from mutualisation.migrate import upgrade
 
 PG_URL = os.environ.get("MUTUALISATION_TEST_DATABASE_URL", "")
@@ -64,10 +64,12 @@ def session_factory(connection) -> sessionmaker[Session]:
     """Sessions that share the test's connection; their commits become savepoints.
 
     Like the app's own sessionmaker, they carry the domains' session hooks (matching follows
-    listing changes), so services behave in tests as they do in the app.
+    listing changes), and the domains' permissions are installed as create_app installs them, so
+    services behave in tests as they do in the app.
     """
     factory = sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
     configure_sessions(factory)
+    install_policies()
     return factory
 
 

@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import assets, core_views
-from .accounts.services import load_session_user
+from .accounts.services import load_session_user, user_for_token
 from .api_base import api, api_settings, authenticate_api_request
 from .db import make_engine, make_session_factory
 from .declarations import Domain
@@ -95,6 +95,8 @@ def _init_extensions(app: Flask) -> None:
     def _load_user(login_id: str):
         return load_session_user(db_session(), login_id)
 
+    # web.api_user resolves Bearer tokens through this, so that web.py needs no import of accounts.
+    app.extensions["mutualisation.token_user"] = user_for_token
     api.init_app(app)
     app.before_request(authenticate_api_request)
 
