@@ -456,7 +456,15 @@ def _diff(existing: list[tuple], desired: _Desired, fingerprints: _Fingerprints,
         found = desired.key[pos] == key if desired.key.size else np.zeros(key.size, dtype=bool)
         w_or = np.where(found, desired.offer_rank[pos] if desired.key.size else -1, -1)
         w_nr = np.where(found, desired.need_rank[pos] if desired.key.size else -1, -1)
-        ranked = (w_or >= 0) | (w_nr >= 0)
+        # A pair with a listing no longer published (or located) is never ranked, whatever ranks the
+        # desired state still carries for it: a counterpart that left in the same transaction keeps
+        # its stored ranks until its own update, and a ranked row must have both fingerprints.
+        known = np.fromiter(
+            (a is not None and b is not None for a, b in zip(o_fp_new, n_fp_new, strict=True)),
+            dtype=bool,
+            count=len(existing),
+        )
+        ranked = ((w_or >= 0) | (w_nr >= 0)) & known
         dismissed_changed = (status == _DISMISSED) & changed
 
         gone = ~ranked & ((status == _ACTIVE) | dismissed_changed)
@@ -502,7 +510,15 @@ def _diff(existing: list[tuple], desired: _Desired, fingerprints: _Fingerprints,
 
     at = np.minimum(np.searchsorted(stored, desired.key), max(stored.size - 1, 0))
     present = stored[at] == desired.key if stored.size else np.zeros(desired.key.size, dtype=bool)
-    new = np.flatnonzero(~present & ((desired.offer_rank >= 0) | (desired.need_rank >= 0)))
+    listed = np.fromiter(
+        (
+            o in fingerprints and n in fingerprints
+            for o, n in zip(desired.offer_id.tolist(), desired.need_id.tolist(), strict=True)
+        ),
+        dtype=bool,
+        count=desired.key.size,
+    )
+    new = np.flatnonzero(~present & listed & ((desired.offer_rank >= 0) | (desired.need_rank >= 0)))
     # New rows as columns; `_explain_changes` adds their breakdowns and zips them into tuples,
     # already in (offer_id, need_id) order since `desired` is sorted by key.
     o_new, n_new = desired.offer_id[new].tolist(), desired.need_id[new].tolist()

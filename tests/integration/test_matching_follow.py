@@ -1,0 +1,81 @@
+"""Matching follows listings through the real listing services (issue 10, item 12)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from mutualisation.listings import hooks
+from mutualisation.listings import services as listings
+from mutualisation.matching import engine
+from mutualisation.matching.models import Suggestion
+from tests.integration.test_matching_engine import CFG, expected_pairs, random_network, stored_pairs
+
+
+def _mutual_pair(session):
+    """An offer and a need that rank each other, the offer being consumable (it can be reserved)."""
+    rows = session.execute(
+        select(Suggestion.offer_id, Suggestion.need_id).where(
+            Suggestion.offer_rank.is_not(None), Suggestion.need_rank.is_not(None)
+        )
+    ).all()
+    from mutualisation.listings.models import Listing
+
+    for offer_id, need_id in rows:
+        offer, need = session.get(Listing, offer_id), session.get(Listing, need_id)
+        if not offer.inexhaustible and not need.inexhaustible:
+            return offer, need
+    pytest.fail("the network has no mutual pair")
+
+
+def _change(session, *steps):
+    """Apply listing transitions through the services in one transaction, as an agreement does.
+
+    The followers registered by the app are not announced: the test runs the update itself, with
+    its own configuration.
+    """
+    for action, listing in steps:
+        getattr(listings, action)(session, listing.id, commit=False)
+    session.commit()
+    hooks.discard_pending(session)
+
+
+def _assert_every_row_has_fingerprints(session):
+    fingerprints = session.execute(select(Suggestion.offer_fingerprint, Suggestion.need_fingerprint)).all()
+    assert all(o and n for o, n in fingerprints)
+
+
+@pytest.mark.parametrize("second", ["reserve", "fulfil"])
+def test_an_offer_and_its_need_leaving_published_together_are_followed_without_error(session, second):
+    listings_ = random_network(session, 21)
+    engine.full_recompute(session, CFG, coop=[])
+    offer, need = _mutual_pair(session)
+    _change(session, ("reserve", offer), (second, need))
+    assert (offer.status, need.status) == ("reserved", "reserved" if second == "reserve" else "fulfilled")
+    engine.update_for_listing(session, offer.id, CFG, coop=[])
+    _assert_every_row_has_fingerprints(session)
+    engine.update_for_listing(session, need.id, CFG, coop=[])
+    _assert_every_row_has_fingerprints(session)
+    assert stored_pairs(session) == expected_pairs(listings_)
+    counts = engine.full_recompute(session, CFG, coop=[])
+    assert (counts.inserted, counts.updated, counts.deleted) == (0, 0, 0)
+
+
+def test_a_reserved_listing_keeps_no_ranked_suggestion_and_comes_back_when_released(session):
+    listings_ = random_network(session, 22)
+    engine.full_recompute(session, CFG, coop=[])
+    offer, _need = _mutual_pair(session)
+    _change(session, ("reserve", offer))
+    engine.update_for_listing(session, offer.id, CFG, coop=[])
+    ranked = session.execute(
+        select(Suggestion.id).where(
+            Suggestion.offer_id == offer.id,
+            (Suggestion.offer_rank.is_not(None)) | (Suggestion.need_rank.is_not(None)),
+        )
+    ).all()
+    assert ranked == []
+    assert stored_pairs(session) == expected_pairs(listings_)
+    _change(session, ("release", offer))
+    engine.update_for_listing(session, offer.id, CFG, coop=[])
+    assert stored_pairs(session) == expected_pairs(listings_)
+    assert any(o == offer.id for o, _n in stored_pairs(session))
