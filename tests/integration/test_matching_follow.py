@@ -12,6 +12,11 @@ from mutualisation.matching.models import Suggestion
 from tests.integration.test_matching_engine import CFG, expected_pairs, random_network, stored_pairs
 
 
+@pytest.fixture(autouse=True)
+def _flushes_bump_the_categories(session_factory):
+    engine.attach_flush_listener(session_factory)
+
+
 def _mutual_pair(session):
     """An offer and a need that rank each other, the offer being consumable (it can be reserved)."""
     rows = session.execute(
