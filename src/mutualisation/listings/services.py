@@ -32,6 +32,7 @@ from ..accounts.permissions import (
 from ..audit.services import record
 from ..db import transaction, utcnow
 from ..errors import Conflict, NotFound, RuleViolation, ValidationFailed
+from ..geo import great_circle_km
 from ..i18n import N_
 from ..paths import resource_dir
 from ..territories.geocoding import Geocoder, GeocodingUnavailable, in_france
