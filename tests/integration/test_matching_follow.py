@@ -9,6 +9,7 @@ from mutualisation.listings import hooks
 from mutualisation.listings import services as listings
 from mutualisation.matching import engine
 from mutualisation.matching.models import Suggestion
+from mutualisation.matching.scoring import MatchingConfig
 from tests.integration.test_matching_engine import CFG, expected_pairs, random_network, stored_pairs
 
 
@@ -84,3 +85,40 @@ def test_a_reserved_listing_keeps_no_ranked_suggestion_and_comes_back_when_relea
     engine.update_for_listing(session, offer.id, CFG, coop=[])
     assert stored_pairs(session) == expected_pairs(listings_)
     assert any(o == offer.id for o, _n in stored_pairs(session))
+
+
+def test_following_the_changes_an_agreement_makes_keeps_the_suggestions_exact(session):
+    cfg = MatchingConfig(top_k=3)
+    listings_ = random_network(session, 24)
+    engine.full_recompute(session, cfg, coop=[])
+    offer, need = _mutual_pair(session)
+    _change(session, ("reserve", offer), ("reserve", need))
+    for listing, change in ((offer, "reserved"), (need, "reserved")):
+        engine.follow_listing_change(session, listing.id, change, cfg=cfg)
+    _assert_every_row_has_fingerprints(session)
+    assert stored_pairs(session) == expected_pairs(listings_, cfg)
+    _change(session, ("release", offer), ("release", need))
+    engine.follow_listing_change(session, offer.id, "released", cfg=cfg)
+    engine.follow_listing_change(session, need.id, "released", cfg=cfg)
+    assert stored_pairs(session) == expected_pairs(listings_, cfg)
+
+
+def test_a_flush_of_a_listing_bumps_its_category_for_an_attached_session_factory(connection):
+    from sqlalchemy.orm import sessionmaker
+
+    from mutualisation.matching.models import MatchingState
+    from tests.builders import make_neutral_listing, make_user
+
+    factory = sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+    engine.attach_flush_listener(factory)
+    engine.attach_flush_listener(factory)  # idempotent
+    session = factory()
+    listing = make_neutral_listing(session, make_user(session, "technician", "62528"), category="skill")
+    state = session.get(MatchingState, "skill")
+    assert state is not None and state.last_listing_id == listing.id
+    before = state.version
+    listing.max_distance_km = 12.0
+    session.flush()
+    session.refresh(state)
+    assert state.version > before and state.last_listing_id == listing.id
+    session.close()

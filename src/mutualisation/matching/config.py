@@ -1,7 +1,7 @@
 """Tuning of the matching engine (pure): weights, factors, distances, top-k and thresholds.
 
-`config/matching.toml` carries the same keys and defaults; `MatchingConfig.from_mapping` reads that
-table and refuses unknown keys.
+The `[matching]` table of `config/default.toml` carries the same keys and defaults;
+`MatchingConfig.from_mapping` reads that table and refuses unknown keys.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def _is_number(value: object) -> bool:
 
 @dataclass(frozen=True)
 class MatchingConfig:
-    """Tuning of the matching engine; `config/matching.toml` carries the same keys and defaults."""
+    """Tuning of the matching engine; `[matching]` in `config/default.toml` has the same defaults."""
 
     weight_subcategory: float = 0.35
     weight_distance: float = 0.35

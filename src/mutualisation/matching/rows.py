@@ -56,9 +56,13 @@ class SuggestionRow(NamedTuple):
     agreement_id: int | None
 
 
+_MATERIAL = ListingRow._fields[1:]  # everything but the id
+
+
 def fingerprint(row: ListingRow) -> str:
     """Hash of what matters for matching: a change here lifts a dismissal."""
-    material = "|".join("" if v is None else repr(v) for v in row[1:])
+    values = (getattr(row, name) for name in _MATERIAL)
+    material = "|".join("" if v is None else repr(v) for v in values)
     return hashlib.blake2b(material.encode(), digest_size=12).hexdigest()
 
 
