@@ -136,7 +136,10 @@ def run(url: str, n: int, incremental: bool) -> None:
             conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
     upgrade(engine, "heads")
-    session = make_session_factory(engine)()
+    factory = make_session_factory(engine)
+    # As the app does: flushes of listings bump their category's data version.
+    matching.attach_flush_listener(factory)
+    session = factory()
     cfg = MatchingConfig()
     started = time.perf_counter()
     ids = synthesise(session, n)

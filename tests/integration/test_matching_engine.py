@@ -8,7 +8,7 @@ import random
 import pytest
 from sqlalchemy import select
 
-from mutualisation.matching import engine
+from mutualisation.matching import engine, snapshots, writers
 from mutualisation.matching.breakdown import render
 from mutualisation.matching.candidates import brute_force_top_k
 from mutualisation.matching.models import Suggestion
@@ -17,6 +17,12 @@ from tests.builders import make_neutral_listing as make_listing
 from tests.builders import make_territory, make_user
 
 CFG = MatchingConfig(top_k=3, min_score=0.2)
+
+
+@pytest.fixture(autouse=True)
+def _flushes_bump_the_categories(session_factory):
+    """The app attaches the flush listener to its sessions; these tests attach it to theirs."""
+    engine.attach_flush_listener(session_factory)
 SUBS = {None: 0, "other": 0, "chipper": 1, "mower": 2, "trailer": 3}
 
 
@@ -262,7 +268,7 @@ def test_the_scheduler_runs_the_nightly_recompute_and_records_it(app, session):
 @pytest.mark.parametrize("copy_from_rows", [0, 10**9])
 def test_bulk_writes_by_copy_or_executemany_give_the_same_suggestions(session, monkeypatch, copy_from_rows):
     # 0: every write goes through COPY and temporary tables on PostgreSQL (executemany on SQLite).
-    monkeypatch.setattr(engine, "_COPY_FROM_ROWS", copy_from_rows)
+    monkeypatch.setattr(writers, "COPY_FROM_ROWS", copy_from_rows)
     listings = random_network(session, 10)
     counts = engine.full_recompute(session, CFG, coop=[])
     assert stored_pairs(session) == expected_pairs(listings) and counts.inserted > 0
@@ -289,7 +295,7 @@ def test_bulk_writes_by_copy_or_executemany_give_the_same_suggestions(session, m
 
 
 def _snapshot(session, category):
-    return engine._SNAPSHOTS[(str(session.connection().engine.url), category)]
+    return snapshots.SNAPSHOTS[(str(session.connection().engine.url), category)]
 
 
 def test_incremental_updates_patch_the_category_snapshot_in_place(session):

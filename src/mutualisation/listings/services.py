@@ -32,6 +32,7 @@ from ..accounts.permissions import (
 from ..audit.services import record
 from ..db import transaction, utcnow
 from ..errors import Conflict, NotFound, RuleViolation, ValidationFailed
+from ..geo import great_circle_km
 from ..i18n import N_
 from ..paths import resource_dir
 from ..territories.geocoding import Geocoder, GeocodingUnavailable, in_france
@@ -625,11 +626,8 @@ def bounding_box(latitude: float, longitude: float, radius_km: float) -> tuple[f
 
 
 def distances_km(lat0: float, lon0: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    """Great-circle distances (haversine, geopy's Earth radius): the same as geopy's great_circle."""
-    phi0, lam0 = math.radians(lat0), math.radians(lon0)
-    phi, lam = np.radians(lats), np.radians(lons)
-    a = np.sin((phi - phi0) / 2) ** 2 + math.cos(phi0) * np.cos(phi) * np.sin((lam - lam0) / 2) ** 2
-    return 2 * EARTH_RADIUS * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    """Great-circle distances, the same as geopy's great_circle and as the matching engine's."""
+    return great_circle_km(lat0, lon0, lats, lons)
 
 
 def _fetch_column(session: Session, query) -> list:

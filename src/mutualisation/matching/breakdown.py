@@ -4,23 +4,30 @@ A full recompute writes up to millions of pairs; storing each pair's explanation
 (~700 bytes a row) made writing the slowest step. So a stored breakdown is compact: a JSON list of
 `[code, value]` (plus a whole percentage for the window and the quantity fit), e.g.
 `[["S",0.35],["D",0.1234],["W",0.15,100],["Q",0.05,50]]`, about 60 bytes. `render` turns it back
-into the explanation `scoring.explain` gives for the same pair, in French and English, when a
-suggestion is displayed or returned by the API; `tests/unit/matching/test_breakdown.py` checks that
-`render(compact(pair)) == explain(pair)` on random pairs.
+into the explanation `explain` gives for the same pair, in French and English, when a suggestion
+is displayed or returned by the API; `tests/unit/matching/test_breakdown.py` checks that
+`render(compact(pair)) == explain(pair)` on random pairs. Both take their values from
+`scoring.pair_components`, the one place where the score's formula lives.
 
 Codes: S same subcategory, s compatible subcategory; D distance, R distance of a remote pair;
 W availability window (+ percentage covered); Q quantity fit (+ percentage), I inexhaustible,
 U quantity not specified; C past cooperation.
+
+Phrases are English msgids translated through Flask-Babel at render time (`phrases.py`).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .scoring import NO_SUBCATEGORY, ListingArrays, MatchingConfig, cooperated
+from .arrays import Array, Listing, ListingArrays
+from .config import MatchingConfig
+from .phrases import part_message
+from .scoring import Components, cooperation_keys, pair_components
 
 CRITERIA = {
     "S": "subcategory",
@@ -33,14 +40,6 @@ CRITERIA = {
     "U": "quantity",
     "C": "cooperation",
 }
-
-
-def _en(v: float) -> str:
-    return f"{v:+.2f}"
-
-
-def _fr(v: float) -> str:
-    return _en(v).replace(".", ",").replace("-", "−")
 
 
 def _stored_values(v: np.ndarray) -> list[float]:
@@ -61,106 +60,111 @@ def _stored_values(v: np.ndarray) -> list[float]:
     return r.tolist()
 
 
-def _pct(values: np.ndarray) -> list[int]:
+def _pct(values: Array) -> list[int]:
     # The same text `explain` prints with "%.0f" (round half to even on the exact binary value).
-    return np.rint(values).astype(np.int64).tolist()
+    return np.rint(values).astype(np.int64).tolist()  # type: ignore[no-any-return]
+
+
+def _stored_one(value: float) -> float:
+    (stored,) = _stored_values(np.asarray([value]))
+    return stored
 
 
 def compact_json(
     offers: ListingArrays,
-    oi: np.ndarray,
+    oi: Array,
     needs: ListingArrays,
-    ni: np.ndarray,
-    distance_km: np.ndarray,
+    ni: Array,
+    distance_km: Array,
     cfg: MatchingConfig,
-    coop_keys: np.ndarray | None = None,
+    coop_keys: Array | None = None,
 ) -> list[str]:
     """Compact JSON breakdown of each pair (offers[oi[j]], needs[ni[j]]) at distance_km[j]."""
-    n = oi.shape[0]
-    if n == 0:
+    if oi.shape[0] == 0:
         return []
-    d = np.asarray(distance_km, dtype=np.float64)
-    o_sub, n_sub = offers.subcategory[oi], needs.subcategory[ni]
-    same = (o_sub == n_sub) & (o_sub != NO_SUBCATEGORY)
-
-    remote = offers.remote_possible[oi] & needs.remote_possible[ni]
-    cats, code = np.unique(offers.category[oi], return_inverse=True)
-    scale = np.asarray([cfg.decay_for(str(c)) for c in cats], dtype=np.float64)[code.ravel()]
-    scale = np.where(remote, cfg.remote_decay_km, scale)
-    v_dist = cfg.weight_distance * np.exp(-d / scale)
-
-    po, pn = offers.derived, needs.derived
-    of, ou, nf, nu = po.window_lo[oi], po.window_hi[oi], pn.window_lo[ni], pn.window_hi[ni]
-    covers = (of <= nf) & (ou >= nu)
-    bounded = np.isfinite(nf) & np.isfinite(nu)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        share = np.where(
-            covers,
-            1.0,
-            np.where(
-                bounded,
-                (np.fmin(ou, nu) - np.fmax(of, nf) + 1.0) / (nu - nf + 1.0),
-                cfg.window_open_partial_factor,
-            ),
-        )
-    v_win = cfg.weight_window * share
-
-    oq, nq = offers.quantity[oi], needs.quantity[ni]
-    inex = offers.inexhaustible[oi]
-    unspecified = np.isnan(oq) | np.isnan(nq)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where(oq > 0, nq / oq, 1.0)
-    fit = np.where(inex, 1.0, np.where(unspecified, cfg.quantity_unspecified_factor, ratio))
-    v_qty = cfg.weight_quantity * fit
-    coop = cooperated(offers.territory[oi], needs.territory[ni], coop_keys)
-
-    (w_same,) = _stored_values(np.asarray([cfg.weight_subcategory]))
-    (w_wild,) = _stored_values(np.asarray([cfg.weight_subcategory * cfg.subcategory_wildcard_factor]))
-    (w_coop,) = _stored_values(np.asarray([cfg.weight_cooperation]))
+    parts = pair_components(offers, oi, needs, ni, distance_km, cfg, coop_keys)
+    _sub, v_dist, v_win, v_qty, _coop = parts.weighted(cfg)
+    w_same = _stored_one(cfg.weight_subcategory)
+    w_wild = _stored_one(cfg.weight_subcategory * cfg.subcategory_wildcard_factor)
     sub_text = {True: f'[["S",{w_same!r}]', False: f'[["s",{w_wild!r}]'}
-    coop_text = f',["C",{w_coop!r}]]'
+    coop_text = f',["C",{_stored_one(cfg.weight_cooperation)!r}]]'
     # Column by column, then one concatenation per row: a million rows take about a second.
-    sub_col = [sub_text[x] for x in same.tolist()]
+    sub_col = [sub_text[x] for x in parts.same_subcategory.tolist()]
     dist_col = [
         f',["R",{v!r}]' if r else f',["D",{v!r}]'
-        for r, v in zip(remote.tolist(), _stored_values(v_dist), strict=True)
+        for r, v in zip(parts.remote.tolist(), _stored_values(v_dist), strict=True)
     ]
-    win_col = [f',["W",{v!r},{p}],' for v, p in zip(_stored_values(v_win), _pct(share * 100), strict=True)]
+    win_col = [
+        f',["W",{v!r},{p}],' for v, p in zip(_stored_values(v_win), _pct(parts.window * 100), strict=True)
+    ]
     qty_col = [
         f'["I",{v!r}]' if i else f'["U",{v!r}]' if u else f'["Q",{v!r},{p}]'
         for i, u, v, p in zip(
-            inex.tolist(), unspecified.tolist(), _stored_values(v_qty), _pct(fit * 100), strict=True
+            parts.inexhaustible.tolist(),
+            parts.quantity_unspecified.tolist(),
+            _stored_values(v_qty),
+            _pct(parts.quantity * 100),
+            strict=True,
         )
     ]
-    end_col = [coop_text if c else "]" for c in coop.tolist()]
-    out = [
+    end_col = [coop_text if c else "]" for c in parts.cooperated.tolist()]
+    return [
         a + b + c + d + e for a, b, c, d, e in zip(sub_col, dist_col, win_col, qty_col, end_col, strict=True)
     ]
-    return out
 
 
-def _messages(code: str, value: float, extra: Any, distance_km: float) -> tuple[str, str]:
-    """(French, English) explanation of one compact part — the words of `scoring.explain`."""
-    if code in ("S", "s"):
-        fr, en = (
-            ("même sous-catégorie", "same subcategory")
-            if code == "S"
-            else ("sous-catégorie compatible", "compatible subcategory")
-        )
-    elif code in ("D", "R"):
-        km = f"{distance_km:.0f} km" if distance_km >= 1 else "< 1 km"
-        fr, en = (f"{km} (à distance)", f"{km} (remote)") if code == "R" else (km, km)
-    elif code == "W":
-        fr, en = f"disponibilité couverte à {extra} %", f"availability {extra}% covered"
-    elif code == "Q":
-        fr, en = f"quantité ajustée à {extra} %", f"quantity fit {extra}%"
-    elif code == "I":
-        fr, en = "ressource inépuisable", "inexhaustible resource"
-    elif code == "U":
-        fr, en = "quantité non précisée", "quantity not specified"
+@dataclass(frozen=True)
+class Contribution:
+    criterion: str
+    value: float
+    message_fr: str
+    message_en: str
+
+
+def _codes(parts: Components, cfg: MatchingConfig) -> list[tuple[str, float, str | None]]:
+    """(code, value, percentage text or None) of the one pair in `parts`, exact values."""
+    sub, dist, win, qty, coop = (float(v[0]) for v in parts.weighted(cfg))
+    codes: list[tuple[str, float, str | None]] = [
+        ("S" if parts.same_subcategory[0] else "s", sub, None),
+        ("R" if parts.remote[0] else "D", dist, None),
+        ("W", win, f"{float(parts.window[0]) * 100:.0f}"),
+    ]
+    if parts.inexhaustible[0]:
+        codes.append(("I", qty, None))
+    elif parts.quantity_unspecified[0]:
+        codes.append(("U", qty, None))
     else:
-        fr, en = "territoires ayant déjà coopéré", "territories already cooperated"
-    return f"{fr} {_fr(value)}", f"{en} {_en(value)}"
+        codes.append(("Q", qty, f"{float(parts.quantity[0]) * 100:.0f}"))
+    if parts.cooperated[0]:
+        codes.append(("C", coop, None))
+    return codes
+
+
+def explain(
+    offer_row: Listing | dict[str, Any],
+    need_row: Listing | dict[str, Any],
+    distance_km: float,
+    cfg: MatchingConfig,
+    cooperated: bool = False,
+) -> list[Contribution]:
+    """Breakdown of one pair's score; the values sum to the score of `pair_scores` (to 1e-12).
+
+    The pair is assumed to pass the hard filters.
+    """
+    offers, needs = ListingArrays.from_rows([offer_row]), ListingArrays.from_rows([need_row])
+    keys = cooperation_keys([(int(offers.territory[0]), int(needs.territory[0]))]) if cooperated else None
+    zero = np.zeros(1, dtype=np.int64)
+    km = float(distance_km)
+    parts = pair_components(offers, zero, needs, zero, np.asarray([km]), cfg, keys)
+    return [
+        Contribution(
+            CRITERIA[code],
+            value,
+            part_message(code, value, extra, km, "fr"),
+            part_message(code, value, extra, km, "en"),
+        )
+        for code, value, extra in _codes(parts, cfg)
+    ]
 
 
 def render(stored: Any, distance_km: float, lang: str = "fr") -> list[dict[str, Any]]:
@@ -178,15 +182,12 @@ def render(stored: Any, distance_km: float, lang: str = "fr") -> list[dict[str, 
             criterion, value = part.get("criterion"), part.get("value")
         else:
             code, value, *extra = part
-            fr, en = _messages(code, float(value), extra[0] if extra else None, float(distance_km))
+            pct = None if not extra or extra[0] is None else str(extra[0])
+            fr = part_message(code, float(value), pct, float(distance_km), "fr")
+            en = part_message(code, float(value), pct, float(distance_km), "en")
             criterion = CRITERIA.get(code, code)
+        message = en if lang == "en" else fr
         out.append(
-            {
-                "criterion": criterion,
-                "value": value,
-                "message": en if lang == "en" else fr,
-                "message_fr": fr,
-                "message_en": en,
-            }
+            {"criterion": criterion, "value": value, "message": message, "message_fr": fr, "message_en": en}
         )
     return out

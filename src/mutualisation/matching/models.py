@@ -64,10 +64,11 @@ class MatchingState(Base):
     """Data version of one category's listings, for the per-process caches of the incremental update.
 
     Every flush that adds, changes or deletes listings bumps `version` of their categories in the
-    same transaction (`engine` listens to flushes). `last_listing_id` is the listing changed by the
-    latest bumps and `run_start` the version before that run of changes began: a worker whose cache
-    is at a version >= `run_start` only misses changes to that one listing, which it re-reads
-    anyway, so it patches its cache instead of reloading the category. `epoch` is random per row:
+    same transaction (`snapshots.bump_changed_categories`, attached to the app's sessions by
+    `attach_flush_listener`). `last_listing_id` is the listing changed by the latest bumps and
+    `run_start` the version before that run of changes began: a worker whose cache is at a
+    version >= `run_start` only misses changes to that one listing, which it re-reads anyway, so
+    it patches its cache instead of reloading the category. `epoch` is random per row:
     a row created again (after a rollback) never matches an old cache.
     """
 

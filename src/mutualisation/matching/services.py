@@ -36,7 +36,11 @@ def can_decide_suggestion(user, pair) -> bool:
 
 register("matching:read_listing", can_read_listing)
 register("suggestions:decide", can_decide_suggestion)
-register("matching:admin", lambda user, _obj=None: is_admin(user))
+def can_administer_matching(user: Any, _obj: object = None) -> bool:
+    return bool(is_admin(user))
+
+
+register("matching:admin", can_administer_matching)
 
 
 def config_from(settings: Mapping[str, Any] | None) -> MatchingConfig:
@@ -117,6 +121,8 @@ def _load_for_decision(
     if suggestion is None:
         raise NotFound(N_("This suggestion does not exist."))
     offer, need = session.get(Listing, suggestion.offer_id), session.get(Listing, suggestion.need_id)
+    if offer is None or need is None:  # the foreign keys cascade: only a concurrent delete gets here
+        raise NotFound(N_("This suggestion does not exist."))
     if not allowed(user, "suggestions:decide", (offer, need)):
         raise PermissionDenied(N_("Only the people in charge of the offer or the need can decide on it."))
     return suggestion, offer, need
@@ -191,7 +197,7 @@ def dismissal_counts(session: Session, user) -> dict[str, int]:
         .group_by(Suggestion.dismiss_reason)
     ).all()
     counts = dict.fromkeys(DISMISS_REASONS, 0)
-    counts.update({reason: n for reason, n in rows})
+    counts.update({reason: n for reason, n in rows if reason is not None})
     return counts
 
 

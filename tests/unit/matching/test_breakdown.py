@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import random
@@ -9,13 +10,12 @@ import random
 import numpy as np
 import pytest
 
-from mutualisation.matching.breakdown import compact_json, render
+from mutualisation.matching.breakdown import compact_json, explain, render
 from mutualisation.matching.scoring import (
     ListingArrays,
     MatchingConfig,
     cooperated,
     cooperation_keys,
-    explain,
     pair_distance_km,
 )
 
@@ -55,7 +55,7 @@ def test_rendered_compact_breakdown_equals_explain(seed):
     oi = np.asarray([rng.randrange(30) for _ in range(200)])
     ni = np.asarray([rng.randrange(30) for _ in range(200)])
     # The breakdown describes same-category pairs: give each need its offer's category.
-    needs = ListingArrays(**{**needs.__dict__, "category": needs.category.copy()})
+    needs = dataclasses.replace(needs, category=needs.category.copy())
     needs.category[ni] = offers.category[oi]
     km = pair_distance_km(offers, oi, needs, ni)
     texts = compact_json(offers, oi, needs, ni, km, cfg, keys)

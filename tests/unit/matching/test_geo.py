@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from geopy.distance import geodesic, great_circle
 
-from mutualisation.matching.geo import (
+from mutualisation.geo import (
     EARTH_RADIUS_KM,
     chord_to_km,
     great_circle_km,

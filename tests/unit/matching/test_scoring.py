@@ -3,7 +3,8 @@ import math
 import numpy as np
 import pytest
 
-from mutualisation.matching.geo import great_circle_km
+from mutualisation.geo import great_circle_km
+from mutualisation.matching.breakdown import explain
 from mutualisation.matching.scoring import (
     NEED,
     OFFER,
@@ -11,7 +12,6 @@ from mutualisation.matching.scoring import (
     ListingArrays,
     MatchingConfig,
     cooperation_keys,
-    explain,
     pair_scores,
 )
 

@@ -1,0 +1,113 @@
+"""Tuning of the matching engine (pure): weights, factors, distances, top-k and thresholds.
+
+The `[matching]` table of `config/default.toml` carries the same keys and defaults;
+`MatchingConfig.from_mapping` reads that table and refuses unknown keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+DEFAULT_DECAY_KM: Mapping[str, float] = MappingProxyType(
+    {"equipment": 50.0, "service": 100.0, "skill": 300.0, "know_how": 1500.0}
+)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class MatchingConfig:
+    """Tuning of the matching engine; `[matching]` in `config/default.toml` has the same defaults."""
+
+    weight_subcategory: float = 0.35
+    weight_distance: float = 0.35
+    weight_window: float = 0.15
+    weight_quantity: float = 0.10
+    weight_cooperation: float = 0.05
+    # A listing without a precise subcategory is a weaker match than an exact one.
+    subcategory_wildcard_factor: float = 0.5
+    # An unspecified quantity might or might not fit: halfway between "no fit" and "perfect".
+    quantity_unspecified_factor: float = 0.5
+    # Share credited when an open-ended need window is only partly covered by a bounded offer.
+    window_open_partial_factor: float = 0.5
+    decay_km: Mapping[str, float] = field(default_factory=lambda: DEFAULT_DECAY_KM)
+    # Remote pairs hardly care about distance, but a nearby partner still wins a tie.
+    remote_decay_km: float = 5000.0
+    default_max_distance_km: float = 100.0
+    top_k: int = 10
+    min_score: float = 0.2
+    notify_score: float = 0.6
+
+    _WEIGHTS: ClassVar[tuple[str, ...]] = (
+        "weight_subcategory",
+        "weight_distance",
+        "weight_window",
+        "weight_quantity",
+        "weight_cooperation",
+    )
+    _FACTORS: ClassVar[tuple[str, ...]] = (
+        "subcategory_wildcard_factor",
+        "quantity_unspecified_factor",
+        "window_open_partial_factor",
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "decay_km", MappingProxyType(dict(self.decay_km)))
+        errors = [*self._share_errors(), *self._distance_errors()]
+        if not isinstance(self.top_k, int) or isinstance(self.top_k, bool) or self.top_k < 1:
+            errors.append(f"top_k must be a positive integer, got {self.top_k!r}")
+        if errors:
+            raise ValueError("invalid matching configuration: " + "; ".join(errors))
+
+    def _share_errors(self) -> list[str]:
+        errors = []
+        for name in (*self._WEIGHTS, *self._FACTORS, "min_score", "notify_score"):
+            value = getattr(self, name)
+            if not _is_number(value) or not 0.0 <= value <= 1.0:
+                errors.append(f"{name} must be a number between 0 and 1, got {value!r}")
+        if not errors and sum(getattr(self, n) for n in self._WEIGHTS) > 1.0 + 1e-9:
+            errors.append("the weights must sum to at most 1 so that scores stay within [0, 1]")
+        return errors
+
+    def _distance_errors(self) -> list[str]:
+        errors = []
+        for name in ("remote_decay_km", "default_max_distance_km"):
+            value = getattr(self, name)
+            if not _is_number(value) or not value > 0:
+                errors.append(f"{name} must be a positive number of km, got {value!r}")
+        if not self.decay_km:
+            errors.append("decay_km must list at least one category")
+        for category, km in self.decay_km.items():
+            if not _is_number(km) or not km > 0:
+                errors.append(f"decay_km.{category} must be a positive number of km, got {km!r}")
+        return errors
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, object]) -> MatchingConfig:
+        """Build from a settings mapping (the `[matching]` table); unknown keys are refused."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(
+                f"unknown matching setting(s): {', '.join(unknown)}; "
+                f"known settings are: {', '.join(sorted(known))}"
+            )
+        kwargs: dict[str, Any] = dict(values)
+        if "decay_km" in kwargs:
+            decay = kwargs["decay_km"]
+            if not isinstance(decay, Mapping):
+                raise ValueError("decay_km must be a table of category = km")
+            kwargs["decay_km"] = {**DEFAULT_DECAY_KM, **decay}
+        return cls(**kwargs)
+
+    def decay_for(self, category: str) -> float:
+        try:
+            return float(self.decay_km[category])
+        except KeyError:
+            raise ValueError(f"no distance decay configured for category {category!r}") from None

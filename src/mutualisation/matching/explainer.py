@@ -1,0 +1,95 @@
+"""Breakdowns of the rows being written, computed in bulk (`breakdown.compact_json`)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .arrays import Array, ListingArrays
+from .breakdown import compact_json
+from .config import MatchingConfig
+from .diff import Changes
+from .scoring import cooperation_keys
+
+
+class Explainer:
+    """Finds the pairs' listings in the arrays added (a full recompute adds every category's)."""
+
+    def __init__(self, cfg: MatchingConfig, coop: list[tuple[int, int]]) -> None:
+        self.cfg = cfg
+        self.keys = cooperation_keys(coop)
+        self.parts: list[ListingArrays] = []
+
+    def add(self, arrays: ListingArrays) -> None:
+        if len(arrays):
+            self.parts.append(arrays)
+
+    def many(self, o: Array, n: Array, km: Array) -> list[str | None]:
+        """Compact JSON breakdown of each pair (o[j], n[j]) at km[j]; None when a listing is unknown here."""
+        if not o.size or not self.parts:
+            return [None] * int(o.size)
+        arrays = ListingArrays.concat(self.parts) if len(self.parts) > 1 else self.parts[0]
+        order = np.argsort(arrays.id, kind="stable")
+        sorted_ids = arrays.id[order]
+        po = np.minimum(np.searchsorted(sorted_ids, o), len(sorted_ids) - 1)
+        pn = np.minimum(np.searchsorted(sorted_ids, n), len(sorted_ids) - 1)
+        known = (sorted_ids[po] == o) & (sorted_ids[pn] == n)
+        out: list[str | None] = [None] * int(o.size)
+        idx = np.flatnonzero(known)
+        texts = compact_json(arrays, order[po[idx]], arrays, order[pn[idx]], km[idx], self.cfg, self.keys)
+        for i, text in zip(idx.tolist(), texts, strict=True):
+            out[i] = text
+        return out
+
+
+class SidedExplainer(Explainer):
+    """`Explainer` over one category's offers and needs, found through their id → position maps."""
+
+    def __init__(
+        self,
+        cfg: MatchingConfig,
+        coop: list[tuple[int, int]],
+        offers: tuple[ListingArrays, dict[int, int]],
+        needs: tuple[ListingArrays, dict[int, int]],
+    ) -> None:
+        super().__init__(cfg, coop)
+        self.offers, self.needs = offers, needs
+
+    def many(self, o: Array, n: Array, km: Array) -> list[str | None]:
+        out: list[str | None] = [None] * int(o.size)
+        o_pos, n_pos = self.offers[1], self.needs[1]
+        pairs = zip(o.tolist(), n.tolist(), km.tolist(), strict=True)
+        known = [(j, o_pos[a], n_pos[b], d) for j, (a, b, d) in enumerate(pairs) if a in o_pos and b in n_pos]
+        if not known:
+            return out
+        js, oi, ni, dist = (list(c) for c in zip(*known, strict=True))
+        texts = compact_json(
+            self.offers[0],
+            np.asarray(oi, dtype=np.int64),
+            self.needs[0],
+            np.asarray(ni, dtype=np.int64),
+            np.asarray(dist, dtype=np.float64),
+            self.cfg,
+            self.keys,
+        )
+        for j, text in zip(js, texts, strict=True):
+            out[j] = text
+        return out
+
+
+def explain_changes(changes: Changes, explainer: Explainer) -> None:
+    """Fill the breakdown of inserted rows and of updated rows whose score or distance moved."""
+    if changes.explain:
+        o, n, km = (
+            np.asarray(c) for c in zip(*((e.offer_id, e.need_id, e.km) for e in changes.explain), strict=True)
+        )
+        texts = explainer.many(o.astype(np.int64), n.astype(np.int64), km.astype(np.float64))
+        for item, text in zip(changes.explain, texts, strict=True):
+            item.row.breakdown = text
+    if changes.new is not None:
+        new = changes.new
+        breakdowns = explainer.many(
+            np.asarray(new.offer_id, dtype=np.int64),
+            np.asarray(new.need_id, dtype=np.int64),
+            np.asarray(new.km, dtype=np.float64),
+        )
+        changes.inserts = new.rows(["[]" if b is None else b for b in breakdowns])

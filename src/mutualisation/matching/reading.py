@@ -1,0 +1,119 @@
+"""Reading what the engine matches: published listings by category, stored suggestions, cooperations.
+
+Listings are read as column tuples (never ORM objects), one query per category, and carried as
+`rows.ListingRow`; suggestions as `rows.SuggestionRow`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import column, inspect, select, table
+from sqlalchemy.orm import Session
+
+from ..listings.models import Listing
+from .models import Suggestion
+from .rows import ListingRow, SuggestionRow
+
+# The listing columns the engine reads, in `ListingRow` order.
+LISTING_COLUMNS = (
+    Listing.id,
+    Listing.kind,
+    Listing.category,
+    Listing.subcategory,
+    Listing.owner_id,
+    Listing.territory_id,
+    Listing.latitude,
+    Listing.longitude,
+    Listing.available_from,
+    Listing.available_until,
+    Listing.quantity,
+    Listing.inexhaustible,
+    Listing.remote_possible,
+    Listing.max_distance_km,
+)
+# The suggestion columns the engine compares, in `SuggestionRow` order.
+SUGGESTION_COLUMNS = tuple(getattr(Suggestion, name) for name in SuggestionRow._fields)
+
+
+def stored_suggestions(session: Session) -> list[SuggestionRow]:
+    """Every suggestion's diff columns, through the driver (no Row objects: there may be millions)."""
+    columns = ", ".join(SuggestionRow._fields)
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(f"SELECT {columns} FROM suggestions")  # noqa: S608 (constant column names)
+        return list(map(SuggestionRow._make, cursor.fetchall()))
+    finally:
+        cursor.close()
+
+
+def suggestions_where(session: Session, *conditions: object) -> list[SuggestionRow]:
+    rows = session.execute(select(*SUGGESTION_COLUMNS).where(*conditions))  # type: ignore[arg-type]
+    return [SuggestionRow._make(r) for r in rows]
+
+
+def categories(session: Session) -> list[str]:
+    stmt = select(Listing.category).where(Listing.status == "published").distinct()
+    return sorted(session.scalars(stmt))
+
+
+def load_category(session: Session, category: str) -> tuple[list[ListingRow], list[ListingRow]]:
+    """Published, located offers and needs of one category (one query)."""
+    stmt = select(*LISTING_COLUMNS).where(
+        Listing.status == "published",
+        Listing.category == category,
+        Listing.latitude.is_not(None),
+        Listing.longitude.is_not(None),
+    )
+    offers: list[ListingRow] = []
+    needs: list[ListingRow] = []
+    for row in session.execute(stmt):
+        listing = ListingRow._make(row)
+        (offers if listing.kind == "offer" else needs).append(listing)
+    return offers, needs
+
+
+def listing_row(session: Session, listing_id: int) -> tuple[ListingRow, str] | None:
+    """One listing's row and status, whatever its status; None when it does not exist."""
+    row = session.execute(select(*LISTING_COLUMNS, Listing.status).where(Listing.id == listing_id)).first()
+    if row is None:
+        return None
+    *values, status = row
+    return ListingRow._make(values), status
+
+
+def owners(session: Session, listing_ids: list[int]) -> dict[int, int]:
+    rows = session.execute(select(Listing.id, Listing.owner_id).where(Listing.id.in_(listing_ids)))
+    return {int(i): int(o) for i, o in rows}
+
+
+_COOPERATION_COLUMNS: dict[str, tuple[str, str]] = {}
+
+
+def _cooperation_columns(session: Session) -> tuple[str, str] | None:
+    """The agreements' territory columns, inspected once per database and process (the
+    inspection costs several catalogue queries, more than an incremental update itself)."""
+    url = str(session.connection().engine.url)
+    if url not in _COOPERATION_COLUMNS:
+        inspector = inspect(session.connection())
+        found = None
+        if inspector.has_table("agreements"):
+            columns = {c["name"] for c in inspector.get_columns("agreements")}
+            pairs = [
+                ("provider_territory_id", "beneficiary_territory_id"),
+                ("provider_territory", "beneficiary_territory"),
+            ]
+            found = next(((a, b) for a, b in pairs if {a, b, "status"} <= columns), None)
+        if found is None:
+            return None  # not cached: the table may appear with a migration
+        _COOPERATION_COLUMNS[url] = found
+    return _COOPERATION_COLUMNS[url]
+
+
+def cooperations(session: Session) -> list[tuple[int, int]]:
+    """Territory pairs with a completed or evaluated agreement; [] while that table does not exist."""
+    found = _cooperation_columns(session)
+    if found is None:
+        return []
+    a, b = found
+    t = table("agreements", column(a), column(b), column("status"))
+    stmt = select(t.c[a], t.c[b]).where(t.c.status.in_(("completed", "evaluated")))
+    return [(int(x), int(y)) for x, y in session.execute(stmt) if x is not None and y is not None]

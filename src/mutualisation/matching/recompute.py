@@ -1,0 +1,104 @@
+"""The full recompute: every suggestion in ONE transaction, writing only the differences.
+
+Listings are read one query per category, matched by the pure core (`candidates`), compared with
+the stored suggestions (`diff`) and the difference is written in bulk (`writers`). A failure
+leaves the previous suggestions intact. The incremental updates that follow in this process
+start from the snapshots it leaves (`snapshots`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from ..db import transaction
+from .candidates import top_k_for_needs, top_k_for_offers
+from .config import MatchingConfig
+from .diff import Counts, Desired, diff
+from .explainer import Explainer, explain_changes
+from .notify import notify_new
+from .reading import categories, cooperations, load_category, stored_suggestions
+from .rows import Fingerprints, ListingRow
+from .snapshots import SNAPSHOT_LOCK, SNAPSHOTS, Snapshot, State, state
+from .topk import TopK
+from .writers import AfterDeletes, write
+
+
+@dataclass
+class _Category:
+    name: str
+    state: State
+    offers: list[ListingRow]
+    needs: list[ListingRow]
+
+
+def _read(session: Session, fingerprints: Fingerprints) -> list[_Category]:
+    read = []
+    for category in categories(session):
+        now = state(session, category)  # read before the listings (see snapshots.category_snapshot)
+        offers, needs = load_category(session, category)
+        for r in offers + needs:
+            fingerprints.set_row(r)
+        read.append(_Category(category, now, offers, needs))
+    return read
+
+
+def _match(
+    read: list[_Category], cfg: MatchingConfig, coop: list[tuple[int, int]], explainer: Explainer, url: str
+) -> tuple[list[tuple[TopK, bool]], dict[tuple[str, str], Snapshot]]:
+    """Each category's top-k lists (with whether their queries are offers) and snapshot."""
+    tops: list[tuple[TopK, bool]] = []
+    snapshots = {}
+    for category in read:
+        snapshot = Snapshot.of(category.state.epoch, category.state.version, category.offers, category.needs)
+        o_arr, n_arr = snapshot.sides["offer"].arrays, snapshot.sides["need"].arrays
+        if category.offers and category.needs:
+            explainer.add(o_arr)
+            explainer.add(n_arr)
+            tops.append((top_k_for_needs(o_arr, n_arr, cfg, cooperations=coop), False))
+            tops.append((top_k_for_offers(o_arr, n_arr, cfg, cooperations=coop), True))
+        snapshots[(url, category.name)] = snapshot
+    return tops, snapshots
+
+
+def full_recompute(
+    session: Session,
+    cfg: MatchingConfig,
+    coop: list[tuple[int, int]] | None = None,
+    *,
+    notify: bool = True,
+    after_deletes: AfterDeletes = None,
+) -> Counts:
+    """Recompute every suggestion in ONE transaction and write only the differences.
+
+    `after_deletes` runs between the deletes and the other writes (tests inject failures there).
+    """
+    counts = Counts()
+    with transaction(session):
+        t0 = time.perf_counter()
+        coop = cooperations(session) if coop is None else coop
+        explainer = Explainer(cfg, coop)
+        fingerprints = Fingerprints(())
+        read = _read(session, fingerprints)
+        existing = stored_suggestions(session)
+        t1 = time.perf_counter()
+        tops, snapshots = _match(read, cfg, coop, explainer, str(session.connection().engine.url))
+        desired = Desired.from_tops(tops)
+        t2 = time.perf_counter()
+        changes = diff(existing, desired, fingerprints, counts)
+        explain_changes(changes, explainer)
+        write(session, changes, after_deletes)
+        counts.deleted, counts.updated, counts.inserted = (
+            len(changes.deletes),
+            len(changes.updates),
+            len(changes.inserts),
+        )
+        if notify:
+            notify_new(session, counts.new_pairs, cfg, fingerprints=fingerprints)
+        t3 = time.perf_counter()
+    with SNAPSHOT_LOCK:
+        SNAPSHOTS.update(snapshots)
+    counts.timings = {"load": t1 - t0, "match": t2 - t1, "write": time.perf_counter() - t2, "apply": t3 - t2}
+    return counts

@@ -1,0 +1,199 @@
+"""Writing a `diff.Changes` in bulk: COPY and temporary tables on PostgreSQL, executemany elsewhere.
+
+Per-row SQLAlchemy parameter processing would dominate a full recompute (a million rows and
+more), and every value written is a plain int, float, str or None. Everything runs in the
+caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..db import utcnow
+from .diff import INSERT_COLUMNS, UPDATE_COLUMNS, Changes
+from .models import Suggestion
+
+CHUNK = 5000
+# COPY pays a few statements of setup: small change sets (incremental updates) use executemany.
+COPY_FROM_ROWS = 500
+_ANALYZE_FROM_ROWS = 50_000
+_SQLITE_WRITE_CACHE_KIB = -512_000  # negative: KiB, i.e. up to 500 MB of pages
+
+AfterDeletes = Callable[[], None] | None
+
+
+def write(session: Session, changes: Changes, after_deletes: AfterDeletes = None) -> None:
+    """Write `changes` (inserts carry their breakdowns) with the writer that suits their size."""
+    big = changes.size >= COPY_FROM_ROWS and session.connection().dialect.name == "postgresql"
+    writer = PostgresWriter if big else DBAPIWriter
+    writer(session, utcnow()).write(changes, after_deletes)
+
+
+class DBAPIWriter:
+    """Bulk writes through the driver's executemany with one prepared statement per kind of write.
+
+    Rows are written sorted by (offer_id, need_id) or id, the order of the indexes, which keeps
+    their pages hot.
+    """
+
+    def __init__(self, session: Session, now: dt.datetime) -> None:
+        self.connection = session.connection()
+        dialect = self.connection.dialect
+        stamp_type: Any = Suggestion.__table__.c.created_at.type.dialect_impl(dialect)
+        processor = stamp_type.bind_processor(dialect)
+        stamp = stamp_type.process_bind_param(now, dialect)
+        self.stamp = processor(stamp) if processor else stamp
+        self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        self.json_mark = self.mark if dialect.name != "postgresql" else f"{self.mark}::json"
+
+    def _executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        cursor = self.connection.connection.cursor()
+        try:
+            for start in range(0, len(rows), CHUNK * 20):
+                cursor.executemany(sql, rows[start : start + CHUNK * 20])
+        finally:
+            cursor.close()
+
+    def write(self, changes: Changes, after_deletes: AfterDeletes) -> None:
+        if changes.size <= COPY_FROM_ROWS or self.connection.dialect.name != "sqlite":
+            self._write(changes, after_deletes)
+            return
+        # SQLite's default page cache (2 MB) thrashes on the indexes of a large write.
+        cursor = self.connection.connection.cursor()
+        try:
+            previous = cursor.execute("PRAGMA cache_size").fetchone()[0]
+            cursor.execute(f"PRAGMA cache_size = {_SQLITE_WRITE_CACHE_KIB}")
+            self._write(changes, after_deletes)
+        finally:
+            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+            cursor.close()
+
+    def _update_sql(self) -> str:
+        m = self.mark
+        # Only constant column names and placeholders are interpolated: no value reaches the SQL text.
+        return (
+            f"UPDATE suggestions SET score = {m}, distance_km = {m}, offer_rank = {m}, need_rank = {m}, "  # noqa: S608
+            f"status = {m}, offer_fingerprint = {m}, need_fingerprint = {m}, "
+            f"breakdown = COALESCE({self.json_mark}, breakdown), "
+            f"dismiss_reason = CASE WHEN {m} THEN NULL ELSE dismiss_reason END, "
+            f"dismiss_text = CASE WHEN {m} THEN NULL ELSE dismiss_text END, updated_at = {m} WHERE id = {m}"
+        )
+
+    def _write(self, changes: Changes, after_deletes: AfterDeletes) -> None:
+        m = self.mark
+        self._executemany(f"DELETE FROM suggestions WHERE id = {m}", [(i,) for i in changes.deletes])  # noqa: S608
+        if after_deletes is not None:
+            after_deletes()
+        updates = sorted(changes.updates, key=lambda u: u.id)
+        rows = [(*u.values()[1:], u.clear_dismissal, self.stamp, u.id) for u in updates]
+        self._executemany(self._update_sql(), rows)
+        marks = [self.json_mark if c == "breakdown" else m for c in INSERT_COLUMNS]
+        columns = ", ".join((*INSERT_COLUMNS, "created_at", "updated_at"))
+        placeholders = ", ".join((*marks, m, m))
+        insert_sql = f"INSERT INTO suggestions ({columns}) VALUES ({placeholders})"  # noqa: S608
+        self._executemany(insert_sql, [(*r, self.stamp, self.stamp) for r in changes.inserts])
+
+
+def _copy_text(value: object) -> str:
+    """One value in COPY's text format. Values are numbers, None, booleans, hex fingerprints,
+    status words and compact breakdowns (digits and letters): none holds a tab, newline or backslash."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    return str(value)
+
+
+_UPDATE_FROM_COPY = (
+    "UPDATE suggestions s SET score = c.score, distance_km = c.distance_km, "
+    "offer_rank = c.offer_rank, need_rank = c.need_rank, status = c.status, "
+    "offer_fingerprint = c.offer_fingerprint, need_fingerprint = c.need_fingerprint, "
+    "breakdown = COALESCE(c.breakdown, s.breakdown), "
+    "dismiss_reason = CASE WHEN c.clear_dismissal THEN NULL ELSE s.dismiss_reason END, "
+    "dismiss_text = CASE WHEN c.clear_dismissal THEN NULL ELSE s.dismiss_text END, "
+    "updated_at = %s FROM _suggestions_changed c WHERE s.id = c.id"
+)
+_CHANGED_TABLE = (
+    "id bigint, score float8, distance_km float8, offer_rank int, need_rank int, "
+    "status varchar(20), offer_fingerprint varchar(32), need_fingerprint varchar(32), "
+    "breakdown json, clear_dismissal boolean"
+)
+
+
+class PostgresWriter:
+    """PostgreSQL: COPY the rows (psycopg's `cursor.copy`), then set-based statements.
+
+    Inserts are copied straight into `suggestions`; updates and deletes are copied into temporary
+    tables (dropped at commit) and applied with one UPDATE … FROM and one DELETE … USING.
+    """
+
+    def __init__(self, session: Session, now: dt.datetime) -> None:
+        self.connection = session.connection()
+        self.stamp = now.isoformat()
+
+    @staticmethod
+    def _temp(cursor: Any, name: str, columns: str) -> None:
+        # A transaction may write twice (a savepoint, a recompute after an update): reuse the table.
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns}) ON COMMIT DROP")
+        cursor.execute(f"TRUNCATE {name}")
+
+    def _copy(self, cursor: Any, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        self._copy_lines(cursor, sql, ("\t".join(map(_copy_text, row)) for row in rows))
+
+    @staticmethod
+    def _copy_lines(cursor: Any, sql: str, lines: Iterable[str]) -> None:
+        with cursor.copy(sql) as copy:
+            buffer: list[str] = []
+            for line in lines:
+                buffer.append(line)
+                if len(buffer) >= CHUNK * 4:
+                    copy.write("\n".join(buffer) + "\n")
+                    buffer.clear()
+            if buffer:
+                copy.write("\n".join(buffer) + "\n")
+
+    def write(self, changes: Changes, after_deletes: AfterDeletes) -> None:
+        cursor = self.connection.connection.cursor()
+        try:
+            if changes.deletes:
+                self._temp(cursor, "_suggestions_gone", "id bigint")
+                self._copy(cursor, "COPY _suggestions_gone (id) FROM STDIN", ((i,) for i in changes.deletes))
+                cursor.execute("DELETE FROM suggestions s USING _suggestions_gone g WHERE s.id = g.id")
+            if after_deletes is not None:
+                after_deletes()
+            if changes.updates:
+                self._temp(cursor, "_suggestions_changed", _CHANGED_TABLE)
+                rows = (u.values() for u in sorted(changes.updates, key=lambda u: u.id))
+                self._copy(
+                    cursor, f"COPY _suggestions_changed ({', '.join(UPDATE_COLUMNS)}) FROM STDIN", rows
+                )
+                cursor.execute(_UPDATE_FROM_COPY, (self.stamp,))
+            if changes.inserts:
+                self._insert(cursor, changes)
+            if len(changes.inserts) + len(changes.deletes) >= _ANALYZE_FROM_ROWS:
+                # Fresh statistics after a bulk change: with stale ones the planner may scan the
+                # whole table for the incremental updates' lookups by listing and rank.
+                cursor.execute("ANALYZE suggestions")
+        finally:
+            cursor.close()
+
+    def _insert(self, cursor: Any, changes: Changes) -> None:
+        columns = ", ".join((*INSERT_COLUMNS, "created_at", "updated_at"))
+        stamp, null = self.stamp, "\\N"
+        # Only the ranks may be None in an insert row; the rest is written as is.
+        lines = (
+            f"{r.offer_id}\t{r.need_id}\t{r.score!r}\t{r.distance_km!r}\t"
+            f"{null if r.offer_rank is None else r.offer_rank}\t"
+            f"{null if r.need_rank is None else r.need_rank}\t"
+            f"{r.breakdown}\t{r.status}\t{r.offer_fingerprint}\t{r.need_fingerprint}\t{stamp}\t{stamp}"
+            for r in changes.inserts
+        )
+        self._copy_lines(cursor, f"COPY suggestions ({columns}) FROM STDIN", lines)
