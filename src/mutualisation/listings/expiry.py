@@ -22,7 +22,7 @@ from ..i18n import N_
 from ..notifications.models import Notification
 from ..notifications.services import notify
 from . import hooks
-from . import services as listing_services
+from . import transitions as listing_transitions
 from .models import Listing, ListingEvent
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -121,7 +121,7 @@ def expire_listings(session: Session, now: datetime) -> int:
             )
         )
         for listing in listings:
-            listing_services.expire(session, listing.id, commit=False, comment="available_until passed")
+            listing_transitions.expire(session, listing.id, commit=False, comment="available_until passed")
             notify(
                 session,
                 listing.owner,

@@ -23,8 +23,9 @@ from ..errors import RuleViolation
 from ..i18n import N_
 from ..territories.models import Territory
 from ..territories.search import normalize
+from .categories import taxonomy
 from .models import Listing, ListingTerm
-from .services import taxonomy, terms_of
+from .search_index import terms_of
 
 SYNTH_EMAIL = "synthetic@mutualisation.invalid"
 CHUNK = 10_000
