@@ -17,11 +17,48 @@ from .fetching import fetch_column
 from .models import Listing, ListingTerm
 
 # Too common to help a search; never indexed, and skipped in queries for the same reason.
-_FRENCH_STOPWORDS = ("au", "aux", "avec", "ce", "ces", "dans", "de", "des", "du", "en", "et", "la", "le")
-_FRENCH_STOPWORDS += ("les", "leur", "mais", "ou", "par", "pas", "pour", "sa", "se", "ses", "son", "sur")
-_FRENCH_STOPWORDS += ("un", "une")
-_ENGLISH_STOPWORDS = ("a", "an", "and", "for", "in", "of", "on", "or", "the", "to", "with")
-STOPWORDS = frozenset(_FRENCH_STOPWORDS + _ENGLISH_STOPWORDS)
+STOPWORDS = frozenset(
+    [
+        "au",
+        "aux",
+        "avec",
+        "ce",
+        "ces",
+        "dans",
+        "de",
+        "des",
+        "du",
+        "en",
+        "et",
+        "la",
+        "le",
+        "les",
+        "leur",
+        "mais",
+        "ou",
+        "par",
+        "pas",
+        "pour",
+        "sa",
+        "se",
+        "ses",
+        "son",
+        "sur",
+        "un",
+        "une",
+        "a",
+        "an",
+        "and",
+        "for",
+        "in",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+    ]
+)
 MIN_TERM = 2
 MAX_TERM = 60
 

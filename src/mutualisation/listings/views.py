@@ -9,8 +9,9 @@ from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
-from ..accounts.permissions import allowed
+from ..accounts.permissions import allowed, require
 from ..errors import Conflict, RuleViolation, ValidationFailed
+from ..i18n import N_
 from ..territories.geocoding import current_geocoder
 from ..ui import DashboardPanel, NavItem, add_nav, add_panel
 from ..web import Page, acting_user, db_session, page_from_args, show_form_errors
@@ -47,7 +48,10 @@ add_panel(DashboardPanel("listings/panel.html", _panel, order=10))
 @bp.app_context_processor
 def _listing_helpers():
     """The label helpers (status, logistics, conditions, kind, withdrawal reason) and categories."""
-    return template_helpers() | {"category_label": _category_label}
+    return template_helpers() | {
+        "category_label": _category_label,
+        "can_create_listing": lambda: allowed(acting_user(), "listings:create"),
+    }
 
 
 def _locale() -> str:
@@ -141,6 +145,8 @@ def map_view():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def create():
+    # Checked before the form is shown: the facilitator (admin) writes no listing.
+    require(acting_user(), "listings:create", None, N_("You may not create listings."))
     form = _setup_form(ListingForm())
     if request.method == "GET":
         form.kind.data = request.args.get("kind", "offer")
