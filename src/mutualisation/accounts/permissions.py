@@ -44,7 +44,11 @@ def can_read_network(user: Principal | None, _obj: Any = None) -> bool:
 
 
 def can_manage_listing(user: Principal | None, listing: Any) -> bool:
-    """Staff manage their territory's listings; actors manage their own only."""
+    """Staff manage the listings their territory's staff wrote; actors manage their own only.
+
+    Admins (the network's facilitators) moderate every listing; a listing an admin wrote
+    belongs to no territory, so no territory's staff manage it.
+    """
     if user is None or not user.is_active:
         return False
     if user.role == ADMIN:
@@ -52,13 +56,14 @@ def can_manage_listing(user: Principal | None, listing: Any) -> bool:
     if user.role in TERRITORY_STAFF:
         owner_role = getattr(getattr(listing, "owner", None), "role", None)
         return (
-            listing.territory_id == user.territory_id and owner_role != ACTOR
+            listing.territory_id == user.territory_id and owner_role in TERRITORY_STAFF
         ) or listing.owner_id == user.id
     return listing.owner_id == user.id
 
 
 def can_create_listing(user: Principal | None, _obj: Any = None) -> bool:
-    return bool(user is not None and user.is_active and user.role in (TECHNICIAN, OFFICIAL, ACTOR, ADMIN))
+    """A listing is a territory's or a local actor's offer or need: the facilitator acts for nobody."""
+    return bool(user is not None and user.is_active and user.role in (TECHNICIAN, OFFICIAL, ACTOR))
 
 
 def can_approve_for_territory(user: Principal | None, territory_id: int) -> bool:

@@ -19,24 +19,15 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..listings.labels import CONDITIONS_LABELS, LOGISTICS_LABELS, choices
+
 KIND_CHOICES = [
     ("loan", _l("Loan of equipment")),
     ("service", _l("Provision of a service")),
     ("know_how", _l("Transfer of know-how")),
 ]
-LOGISTICS_CHOICES = [
-    ("", _l("Not specified")),
-    ("pickup", _l("Pickup")),
-    ("delivery", _l("Delivery")),
-    ("both", _l("Pickup or delivery")),
-]
-CONDITIONS_CHOICES = [
-    ("", _l("Not specified")),
-    ("free", _l("Free")),
-    ("loan", _l("Loan")),
-    ("exchange", _l("Exchange")),
-    ("cost_sharing", _l("Cost sharing")),
-]
+LOGISTICS_CHOICES = [("", _l("Not specified")), *choices(LOGISTICS_LABELS)]
+CONDITIONS_CHOICES = [("", _l("Not specified")), *choices(CONDITIONS_LABELS)]
 VEHICLE_CHOICES = [("none", _l("No vehicle")), ("car", _l("Car")), ("van", _l("Van")), ("truck", _l("Truck"))]
 
 

@@ -14,11 +14,6 @@ from ..listings import services as listing_services
 from ..listings.models import Listing
 
 
-def _shared_without_use(listing: Listing) -> bool:
-    # Inexhaustible skills and recurring supplies stay available to others: sharing them does not use them up.
-    return bool(listing.inexhaustible or listing.recurring)
-
-
 def apply(
     session: Session, actor_id: int | None, listings: list[Listing | None], change: str, agreement_id: int
 ) -> int:
@@ -31,7 +26,9 @@ def apply(
     change_listing = getattr(listing_services, change)
     changed = 0
     for listing in listings:
-        if listing is None or listing.status not in sources or _shared_without_use(listing):
+        if listing is None or listing.status not in sources:
+            continue
+        if listing_lifecycle.is_reusable(listing.inexhaustible, listing.recurring):
             continue
         change_listing(
             session, listing.id, actor_id=actor_id, commit=False, comment=f"agreement #{agreement_id}"

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ..agreements.models import Agreement, AgreementTerms, Approval, Evaluation
 from ..listings.models import Listing
-from ..listings.services import CONTENT_FIELDS
+from ..listings.vocabulary import CONTENT_FIELDS
 from ..territories.models import Territory
 from .exports import line, point
 

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import fields
+from typing import Any, TypeVar
+
 from flask import jsonify
 from flask_babel import get_locale
 from flask_smorest import Blueprint
 
 from ..territories.geocoding import current_geocoder
 from ..web import Page, api_user, db_session, paginated
-from . import services
+from . import browse as browsing
+from . import editing, transitions
+from .categories import category_tree
+from .permissions import get_visible_listing
 from .schemas import (
     CategorySchema,
     EventSchema,
@@ -26,11 +33,12 @@ from .schemas import (
 
 blp = Blueprint("listings_api", __name__, url_prefix="/api/v1", description="Offers, needs and categories")
 
+F = TypeVar("F", bound=Callable[..., Any])
 ERRORS = {401: "Not logged in", 403: "Not allowed", 404: "No such listing"}
 
 
-def _alt(*codes):
-    def wrap(fn):
+def _alt(*codes: int) -> Callable[[F], F]:
+    def wrap(fn: F) -> F:
         for code in codes:
             fn = blp.alt_response(code, description=ERRORS.get(code, "Error"), schema="Error")(fn)
         return fn
@@ -38,9 +46,12 @@ def _alt(*codes):
     return wrap
 
 
-def filters_from(args: dict) -> services.Filters:
-    names = ("kind", "category", "subcategory", "q", "near", "radius_km", "status", "sort", "mine")
-    return services.Filters(**{name: args.get(name) for name in names if args.get(name) is not None})
+FILTER_NAMES = tuple(f.name for f in fields(browsing.Filters))
+
+
+def filters_from(args: dict[str, Any]) -> browsing.Filters:
+    given: dict[str, Any] = {name: args[name] for name in FILTER_NAMES if args.get(name) is not None}
+    return browsing.Filters(**given)
 
 
 @blp.route("/categories")
@@ -48,7 +59,7 @@ def filters_from(args: dict) -> services.Filters:
 def categories():
     """The category tree with French and English labels (plus `label` in the reader's language)."""
     locale = str(get_locale() or "fr")
-    return services.category_tree(locale if locale in ("fr", "en") else "fr")
+    return category_tree(locale if locale in ("fr", "en") else "fr")
 
 
 @blp.route("/listings")
@@ -59,7 +70,7 @@ def list_listings(args):
     """Browse listings: published ones network-wide by default; `near` adds `distance_km`."""
     user = api_user()
     page = Page(args["page"], args["per_page"])
-    result = services.browse_rows(
+    result = browsing.browse_rows(
         db_session(), user, filters_from(args), page=page.page, per_page=page.per_page
     )
     items = [listing_summary(row, result.distances.get(row.id)) for row in result.rows]
@@ -74,7 +85,7 @@ def list_listings(args):
 @_alt(401)
 def map_points(args):
     """Compact points for the map (same filters as the list), at most `limit`."""
-    points, total = services.map_points(db_session(), api_user(), filters_from(args), limit=args["limit"])
+    points, total = browsing.map_points(db_session(), api_user(), filters_from(args), limit=args["limit"])
     return {"items": points, "total": total, "truncated": total > len(points)}
 
 
@@ -83,23 +94,16 @@ def map_points(args):
 @blp.response(201, ListingSchema)
 @_alt(401, 403)
 def create(data):
-    """Create a listing (a draft, or published at once with `publish: true`)."""
-    user = api_user()
-    publish = data.pop("publish", False)
-    session = db_session()
-    listing = services.create(session, user, data, geocoder=current_geocoder())
-    warnings = listing.warnings
-    if publish:
-        listing = services.publish(session, user, listing.id)
-        listing.warnings = warnings
-    return listing
+    """Create a listing (a draft, or published at once with `publish: true`, in one commit)."""
+    use_case = editing.create_published if data.pop("publish", False) else editing.create
+    return use_case(db_session(), api_user(), data, geocoder=current_geocoder())
 
 
 @blp.route("/listings/<int:listing_id>")
 @blp.response(200, ListingSchema)
 @_alt(401, 404)
 def get(listing_id: int):
-    return services.get_listing(db_session(), api_user(), listing_id)
+    return get_visible_listing(db_session(), api_user(), listing_id)
 
 
 @blp.route("/listings/<int:listing_id>", methods=["PATCH"])
@@ -109,7 +113,7 @@ def get(listing_id: int):
 def patch(data, listing_id: int):
     """Edit a listing. Send the `version` you read: a stale one gets 409."""
     version = data.pop("version")
-    return services.update(
+    return editing.update(
         db_session(), api_user(), listing_id, data, version=version, geocoder=current_geocoder()
     )
 
@@ -118,7 +122,7 @@ def patch(data, listing_id: int):
 @blp.response(200, ListingSchema)
 @_alt(401, 403, 404, 409)
 def publish(listing_id: int):
-    return services.publish(db_session(), api_user(), listing_id)
+    return transitions.publish(db_session(), api_user(), listing_id)
 
 
 @blp.route("/listings/<int:listing_id>/withdraw", methods=["POST"])
@@ -127,7 +131,7 @@ def publish(listing_id: int):
 @_alt(401, 403, 404, 409)
 def withdraw(data, listing_id: int):
     """Withdraw with a reason: exchanged_elsewhere, no_longer_available, or other (+ reason_text)."""
-    return services.withdraw(db_session(), api_user(), listing_id, data["reason"], data["reason_text"])
+    return transitions.withdraw(db_session(), api_user(), listing_id, data["reason"], data["reason_text"])
 
 
 @blp.route("/listings/<int:listing_id>/renew", methods=["POST"])
@@ -136,7 +140,7 @@ def withdraw(data, listing_id: int):
 @_alt(401, 403, 404, 409)
 def renew(data, listing_id: int):
     """Publish an expired listing again, with a new end date."""
-    return services.renew(db_session(), api_user(), listing_id, data["available_until"])
+    return transitions.renew(db_session(), api_user(), listing_id, data["available_until"])
 
 
 @blp.route("/listings/<int:listing_id>/duplicate", methods=["POST"])
@@ -144,11 +148,11 @@ def renew(data, listing_id: int):
 @_alt(401, 403, 404)
 def duplicate(listing_id: int):
     """A new draft copying this listing."""
-    return services.duplicate(db_session(), api_user(), listing_id)
+    return editing.duplicate(db_session(), api_user(), listing_id)
 
 
 @blp.route("/listings/<int:listing_id>/history")
 @blp.response(200, EventSchema(many=True))
 @_alt(401, 404)
 def history(listing_id: int):
-    return services.history(db_session(), api_user(), listing_id)
+    return editing.history(db_session(), api_user(), listing_id)

@@ -22,7 +22,7 @@ from ..i18n import N_
 from ..notifications.models import Notification
 from ..notifications.services import notify
 from . import hooks
-from . import services as listing_services
+from . import transitions as listing_transitions
 from .models import Listing, ListingEvent
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -100,11 +100,17 @@ def warn_expiring(
                 object_id=listing.id,
                 link=listing_link(listing.id),
                 title=listing.title,
-                date=listing.available_until.strftime("%d/%m/%Y"),
+                date=_day(listing.available_until).strftime("%d/%m/%Y"),
                 url=renewal_url(listing),
             )
             count += 1
     return count
+
+
+def _day(value: date | None) -> date:
+    # Only listings with an end date are warned about or renewed by link: the queries ensure it.
+    assert value is not None
+    return value
 
 
 def expire_listings(session: Session, now: datetime) -> int:
@@ -121,7 +127,7 @@ def expire_listings(session: Session, now: datetime) -> int:
             )
         )
         for listing in listings:
-            listing_services.expire(session, listing.id, commit=False, comment="available_until passed")
+            listing_transitions.expire(session, listing.id, commit=False, comment="available_until passed")
             notify(
                 session,
                 listing.owner,
@@ -152,7 +158,9 @@ def renew_listing(session: Session, secret_key: str, token: str, now: datetime, 
             raise RuleViolation(N_("Only a published or expired listing can be renewed."))
         owner = session.get(User, owner_id)
         before = listing.status
-        listing.available_until = max(paris_day(now), listing.available_until) + timedelta(days=renewal_days)
+        today = paris_day(now)
+        until_day = max(today, listing.available_until or today) + timedelta(days=renewal_days)
+        listing.available_until = until_day
         listing.status = "published"
         session.add(
             ListingEvent(
@@ -161,7 +169,7 @@ def renew_listing(session: Session, secret_key: str, token: str, now: datetime, 
                 actor_id=owner.id if owner else None,
                 from_status=before,
                 to_status="published",
-                comment=f"renewed until {listing.available_until.isoformat()}",
+                comment=f"renewed until {until_day.isoformat()}",
             )
         )
         record(
@@ -170,7 +178,7 @@ def renew_listing(session: Session, secret_key: str, token: str, now: datetime, 
             "listing.renewed",
             "listing",
             listing.id,
-            available_until=listing.available_until.isoformat(),
+            available_until=until_day.isoformat(),
         )
     hooks.listing_changed(session, listing.id, "renewed")
     return listing

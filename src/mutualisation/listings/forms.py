@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -14,40 +16,37 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from . import lifecycle
-from .services import taxonomy
+from .categories import taxonomy
+from .labels import (
+    CONDITIONS_LABELS,
+    KIND_LABELS,
+    LOGISTICS_LABELS,
+    STATUS_LABELS,
+    WITHDRAWAL_REASON_LABELS,
+    choices,
+)
+from .lifecycle import PUBLISHED
+from .vocabulary import Logistics
 
-KIND_CHOICES = [("offer", _l("Offer")), ("need", _l("Need"))]
-LOGISTICS_CHOICES = [
-    ("both", _l("Pickup or delivery")),
-    ("pickup", _l("Pickup")),
-    ("delivery", _l("Delivery")),
+KIND_CHOICES = choices(KIND_LABELS)
+# The most flexible answer first: it is the default.
+LOGISTICS_CHOICES = choices(LOGISTICS_LABELS, order=(Logistics.BOTH, Logistics.PICKUP, Logistics.DELIVERY))
+CONDITIONS_CHOICES = choices(CONDITIONS_LABELS)
+REASON_CHOICES = choices(WITHDRAWAL_REASON_LABELS)
+# Browsing shows published listings unless asked otherwise: "published" is the blank choice.
+STATUS_FILTER_CHOICES = [("", STATUS_LABELS[PUBLISHED])] + [
+    (code, text) for code, text in choices(STATUS_LABELS) if code != PUBLISHED
 ]
-CONDITIONS_CHOICES = [
-    ("free", _l("Free")),
-    ("loan", _l("Loan")),
-    ("exchange", _l("Exchange")),
-    ("cost_sharing", _l("Cost sharing")),
-]
-STATUS_LABELS = {
-    "draft": _l("Draft"),
-    "published": _l("Published"),
-    "reserved": _l("Reserved"),
-    "fulfilled": _l("Fulfilled"),
-    "expired": _l("Expired"),
-    "withdrawn": _l("Withdrawn"),
-}
-REASON_CHOICES = [(code, _l(label)) for code, label in lifecycle.WITHDRAWAL_REASON_LABELS.items()]
 
 
-def category_choices(locale: str, blank=None):
-    choices = [(c.code, c.label(locale)) for c in taxonomy().categories]
-    return ([("", blank)] if blank else []) + choices
+def category_choices(locale: str, blank: Any = None) -> list[tuple[str, Any]]:
+    pairs: list[tuple[str, Any]] = [(c.code, c.label(locale)) for c in taxonomy().categories]
+    return ([("", blank)] if blank else []) + pairs
 
 
-def subcategory_choices(locale: str, blank=None):
+def subcategory_choices(locale: str, blank: Any = None) -> dict[str, list[tuple[str, Any]]]:
     """Grouped by category; the page's script narrows the list to the chosen category."""
-    groups: dict = {}
+    groups: dict[str, list[tuple[str, Any]]] = {}
     if blank:
         groups[""] = [("", blank)]
     for category in taxonomy().categories:
@@ -79,7 +78,7 @@ class ListingForm(FlaskForm):
     longitude = FloatField(_l("Longitude"), validators=[Optional()])
     version = HiddenField()
 
-    def content(self) -> dict:
+    def content(self) -> dict[str, Any]:
         names = [f.name for f in self if f.name not in ("csrf_token", "version")]
         return {name: self[name].data for name in names}
 
@@ -111,7 +110,7 @@ class BrowseForm(FlaskForm):
     radius_km = IntegerField(_l("Within (km)"), validators=[Optional()])
     status = SelectField(
         _l("Status"),
-        choices=[("", _l("Published"))] + [(k, v) for k, v in STATUS_LABELS.items() if k != "published"],
+        choices=STATUS_FILTER_CHOICES,
         validate_choice=False,
     )
     sort = SelectField(

@@ -8,17 +8,31 @@ fulfilling them leaves them published, so others may still answer them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from ..errors import InvalidTransition, RuleViolation
 from ..i18n import N_
 
-DRAFT = "draft"
-PUBLISHED = "published"
-RESERVED = "reserved"
-FULFILLED = "fulfilled"
-EXPIRED = "expired"
-WITHDRAWN = "withdrawn"
-STATUSES = (DRAFT, PUBLISHED, RESERVED, FULFILLED, EXPIRED, WITHDRAWN)
+
+class ListingStatus(StrEnum):
+    """The one list of statuses: the CHECK constraint, filters, labels and demo derive from it."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    RESERVED = "reserved"
+    FULFILLED = "fulfilled"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+# Plain strings, as the database returns them.
+DRAFT = ListingStatus.DRAFT.value
+PUBLISHED = ListingStatus.PUBLISHED.value
+RESERVED = ListingStatus.RESERVED.value
+FULFILLED = ListingStatus.FULFILLED.value
+EXPIRED = ListingStatus.EXPIRED.value
+WITHDRAWN = ListingStatus.WITHDRAWN.value
+STATUSES: tuple[str, ...] = tuple(status.value for status in ListingStatus)
 
 # action → (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -34,13 +48,12 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 # Statuses in which the owner may still edit the content.
 EDITABLE = frozenset({DRAFT, PUBLISHED, EXPIRED})
 
+# Agreements on these actions do not use up a reusable listing (see `is_reusable`).
+USING_UP_ACTIONS = frozenset({"reserve", "fulfil"})
+
 REASON_REQUIRED = N_("A reason is required.")
 WITHDRAWAL_REASONS = ("exchanged_elsewhere", "no_longer_available", "other")
-WITHDRAWAL_REASON_LABELS = {
-    "exchanged_elsewhere": N_("Exchanged elsewhere"),
-    "no_longer_available": N_("No longer available"),
-    "other": N_("Other reason"),
-}
+OTHER_REASON_PREFIX = "other: "
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +61,20 @@ class Transition:
     action: str
     from_status: str
     to_status: str
+
+
+def is_reusable(inexhaustible: bool | None, recurring: bool | None) -> bool:
+    """The one rule for a listing that an agreement does not use up.
+
+    Inexhaustible skills and recurring supplies stay available to others: reserving or
+    fulfilling them leaves them published.
+    """
+    return bool(inexhaustible or recurring)
+
+
+def stays_published(action: str, *, reusable: bool) -> bool:
+    """Whether `action` leaves a listing as it is because the listing is reusable."""
+    return reusable and action in USING_UP_ACTIONS
 
 
 def allowed_actions(status: str) -> list[str]:
@@ -65,7 +92,7 @@ def transition(status: str, action: str, *, reusable: bool = False) -> Transitio
         raise InvalidTransition(N_("Unknown action.")) from None
     if status not in sources:
         raise InvalidTransition(N_("This action is not possible in the listing's current status."))
-    if reusable and action in ("reserve", "fulfil"):
+    if stays_published(action, reusable=reusable):
         target = PUBLISHED
     return Transition(action, status, target)
 
@@ -81,5 +108,5 @@ def withdrawal_reason(code: str | None, text: str | None) -> str:
             raise RuleViolation(REASON_REQUIRED, {"reason_text": [N_("Please explain the reason.")]})
         if len(text) > 280:
             raise RuleViolation(REASON_REQUIRED, {"reason_text": [N_("At most 280 characters.")]})
-        return f"other: {text}"
+        return f"{OTHER_REASON_PREFIX}{text}"
     return code

@@ -19,12 +19,30 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..db import Base, UTCDateTime, utcnow
 from ..territories.models import Territory
+from .lifecycle import DRAFT, STATUSES
+from .vocabulary import (
+    CATEGORIES,
+    CONDITIONS,
+    DEFAULT_CONDITIONS,
+    DEFAULT_LOGISTICS,
+    KINDS,
+    LOGISTICS,
+    check_in,
+)
 
-LISTING_KINDS = ("offer", "need")
-CATEGORIES = ("skill", "equipment", "know_how", "service")
-LISTING_STATUSES = ("draft", "published", "reserved", "fulfilled", "expired", "withdrawn")
-LOGISTICS = ("pickup", "delivery", "both")
-CONDITIONS = ("free", "loan", "exchange", "cost_sharing")
+# The vocabularies under the names other domains import (the codes live in vocabulary.py).
+LISTING_KINDS = KINDS
+LISTING_STATUSES = STATUSES
+__all__ = [
+    "CATEGORIES",
+    "CONDITIONS",
+    "LISTING_KINDS",
+    "LISTING_STATUSES",
+    "LOGISTICS",
+    "Listing",
+    "ListingEvent",
+    "ListingTerm",
+]
 
 
 class Listing(Base):
@@ -32,10 +50,8 @@ class Listing(Base):
 
     __tablename__ = "listings"
     __table_args__ = (
-        CheckConstraint("kind IN ('offer', 'need')", name="kind"),
-        CheckConstraint(
-            "status IN ('draft', 'published', 'reserved', 'fulfilled', 'expired', 'withdrawn')", name="status"
-        ),
+        CheckConstraint(check_in("kind", KINDS), name="kind"),
+        CheckConstraint(check_in("status", STATUSES), name="status"),
         CheckConstraint("quantity IS NULL OR quantity >= 0", name="quantity_not_negative"),
         CheckConstraint("deposit_eur IS NULL OR deposit_eur >= 0", name="deposit_not_negative"),
         CheckConstraint(
@@ -69,9 +85,13 @@ class Listing(Base):
     recurring: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     inexhaustible: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     remote_possible: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
-    logistics: Mapped[str] = mapped_column(String(10), default="both", server_default="both")
+    logistics: Mapped[str] = mapped_column(
+        String(10), default=DEFAULT_LOGISTICS, server_default=DEFAULT_LOGISTICS
+    )
     max_distance_km: Mapped[float | None] = mapped_column(Float)
-    conditions: Mapped[str] = mapped_column(String(20), default="free", server_default="free")
+    conditions: Mapped[str] = mapped_column(
+        String(20), default=DEFAULT_CONDITIONS, server_default=DEFAULT_CONDITIONS
+    )
     deposit_eur: Mapped[float | None] = mapped_column(Numeric(12, 2, asdecimal=False))
     insurance_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     qualified_operator_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
@@ -81,7 +101,7 @@ class Listing(Base):
     location_source: Mapped[str] = mapped_column(String(20), default="territory", server_default="territory")
     territory_id: Mapped[int] = mapped_column(ForeignKey("territories.id"), index=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="draft", server_default="draft")
+    status: Mapped[str] = mapped_column(String(20), default=DRAFT, server_default=DRAFT)
     withdrawal_reason: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

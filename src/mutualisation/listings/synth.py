@@ -9,11 +9,12 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
+from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
@@ -23,8 +24,10 @@ from ..errors import RuleViolation
 from ..i18n import N_
 from ..territories.models import Territory
 from ..territories.search import normalize
+from .categories import taxonomy
+from .lifecycle import ListingStatus
 from .models import Listing, ListingTerm
-from .services import taxonomy, terms_of
+from .search_index import terms_of
 
 SYNTH_EMAIL = "synthetic@mutualisation.invalid"
 CHUNK = 10_000
@@ -47,12 +50,12 @@ WORDS = (
 )
 # Roughly what a live network holds: mostly published, some in the other statuses.
 STATUS_WEIGHTS = {
-    "published": 0.8,
-    "draft": 0.05,
-    "reserved": 0.05,
-    "fulfilled": 0.04,
-    "expired": 0.03,
-    "withdrawn": 0.03,
+    ListingStatus.PUBLISHED.value: 0.8,
+    ListingStatus.DRAFT.value: 0.05,
+    ListingStatus.RESERVED.value: 0.05,
+    ListingStatus.FULFILLED.value: 0.04,
+    ListingStatus.EXPIRED.value: 0.03,
+    ListingStatus.WITHDRAWN.value: 0.03,
 }
 
 
@@ -70,13 +73,19 @@ def term_set(normalised: str) -> frozenset[str]:
     return frozenset(terms_of(normalised))
 
 
+def _driver_cursor(session: Session) -> Any:
+    driver = session.connection().connection.driver_connection
+    assert driver is not None  # a live session's connection always has one
+    return driver.cursor()
+
+
 def _insert_terms(session: Session, terms: list[tuple[str, int]]) -> None:
     """Straight to the driver, in index order: a million small rows are the bulk of the load."""
     terms.sort()
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         # COPY is an order of magnitude faster than many INSERTs on PostgreSQL.
-        cursor = connection.connection.driver_connection.cursor()
+        cursor = _driver_cursor(session)
         with cursor.copy(f"COPY {ListingTerm.__tablename__} (term, listing_id) FROM STDIN") as copy:
             for row in terms:
                 copy.write_row(row)
@@ -84,7 +93,7 @@ def _insert_terms(session: Session, terms: list[tuple[str, int]]) -> None:
         return
     placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO {ListingTerm.__tablename__} (term, listing_id) VALUES ({placeholder}, {placeholder})"  # noqa: S608 - constant names
-    cursor = connection.connection.driver_connection.cursor()
+    cursor = _driver_cursor(session)
     try:
         for start in range(0, len(terms), 50_000):
             cursor.executemany(sql, terms[start : start + 50_000])
@@ -116,24 +125,106 @@ def _owner(session: Session, territory_id: int) -> User:
     return user
 
 
-def synthesise(session: Session, offers: int, needs: int, *, seed: int = 0) -> SynthReport:
-    started = time.perf_counter()
-    communes = session.execute(
-        select(
-            Territory.id, Territory.name, Territory.latitude, Territory.longitude, Territory.population
-        ).where(Territory.kind == "commune", Territory.latitude.is_not(None))
-    ).all()
+@dataclass(frozen=True)
+class _Pool:
+    """What synthetic listings are drawn from: communes weighted by population, subcategories,
+    statuses weighted as in a live network."""
+
+    communes: list[Any]
+    weights: np.ndarray
+    subcategories: list[tuple[str, str, str]]
+    statuses: list[str]
+    status_p: np.ndarray
+
+
+def _pool(session: Session) -> _Pool:
+    communes = list(
+        session.execute(
+            select(
+                Territory.id, Territory.name, Territory.latitude, Territory.longitude, Territory.population
+            ).where(Territory.kind == "commune", Territory.latitude.is_not(None))
+        ).all()
+    )
     if not communes:
         raise RuleViolation(N_("Load the communes gazetteer first."))
-    rng = np.random.default_rng(seed)
     population = np.array([max(c.population or 0, 1) for c in communes], dtype=np.float64)
     subcategories = [(c.code, s.code, s.label_fr) for c in taxonomy().categories for s in c.subcategories]
-    statuses = list(STATUS_WEIGHTS)
     status_p = np.array(list(STATUS_WEIGHTS.values()))
     status_p /= status_p.sum()
+    return _Pool(communes, population / population.sum(), subcategories, list(STATUS_WEIGHTS), status_p)
+
+
+@dataclass(frozen=True)
+class _Draw:
+    """The random choices of one synthetic listing."""
+
+    n: int
+    commune: Any
+    subcategory: tuple[str, str, str]
+    status: str
+    words: tuple[str, str]
+    jitter: tuple[float, float]
+
+
+def _row(draw: _Draw, *, offers: int, first_id: int, owner_id: int, created: datetime) -> dict[str, Any]:
+    """One listing row; its index terms are added under the key "terms"."""
+    n, commune = draw.n, draw.commune
+    category, subcategory, label = draw.subcategory
+    kind = "offer" if n < offers else "need"
+    word_a, word_b = draw.words
+    # normalize() is the slow part at this volume: assemble from cached pieces.
+    parts = (KIND_WORD[kind], norm(label), norm(commune.name), norm(label), norm(word_a), norm(word_b))
+    shareable = category in ("skill", "know_how")
+    return {
+        "id": first_id + n,
+        "kind": kind,
+        "category": category,
+        "subcategory": subcategory,
+        "title": f"{'Offre' if kind == 'offer' else 'Besoin'} : {label} ({commune.name})",
+        "description": f"{label} — {word_a}, {word_b}. Annonce synthétique n° {n}.",
+        "search_text": " ".join(parts) + f" annonce synthetique n {n}",
+        "terms": set().union(*(term_set(p) for p in parts)) | {"annonce", "synthetique", str(n)},
+        "inexhaustible": shareable and bool(n % 2),
+        "remote_possible": shareable and n % 3 == 0,
+        "max_distance_km": DISTANCES[n % len(DISTANCES)],
+        "latitude": float(commune.latitude + draw.jitter[0]),
+        "longitude": float(commune.longitude + draw.jitter[1]),
+        "territory_id": commune.id,
+        "owner_id": owner_id,
+        "status": draw.status,
+        "created_at": created,
+        "updated_at": created,
+        "published_at": created,
+    }
+
+
+def _draws(rng: np.random.Generator, pool: _Pool, start: int, size: int) -> list[_Draw]:
+    """One chunk's random choices (drawn in this order, so a seed always gives the same network)."""
+    picks = rng.choice(len(pool.communes), size=size, p=pool.weights)
+    subs = rng.integers(0, len(pool.subcategories), size=size)
+    status_idx = rng.choice(len(pool.statuses), size=size, p=pool.status_p)
+    jitter = rng.normal(0, 0.01, size=(size, 2))
+    words = rng.integers(0, len(WORDS), size=(size, 2))
+    return [
+        _Draw(
+            start + i,
+            pool.communes[int(picks[i])],
+            pool.subcategories[int(subs[i])],
+            pool.statuses[int(status_idx[i])],
+            (WORDS[words[i, 0]], WORDS[words[i, 1]]),
+            (float(jitter[i, 0]), float(jitter[i, 1])),
+        )
+        for i in range(size)
+    ]
+
+
+def synthesise(session: Session, offers: int, needs: int, *, seed: int = 0) -> SynthReport:
+    started = time.perf_counter()
+    pool = _pool(session)
+    rng = np.random.default_rng(seed)
     now = utcnow()
     with transaction(session):
-        owner = _owner(session, communes[0].id)
+        owner = _owner(session, pool.communes[0].id)
         # Explicit ids let the word index be written in the same bulk pass.
         first_id = (session.scalar(select(func.max(Listing.id))) or 0) + 1
         total = offers + needs
@@ -141,63 +232,13 @@ def synthesise(session: Session, offers: int, needs: int, *, seed: int = 0) -> S
         ages = np.sort(rng.integers(0, 365 * 24 * 60, size=total))[::-1]
         all_terms: list[tuple[str, int]] = []
         for start in range(0, total, CHUNK):
-            size = min(CHUNK, total - start)
-            picks = rng.choice(len(communes), size=size, p=population / population.sum())
-            subs = rng.integers(0, len(subcategories), size=size)
-            status_idx = rng.choice(len(statuses), size=size, p=status_p)
-            jitter = rng.normal(0, 0.01, size=(size, 2))
-            words = rng.integers(0, len(WORDS), size=(size, 2))
             rows = []
-            for i in range(size):
-                n = start + i
-                commune = communes[int(picks[i])]
-                category, subcategory, label = subcategories[int(subs[i])]
-                kind = "offer" if n < offers else "need"
-                word_a, word_b = WORDS[words[i, 0]], WORDS[words[i, 1]]
-                title = f"{'Offre' if kind == 'offer' else 'Besoin'} : {label} ({commune.name})"
-                description = f"{label} — {word_a}, {word_b}. Annonce synthétique n° {n}."
-                # normalize() is the slow part at this volume: assemble from cached pieces.
-                parts = (
-                    KIND_WORD[kind],
-                    norm(label),
-                    norm(commune.name),
-                    norm(label),
-                    norm(word_a),
-                    norm(word_b),
-                )
-                search_text = " ".join(parts) + f" annonce synthetique n {n}"
-                listing_id = first_id + n
-                listing_terms = set().union(*(term_set(p) for p in parts)) | {
-                    "annonce",
-                    "synthetique",
-                    str(n),
-                }
-                all_terms += [(term, listing_id) for term in listing_terms]
-                created = now - timedelta(minutes=int(ages[n]))
-                shareable = category in ("skill", "know_how")
-                rows.append(
-                    {
-                        "id": listing_id,
-                        "kind": kind,
-                        "category": category,
-                        "subcategory": subcategory,
-                        "title": title,
-                        "description": description,
-                        "search_text": search_text,
-                        "inexhaustible": shareable and bool(n % 2),
-                        "remote_possible": shareable and n % 3 == 0,
-                        "max_distance_km": DISTANCES[n % len(DISTANCES)],
-                        "latitude": float(commune.latitude + jitter[i, 0]),
-                        "longitude": float(commune.longitude + jitter[i, 1]),
-                        "territory_id": commune.id,
-                        "owner_id": owner.id,
-                        "status": statuses[int(status_idx[i])],
-                        "created_at": created,
-                        "updated_at": created,
-                        "published_at": created,
-                    }
-                )
-            session.execute(insert(Listing.__table__), rows)
+            for draw in _draws(rng, pool, start, min(CHUNK, total - start)):
+                created = now - timedelta(minutes=int(ages[draw.n]))
+                row = _row(draw, offers=offers, first_id=first_id, owner_id=owner.id, created=created)
+                all_terms += [(term, row["id"]) for term in row.pop("terms")]
+                rows.append(row)
+            session.execute(insert(cast(Table, Listing.__table__)), rows)
         _insert_terms(session, all_terms)
         if session.get_bind().dialect.name == "postgresql":
             session.execute(

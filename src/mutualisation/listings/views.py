@@ -9,14 +9,16 @@ from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
-from ..accounts.permissions import allowed
+from ..accounts.permissions import allowed, require
 from ..errors import Conflict, RuleViolation, ValidationFailed
+from ..i18n import N_
 from ..territories.geocoding import current_geocoder
 from ..ui import DashboardPanel, NavItem, add_nav, add_panel
 from ..web import Page, acting_user, db_session, page_from_args, show_form_errors
-from . import lifecycle, services
+from . import browse as browsing
+from . import editing, lifecycle, transitions
+from .categories import category_label, category_tree
 from .forms import (
-    STATUS_LABELS,
     ActionForm,
     BrowseForm,
     ListingForm,
@@ -25,6 +27,8 @@ from .forms import (
     category_choices,
     subcategory_choices,
 )
+from .labels import template_helpers
+from .permissions import get_for_management, get_visible_listing
 
 bp = Blueprint("listings", __name__, url_prefix="/listings")
 
@@ -34,8 +38,8 @@ add_nav(NavItem("listings.mine", _l("My listings"), order=12))
 
 
 def _panel(session, user) -> dict:
-    items, _total = services.my_listings(session, user, per_page=5)
-    return {"counts": services.status_counts(session, user), "recent": items}
+    items, _total = browsing.my_listings(session, user, per_page=5)
+    return {"counts": browsing.status_counts(session, user), "recent": items}
 
 
 add_panel(DashboardPanel("listings/panel.html", _panel, order=10))
@@ -43,10 +47,10 @@ add_panel(DashboardPanel("listings/panel.html", _panel, order=10))
 
 @bp.app_context_processor
 def _listing_helpers():
-    return {
-        "status_label": lambda code: str(STATUS_LABELS.get(code, code)),
+    """The label helpers (status, logistics, conditions, kind, withdrawal reason) and categories."""
+    return template_helpers() | {
         "category_label": _category_label,
-        "reason_label": _reason_label,
+        "can_create_listing": lambda: allowed(acting_user(), "listings:create"),
     }
 
 
@@ -56,24 +60,11 @@ def _locale() -> str:
 
 
 def _category_label(category: str, subcategory: str | None = None) -> str:
-    try:
-        if subcategory:
-            return services.taxonomy().label(subcategory, _locale(), category=category)
-        return services.taxonomy().label(category, _locale())
-    except ValueError:
-        return subcategory or category
-
-
-def _reason_label(stored: str | None) -> str:
-    if not stored:
-        return ""
-    if stored.startswith("other: "):
-        return f"{gettext('Other reason')} : {stored[7:]}"
-    return gettext(lifecycle.WITHDRAWAL_REASON_LABELS.get(stored, stored))
+    return category_label(category, subcategory, _locale())
 
 
 def _tree_json() -> str:
-    return json.dumps(services.category_tree(_locale()), ensure_ascii=False)
+    return json.dumps(category_tree(_locale()), ensure_ascii=False)
 
 
 def _setup_form(form: ListingForm) -> ListingForm:
@@ -98,7 +89,7 @@ def browse():
     result, error = None, None
     if not errors:
         try:
-            result = services.browse(
+            result = browsing.browse(
                 db_session(), acting_user(), filters, page=page.page, per_page=page.per_page
             )
         except ValidationFailed as exc:
@@ -118,7 +109,7 @@ def browse():
 def _filters_from_form(form: BrowseForm):
     form.validate()
     errors = {k: v for k, v in form.errors.items()}
-    filters = services.Filters(
+    filters = browsing.Filters(
         kind=form.kind.data or None,
         category=form.category.data or None,
         subcategory=form.subcategory.data or None,
@@ -154,14 +145,14 @@ def map_view():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def create():
+    # Checked before the form is shown: the facilitator (admin) writes no listing.
+    require(acting_user(), "listings:create", None, N_("You may not create listings."))
     form = _setup_form(ListingForm())
     if request.method == "GET":
         form.kind.data = request.args.get("kind", "offer")
     if form.validate_on_submit():
         try:
-            listing = services.create(
-                db_session(), acting_user(), form.content(), geocoder=current_geocoder()
-            )
+            listing = editing.create(db_session(), acting_user(), form.content(), geocoder=current_geocoder())
         except (RuleViolation, ValidationFailed) as exc:
             show_form_errors(form, exc, with_message=True)
         else:
@@ -175,7 +166,7 @@ def create():
 @login_required
 def edit(listing_id: int):
     session = db_session()
-    listing = services.get_for_management(session, acting_user(), listing_id)
+    listing = get_for_management(session, acting_user(), listing_id)
     form = _setup_form(ListingForm(obj=listing) if request.method == "GET" else ListingForm())
     if request.method == "GET":
         form.version.data = listing.version
@@ -184,7 +175,7 @@ def edit(listing_id: int):
     if form.validate_on_submit():
         try:
             version = int(form.version.data or 0)
-            listing = services.update(
+            listing = editing.update(
                 session,
                 acting_user(),
                 listing_id,
@@ -208,7 +199,7 @@ def edit(listing_id: int):
 def detail(listing_id: int):
     session = db_session()
     user = acting_user()
-    listing = services.get_listing(session, user, listing_id)
+    listing = get_visible_listing(session, user, listing_id)
     can_manage = allowed(user, "listings:manage", listing)
     return render_template(
         "listings/detail.html",
@@ -216,7 +207,7 @@ def detail(listing_id: int):
         can_manage=can_manage,
         actions=lifecycle.allowed_actions(listing.status) if can_manage else [],
         editable=can_manage and listing.status in lifecycle.EDITABLE,
-        events=services.history(session, user, listing_id) if can_manage else [],
+        events=editing.history(session, user, listing_id) if can_manage else [],
         action_form=ActionForm(),
         withdraw_form=WithdrawForm(),
         renew_form=RenewForm(),
@@ -240,7 +231,7 @@ def publish(listing_id: int):
         return redirect(url_for("listings.detail", listing_id=listing_id))
 
     def do():
-        services.publish(db_session(), acting_user(), listing_id)
+        transitions.publish(db_session(), acting_user(), listing_id)
         flash(gettext("Listing published."), "success")
 
     return _act(listing_id, do)
@@ -255,7 +246,7 @@ def withdraw(listing_id: int):
         return redirect(url_for("listings.detail", listing_id=listing_id))
 
     def do():
-        services.withdraw(db_session(), acting_user(), listing_id, form.reason.data, form.reason_text.data)
+        transitions.withdraw(db_session(), acting_user(), listing_id, form.reason.data, form.reason_text.data)
         flash(gettext("Listing withdrawn."), "success")
 
     return _act(listing_id, do)
@@ -269,7 +260,7 @@ def renew(listing_id: int):
         return redirect(url_for("listings.detail", listing_id=listing_id))
 
     def do():
-        services.renew(db_session(), acting_user(), listing_id, form.available_until.data)
+        transitions.renew(db_session(), acting_user(), listing_id, form.available_until.data)
         flash(gettext("Listing published again."), "success")
 
     return _act(listing_id, do)
@@ -281,7 +272,7 @@ def duplicate(listing_id: int):
     form = ActionForm()
     if not form.validate_on_submit():
         return redirect(url_for("listings.detail", listing_id=listing_id))
-    copy = services.duplicate(db_session(), acting_user(), listing_id)
+    copy = editing.duplicate(db_session(), acting_user(), listing_id)
     flash(gettext("Copy saved as a draft: review it, then publish it."), "success")
     return redirect(url_for("listings.edit", listing_id=copy.id))
 
@@ -293,7 +284,7 @@ def mine():
     status = request.args.get("status") or None
     if status not in (None, *lifecycle.STATUSES):
         status = None
-    items, total = services.my_listings(
+    items, total = browsing.my_listings(
         db_session(), acting_user(), status=status, page=page.page, per_page=page.per_page
     )
     return render_template(
@@ -303,6 +294,6 @@ def mine():
         page=Page(page.page, page.per_page),
         status=status,
         statuses=lifecycle.STATUSES,
-        counts=services.status_counts(db_session(), acting_user()),
+        counts=browsing.status_counts(db_session(), acting_user()),
         action_form=ActionForm(),
     )

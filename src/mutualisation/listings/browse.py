@@ -1,0 +1,294 @@
+"""Browsing listings: filters, the ordered page of ids, and the three shapes a page is read in
+(ORM objects for the pages, plain rows for the JSON API, compact points for the map)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import numpy as np
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import Session
+
+from ..accounts.models import User
+from ..accounts.permissions import require
+from ..errors import ValidationFailed
+from ..i18n import N_
+from ..territories.models import Territory
+from . import lifecycle
+from .categories import taxonomy
+from .fetching import fetch_column, fetch_points
+from .models import Listing
+from .permissions import drafts_visible_to, managed_by
+from .placement import bounding_box, distances_km
+from .search_index import text_conditions
+from .vocabulary import CONTENT_FIELDS, KINDS
+
+SORTS = ("newest", "nearest")
+DEFAULT_RADIUS_KM = 50.0
+MAX_RADIUS_KM = 1000
+INVALID = N_("Some fields are not valid.")
+UNKNOWN_STATUS = N_("Unknown status.")
+
+
+@dataclass
+class Filters:
+    kind: str | None = None
+    category: str | None = None
+    subcategory: str | None = None
+    q: str | None = None
+    near: str | None = None
+    radius_km: float | None = None
+    status: str | None = None
+    sort: str = "newest"
+    mine: bool = False
+
+
+@dataclass
+class BrowseResult:
+    items: list[Listing]
+    total: int
+    distances: dict[int, float] = field(default_factory=dict)
+    reference: Territory | None = None
+
+
+@dataclass(frozen=True)
+class OrderedPage:
+    """One page of listing ids in display order, the total, and distances when near a point."""
+
+    ids: list[int]
+    total: int
+    distances: dict[int, float] = field(default_factory=dict)
+    reference: Territory | None = None
+
+
+def _known_subcategory(category: str | None, subcategory: str) -> bool:
+    if category:
+        return taxonomy().is_valid(category, subcategory)
+    return any(taxonomy().is_valid(c.code, subcategory) for c in taxonomy().categories)
+
+
+def filter_errors(filters: Filters) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if filters.kind and filters.kind not in KINDS:
+        errors["kind"] = [N_("Choose offer or need.")]
+    if filters.category and filters.category not in {c.code for c in taxonomy().categories}:
+        errors["category"] = [N_("Unknown category.")]
+    elif filters.subcategory and not _known_subcategory(filters.category, filters.subcategory):
+        errors["subcategory"] = [N_("This subcategory does not belong to the chosen category.")]
+    if filters.status and filters.status not in lifecycle.STATUSES:
+        errors["status"] = [UNKNOWN_STATUS]
+    if filters.sort not in SORTS:
+        errors["sort"] = [N_("Unknown sort order.")]
+    if filters.radius_km is not None and not 0 < filters.radius_km <= MAX_RADIUS_KM:
+        errors["radius_km"] = [N_("The radius must be between 1 and 1,000 km.")]
+    return errors
+
+
+def _check_filters(user: Any, filters: Filters) -> None:
+    require(user, "network:read")
+    errors = filter_errors(filters)
+    if errors:
+        raise ValidationFailed(INVALID, errors)
+
+
+def _status_conditions(user: Any, filters: Filters) -> list[ColumnElement[bool]]:
+    if filters.mine:
+        return [managed_by(user)] + ([Listing.status == filters.status] if filters.status else [])
+    if filters.status == lifecycle.DRAFT:
+        return [Listing.status == lifecycle.DRAFT, *drafts_visible_to(user)]
+    return [Listing.status == (filters.status or lifecycle.PUBLISHED)]
+
+
+def _conditions(user: Any, filters: Filters) -> list[ColumnElement[bool]]:
+    conditions = _status_conditions(user, filters)
+    if filters.kind:
+        conditions.append(Listing.kind == filters.kind)
+    if filters.category:
+        conditions.append(Listing.category == filters.category)
+    if filters.subcategory:
+        conditions.append(Listing.subcategory == filters.subcategory)
+    return conditions
+
+
+def _reference(session: Session, user: Any, filters: Filters) -> Territory | None:
+    if filters.near:
+        territory = session.scalar(select(Territory).where(Territory.code == filters.near.strip().upper()))
+        if territory is None or territory.latitude is None:
+            raise ValidationFailed(INVALID, {"near": [N_("Unknown territory.")]})
+        return territory
+    if filters.sort == "nearest":
+        own = session.get(Territory, user.territory_id)
+        # A territory without a point has no distances: its users get the newest first.
+        return own if own is not None and own.latitude is not None else None
+    return None
+
+
+def _by_newest(
+    session: Session, conditions: list[Any], q: str | None, offset: int, limit: int
+) -> OrderedPage:
+    # Newest first is the highest id first: ids grow with creation time, and the primary key
+    # orders them for free.
+    if q:
+        # A text filter is selective: one pass gives both the page and the total.
+        # No ORDER BY: the database then walks the word index, not the whole table; sort here.
+        found = fetch_column(session, select(Listing.id).where(*conditions))
+        ids = sorted((int(i) for i in found), reverse=True)
+        return OrderedPage(ids[offset : offset + limit], len(ids))
+    total = session.scalar(select(func.count(Listing.id)).where(*conditions)) or 0
+    query = select(Listing.id).where(*conditions).order_by(Listing.id.desc())
+    return OrderedPage(list(session.scalars(query.offset(offset).limit(limit))), total)
+
+
+def _radius(filters: Filters) -> float | None:
+    if not filters.near:
+        return None
+    return DEFAULT_RADIUS_KM if filters.radius_km is None else filters.radius_km
+
+
+def _around(
+    session: Session, conditions: list[Any], filters: Filters, reference: Territory, offset: int, limit: int
+) -> OrderedPage:
+    """The page around the reference point: within the radius, nearest or newest first."""
+    radius = _radius(filters)
+    lat0, lon0 = cast(float, reference.latitude), cast(float, reference.longitude)  # checked in _reference
+    if radius is not None:
+        lat_min, lat_max, lon_min, lon_max = bounding_box(lat0, lon0, radius)
+        conditions = [
+            *conditions,
+            Listing.latitude.between(lat_min, lat_max),
+            Listing.longitude.between(lon_min, lon_max),
+        ]
+    query = select(Listing.id, Listing.latitude, Listing.longitude)
+    points = fetch_points(session, query.where(*conditions, Listing.latitude.is_not(None)))
+    if not len(points):
+        return OrderedPage([], 0, {}, reference)
+    ids, dist = points[:, 0].astype(np.int64), distances_km(lat0, lon0, points[:, 1], points[:, 2])
+    if radius is not None:
+        keep = dist <= radius
+        ids, dist = ids[keep], dist[keep]
+    # Newest first is the same as the highest id first (ids grow with creation time).
+    order = np.lexsort((-ids, dist)) if filters.sort == "nearest" else np.argsort(-ids, kind="stable")
+    chosen = order[offset : offset + limit]
+    distances = {int(ids[i]): round(float(dist[i]), 1) for i in chosen}
+    return OrderedPage([int(i) for i in ids[chosen]], len(ids), distances, reference)
+
+
+def ordered_page(session: Session, user: Any, filters: Filters, offset: int, limit: int) -> OrderedPage:
+    """The ids of one page of listings matching checked filters, in display order."""
+    conditions = _conditions(user, filters) + text_conditions(session, filters.q)
+    reference = _reference(session, user, filters)
+    if reference is None:
+        return _by_newest(session, conditions, filters.q, offset, limit)
+    return _around(session, conditions, filters, reference, offset, limit)
+
+
+def browse(
+    session: Session, user: Any, filters: Filters, *, page: int = 1, per_page: int = 20
+) -> BrowseResult:
+    """Listings matching the filters, newest or nearest first, one page at a time."""
+    _check_filters(user, filters)
+    found = ordered_page(session, user, filters, (page - 1) * per_page, per_page)
+    query = select(Listing).where(Listing.id.in_(found.ids))
+    by_id = {listing.id: listing for listing in session.scalars(query)}
+    items = [by_id[i] for i in found.ids if i in by_id]
+    return BrowseResult(items, found.total, found.distances, found.reference)
+
+
+# What the list API shows of a listing, read as plain rows: building twenty ORM objects (with
+# their owner and territory) and walking them field by field costs more than the search itself.
+SUMMARY_COLUMNS = (
+    "id",
+    "version",
+    *CONTENT_FIELDS,
+    "location_source",
+    "status",
+    "withdrawal_reason",
+    "created_at",
+    "published_at",
+)
+
+
+@dataclass
+class BrowseRows:
+    """One page of listings as rows: the SUMMARY_COLUMNS, territory_code, territory_name and
+    owner_id, owner_name, owner_email, owner_organisation, owner_role (read by name)."""
+
+    rows: list[Any]
+    total: int
+    distances: dict[int, float] = field(default_factory=dict)
+
+
+def _summary_query(ids: list[int]) -> Select[Any]:
+    listing = Listing.__table__.c
+    return (
+        select(
+            *(listing[name] for name in SUMMARY_COLUMNS),
+            Territory.code.label("territory_code"),
+            Territory.name.label("territory_name"),
+            User.id.label("owner_id"),
+            User.name.label("owner_name"),
+            User.email.label("owner_email"),
+            User.organisation.label("owner_organisation"),
+            User.role.label("owner_role"),
+        )
+        .select_from(Listing.__table__)
+        .join(Territory.__table__, Territory.id == listing.territory_id)
+        .join(User.__table__, User.id == listing.owner_id)
+        .where(listing.id.in_(ids))
+    )
+
+
+def browse_rows(
+    session: Session, user: Any, filters: Filters, *, page: int = 1, per_page: int = 20
+) -> BrowseRows:
+    """The same page as `browse`, as plain rows for the JSON API (no ORM objects)."""
+    _check_filters(user, filters)
+    found = ordered_page(session, user, filters, (page - 1) * per_page, per_page)
+    if not found.ids:
+        return BrowseRows([], found.total, found.distances)
+    # Core rows through the session's connection: column types are still applied (aware
+    # datetimes, dates and booleans on SQLite) without the ORM's per-object bookkeeping.
+    by_id = {row.id: row for row in session.connection().execute(_summary_query(found.ids))}
+    return BrowseRows([by_id[i] for i in found.ids if i in by_id], found.total, found.distances)
+
+
+def _point(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "category": row.category,
+        "title": row.title,
+        "lat": round(row.latitude, 5),
+        "lon": round(row.longitude, 5),
+    }
+
+
+def map_points(
+    session: Session, user: Any, filters: Filters, *, limit: int = 1000
+) -> tuple[list[dict[str, Any]], int]:
+    """Compact points for the map: [{id, kind, category, title, lat, lon}], at most `limit`."""
+    _check_filters(user, filters)
+    found = ordered_page(session, user, filters, 0, limit)
+    columns = (Listing.id, Listing.kind, Listing.category, Listing.title, Listing.latitude, Listing.longitude)
+    rows = session.execute(select(*columns).where(Listing.id.in_(found.ids), Listing.latitude.is_not(None)))
+    by_id = {row.id: row for row in rows}
+    return [_point(by_id[i]) for i in found.ids if i in by_id], found.total
+
+
+def my_listings(
+    session: Session, user: Any, *, status: str | None = None, page: int = 1, per_page: int = 20
+) -> tuple[list[Listing], int]:
+    """The listings the user manages, most recently changed first."""
+    require(user, "network:read")
+    if status and status not in lifecycle.STATUSES:
+        raise ValidationFailed(INVALID, {"status": [UNKNOWN_STATUS]})
+    conditions = [managed_by(user)] + ([Listing.status == status] if status else [])
+    total = session.scalar(select(func.count(Listing.id)).where(*conditions)) or 0
+    query = select(Listing).where(*conditions).order_by(Listing.updated_at.desc(), Listing.id.desc())
+    return list(session.scalars(query.offset((page - 1) * per_page).limit(per_page))), total
+
+
+def status_counts(session: Session, user: Any) -> dict[str, int]:
+    query = select(Listing.status, func.count(Listing.id)).where(managed_by(user)).group_by(Listing.status)
+    return {status: count for status, count in session.execute(query)}
