@@ -311,6 +311,16 @@ def _check_terms(_state: AgreementState, payload: Mapping[str, Any], errors: Err
         errors["terms"] = [N_("Choose a loan, a service or a transfer of know-how.")]
 
 
+# `impact.calculations.validate_evaluation` answers in plain English: its messages are marked here
+# so that they are extracted and translated when the error is shown.
+_EVALUATION_MESSAGES: Final = (
+    N_("Satisfaction is required."),
+    N_("Satisfaction must be a whole number from 1 to 5."),
+    N_("Choose a vehicle from the list."),
+    N_("Choose the vehicle used for the kilometres travelled."),
+)
+
+
 def _check_evaluation(_state: AgreementState, payload: Mapping[str, Any], errors: Errors) -> None:
     errors.update(validate_evaluation(payload))
 

@@ -282,6 +282,8 @@ def act(agreement_id: int, action: str):
         else:
             flash(gettext("Done: %(action)s.", action=ACTION_LABELS[action]), "success")
             return redirect(url_for(".show", agreement_id=agreement_id))
+    if form.version.errors:  # a hidden field shows no message of its own: say it above the forms
+        flash(str(form.version.errors[0]), "danger")
     session.expire_all()
     agreement = queries.get(session, user, agreement_id)
     return _render_show(agreement, user, failed=(action, form), status=422)
