@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,54 +45,39 @@ class Draft:
     created: bool
 
 
-def create(
-    session: Session,
-    user: User,
-    *,
-    offer_id: int | None = None,
-    need_id: int | None = None,
-    terms: Mapping[str, Any] | None = None,
-    now: dt.datetime | None = None,
-) -> Agreement:
+class DraftRequest(TypedDict, total=False):
+    """What starting a draft takes: an offer and/or a need, optional terms, and the clock."""
+
+    offer_id: int | None
+    need_id: int | None
+    terms: Mapping[str, Any] | None
+    now: dt.datetime | None
+
+
+def create(session: Session, user: User, **request: Unpack[DraftRequest]) -> Agreement:
     """A draft answering an offer and/or a need; the caller's party is its author. Commits once."""
-    return create_draft(session, user, offer_id=offer_id, need_id=need_id, terms=terms, now=now).agreement
+    return create_draft(session, user, **request).agreement
 
 
-def create_draft(
-    session: Session,
-    user: User,
-    *,
-    offer_id: int | None = None,
-    need_id: int | None = None,
-    terms: Mapping[str, Any] | None = None,
-    now: dt.datetime | None = None,
-) -> Draft:
+def create_draft(session: Session, user: User, **request: Unpack[DraftRequest]) -> Draft:
     """`create`, saying whether the draft is new or the caller's party already had it open.
 
     Idempotent: submitting the same request twice (a double click, a client retrying after a
     timeout) finds the first draft instead of adding a second one (see `_open_draft`).
     """
     with transaction(session):
-        draft = _add_or_find_draft(session, user, offer_id, need_id, terms, now or utcnow())
+        draft = _add_or_find_draft(session, user, request)
     session.refresh(draft.agreement)
     return draft
 
 
-def add_draft(
-    session: Session,
-    user: User,
-    *,
-    offer_id: int | None = None,
-    need_id: int | None = None,
-    terms: Mapping[str, Any] | None = None,
-    now: dt.datetime | None = None,
-) -> Agreement:
+def add_draft(session: Session, user: User, **request: Unpack[DraftRequest]) -> Agreement:
     """The draft of `create`, added to the caller's open transaction without committing.
 
     Matching's "accept a suggestion" uses it so that the draft and the accepted suggestion
     commit together: two acceptances can never leave two agreements.
     """
-    return _add_or_find_draft(session, user, offer_id, need_id, terms, now or utcnow()).agreement
+    return _add_or_find_draft(session, user, request).agreement
 
 
 def visible_listing(session: Session, user: User, listing_id: int) -> Listing:
@@ -100,20 +85,14 @@ def visible_listing(session: Session, user: User, listing_id: int) -> Listing:
     return get_listing(session, user, listing_id)
 
 
-def _add_or_find_draft(
-    session: Session,
-    user: User,
-    offer_id: int | None,
-    need_id: int | None,
-    terms: Mapping[str, Any] | None,
-    now: dt.datetime,
-) -> Draft:
+def _add_or_find_draft(session: Session, user: User, request: DraftRequest) -> Draft:
     require(
         user,
         "agreements:create",
         None,
         N_("Only a technician, an official or a local actor can start an agreement."),
     )
+    offer_id, need_id, now = request.get("offer_id"), request.get("need_id"), request.get("now") or utcnow()
     if offer_id is None and need_id is None:
         message = N_("Choose an offer or a need.")
         raise RuleViolation(message, fields={"offer_id": [message]})
@@ -122,7 +101,7 @@ def _add_or_find_draft(
     parties = _Parties.of(user, offer, need)
     main = offer or need
     assert main is not None
-    clean = effects.clean_terms(terms, _initial_terms(main, now))
+    clean = effects.clean_terms(request.get("terms"), _initial_terms(main, now))
     _lock_listings(session, offer, need)
     existing = _open_draft(session, offer, need, parties)
     if existing is not None:

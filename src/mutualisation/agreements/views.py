@@ -64,7 +64,7 @@ def _labels():
 
 @bp.route("")
 @login_required
-def index():
+def index() -> str:
     tab = request.args.get("tab", "open")
     status = request.args.get("status")
     if status and status in set(Status):
