@@ -78,3 +78,47 @@ def test_two_officials_approving_at_the_same_moment_both_count_and_approve_once(
             )
         ).all()
         assert len(entered) == 1
+
+
+@pytest.fixture
+def offer_to_answer(engine, committed):
+    """A published Loos offer and a Malaunay technician to answer it, committed (removed by `committed`)."""
+    from tests.builders import make_listing
+
+    with Session(engine, expire_on_commit=False) as session:
+        owner = session.scalars(
+            select(User).where(User.email.like("%@example.org"), User.role == "technician")
+        )
+        loos_tech = next(u for u in owner if u.territory.code == "62528")
+        requester = make_user(session, "technician", "76402")
+        offer = make_listing(session, loos_tech, "offer")
+        session.commit()
+        return {"offer": offer.id, "requester": requester.id}
+
+
+def test_two_identical_creations_at_the_same_moment_leave_one_draft(engine, offer_to_answer):
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+    created: list[int] = []
+
+    def create() -> None:
+        with Session(engine, expire_on_commit=False) as session:
+            requester = session.get(User, offer_to_answer["requester"])
+            barrier.wait()
+            try:
+                created.append(services.create(session, requester, offer_id=offer_to_answer["offer"]).id)
+            except BaseException as exc:  # reported to the main thread
+                errors.append(exc)
+
+    threads = [threading.Thread(target=create) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert len(created) == 2 and created[0] == created[1]
+    with Session(engine) as session:
+        drafts = session.scalars(
+            select(Agreement.id).where(Agreement.offer_id == offer_to_answer["offer"])
+        ).all()
+        assert drafts == [created[0]]

@@ -86,7 +86,9 @@ def test_api_errors_are_shaped_and_never_500(client, session, people):
     agreement = make_agreement(session, people["mal_tech"], people["loos_tech"], "draft")
     mal = bearer(session, people["mal_tech"])
     url = f"/api/v1/agreements/{agreement.id}/transitions"
-    invalid = client.post(url, json={"action": "approve"}, headers=bearer(session, people["loos_official"]))
+    # `version` is required (issue 10): the request is otherwise valid, the transition is not.
+    official = bearer(session, people["loos_official"])
+    invalid = client.post(url, json={"action": "approve", "version": 0}, headers=official)
     assert invalid.status_code == 409 and invalid.json["error"]["code"] == "invalid_transition"
     unknown = client.post(url, json={"action": "fly"}, headers=mal)
     assert unknown.status_code == 422
@@ -115,7 +117,7 @@ def test_api_errors_are_shaped_and_never_500(client, session, people):
     assert negative.status_code == 422
     cancel = make_agreement(session, people["mal_tech"], people["loos_tech"], "approved")
     no_reason = client.post(
-        f"/api/v1/agreements/{cancel.id}/transitions", json={"action": "cancel"}, headers=mal
+        f"/api/v1/agreements/{cancel.id}/transitions", json={"action": "cancel", "version": 1}, headers=mal
     )
     assert no_reason.status_code == 422 and "reason" in no_reason.json["error"]["fields"]
     assert client.get("/api/v1/agreements/999999", headers=mal).status_code == 404

@@ -8,7 +8,7 @@ from flask import url_for
 from flask_smorest import Blueprint
 
 from ..web import Page, api_user, db_session, paginated
-from . import services
+from . import queries, services
 from .models import Agreement
 from .schemas import (
     AgreementCreateSchema,
@@ -18,6 +18,7 @@ from .schemas import (
     AgreementSchema,
     AgreementTransitionSchema,
 )
+from .state import allowed_actions
 
 blp = Blueprint(
     "agreements_api",
@@ -81,7 +82,7 @@ def detail(agreement: Agreement, user) -> dict[str, Any]:
         "signatures": [{"side": s.side, "user": _user_ref(s.user), "at": s.at} for s in agreement.signatures],
         "evaluations": agreement.evaluations,
         "extended_ends_on": agreement.extended_ends_on,
-        "allowed_actions": services.allowed_actions(agreement, user),
+        "allowed_actions": allowed_actions(agreement, user),
         "convention_url": url_for("agreements.convention", agreement_id=agreement.id)
         if agreement.convention_generated_at
         else None,
@@ -98,7 +99,7 @@ def list_agreements(args):
     user = api_user()
     page = Page(args["page"], args["per_page"])
     statuses = [args["status"]] if args.get("status") else None
-    items, total = services.list_for(
+    items, total = queries.list_for(
         db_session(), user, statuses=statuses, limit=page.per_page, offset=page.offset
     )
     return paginated([summary(a) for a in items], page, total)
@@ -107,19 +108,29 @@ def list_agreements(args):
 @blp.route("", methods=["POST"])
 @blp.arguments(AgreementCreateSchema)
 @blp.response(201, AgreementSchema)
+@blp.alt_response(
+    200, description="The caller's party already had this draft open: the same draft", schema=AgreementSchema
+)
 @blp.alt_response(403, description="Not allowed", schema="Error")
+@blp.alt_response(
+    404, description="Unknown offer or need (or a draft the caller may not see)", schema="Error"
+)
 @blp.alt_response(422, description="Invalid offer, need or terms", schema="Error")
 def create_agreement(data):
-    """Create a draft from an offer and/or a need; the caller's party is its author."""
+    """Create a draft from an offer and/or a need; the caller's party is its author.
+
+    Idempotent: while the caller's party has an open draft for the same offer/need pair, posting
+    again answers that draft with 200 instead of creating a second one (a retry is safe).
+    """
     user = api_user()
-    agreement = services.create(
+    draft = services.create_draft(
         db_session(),
         user,
         offer_id=data.get("offer_id"),
         need_id=data.get("need_id"),
         terms=data.get("terms"),
     )
-    return detail(agreement, user)
+    return detail(draft.agreement, user), 201 if draft.created else 200
 
 
 @blp.route("/<int:agreement_id>")
@@ -129,7 +140,7 @@ def create_agreement(data):
 def get_agreement(agreement_id: int):
     """One agreement, with the actions the caller may take now."""
     user = api_user()
-    return detail(services.get(db_session(), user, agreement_id), user)
+    return detail(queries.get(db_session(), user, agreement_id), user)
 
 
 @blp.route("/<int:agreement_id>/transitions", methods=["POST"])
@@ -151,5 +162,5 @@ def transition(data, agreement_id: int):
 @blp.alt_response(403, description="Not a party", schema="Error")
 def agreement_history(agreement_id: int):
     """The append-only history: who, role, when, from, to, terms version, comment."""
-    events = services.history(db_session(), api_user(), agreement_id)
+    events = queries.history(db_session(), api_user(), agreement_id)
     return {"items": events}

@@ -11,17 +11,18 @@ from ..accounts.models import User
 from ..listings.models import Listing
 from . import services
 from .models import Agreement
+from .vocabulary import Status
 
 # (listing title, subcategory, owner slug, requester slug, status to reach, evaluation lessons)
 SCENARIOS = (
-    ("Podium modulaire 6 x 4 m", "event_stage", "loos-en-gohelle", "malaunay", "proposed", None),
-    ("Désherbeur thermique à prêter", "green_weeding", "malaunay", "le-mene", "pending_approval", None),
+    ("Podium modulaire 6 x 4 m", "event_stage", "loos-en-gohelle", "malaunay", Status.PROPOSED, None),
+    ("Désherbeur thermique à prêter", "green_weeding", "malaunay", "le-mene", Status.PENDING_APPROVAL, None),
     (
         "Barrières de sécurité (lot de 20)",
         "event_barriers",
         "grande-synthe",
         "loos-en-gohelle",
-        "in_progress",
+        Status.IN_PROGRESS,
         None,
     ),
     (
@@ -29,19 +30,19 @@ SCENARIOS = (
         "event_tents",
         "le-mene",
         "grande-synthe",
-        "evaluated",
+        Status.EVALUATED,
         "Prévoir deux personnes pour le montage ; vérifier les sardines au retour.",
     ),
 )
 _ORDER = (
-    "proposed",
-    "pending_approval",
-    "approved",
-    "signed",
-    "in_progress",
-    "returned",
-    "completed",
-    "evaluated",
+    Status.PROPOSED,
+    Status.PENDING_APPROVAL,
+    Status.APPROVED,
+    Status.SIGNED,
+    Status.IN_PROGRESS,
+    Status.RETURNED,
+    Status.COMPLETED,
+    Status.EVALUATED,
 )
 
 
@@ -106,23 +107,23 @@ def _advance(session, agreement, step, owner_slug, requester_slug, lessons) -> N
     requester = _user(session, "technician", requester_slug)
     owner = _user(session, "technician", owner_slug)
     match step:
-        case "proposed":
+        case Status.PROPOSED:
             act(requester, "propose")
-        case "pending_approval":
+        case Status.PENDING_APPROVAL:
             act(owner, "accept", comment="D'accord pour ces dates.")
-        case "approved":
+        case Status.APPROVED:
             act(_user(session, "official", owner_slug), "approve", decision_reference="Arrêté 2026-041")
             act(_user(session, "official", requester_slug), "approve")
-        case "signed":
+        case Status.SIGNED:
             act(_user(session, "official", owner_slug), "sign")
             act(_user(session, "official", requester_slug), "sign")
-        case "in_progress":
+        case Status.IN_PROGRESS:
             act(requester, "start", report="Matériel complet et en bon état.")
-        case "returned":
+        case Status.RETURNED:
             act(owner, "return", report="Rendu complet, propre.")
-        case "completed":
+        case Status.COMPLETED:
             act(requester, "complete")
-        case "evaluated":
+        case Status.EVALUATED:
             act(
                 requester,
                 "evaluate",

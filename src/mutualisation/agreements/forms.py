@@ -17,22 +17,23 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..listings.labels import CONDITIONS_LABELS, LOGISTICS_LABELS, choices
+from .labels import KIND_LABELS
+from .vocabulary import Action
 
-KIND_CHOICES = [
-    ("loan", _l("Loan of equipment")),
-    ("service", _l("Provision of a service")),
-    ("know_how", _l("Transfer of know-how")),
-]
+KIND_CHOICES = [(str(kind), label) for kind, label in KIND_LABELS.items()]
 LOGISTICS_CHOICES = [("", _l("Not specified")), *choices(LOGISTICS_LABELS)]
 CONDITIONS_CHOICES = [("", _l("Not specified")), *choices(CONDITIONS_LABELS)]
 VEHICLE_CHOICES = [("none", _l("No vehicle")), ("car", _l("Car")), ("van", _l("Van")), ("truck", _l("Truck"))]
 
 
 class ActionForm(FlaskForm):
-    version = HiddenField()
+    # The terms version the page showed: required, so that nobody acts on terms they never saw.
+    version = HiddenField(
+        validators=[InputRequired(_l("The terms version is missing. Please reload the agreement."))]
+    )
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=5000)])
 
     def payload(self) -> dict:
@@ -125,6 +126,7 @@ class TermsForm(ActionForm):
 
 
 class CreateForm(TermsForm):
+    version = None  # a new draft has no terms version yet (WTForms drops a field set to None)
     offer_id = HiddenField()
     need_id = HiddenField()
 
@@ -225,19 +227,19 @@ class EvaluationForm(ActionForm):
 
 
 ACTION_FORMS: dict[str, type[ActionForm]] = {
-    "propose": ActionForm,
-    "counter_propose": TermsForm,
-    "accept": ActionForm,
-    "approve": ApproveForm,
-    "refuse": RefuseForm,
-    "sign": ActionForm,
-    "start": ReportForm,
-    "report_incident": ReportForm,
-    "request_extension": ExtensionForm,
-    "decide_extension": DecideExtensionForm,
-    "return": ReportForm,
-    "complete": ActionForm,
-    "evaluate": EvaluationForm,
-    "withdraw": OptionalReasonForm,
-    "cancel": ReasonForm,
+    Action.PROPOSE: ActionForm,
+    Action.COUNTER_PROPOSE: TermsForm,
+    Action.ACCEPT: ActionForm,
+    Action.APPROVE: ApproveForm,
+    Action.REFUSE: RefuseForm,
+    Action.SIGN: ActionForm,
+    Action.START: ReportForm,
+    Action.REPORT_INCIDENT: ReportForm,
+    Action.REQUEST_EXTENSION: ExtensionForm,
+    Action.DECIDE_EXTENSION: DecideExtensionForm,
+    Action.RETURN: ReportForm,
+    Action.COMPLETE: ActionForm,
+    Action.EVALUATE: EvaluationForm,
+    Action.WITHDRAW: OptionalReasonForm,
+    Action.CANCEL: ReasonForm,
 }

@@ -20,7 +20,7 @@ from ..declarations import ScheduledJob, cron
 from ..errors import DomainError
 from ..i18n import N_
 from ..settings import settings_of
-from . import services
+from . import notices, services
 from .lifecycle import Action, Status
 from .models import Agreement
 
@@ -71,9 +71,9 @@ def remind_approvers(session: Session, now: dt.datetime, *, approval_reminder_da
             for side in ("provider", "beneficiary"):
                 territory_id = agreement.territory_id_of(side)
                 if agreement.actor_id_of(side) is None and territory_id not in approved:
-                    services._tell(
+                    notices.tell(
                         session,
-                        services._officials(session, territory_id),
+                        notices.officials(session, territory_id),
                         agreement,
                         "agreement.reminder",
                         N_("Reminder: approval awaited for %(title)s"),
@@ -102,11 +102,11 @@ def remind_borrowers(session: Session, now: dt.datetime, *, end_reminder_days: i
             ends_on = _end_date(agreement)
             if ends_on is None:
                 continue
-            borrowers = services.party_users(session, agreement, "beneficiary")
+            borrowers = notices.party_users(session, agreement, "beneficiary")
             if ends_on < today and agreement.overdue_notified_at is None:
-                services._tell(
+                notices.tell(
                     session,
-                    borrowers + services.party_users(session, agreement, "provider"),
+                    borrowers + notices.party_users(session, agreement, "provider"),
                     agreement,
                     "agreement.overdue",
                     N_("Overdue: %(title)s"),
@@ -120,7 +120,7 @@ def remind_borrowers(session: Session, now: dt.datetime, *, end_reminder_days: i
                 today <= ends_on <= today + dt.timedelta(days=end_reminder_days)
                 and agreement.end_reminded_at is None
             ):
-                services._tell(
+                notices.tell(
                     session,
                     borrowers,
                     agreement,
@@ -142,7 +142,7 @@ def request_evaluations(session: Session, now: dt.datetime, **_: Any) -> dict:
                 Agreement.status == Status.COMPLETED, Agreement.evaluation_requested_at.is_(None)
             )
         ).unique():
-            services.request_evaluation(session, agreement, now)
+            notices.request_evaluation(session, agreement, now)
             count += 1
     return {"evaluations_requested": count}
 

@@ -3,7 +3,7 @@ signatures, reports, evaluations and the append-only history.
 
 Each party is stored as two columns on the agreement: its territory (always set, because an actor
 belongs to a territory too) and, for a local actor, the actor's user. The lifecycle's `Party` is
-built from them (see services.state_of).
+built from them (see state.state_of).
 """
 
 from __future__ import annotations
@@ -31,26 +31,14 @@ from ..accounts.models import User
 from ..db import Base, UTCDateTime, utcnow
 from ..listings.models import Listing
 from ..territories.models import Territory
+from .vocabulary import AgreementKind, ApprovalDecision, ReportKind, Side, Status, values
 
-STATUSES = (
-    "draft",
-    "proposed",
-    "negotiating",
-    "accepted",
-    "pending_approval",
-    "approved",
-    "signed",
-    "in_progress",
-    "returned",
-    "completed",
-    "evaluated",
-    "refused",
-    "withdrawn",
-    "expired",
-    "cancelled",
-)
-KINDS = ("loan", "service", "know_how")
-SIDES = ("provider", "beneficiary")
+# The stored vocabularies come from the lifecycle's enums: one list each, written once.
+STATUSES = values(Status)
+KINDS = values(AgreementKind)
+SIDES = values(Side)
+REPORT_KINDS = values(ReportKind)
+DECISIONS = values(ApprovalDecision)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -69,7 +57,9 @@ class Agreement(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), default="draft", server_default="draft")
+    status: Mapped[str] = mapped_column(
+        String(20), default=Status.DRAFT.value, server_default=Status.DRAFT.value
+    )
     offer_id: Mapped[int | None] = mapped_column(ForeignKey("listings.id", ondelete="SET NULL"), index=True)
     need_id: Mapped[int | None] = mapped_column(ForeignKey("listings.id", ondelete="SET NULL"), index=True)
     provider_territory_id: Mapped[int] = mapped_column(ForeignKey("territories.id"), index=True)
@@ -202,7 +192,7 @@ class Approval(Base):
     __table_args__ = (
         # One decision per territory: the last line of defence against a double approval.
         UniqueConstraint("agreement_id", "territory_id"),
-        CheckConstraint("decision IN ('approve', 'refuse')", name="decision"),
+        CheckConstraint(_in("decision", DECISIONS), name="decision"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -239,7 +229,7 @@ class Report(Base):
     """A handover, incident or return report (the condition report of French practice)."""
 
     __tablename__ = "agreement_reports"
-    __table_args__ = (CheckConstraint("kind IN ('handover', 'incident', 'return')", name="kind"),)
+    __table_args__ = (CheckConstraint(_in("kind", REPORT_KINDS), name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"), index=True)

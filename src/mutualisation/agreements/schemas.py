@@ -8,7 +8,7 @@ from ..api_base import PageQuerySchema, PageSchema
 from ..impact.calculations import VEHICLES
 from ..listings.models import CONDITIONS, LOGISTICS
 from .models import KINDS, STATUSES
-from .services import HUMAN_ACTIONS
+from .vocabulary import HUMAN_ACTIONS
 
 
 class AgreementTermsLineSchema(Schema):
@@ -41,7 +41,8 @@ class AgreementCreateSchema(Schema):
 
 class AgreementTransitionSchema(Schema):
     action = fields.String(required=True, validate=validate.OneOf([str(a) for a in HUMAN_ACTIONS]))
-    version = fields.Integer(allow_none=True, metadata={"description": "The terms version the caller saw"})
+    # Required: without it a stale page or client could act on terms it never saw (409 otherwise).
+    version = fields.Integer(required=True, metadata={"description": "The terms version the caller saw"})
     comment = fields.String(allow_none=True, validate=validate.Length(max=5000))
     reason = fields.String(allow_none=True, validate=validate.Length(max=2000))
     decision_reference = fields.String(allow_none=True, validate=validate.Length(max=200))

@@ -12,95 +12,23 @@ from flask_login import login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import Conflict, InvalidTransition, RuleViolation
-from ..listings.models import Listing
 from ..ui import DashboardPanel, NavItem, add_nav, add_panel
 from ..web import acting_user, db_session, page_from_args, show_form_errors
-from . import photos, services
+from . import photos, queries, services
 from .forms import ACTION_FORMS, CreateForm
-from .models import STATUSES
+from .labels import ACTION_LABELS, EVENT_LABELS, FIELD_LABELS, KIND_LABELS, SIDE_LABELS, STATUS_LABELS
+from .state import allowed_actions, kind_for, side_of_user
+from .terms import terms_diff
+from .vocabulary import Status
 
 bp = Blueprint("agreements", __name__, url_prefix="/agreements")
 
-STATUS_LABELS = {
-    "draft": _l("Draft"),
-    "proposed": _l("Proposed"),
-    "negotiating": _l("Under discussion"),
-    "accepted": _l("Technical agreement"),
-    "pending_approval": _l("Awaiting approval"),
-    "approved": _l("Approved"),
-    "signed": _l("Signed"),
-    "in_progress": _l("In progress"),
-    "returned": _l("Returned"),
-    "completed": _l("Completed"),
-    "evaluated": _l("Evaluated"),
-    "refused": _l("Refused"),
-    "withdrawn": _l("Withdrawn"),
-    "expired": _l("Expired"),
-    "cancelled": _l("Cancelled"),
-}
-ACTION_LABELS = {
-    "create": _l("Draft created"),
-    "propose": _l("Propose"),
-    "counter_propose": _l("Counter-propose new terms"),
-    "accept": _l("Accept these terms"),
-    "approve": _l("Approve on behalf of my territory"),
-    "refuse": _l("Refuse on behalf of my territory"),
-    "sign": _l("Sign the convention"),
-    "start": _l("Record the handover"),
-    "report_incident": _l("Report an incident"),
-    "request_extension": _l("Ask for an extension"),
-    "decide_extension": _l("Decide on the extension"),
-    "return": _l("Record the return"),
-    "complete": _l("Close the agreement"),
-    "evaluate": _l("File my evaluation"),
-    "withdraw": _l("Withdraw"),
-    "cancel": _l("Cancel the agreement"),
-    "expire": _l("Expired without an answer"),
-    "auto_complete": _l("Closed automatically"),
-}
-# The history speaks in the past tense: what happened, not the button that did it.
-EVENT_LABELS = {
-    "create": _l("Draft created"),
-    "propose": _l("Terms proposed"),
-    "counter_propose": _l("New terms counter-proposed"),
-    "accept": _l("Terms accepted"),
-    "approve": _l("Approval on behalf of a territory"),
-    "refuse": _l("Refusal on behalf of a territory"),
-    "sign": _l("Convention signed"),
-    "start": _l("Handover recorded"),
-    "report_incident": _l("Incident reported"),
-    "request_extension": _l("Extension requested"),
-    "decide_extension": _l("Extension decided"),
-    "return": _l("Return recorded"),
-    "complete": _l("Agreement closed"),
-    "evaluate": _l("Evaluation filed"),
-    "withdraw": _l("Withdrawn by its author"),
-    "cancel": _l("Agreement cancelled"),
-    "expire": _l("Expired without an answer"),
-    "auto_complete": _l("Closed automatically"),
-}
-KIND_LABELS = {
-    "loan": _l("Loan of equipment"),
-    "service": _l("Provision of a service"),
-    "know_how": _l("Transfer of know-how"),
-}
-SIDE_LABELS = {"provider": _l("Provider"), "beneficiary": _l("Beneficiary")}
-FIELD_LABELS = {
-    "lines": _l("Resources"),
-    "starts_on": _l("Start date"),
-    "ends_on": _l("End date"),
-    "logistics": _l("Logistics"),
-    "conditions": _l("Conditions"),
-    "deposit_eur": _l("Deposit (€)"),
-    "insurance_required": _l("Insurance certificate required"),
-    "kind": _l("Kind of agreement"),
-}
 # Ready-to-use lists per role: what each person usually looks for.
-LIST_TABS = {
-    "open": ("draft", "proposed", "negotiating"),
-    "approval": ("pending_approval", "approved"),
-    "running": ("signed", "in_progress", "returned", "completed"),
-    "closed": ("evaluated", "refused", "withdrawn", "expired", "cancelled"),
+LIST_TABS: dict[str, tuple[Status, ...]] = {
+    "open": (Status.DRAFT, Status.PROPOSED, Status.NEGOTIATING),
+    "approval": (Status.PENDING_APPROVAL, Status.APPROVED),
+    "running": (Status.SIGNED, Status.IN_PROGRESS, Status.RETURNED, Status.COMPLETED),
+    "closed": (Status.EVALUATED, Status.REFUSED, Status.WITHDRAWN, Status.EXPIRED, Status.CANCELLED),
 }
 TAB_LABELS = {
     "open": _l("Being negotiated"),
@@ -114,10 +42,10 @@ add_nav(NavItem("agreements.approvals", _l("Approvals"), roles=("official",), or
 
 
 def _panel(session, user) -> dict:
-    items, total = services.list_for(
+    items, total = queries.list_for(
         session, user, statuses=[*LIST_TABS["open"], *LIST_TABS["running"]], limit=5
     )
-    return {"queue": services.approval_queue(session, user), "agreements": items, "total": total}
+    return {"queue": queries.approval_queue(session, user), "agreements": items, "total": total}
 
 
 add_panel(DashboardPanel("agreements/_panel.html", _panel, order=30))
@@ -136,16 +64,16 @@ def _labels():
 
 @bp.route("")
 @login_required
-def index():
+def index() -> str:
     tab = request.args.get("tab", "open")
     status = request.args.get("status")
-    if status and status in STATUSES:
+    if status and status in set(Status):
         statuses: tuple[str, ...] = (status,)
     else:
         status = None
         statuses = LIST_TABS.get(tab, LIST_TABS["open"])
     page = page_from_args()
-    items, total = services.list_for(
+    items, total = queries.list_for(
         db_session(), acting_user(), statuses=statuses, limit=page.per_page, offset=page.offset
     )
     return render_template(
@@ -157,7 +85,7 @@ def index():
 @login_required
 def approvals():
     return render_template(
-        "agreements/approvals.html", items=services.approval_queue(db_session(), acting_user())
+        "agreements/approvals.html", items=queries.approval_queue(db_session(), acting_user())
     )
 
 
@@ -184,41 +112,56 @@ def _field_for(form, name: str):
     return getattr(form, name, None)
 
 
+def _listing_arg(name: str):
+    """The listing named by this query argument, if the user may see it; 404 otherwise (no leak)."""
+    listing_id = _int_arg(name)
+    if listing_id is None:
+        return None
+    return services.visible_listing(db_session(), acting_user(), listing_id)
+
+
+def _prefill(form: CreateForm, main) -> None:
+    form.fill_lines([{"description": main.title, "quantity": main.quantity, "unit": main.unit}])
+    form.kind.data = kind_for(main)
+    form.logistics.data = main.logistics or ""
+    form.conditions.data = main.conditions or ""
+    form.deposit_eur.data = main.deposit_eur
+    form.insurance_required.data = main.insurance_required
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    session = db_session()
-    offer_id, need_id = _int_arg("offer_id"), _int_arg("need_id")
-    offer = session.get(Listing, offer_id) if offer_id else None
-    need = session.get(Listing, need_id) if need_id else None
+    offer, need = _listing_arg("offer_id"), _listing_arg("need_id")
     if offer is None and need is None:
         abort(404)
     form = CreateForm()
     if request.method == "GET":
-        main = offer or need
-        form.fill_lines([{"description": main.title, "quantity": main.quantity, "unit": main.unit}])
-        form.kind.data = {"equipment": "loan", "know_how": "know_how"}.get(main.category, "service")
-        form.logistics.data = main.logistics or ""
-        form.conditions.data = main.conditions or ""
-        form.deposit_eur.data = main.deposit_eur
-        form.insurance_required.data = main.insurance_required
+        _prefill(form, offer or need)
     if form.validate_on_submit():
         try:
-            agreement = services.create(
-                session, acting_user(), offer_id=offer_id, need_id=need_id, terms=form.terms()
+            draft = services.create_draft(
+                db_session(),
+                acting_user(),
+                offer_id=offer.id if offer else None,
+                need_id=need.id if need else None,
+                terms=form.terms(),
             )
         except RuleViolation as exc:
             show_form_errors(form, exc, field_for=_field_for)
             flash(gettext(exc.message), "danger")
         else:
-            flash(gettext("The draft agreement is created. Check the terms, then propose it."), "success")
-            return redirect(url_for(".show", agreement_id=agreement.id))
+            if draft.created:
+                flash(gettext("The draft agreement is created. Check the terms, then propose it."), "success")
+            else:
+                flash(gettext("You already have a draft agreement for this listing: here it is."), "info")
+            return redirect(url_for(".show", agreement_id=draft.agreement.id))
     return render_template("agreements/new.html", form=form, offer=offer, need=need)
 
 
 def _forms_for(agreement, user, failed: tuple[str, object] | None = None) -> list[tuple[str, object]]:
     forms = []
-    allowed = services.allowed_actions(agreement, user)
+    allowed = allowed_actions(agreement, user)
     if failed is not None and failed[0] not in allowed:
         # The action is no longer possible (InvalidTransition): keep the form and what the user
         # typed in it, so that nothing is lost, next to the message that says why.
@@ -237,11 +180,11 @@ def _forms_for(agreement, user, failed: tuple[str, object] | None = None) -> lis
 
 def _render_show(agreement, user, failed=None, status=200):
     session = db_session()
-    events = services.history(session, user, agreement.id)
+    events = queries.history(session, user, agreement.id)
     diffs = []
     previous = None
     for terms in agreement.terms:
-        diffs.append((terms, services.terms_diff(previous, terms) if previous is not None else []))
+        diffs.append((terms, terms_diff(previous.as_dict(), terms.as_dict()) if previous is not None else []))
         previous = terms
     return (
         render_template(
@@ -250,7 +193,7 @@ def _render_show(agreement, user, failed=None, status=200):
             events=events,
             diffs=diffs,
             forms=_forms_for(agreement, user, failed),
-            my_side=services.side_of_user(agreement, user),
+            my_side=side_of_user(agreement, user),
             field_labels=FIELD_LABELS,
             max_photo_mib=_mib(_max_photo_bytes()),
         ),
@@ -262,7 +205,7 @@ def _render_show(agreement, user, failed=None, status=200):
 @login_required
 def show(agreement_id: int):
     user = acting_user()
-    return _render_show(services.get(db_session(), user, agreement_id), user)
+    return _render_show(queries.get(db_session(), user, agreement_id), user)
 
 
 def _upload_root() -> Path:
@@ -302,7 +245,7 @@ def _checked_photos(form) -> list[photos.Photo] | None:
 def act(agreement_id: int, action: str):
     user = acting_user()
     session = db_session()
-    agreement = services.get(session, user, agreement_id)
+    agreement = queries.get(session, user, agreement_id)
     form_class = ACTION_FORMS.get(action)
     if form_class is None:
         abort(404)
@@ -339,15 +282,17 @@ def act(agreement_id: int, action: str):
         else:
             flash(gettext("Done: %(action)s.", action=ACTION_LABELS[action]), "success")
             return redirect(url_for(".show", agreement_id=agreement_id))
+    if form.version.errors:  # a hidden field shows no message of its own: say it above the forms
+        flash(str(form.version.errors[0]), "danger")
     session.expire_all()
-    agreement = services.get(session, user, agreement_id)
+    agreement = queries.get(session, user, agreement_id)
     return _render_show(agreement, user, failed=(action, form), status=422)
 
 
 @bp.route("/<int:agreement_id>/photos/<name>")
 @login_required
 def photo(agreement_id: int, name: str):
-    path, media_type = services.photo_file(db_session(), acting_user(), agreement_id, name, _upload_root())
+    path, media_type = queries.photo_file(db_session(), acting_user(), agreement_id, name, _upload_root())
     # Photos are small (max_photo_bytes): read them whole rather than keep a file handle open.
     response = current_app.response_class(path.read_bytes(), mimetype=media_type)
     # Private to the parties: never kept by a shared cache.
@@ -358,7 +303,7 @@ def photo(agreement_id: int, name: str):
 @bp.route("/<int:agreement_id>/convention")
 @login_required
 def convention(agreement_id: int):
-    agreement = services.get(db_session(), acting_user(), agreement_id)
+    agreement = queries.get(db_session(), acting_user(), agreement_id)
     if agreement.convention_generated_at is None:
         abort(404)
     return render_template(
