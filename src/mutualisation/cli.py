@@ -12,6 +12,7 @@ import click
 from flask import Flask
 
 from .app import configure_logging, create_app
+from .backup import backup_command, restore_command
 from .errors import DomainError
 
 
@@ -118,6 +119,10 @@ def db_downgrade(ctx: AppContext, revision: str) -> None:
 
     downgrade(ctx.app.extensions["mutualisation.engine"], revision)
     click.echo(f"database downgraded to {revision}")
+
+
+db.add_command(backup_command)  # `db backup FILE` and `db restore FILE`: see backup.py
+db.add_command(restore_command)
 
 
 # territories --------------------------------------------------------------------
