@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
-from ..accounts.permissions import is_admin, register, require
+from ..accounts.permissions import Principal, is_admin, register, require
 from ..audit.services import record
 from ..db import transaction, utcnow
 from ..errors import NotFound, ValidationFailed
@@ -127,10 +128,13 @@ def mark_read(
 
 def mark_all_read(session: Session, user: User, now: datetime | None = None) -> int:
     with transaction(session):
-        result = session.execute(
-            update(Notification)
-            .where(Notification.recipient_id == user.id, Notification.read_at.is_(None))
-            .values(read_at=now or utcnow())
+        result = cast(
+            CursorResult[Any],
+            session.execute(
+                update(Notification)
+                .where(Notification.recipient_id == user.id, Notification.read_at.is_(None))
+                .values(read_at=now or utcnow())
+            ),
         )
     return int(result.rowcount or 0)
 
@@ -206,7 +210,11 @@ def unsubscribe(session: Session, user_id: int, kind: str) -> None:
 
 # Admin: job runs and failed e-mails -----------------------------------------------------------------
 
-register("scheduler:admin", lambda user, _obj=None: is_admin(user))
+def _admins_only(user: Principal | None, _obj: Any = None) -> bool:
+    return is_admin(user)
+
+
+register("scheduler:admin", _admins_only)
 
 
 @dataclass(frozen=True)
