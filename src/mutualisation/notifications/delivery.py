@@ -216,7 +216,7 @@ def _deliver_one(
     try:
         message = _message_for(settings, notification, user)
         sender(message)
-    except Exception as exc:
+    except Exception as exc:  # one bad message must never stop the others
         error = _describe(exc)
         log.warning("e-mail for notification %s not delivered: %s", notification_id, error)
         status = _mark_failed_attempt(session, settings, [notification], now, error, "sending", "pending")
@@ -321,35 +321,9 @@ def _send_one_digest(
     session.commit()  # end the read transaction before sending and writing
     if user is None or not items:
         return
-    locale = user.locale or items[0].locale or "fr"
-    groups = group_for_digest(items, settings)
-    kind_codes = sorted({i.kind for i in items})
     try:
-        from flask_babel import force_locale, gettext
-
-        with force_locale(locale):
-            subject = (
-                gettext("Your daily summary: %(n)d notifications", n=len(items))
-                if frequency == kinds.DAILY
-                else gettext("Your weekly summary: %(n)d notifications", n=len(items))
-            )
-        message = build_message(
-            settings,
-            to=user.email,
-            locale=locale,
-            subject=subject,
-            template="digest",
-            message_id_key=f"digest-{frequency}-{user_id}-{ids[0]}-{ids[-1]}-{len(ids)}",
-            unsubscribe=unsubscribe_url(settings, user_id, kind_codes[0]) if len(kind_codes) == 1 else None,
-            user=user,
-            groups=groups,
-            frequency=frequency,
-            unsubscribe_links=[(kinds.label(k), unsubscribe_url(settings, user_id, k)) for k in kind_codes],
-            notifications_url=settings.absolute("/notifications"),
-            preferences_url=settings.absolute("/notifications/preferences"),
-        )
-        sender(message)
-    except Exception as exc:
+        sender(_digest_message(settings, user, ids, items, frequency))
+    except Exception as exc:  # one bad digest must never stop the others
         error = _describe(exc)
         log.warning("digest for user %s not delivered: %s", user_id, error)
         status = _mark_failed_attempt(session, settings, items, now, error, "digesting", "digest")
@@ -358,3 +332,33 @@ def _send_one_digest(
     _mark_sent(session, ids, now, "digesting")
     counts["digests"] += 1
     counts["items"] += len(ids)
+
+
+def _digest_message(
+    settings: MailSettings, user: User, ids: list[int], items: list[Notification], frequency: str
+) -> EmailMessage:
+    from flask_babel import force_locale, gettext
+
+    locale = user.locale or items[0].locale or "fr"
+    kind_codes = sorted({i.kind for i in items})
+    with force_locale(locale):
+        subject = (
+            gettext("Your daily summary: %(n)d notifications", n=len(items))
+            if frequency == kinds.DAILY
+            else gettext("Your weekly summary: %(n)d notifications", n=len(items))
+        )
+    return build_message(
+        settings,
+        to=user.email,
+        locale=locale,
+        subject=subject,
+        template="digest",
+        message_id_key=f"digest-{frequency}-{user.id}-{ids[0]}-{ids[-1]}-{len(ids)}",
+        unsubscribe=unsubscribe_url(settings, user.id, kind_codes[0]) if len(kind_codes) == 1 else None,
+        user=user,
+        groups=group_for_digest(items, settings),
+        frequency=frequency,
+        unsubscribe_links=[(kinds.label(k), unsubscribe_url(settings, user.id, k)) for k in kind_codes],
+        notifications_url=settings.absolute("/notifications"),
+        preferences_url=settings.absolute("/notifications/preferences"),
+    )
