@@ -2,6 +2,10 @@
 
 Services receive a Session and wrap their writes in `transaction(session)`: it commits
 once on success and rolls back on any exception. Views, models and queries never commit.
+
+On SQLite a transaction starts with BEGIN IMMEDIATE (it takes the write lock first, waiting its
+turn under the busy timeout), except in a `reading_session` (GET requests), whose transactions
+are plain reads until `transaction` switches the session to writing.
 """
 
 from __future__ import annotations
@@ -10,7 +14,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
@@ -62,7 +65,6 @@ BEGIN_MODE = "mutualisation_sqlite_begin"
 # Session.info key: the writing engine of a session whose transactions start as reads.
 _WRITE_BIND = "mutualisation_write_bind"
 _WRITE_DEPTH = "mutualisation_write_depth"
-_deferred_engines: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -113,10 +115,8 @@ def reading_session(sessions: sessionmaker[Session]) -> Session:
     session = sessions()
     engine = session.get_bind()
     if isinstance(engine, Engine) and engine.dialect.name == "sqlite":
-        deferred = _deferred_engines.get(engine)
-        if deferred is None:
-            deferred = _deferred_engines[engine] = engine.execution_options(**{BEGIN_MODE: "DEFERRED"})
-        session.bind = deferred
+        # A light view of the same engine and pool, differing only by this option.
+        session.bind = engine.execution_options(**{BEGIN_MODE: "DEFERRED"})
         session.info[_WRITE_BIND] = engine
     return session
 
