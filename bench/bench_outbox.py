@@ -1,10 +1,13 @@
-"""Outbox delivery throughput: N notifications to a local SMTP sink, one worker then two.
+"""Outbox delivery throughput: N notifications to a local SMTP sink, one worker then two, then
+two workers with one recipient whose mailbox the server refuses (a poisoned outbox).
 
 Run alone: `python bench/bench_outbox.py [N] [database-url]` (default: 500, a temporary SQLite file).
 """
 
 from __future__ import annotations
 
+import os
+import platform
 import sys
 import tempfile
 import threading
@@ -25,15 +28,19 @@ from tests.builders import make_notification, make_user  # noqa: E402
 from tests.smtp_sink import SmtpSink  # noqa: E402
 
 
-def run(n: int, url: str, workers: int, tmp: str) -> float:
+def run(n: int, url: str, workers: int, tmp: str, poisoned: bool = False) -> float:
     app = create_app({"ENV": "testing", "DATABASE_URL": url, "INSTANCE_PATH": tmp})
     upgrade(app.extensions["mutualisation.engine"])
     sessions = app.extensions["mutualisation.sessions"]
     with app.app_context(), sessions() as session, transaction(session):
         users = [make_user(session, "official") for _ in range(10)]
+        refused = make_user(session, "official")
+        if poisoned:
+            make_notification(session, refused)  # first in id order: it must not hold the rest back
         for i in range(n):
             make_notification(session, users[i % 10])
     sink = SmtpSink().start()
+    sink.refuse_recipient(refused.email)
     settings = MailSettings(
         host="127.0.0.1",
         port=sink.port,
@@ -62,11 +69,13 @@ def run(n: int, url: str, workers: int, tmp: str) -> float:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 500
-    for workers in (1, 2):
+    print(f"machine: {platform.platform()}, {os.cpu_count()} CPU(s), Python {platform.python_version()}")
+    for workers, poisoned in ((1, False), (2, False), (2, True)):
         with tempfile.TemporaryDirectory() as tmp:
             url = sys.argv[2] if len(sys.argv) > 2 else f"sqlite:///{tmp}/bench.sqlite3"
-            seconds = run(n, url, workers, tmp)
-            print(f"{n} e-mails, {workers} worker(s): {seconds:.2f} s, {n / seconds:.0f} e-mails/s")
+            seconds = run(n, url, workers, tmp, poisoned)
+            extra = " (+1 refused, retried later)" if poisoned else ""
+            print(f"{n} e-mails{extra}, {workers} worker(s): {seconds:.2f} s, {n / seconds:.0f} e-mails/s")
 
 
 if __name__ == "__main__":

@@ -21,8 +21,15 @@ class _Handler:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.refuse = False
+        self.refused_recipients: set[str] = set()
         self.logins = 0
         self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refused_recipients:
+            return "550 Mailbox unavailable: refused by the test"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.refuse:
@@ -60,6 +67,10 @@ class SmtpSink:
 
     def refuse(self, value: bool = True) -> None:
         self.handler.refuse = value
+
+    def refuse_recipient(self, address: str) -> None:
+        """Refuse one mailbox only: the other messages of the same batch go through."""
+        self.handler.refused_recipients.add(address)
 
 
 def _check(credentials, _server, _session, _envelope, _mechanism, auth_data) -> AuthResult:

@@ -12,6 +12,7 @@ import click
 from flask import Flask
 
 from .app import configure_logging, create_app
+from .backup import backup_command, restore_command
 from .errors import DomainError
 from .web import db_session
 
@@ -55,6 +56,7 @@ def main() -> None:
 @click.option("--workers", default=lambda: int(os.environ.get("WEB_CONCURRENCY", "2")), show_default="2")
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the app with gunicorn (the production server)."""
+    _warn_about_rate_limit_store(workers)
     gunicorn = shutil.which("gunicorn") or os.path.join(os.path.dirname(sys.executable), "gunicorn")
     args = [
         gunicorn,
@@ -69,6 +71,18 @@ def serve(host: str, port: int, workers: int) -> None:
         "mutualisation.wsgi:app",
     ]
     os.execv(args[0], args)  # noqa: S606 - replace this process: signals go straight to gunicorn
+
+
+def _warn_about_rate_limit_store(workers: int) -> None:
+    from .extensions import rate_limit_store_warning
+    from .settings import SettingsError, load_settings
+
+    try:
+        warning = rate_limit_store_warning(load_settings(), workers)
+    except SettingsError:
+        return  # gunicorn's workers will stop with the full message
+    if warning:
+        click.secho(warning, err=True, fg="yellow")
 
 
 # db ---------------------------------------------------------------------------
@@ -99,6 +113,10 @@ def db_downgrade(ctx: AppContext, revision: str) -> None:
 
     downgrade(ctx.app.extensions["mutualisation.engine"], revision)
     click.echo(f"database downgraded to {revision}")
+
+
+db.add_command(backup_command)  # `db backup FILE` and `db restore FILE`: see backup.py
+db.add_command(restore_command)
 
 
 # territories --------------------------------------------------------------------

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import format_decimal, get_locale
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
+from .accounts.names import ROLE_LABELS, role_label
 from .api_base import api
 from .ui import nav_for, panels_for
 from .web import acting_user, db_session
@@ -24,18 +24,6 @@ def _layout_context():
         "get_locale": get_locale,
         "role_choices": [(code, role_label(code)) for code in ROLE_LABELS],
     }
-
-
-ROLE_LABELS = {
-    "technician": _l("Technician"),
-    "official": _l("Elected official"),
-    "actor": _l("Local actor"),
-    "admin": _l("Network facilitator"),
-}
-
-
-def role_label(role: str) -> str:
-    return str(ROLE_LABELS.get(role, role))
 
 
 @bp.app_template_filter("km")

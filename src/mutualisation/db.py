@@ -2,6 +2,10 @@
 
 Services receive a Session and wrap their writes in `transaction(session)`: it commits
 once on success and rolls back on any exception. Views, models and queries never commit.
+
+On SQLite a transaction starts with BEGIN IMMEDIATE (it takes the write lock first, waiting its
+turn under the busy timeout), except in a `reading_session` (GET requests), whose transactions
+are plain reads until `transaction` switches the session to writing.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
@@ -55,6 +60,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# On SQLite, how a transaction starts is an execution option of the engine a session is bound to.
+BEGIN_MODE = "mutualisation_sqlite_begin"
+# Session.info key: the writing engine of a session whose transactions start as reads.
+_WRITE_BIND = "mutualisation_write_bind"
+_WRITE_DEPTH = "mutualisation_write_depth"
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
@@ -81,19 +93,72 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _sqlite_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    """Start every transaction as a writer (BEGIN IMMEDIATE) unless it was asked to be a reader.
+
+    A deferred transaction that reads and then writes must upgrade its lock; in WAL mode the
+    upgrade fails at once with "database is locked" when another writer committed since its
+    snapshot, and no busy timeout can help. IMMEDIATE takes the write lock first, waiting its
+    turn under the busy timeout, so the reads that decide a write see the latest data.
+    """
+    mode = connection.get_execution_options().get(BEGIN_MODE, "IMMEDIATE")
+    connection.exec_driver_sql("BEGIN" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 
 
+def reading_session(sessions: sessionmaker[Session]) -> Session:
+    """A session for a read-mostly unit of work (a GET request): its transactions start as
+    plain reads on SQLite, so readers never queue behind writers; `transaction` switches it
+    to a writer before any write. On PostgreSQL it is an ordinary session."""
+    session = sessions()
+    engine = session.get_bind()
+    if isinstance(engine, Engine) and engine.dialect.name == "sqlite":
+        # A light view of the same engine and pool, differing only by this option.
+        session.bind = engine.execution_options(**{BEGIN_MODE: "DEFERRED"})
+        session.info[_WRITE_BIND] = engine
+    return session
+
+
 @contextmanager
 def transaction(session: Session) -> Iterator[Session]:
     """The one place a use case commits: once on success, roll back on any error."""
+    read_bind = _start_writing(session)
     try:
         yield session
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    finally:
+        _stop_writing(session, read_bind)
+
+
+def _start_writing(session: Session) -> Any:
+    """For a reading session, end its read snapshot and bind it to the writing engine.
+
+    The read transaction is committed (not rolled back) so that loaded objects stay loaded;
+    rows read before and changed since are caught by the models' version columns (409).
+    Returns the reading bind to restore afterwards, or None when nothing was switched.
+    """
+    write_bind = session.info.get(_WRITE_BIND)
+    if write_bind is None:
+        return None
+    depth = session.info.get(_WRITE_DEPTH, 0)
+    session.info[_WRITE_DEPTH] = depth + 1
+    if depth:
+        return None
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.commit()
+    read_bind = session.bind
+    session.bind = write_bind
+    return read_bind
+
+
+def _stop_writing(session: Session, read_bind: Any) -> None:
+    if _WRITE_BIND not in session.info:
+        return
+    session.info[_WRITE_DEPTH] -= 1
+    if read_bind is not None:
+        session.bind = read_bind

@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, flash, g, request
+from flask import current_app, flash, g, has_request_context, request
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
+from .db import reading_session
 from .errors import DomainError, Unauthorized, ValidationFailed
 from .i18n import N_
 
@@ -18,7 +19,10 @@ from .i18n import N_
 def db_session() -> Session:
     """The request's (or CLI command's) session, closed at the end of the app context."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["mutualisation.sessions"]()
+        sessions = current_app.extensions["mutualisation.sessions"]
+        # Safe methods read: on SQLite they must not queue behind writers (see db.reading_session).
+        safe = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+        g.db_session = reading_session(sessions) if safe else sessions()
     return g.db_session
 
 

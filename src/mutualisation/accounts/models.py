@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
 from ..territories.models import Territory
+from .names import display_name
 
 ROLES = ("admin", "technician", "official", "actor")
 
@@ -55,7 +56,8 @@ class User(Base):
 
     @property
     def display_name(self) -> str:
-        return self.name or self.email
+        """What others see: never the e-mail address (see names.display_name)."""
+        return display_name(self.name, self.role, self.territory.name if self.territory else None)
 
 
 class ApiToken(Base):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from ..audit.services import record
@@ -146,7 +147,21 @@ def change_password(
     with transaction(session):
         user.password_hash = passwords.hash_password(new)
         user.session_token = new_session_token()  # other sessions end with the old password
-        record(session, user.id, "user.password_change", "user", user.id)
+        revoked = _revoke_all_tokens(session, user)
+        record(session, user.id, "user.password_change", "user", user.id, tokens_revoked=revoked)
+
+
+def _revoke_all_tokens(session: Session, user: User) -> int:
+    """A changed password is often a leaked one: API tokens made with it end too."""
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        ),
+    )
+    return int(result.rowcount or 0)
 
 
 def set_locale(session: Session, user: User, locale: str, languages: list[str]) -> None:

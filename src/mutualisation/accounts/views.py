@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required, login_user, logout_user
 
 from ..errors import DomainError, PermissionDenied, Unauthorized
-from ..extensions import limiter
+from ..extensions import account_key, limiter
 from ..i18n import N_
 from ..ui import NavItem, add_nav
 from ..web import acting_user, db_session, page_from_args, show_form_errors
@@ -23,6 +23,16 @@ add_nav(NavItem("accounts.admin_users", _l("Users"), roles=("admin",), order=90)
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _account_limit() -> str:
+    return current_app.config["ACCOUNT_LOGIN_RATE_LIMIT"]
+
+
+def _login_failed(response) -> bool:
+    # A successful login redirects; a refused one shows the form again. Only refusals count
+    # against the account, so its owner is not locked out by their own daily logins.
+    return response.status_code != 302
 
 
 def _safe_next(target: str | None) -> str:
@@ -46,6 +56,7 @@ def _form_errors(form, exc: DomainError) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_account_limit, methods=["POST"], key_func=account_key, deduct_when=_login_failed)
 def login():
     form = LoginForm()
     if form.validate_on_submit():

@@ -212,7 +212,7 @@ SUMMARY_COLUMNS = (
 @dataclass
 class BrowseRows:
     """One page of listings as rows: the SUMMARY_COLUMNS, territory_code, territory_name and
-    owner_id, owner_name, owner_email, owner_organisation, owner_role (read by name)."""
+    owner_id, owner_name, owner_organisation, owner_role, owner_territory_name (read by name)."""
 
     rows: list[Any]
     total: int
@@ -221,6 +221,7 @@ class BrowseRows:
 
 def _summary_query(ids: list[int]) -> Select[Any]:
     listing = Listing.__table__.c
+    owner_territory = Territory.__table__.alias("owner_territory")  # names an unnamed owner
     return (
         select(
             *(listing[name] for name in SUMMARY_COLUMNS),
@@ -228,13 +229,14 @@ def _summary_query(ids: list[int]) -> Select[Any]:
             Territory.name.label("territory_name"),
             User.id.label("owner_id"),
             User.name.label("owner_name"),
-            User.email.label("owner_email"),
             User.organisation.label("owner_organisation"),
             User.role.label("owner_role"),
+            owner_territory.c.name.label("owner_territory_name"),
         )
         .select_from(Listing.__table__)
         .join(Territory.__table__, Territory.id == listing.territory_id)
         .join(User.__table__, User.id == listing.owner_id)
+        .join(owner_territory, owner_territory.c.id == User.territory_id)
         .where(listing.id.in_(ids))
     )
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from ..accounts.names import display_name
 from ..api_base import PageQuerySchema, PageSchema
 from . import lifecycle
 from .validation import CONDITIONS, KINDS, LOGISTICS
@@ -104,7 +105,7 @@ def listing_summary(row: Any, distance_km: float | None = None) -> dict[str, Any
         "withdrawal_reason": row.withdrawal_reason,
         "owner": {
             "id": row.owner_id,
-            "name": row.owner_name or row.owner_email,
+            "name": display_name(row.owner_name, row.owner_role, row.owner_territory_name),
             "organisation": _text(row.owner_organisation),
             "role": row.owner_role,
         },

@@ -50,37 +50,55 @@ def _due_immediate(now: datetime):
     )
 
 
-def claim_due(session: Session, now: datetime, limit: int, lease_seconds: int) -> list[int]:
-    """Lease up to `limit` due notifications to this worker; returns their ids."""
+def claim_due(
+    session: Session, now: datetime, limit: int, lease_seconds: int, max_attempts: int | None = None
+) -> list[int]:
+    """Lease up to `limit` due notifications to this worker; returns their ids.
+
+    The attempt is counted when it is claimed, not when it ends: a message that kills or hangs
+    its worker (so that no end is ever recorded) still runs out of attempts. A lease that ran out
+    on the last attempt is given up as failed here, so such a message cannot come back forever.
+    """
     lease = now + timedelta(seconds=lease_seconds)
+    claim = {
+        "email_status": "sending",
+        "next_attempt_at": lease,
+        "email_attempts": Notification.email_attempts + 1,
+    }
     with transaction(session):
+        if max_attempts is not None:
+            _give_up_interrupted(session, now, max_attempts)
+        due = select(Notification.id).where(_due_immediate(now)).order_by(Notification.id).limit(limit)
         if session.get_bind().dialect.name == "postgresql":
-            ids = list(
-                session.scalars(
-                    select(Notification.id)
-                    .where(_due_immediate(now))
-                    .order_by(Notification.id)
-                    .limit(limit)
-                    .with_for_update(skip_locked=True)
-                )
-            )
+            ids = list(session.scalars(due.with_for_update(skip_locked=True)))
             if ids:
-                session.execute(
-                    update(Notification)
-                    .where(Notification.id.in_(ids))
-                    .values(email_status="sending", next_attempt_at=lease)
-                )
+                session.execute(update(Notification).where(Notification.id.in_(ids)).values(**claim))
         else:
-            due = select(Notification.id).where(_due_immediate(now)).order_by(Notification.id).limit(limit)
             ids = list(
                 session.scalars(
                     update(Notification)
                     .where(Notification.id.in_(due.scalar_subquery()))
-                    .values(email_status="sending", next_attempt_at=lease)
+                    .values(**claim)
                     .returning(Notification.id)
                 )
             )
     return sorted(ids)
+
+
+def _give_up_interrupted(session: Session, now: datetime, max_attempts: int) -> None:
+    session.execute(
+        update(Notification)
+        .where(
+            Notification.email_status == "sending",
+            Notification.next_attempt_at <= now,
+            Notification.email_attempts >= max_attempts,
+        )
+        .values(
+            email_status="failed",
+            next_attempt_at=None,
+            last_error="Delivery interrupted on the last attempt (worker stopped or timed out).",
+        )
+    )
 
 
 def _mark_sent(session: Session, ids: list[int], now: datetime, claimed: str) -> None:
@@ -91,7 +109,6 @@ def _mark_sent(session: Session, ids: list[int], now: datetime, claimed: str) ->
             .values(
                 email_status="sent",
                 email_sent_at=now,
-                email_attempts=Notification.email_attempts + 1,
                 next_attempt_at=None,
                 last_error=None,
             )
@@ -107,7 +124,7 @@ def _mark_failed_attempt(
     claimed: str,
     retry: str,
 ) -> str:
-    """Count the attempt; back off, or give up after max_attempts. Returns the new status.
+    """Back off, or give up after max_attempts (counted by the claim). Returns the new status.
 
     Written with plain UPDATEs in a fresh transaction: SQLite cannot wait for a write lock in a
     transaction that has already read, so no read happens here.
@@ -115,7 +132,7 @@ def _mark_failed_attempt(
     status = retry
     with transaction(session):
         for row in rows:
-            attempts = row.email_attempts + 1
+            attempts = max(row.email_attempts, 1)
             if attempts >= settings.max_attempts:
                 new_status, next_at, status = "failed", None, "failed"
             else:
@@ -131,6 +148,11 @@ def _mark_failed_attempt(
                 )
             )
     return status
+
+
+def _describe(exc: Exception) -> str:
+    """The error kept on the row: a refusal as the server said it, anything else with its type."""
+    return str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"
 
 
 def _link_for(notification: Notification, settings: MailSettings) -> str:
@@ -160,7 +182,7 @@ def deliver_outbox(
     counts = {"sent": 0, "retried": 0, "failed": 0, "skipped": 0}
     with Mailer(settings) as mailer:
         for _ in range(max_batches):
-            ids = claim_due(session, now, settings.batch_size, settings.lease_seconds)
+            ids = claim_due(session, now, settings.batch_size, settings.lease_seconds, settings.max_attempts)
             if not ids:
                 break
             for notification_id in ids:
@@ -194,9 +216,10 @@ def _deliver_one(
     try:
         message = _message_for(settings, notification, user)
         sender(message)
-    except DeliveryError as exc:
-        log.warning("e-mail for notification %s not delivered: %s", notification_id, exc)
-        status = _mark_failed_attempt(session, settings, [notification], now, str(exc), "sending", "pending")
+    except Exception as exc:  # one bad message must never stop the others
+        error = _describe(exc)
+        log.warning("e-mail for notification %s not delivered: %s", notification_id, error)
+        status = _mark_failed_attempt(session, settings, [notification], now, error, "sending", "pending")
         counts["failed" if status == "failed" else "retried"] += 1
         return
     _mark_sent(session, [notification_id], now, "sending")
@@ -251,7 +274,11 @@ def _claim_digest(
             session.scalars(
                 update(Notification)
                 .where(Notification.recipient_id == user_id, _due_digest(frequency, now))
-                .values(email_status="digesting", next_attempt_at=now + timedelta(seconds=lease_seconds))
+                .values(
+                    email_status="digesting",
+                    next_attempt_at=now + timedelta(seconds=lease_seconds),
+                    email_attempts=Notification.email_attempts + 1,
+                )
                 .returning(Notification.id)
             )
         )
@@ -294,39 +321,44 @@ def _send_one_digest(
     session.commit()  # end the read transaction before sending and writing
     if user is None or not items:
         return
-    locale = user.locale or items[0].locale or "fr"
-    groups = group_for_digest(items, settings)
-    kind_codes = sorted({i.kind for i in items})
     try:
-        from flask_babel import force_locale, gettext
-
-        with force_locale(locale):
-            subject = (
-                gettext("Your daily summary: %(n)d notifications", n=len(items))
-                if frequency == kinds.DAILY
-                else gettext("Your weekly summary: %(n)d notifications", n=len(items))
-            )
-        message = build_message(
-            settings,
-            to=user.email,
-            locale=locale,
-            subject=subject,
-            template="digest",
-            message_id_key=f"digest-{frequency}-{user_id}-{ids[0]}-{ids[-1]}-{len(ids)}",
-            unsubscribe=unsubscribe_url(settings, user_id, kind_codes[0]) if len(kind_codes) == 1 else None,
-            user=user,
-            groups=groups,
-            frequency=frequency,
-            unsubscribe_links=[(kinds.label(k), unsubscribe_url(settings, user_id, k)) for k in kind_codes],
-            notifications_url=settings.absolute("/notifications"),
-            preferences_url=settings.absolute("/notifications/preferences"),
-        )
-        sender(message)
-    except DeliveryError as exc:
-        log.warning("digest for user %s not delivered: %s", user_id, exc)
-        status = _mark_failed_attempt(session, settings, items, now, str(exc), "digesting", "digest")
+        sender(_digest_message(settings, user, ids, items, frequency))
+    except Exception as exc:  # one bad digest must never stop the others
+        error = _describe(exc)
+        log.warning("digest for user %s not delivered: %s", user_id, error)
+        status = _mark_failed_attempt(session, settings, items, now, error, "digesting", "digest")
         counts["failed" if status == "failed" else "retried"] += 1
         return
     _mark_sent(session, ids, now, "digesting")
     counts["digests"] += 1
     counts["items"] += len(ids)
+
+
+def _digest_message(
+    settings: MailSettings, user: User, ids: list[int], items: list[Notification], frequency: str
+) -> EmailMessage:
+    from flask_babel import force_locale, gettext
+
+    locale = user.locale or items[0].locale or "fr"
+    kind_codes = sorted({i.kind for i in items})
+    with force_locale(locale):
+        subject = (
+            gettext("Your daily summary: %(n)d notifications", n=len(items))
+            if frequency == kinds.DAILY
+            else gettext("Your weekly summary: %(n)d notifications", n=len(items))
+        )
+    return build_message(
+        settings,
+        to=user.email,
+        locale=locale,
+        subject=subject,
+        template="digest",
+        message_id_key=f"digest-{frequency}-{user.id}-{ids[0]}-{ids[-1]}-{len(ids)}",
+        unsubscribe=unsubscribe_url(settings, user.id, kind_codes[0]) if len(kind_codes) == 1 else None,
+        user=user,
+        groups=group_for_digest(items, settings),
+        frequency=frequency,
+        unsubscribe_links=[(kinds.label(k), unsubscribe_url(settings, user.id, k)) for k in kind_codes],
+        notifications_url=settings.absolute("/notifications"),
+        preferences_url=settings.absolute("/notifications/preferences"),
+    )

@@ -6,6 +6,8 @@ person running the app locally can open them. This module never touches the data
 
 from __future__ import annotations
 
+import email.policy
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -96,6 +98,20 @@ def unsubscribe_url(settings: MailSettings, user_id: int, kind: str) -> str:
 
 # Messages ----------------------------------------------------------------------------------------
 
+# Headers are folded at RFC 5322's hard limit, not at 78 characters: the default policy would turn a
+# long List-Unsubscribe URL, which has no space to fold at, into RFC 2047 encoded words that mail
+# clients do not read as a URL.
+MESSAGE_POLICY = email.policy.default.clone(max_line_length=998)
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+
+
+def header_value(value: str) -> str:
+    """A value that is safe in one header line: user text (a listing title in a subject) may hold
+    line breaks or other control characters, which the mail layer refuses (or, worse, would read
+    as a new header). They become one space each run."""
+    return " ".join(_CONTROL_CHARACTERS.sub(" ", value).split())
+
 
 def build_message(
     settings: MailSettings,
@@ -119,17 +135,22 @@ def build_message(
         )
         text = render_template(f"notifications/email/{template}.txt", **context)
         html = render_template(f"notifications/email/{template}.html", **context)
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = settings.sender
-    message["To"] = to
-    message["Date"] = formatdate(localtime=False)
+    message = EmailMessage(policy=MESSAGE_POLICY)
     domain = settings.sender.rsplit("@", 1)[-1].strip(">") or "localhost"
-    message["Message-ID"] = f"<{message_id_key}@{domain}>" if message_id_key else make_msgid()
-    message["Content-Language"] = locale
+    headers = {
+        "Subject": subject,
+        "From": settings.sender,
+        "To": to,
+        "Date": formatdate(localtime=False),
+        "Message-ID": f"<{message_id_key}@{domain}>" if message_id_key else make_msgid(),
+        "Content-Language": locale,
+    }
     if unsubscribe:
-        message["List-Unsubscribe"] = f"<{unsubscribe}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        # RFC 2369: a URL between angle brackets; RFC 8058: one-click unsubscribe by POST.
+        headers["List-Unsubscribe"] = f"<{unsubscribe}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    for name, value in headers.items():
+        message[name] = header_value(value)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message

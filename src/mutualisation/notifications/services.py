@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
@@ -126,10 +127,13 @@ def mark_read(
 
 def mark_all_read(session: Session, user: User, now: datetime | None = None) -> int:
     with transaction(session):
-        result = session.execute(
-            update(Notification)
-            .where(Notification.recipient_id == user.id, Notification.read_at.is_(None))
-            .values(read_at=now or utcnow())
+        result = cast(
+            CursorResult[Any],
+            session.execute(
+                update(Notification)
+                .where(Notification.recipient_id == user.id, Notification.read_at.is_(None))
+                .values(read_at=now or utcnow())
+            ),
         )
     return int(result.rowcount or 0)
 

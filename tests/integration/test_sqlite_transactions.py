@@ -1,0 +1,90 @@
+"""Issue 10, item 1, in one process: how SQLite transactions begin (see db._sqlite_begin).
+
+A writer's reads and its write belong to one transaction that holds the write lock from its first
+statement, so a second writer waits for the first instead of failing with "database is locked";
+a reading session never holds the lock, and switches to a writer before it writes.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from mutualisation.db import make_engine, make_session_factory, reading_session, transaction
+
+
+@pytest.fixture
+def sessions(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'begin.sqlite3'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE counter (id INTEGER PRIMARY KEY, value INTEGER NOT NULL)"))
+        conn.execute(text("INSERT INTO counter VALUES (1, 0)"))
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def _value(session) -> int:
+    return int(session.execute(text("SELECT value FROM counter WHERE id = 1")).scalar_one())
+
+
+def test_two_writers_that_read_then_write_both_succeed_one_after_the_other(sessions):
+    first_has_read = threading.Event()
+    errors: list[BaseException] = []
+
+    def second_writer() -> None:
+        first_has_read.wait()
+        try:
+            with sessions() as session, transaction(session):
+                current = _value(session)  # waits here until the first writer commits
+                session.execute(text("UPDATE counter SET value = :v WHERE id = 1"), {"v": current + 1})
+        except BaseException as exc:  # reported below: a thread's exception is otherwise lost
+            errors.append(exc)
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    with sessions() as session, transaction(session):
+        current = _value(session)
+        first_has_read.set()
+        thread.join(timeout=0.5)  # the second writer gets every chance to read in between
+        session.execute(text("UPDATE counter SET value = :v WHERE id = 1"), {"v": current + 1})
+    thread.join(timeout=30)
+
+    assert errors == []
+    with sessions() as session:
+        assert _value(session) == 2  # no lost update
+
+
+def test_a_reading_session_never_blocks_a_writer_and_writes_without_upgrading_its_read(sessions):
+    reader = reading_session(sessions)
+    assert _value(reader) == 0  # a read transaction is open on the reader
+
+    done = threading.Event()
+
+    def writer() -> None:
+        with sessions() as session, transaction(session):
+            session.execute(text("UPDATE counter SET value = 10 WHERE id = 1"))
+        done.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert done.wait(timeout=5)  # it did not wait for the reader
+    thread.join()
+
+    # The reader's snapshot is older than the writer's commit: upgrading it would fail at once.
+    # Inside the switched transaction, a read then a write hold the lock against a third writer.
+    third = threading.Thread(target=_add, args=(sessions, 100))
+    with transaction(reader):
+        current = _value(reader)
+        third.start()
+        third.join(timeout=0.5)  # it must wait for this transaction, not slip in between
+        reader.execute(text("UPDATE counter SET value = :v WHERE id = 1"), {"v": current + 1})
+    third.join(timeout=30)
+    assert _value(reader) == 111
+    reader.close()
+
+
+def _add(sessions, amount: int) -> None:
+    with sessions() as session, transaction(session):
+        session.execute(text("UPDATE counter SET value = value + :a WHERE id = 1"), {"a": amount})
