@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from .api_base import api
 from .ui import nav_for, panels_for
-from .web import acting_user, db_session
+from .web import acting_user, db_session, safe_redirect_target
 
 bp = Blueprint("core", __name__)
 
@@ -74,9 +74,7 @@ def healthz():
 
 @bp.route("/lang/<code>")
 def set_language(code: str):
-    target = request.args.get("next") or url_for("core.home")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("core.home")  # never an open redirect
+    target = safe_redirect_target(request.args.get("next"), url_for("core.home"))
     response = make_response(redirect(target))
     if code in current_app.config["LANGUAGES"]:
         response.set_cookie(

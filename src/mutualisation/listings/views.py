@@ -13,7 +13,7 @@ from ..accounts.permissions import allowed
 from ..errors import Conflict, RuleViolation, ValidationFailed
 from ..territories.geocoding import current_geocoder
 from ..ui import DashboardPanel, NavItem, add_nav, add_panel
-from ..web import Page, acting_user, db_session, page_from_args, show_form_errors
+from ..web import Page, acting_user, db_session, page_from_args, safe_redirect_target, show_form_errors
 from . import lifecycle, services
 from .forms import (
     STATUS_LABELS,
@@ -229,7 +229,8 @@ def _act(listing_id: int, do) -> object:
     except (RuleViolation, ValidationFailed, Conflict) as exc:
         msgs = [gettext(exc.message)] + [gettext(m) for ms in exc.fields.values() for m in ms]
         flash(" ".join(msgs), "danger")
-    return redirect(request.form.get("next") or url_for("listings.detail", listing_id=listing_id))
+    default = url_for("listings.detail", listing_id=listing_id)
+    return redirect(safe_redirect_target(request.form.get("next"), default))
 
 
 @bp.route("/<int:listing_id>/publish", methods=["POST"])
