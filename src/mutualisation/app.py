@@ -16,6 +16,7 @@ from werkzeug.routing import IntegerConverter
 from .api_base import api, api_settings, authenticate_api_request
 from .db import make_engine, make_session_factory
 from .extensions import babel, csrf, limiter, login_manager
+from .input_gate import install_input_gate
 from .paths import resource_dir
 from .security import install_security_headers
 from .settings import load_settings
@@ -54,6 +55,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     _init_database(app)
+    install_input_gate(app)
     _init_extensions(app)
     _register_blueprints(app)
     register_error_handlers(app)

@@ -83,6 +83,11 @@ def api_user():
     return user
 
 
+# The last page number any list accepts (API schemas and HTML lists alike): with 100 per page,
+# the offset stays far below the databases' integer limits.
+MAX_PAGE = 1_000_000
+
+
 @dataclass(frozen=True)
 class Page:
     page: int
@@ -102,6 +107,8 @@ def page_from_args(args: Any | None = None) -> Page:
     per_page = _positive_int(args.get("per_page", str(conf["default_per_page"])), "per_page", fields)
     if per_page and per_page > conf["max_per_page"]:
         fields["per_page"] = [f"Must be between 1 and {conf['max_per_page']}."]
+    if page > MAX_PAGE:  # an offset beyond what the databases' integers hold is a 422, not a 500
+        fields["page"] = [f"Must be between 1 and {MAX_PAGE}."]
     if fields:
         raise ValidationFailed(N_("Invalid pagination."), fields)
     return Page(page, per_page)
