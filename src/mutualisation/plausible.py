@@ -65,7 +65,7 @@ class PlausibleNumber(fields.Float):
         )
         self.bound = bound
 
-    def _validated(self, value: Any) -> float | None:
+    def _validated(self, value: Any) -> float:
         number = super()._validated(value)
         message = problem(number, self.bound)
         if message:
