@@ -20,6 +20,7 @@ from .input_gate import install_input_gate
 from .paths import resource_dir
 from .security import install_security_headers
 from .settings import load_settings
+from .storage import storage_for
 from .web import close_db_session, db_session
 from .web_errors import register_error_handlers
 
@@ -59,6 +60,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     register_error_handlers(app)
+    storage_for(app)  # an unknown STORAGE_BACKEND stops the start, not the first upload
     install_security_headers(app)
     from .cli import register_cli
 

@@ -23,4 +23,6 @@ for _domain in _DOMAINS:
     if importlib.util.find_spec(_name) is not None:
         importlib.import_module(_name)
 
+from . import storage  # noqa: E402,F401  (the blobs table of the database storage backend)
+
 metadata = Base.metadata

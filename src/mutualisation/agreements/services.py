@@ -12,7 +12,6 @@ import math
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -30,6 +29,7 @@ from ..listings import hooks as listing_hooks
 from ..listings.models import CONDITIONS, LOGISTICS, Listing
 from ..notifications.services import notify
 from ..paths import resource_dir
+from ..storage import Storage
 from . import lifecycle, listing_effects, photos
 from .lifecycle import Action, Side, Status
 from .models import KINDS, Agreement, AgreementEvent, AgreementTerms, Approval, Evaluation, Report, Signature
@@ -426,14 +426,14 @@ def history(session: Session, user: User | None, agreement_id: int) -> list[Agre
 
 
 def photo_file(
-    session: Session, user: User | None, agreement_id: int, name: str, upload_root: Path
-) -> tuple[Path, str]:
-    """The file and media type of a report photo, for users who may read the agreement only."""
+    session: Session, user: User | None, agreement_id: int, name: str, upload_root: Storage
+) -> tuple[bytes, str]:
+    """The bytes and media type of a report photo, for users who may read the agreement only."""
     agreement = get(session, user, agreement_id)
-    path = photos.path_of(upload_root, agreement.id, name)
-    if path is None:
+    found = photos.read(upload_root, agreement.id, name)
+    if found is None:
         raise NotFound(N_("This photo does not exist."))
-    return path, photos.MEDIA_TYPES[path.suffix.lstrip(".")]
+    return found
 
 
 # Creating ------------------------------------------------------------------------------------
@@ -676,7 +676,7 @@ def transition(
     *,
     now: dt.datetime | None = None,
     report_photos: Sequence[photos.Photo] = (),
-    upload_root: Path | None = None,
+    upload_root: Storage | None = None,
 ) -> Agreement:
     """Perform `action` for `user` (None: the scheduler). One transaction, one commit.
 
@@ -705,7 +705,7 @@ def _transition(
     payload: dict[str, Any],
     now: dt.datetime,
     report_photos: Sequence[photos.Photo],
-    upload_root: Path | None,
+    upload_root: Storage | None,
     stored: list[str],
 ) -> Agreement:
     if report_photos and (action not in photos.PHOTO_ACTIONS or upload_root is None):
