@@ -54,7 +54,8 @@ def test_an_unknown_backend_stops_the_start(engine, tmp_path):
 
 
 def test_report_photos_go_through_the_configured_backend(app, client, session, backend):
-    provider, beneficiary = make_user(session, "technician", "62528"), make_user(session, "technician", "76402")
+    provider = make_user(session, "technician", "62528")
+    beneficiary = make_user(session, "technician", "76402")
     agreement = make_agreement(session, beneficiary, provider, "signed")
     login(client, beneficiary)
     assert _start(client, agreement.id, [("avant.jpg", JPEG)]).status_code == 302
