@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask_smorest import Api as SmorestApi
 from marshmallow import Schema, fields, validate
 
-from .web_errors import handle_http
+from .web import MAX_PAGE
+from .web_errors import handle_http, recover_session
 
 API_PREFIX = "/api/v1"
 
@@ -14,6 +15,7 @@ class Api(SmorestApi):
     """flask-smorest's Api, answering errors in the shape of API.md instead of its own."""
 
     def handle_http_exception(self, error):
+        recover_session()
         return handle_http(error)
 
 
@@ -94,5 +96,5 @@ class PageSchema(Schema):
 class PageQuerySchema(Schema):
     """`?page=&per_page=` with the limits of API.md."""
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))

@@ -22,9 +22,11 @@ from .db import make_engine, make_session_factory
 from .declarations import Domain
 from .domains import DOMAINS, configure_sessions, install_layout, install_policies
 from .extensions import babel, csrf, limiter, login_manager
+from .input_gate import install_input_gate
 from .paths import resource_dir
 from .security import install_security_headers
 from .settings import load_typed_settings
+from .storage import storage_for
 from .web import acting_user, close_db_session, db_session
 from .web_errors import register_error_handlers
 
@@ -52,11 +54,13 @@ def create_app(settings: dict[str, Any] | None = None, domains: tuple[Domain, ..
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     _init_database(app, domains)
+    install_input_gate(app)
     _init_extensions(app)
     _register_blueprints(app, domains)
     install_policies(domains)
     install_layout(domains)
     register_error_handlers(app)
+    storage_for(app)  # an unknown STORAGE_BACKEND stops the start, not the first upload
     install_security_headers(app)
     return app
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from sqlalchemy import text
 
 from .accounts.names import ROLE_LABELS, role_label
 from .api_base import api
 from .ui import nav_for, panels_for
-from .web import acting_user, db_session
+from .web import acting_user, db_session, safe_redirect_target
 
 bp = Blueprint("core", __name__)
 
@@ -40,6 +42,21 @@ def format_number(value: float | None) -> str:
     return "" if value is None else format_decimal(value, format="#,##0.##")
 
 
+@bp.app_template_filter("when")
+def format_when(value: datetime | None, width: str = "short") -> str:
+    """A moment as the reader reads it: their format, in the app's time zone (BABEL_DEFAULT_TIMEZONE,
+    Europe/Paris). The one filter every template uses to show a time, so that histories, timelines
+    and notifications agree; the database keeps UTC."""
+    return "" if value is None else format_datetime(value, width)
+
+
+@bp.app_template_filter("day")
+def format_day(value: date | datetime | None, width: str = "short") -> str:
+    """The calendar day of a moment in the app's time zone (23:30 UTC is already tomorrow in
+    Paris), or a plain date as it is."""
+    return "" if value is None else format_date(value, width)
+
+
 @bp.route("/")
 def home():
     user = acting_user()
@@ -62,9 +79,7 @@ def healthz():
 
 @bp.route("/lang/<code>")
 def set_language(code: str):
-    target = request.args.get("next") or url_for("core.home")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("core.home")  # never an open redirect
+    target = safe_redirect_target(request.args.get("next"), url_for("core.home"))
     response = make_response(redirect(target))
     if code in current_app.config["LANGUAGES"]:
         response.set_cookie(

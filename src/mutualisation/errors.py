@@ -68,3 +68,11 @@ class InvalidTransition(DomainError):
 class RateLimited(DomainError):
     code = "rate_limited"
     status = 429
+
+
+class UnreadableInput(DomainError):
+    """The request carries what no field can hold (NUL bytes, lone surrogates, JSON nested too deep):
+    refused at the door with a 400, before any view or database sees it."""
+
+    code = "validation_error"
+    status = 400

@@ -5,6 +5,7 @@ The list is explicit: a new domain with tables adds its `models` module here.
 
 from __future__ import annotations
 
+from . import storage as storage_models  # the blobs table of the database storage backend
 from .accounts import models as accounts_models
 from .agreements import models as agreements_models
 from .audit import models as audit_models
@@ -24,6 +25,7 @@ MODEL_MODULES = (
     agreements_models,
     notifications_models,
     scheduling_models,
+    storage_models,
 )
 
 metadata = Base.metadata

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
+from typing import Any
 
-from flask import Flask, render_template
-from flask_babel import gettext
+from flask import Flask, current_app, g, render_template
+from flask_babel import get_locale, gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -69,8 +72,45 @@ def json_error(status: int, code: str, message: str, fields: dict | None = None)
     return body, status
 
 
+def recover_session() -> None:
+    """Make the request's session usable again before an error page reads from it.
+
+    A failed statement leaves a PostgreSQL transaction aborted: every later query of the page (the
+    user, the unread count) would fail too, and the visitor would get the server's bare page. Roll
+    back first; if even that fails (the connection is gone), drop the session so that any later
+    read opens a fresh one.
+    """
+    session = g.get("db_session")
+    if session is None:
+        return
+    try:
+        session.rollback()
+    except Exception:  # a broken connection: forget this session, never query it again
+        log.warning("could not roll back the request's session", exc_info=True)
+        g.pop("db_session", None)
+        g.pop("_login_user", None)
+        try:
+            session.close()
+        except Exception:
+            log.debug("closing a broken session failed too", exc_info=True)
+
+
 def _html_error(status: int, message: str):
-    return render_template("errors/error.html", status=status, message=message), status
+    try:
+        return render_template("errors/error.html", status=status, message=message), status
+    except Exception:
+        # The full layout needs the database (the user, the menus): when even that fails, a page
+        # without them, still ours, still in the reader's language.
+        log.exception("error page could not be rendered with the layout")
+        template = current_app.jinja_env.get_template("errors/plain.html")
+        return template.render(status=status, message=message, lang=_page_language()), status
+
+
+def _page_language() -> str:
+    try:
+        return str(get_locale() or "fr")
+    except Exception:
+        return "fr"
 
 
 def _respond(status: int, code: str, message: str, fields: dict | None = None):
@@ -95,7 +135,7 @@ def handle_csrf(_exc: CSRFError):
 
 def handle_http(exc: HTTPException):
     status = exc.code or 500
-    fields = None
+    fields: dict[str, Any] | None = None
     data = getattr(exc, "data", None)
     if isinstance(data, dict) and "messages" in data:  # webargs / flask-smorest validation
         messages = data["messages"]
@@ -113,9 +153,21 @@ def handle_unexpected(exc: Exception):
     return _respond(500, "internal_error", gettext(HTTP_MESSAGES[500]))
 
 
+def _recovering(handler: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The handler, run only after the session is usable again: even translating its message may
+    read the user's language from the database."""
+
+    @functools.wraps(handler)
+    def wrapper(exc):
+        recover_session()
+        return handler(exc)
+
+    return wrapper
+
+
 def register_error_handlers(app: Flask) -> None:
-    app.register_error_handler(DomainError, handle_domain_error)
-    app.register_error_handler(StaleDataError, handle_stale)
-    app.register_error_handler(CSRFError, handle_csrf)
-    app.register_error_handler(HTTPException, handle_http)
-    app.register_error_handler(Exception, handle_unexpected)
+    app.register_error_handler(DomainError, _recovering(handle_domain_error))
+    app.register_error_handler(StaleDataError, _recovering(handle_stale))
+    app.register_error_handler(CSRFError, _recovering(handle_csrf))
+    app.register_error_handler(HTTPException, _recovering(handle_http))
+    app.register_error_handler(Exception, _recovering(handle_unexpected))

@@ -11,7 +11,7 @@ from ..errors import DomainError, PermissionDenied, Unauthorized
 from ..extensions import account_key, limiter
 from ..i18n import N_
 from ..ui import NavItem, add_nav
-from ..web import acting_user, db_session, page_from_args, show_form_errors
+from ..web import acting_user, db_session, page_from_args, safe_redirect_target, show_form_errors
 from . import services
 from .forms import LocaleForm, LoginForm, PasswordChangeForm, TokenForm, UserCreateForm, UserUpdateForm
 from .permissions import can_manage_users
@@ -36,9 +36,7 @@ def _login_failed(response) -> bool:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("core.home")
+    return safe_redirect_target(target, url_for("core.home"))
 
 
 def _submitted(form) -> bool:

@@ -8,7 +8,6 @@ from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     FieldList,
     Form,
     FormField,
@@ -20,6 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..listings.labels import CONDITIONS_LABELS, LOGISTICS_LABELS, choices
+from ..plausible import EUROS, KILOGRAMS, KILOMETRES, QUANTITY, PlausibleDecimalField
 from .labels import KIND_LABELS
 from .vocabulary import Action
 
@@ -50,7 +50,7 @@ class LineForm(Form):
     """One resource line of the terms (a plain Form: the CSRF token belongs to the outer form)."""
 
     description = StringField(_l("Designation"), validators=[Optional(), Length(max=300)])
-    quantity = DecimalField(_l("Quantity"), places=None, validators=[Optional(), NumberRange(min=0)])
+    quantity = PlausibleDecimalField(_l("Quantity"), bound=QUANTITY, validators=[NumberRange(min=0)])
     unit = StringField(_l("Unit"), validators=[Optional(), Length(max=40)])
 
     def is_blank(self) -> bool:
@@ -73,7 +73,7 @@ class TermsForm(ActionForm):
     kind = SelectField(_l("Kind of agreement"), choices=KIND_CHOICES)
     logistics = SelectField(_l("Logistics"), choices=LOGISTICS_CHOICES, validators=[Optional()])
     conditions = SelectField(_l("Conditions"), choices=CONDITIONS_CHOICES, validators=[Optional()])
-    deposit_eur = DecimalField(_l("Deposit (€)"), places=None, validators=[Optional(), NumberRange(min=0)])
+    deposit_eur = PlausibleDecimalField(_l("Deposit (€)"), bound=EUROS, validators=[NumberRange(min=0)])
     insurance_required = BooleanField(_l("Insurance certificate required"))
 
     def fill_lines(self, lines) -> None:
@@ -197,16 +197,14 @@ class EvaluationForm(ActionForm):
     satisfaction = SelectField(
         _l("Satisfaction (1 to 5)"), choices=[(str(i), str(i)) for i in range(5, 0, -1)]
     )
-    money_saved_eur = DecimalField(
-        _l("Money saved (€)"), places=None, validators=[Optional(), NumberRange(min=0)]
+    money_saved_eur = PlausibleDecimalField(
+        _l("Money saved (€)"), bound=EUROS, validators=[NumberRange(min=0)]
     )
-    kg_diverted = DecimalField(
-        _l("Mass kept out of waste or new purchase (kg)"),
-        places=None,
-        validators=[Optional(), NumberRange(min=0)],
+    kg_diverted = PlausibleDecimalField(
+        _l("Mass kept out of waste or new purchase (kg)"), bound=KILOGRAMS, validators=[NumberRange(min=0)]
     )
-    km_travelled = DecimalField(
-        _l("Kilometres travelled"), places=None, validators=[Optional(), NumberRange(min=0)]
+    km_travelled = PlausibleDecimalField(
+        _l("Kilometres travelled"), bound=KILOMETRES, validators=[NumberRange(min=0)]
     )
     vehicle = SelectField(_l("Vehicle"), choices=VEHICLE_CHOICES)
     lessons_learned = TextAreaField(_l("Lessons learned"), validators=[Optional(), Length(max=10000)])

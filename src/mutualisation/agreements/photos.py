@@ -1,8 +1,9 @@
 """Photos attached to handover, return and incident reports.
 
-Checked by their first bytes (never by the name or the type the browser claims), stored under the
-instance folder with a random name, and served only through a route that asks the service whether
-the user may read the agreement. Pure functions on bytes and paths: no Flask, no database.
+Checked by their first bytes (never by the name or the type the browser claims), stored through
+the app's storage (`storage.py`: a local folder or the database) under a random name, and served
+only through a route that asks the service whether the user may read the agreement. No Flask
+here: the storage is handed in.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Final
 
 from ..i18n import N_
+from ..storage import Storage
 
 DEFAULT_MAX_BYTES: Final = 5 * 1024 * 1024
 # The actions whose report may carry photos.
@@ -53,28 +54,27 @@ def check(data: bytes, max_bytes: int) -> Photo | str:
     return Photo(data, extension)
 
 
-def folder(upload_root: Path, agreement_id: int) -> Path:
-    return upload_root / "agreements" / str(int(agreement_id))
+def key(agreement_id: int, name: str) -> str:
+    return f"agreements/{int(agreement_id)}/{name}"
 
 
-def store(upload_root: Path, agreement_id: int, photo: Photo) -> str:
+def store(storage: Storage, agreement_id: int, photo: Photo) -> str:
     """Write the photo under a random name (unguessable, never the uploader's) and return that name."""
-    target = folder(upload_root, agreement_id)
-    target.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_hex(16)}.{photo.extension}"
-    (target / name).write_bytes(photo.data)
+    storage.put(key(agreement_id, name), photo.data)
     return name
 
 
-def discard(upload_root: Path, agreement_id: int, names: list[str]) -> None:
+def discard(storage: Storage, agreement_id: int, names: list[str]) -> None:
     """Remove photos written for a transition that did not commit."""
     for name in names:
-        (folder(upload_root, agreement_id) / name).unlink(missing_ok=True)
+        storage.delete(key(agreement_id, name))
 
 
-def path_of(upload_root: Path, agreement_id: int, name: str) -> Path | None:
-    """The file of a stored photo, or None when the name is not one of ours or the file is gone."""
+def read(storage: Storage, agreement_id: int, name: str) -> tuple[bytes, str] | None:
+    """The bytes and media type of a stored photo, or None when the name is not one of ours or the
+    file is gone."""
     if not NAME_PATTERN.match(name):
         return None
-    path = folder(upload_root, agreement_id) / name
-    return path if path.is_file() else None
+    data = storage.get(key(agreement_id, name))
+    return None if data is None else (data, MEDIA_TYPES[name.rsplit(".", 1)[1]])

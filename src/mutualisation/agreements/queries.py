@@ -5,7 +5,6 @@ the history, report photos, and the row lock the use cases take before they deci
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -15,6 +14,7 @@ from ..accounts.models import User
 from ..accounts.permissions import ACTOR, OFFICIAL, TERRITORY_STAFF, is_admin, require
 from ..errors import NotFound, PermissionDenied
 from ..i18n import N_
+from ..storage import Storage
 from . import permissions as _permissions  # noqa: F401  (registers agreements:read)
 from . import photos
 from .models import Agreement, AgreementEvent, Approval
@@ -103,14 +103,14 @@ def history(session: Session, user: User | None, agreement_id: int) -> list[Agre
 
 
 def photo_file(
-    session: Session, user: User | None, agreement_id: int, name: str, upload_root: Path
-) -> tuple[Path, str]:
-    """The file and media type of a report photo, for users who may read the agreement only."""
+    session: Session, user: User | None, agreement_id: int, name: str, upload_root: Storage
+) -> tuple[bytes, str]:
+    """The bytes and media type of a report photo, for users who may read the agreement only."""
     agreement = get(session, user, agreement_id)
-    path = photos.path_of(upload_root, agreement.id, name)
-    if path is None:
+    found = photos.read(upload_root, agreement.id, name)
+    if found is None:
         raise NotFound(N_("This photo does not exist."))
-    return path, photos.MEDIA_TYPES[path.suffix.lstrip(".")]
+    return found
 
 
 def lock(session: Session, agreement_id: int) -> Agreement:

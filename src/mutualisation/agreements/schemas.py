@@ -7,13 +7,14 @@ from marshmallow import Schema, fields, validate
 from ..api_base import PageQuerySchema, PageSchema
 from ..impact.calculations import VEHICLES
 from ..listings.models import CONDITIONS, LOGISTICS
+from ..plausible import EUROS, KILOGRAMS, KILOMETRES, QUANTITY, PlausibleNumber
 from .models import KINDS, STATUSES
 from .vocabulary import HUMAN_ACTIONS
 
 
 class AgreementTermsLineSchema(Schema):
     description = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    quantity = fields.Float(allow_none=True, validate=validate.Range(min=0))
+    quantity = PlausibleNumber(QUANTITY, validate=validate.Range(min=0))
     unit = fields.String(allow_none=True, validate=validate.Length(max=40))
 
 
@@ -23,7 +24,7 @@ class AgreementTermsInSchema(Schema):
     ends_on = fields.Date(allow_none=True)
     logistics = fields.String(allow_none=True, validate=validate.OneOf(LOGISTICS))
     conditions = fields.String(allow_none=True, validate=validate.OneOf(CONDITIONS))
-    deposit_eur = fields.Float(allow_none=True, validate=validate.Range(min=0))
+    deposit_eur = PlausibleNumber(EUROS, validate=validate.Range(min=0))
     insurance_required = fields.Boolean()
     kind = fields.String(validate=validate.OneOf(KINDS))
 
@@ -51,11 +52,11 @@ class AgreementTransitionSchema(Schema):
     ends_on = fields.Date(allow_none=True)
     decision = fields.String(allow_none=True, validate=validate.OneOf(("approve", "refuse")))
     satisfaction = fields.Integer(allow_none=True)
-    money_saved_eur = fields.Float(allow_none=True)
-    replacement_value_eur = fields.Float(allow_none=True)
-    costs_eur = fields.Float(allow_none=True)
-    kg_diverted = fields.Float(allow_none=True)
-    km_travelled = fields.Float(allow_none=True)
+    money_saved_eur = PlausibleNumber(EUROS)
+    replacement_value_eur = PlausibleNumber(EUROS)
+    costs_eur = PlausibleNumber(EUROS)
+    kg_diverted = PlausibleNumber(KILOGRAMS)
+    km_travelled = PlausibleNumber(KILOMETRES)
     vehicle = fields.String(allow_none=True, validate=validate.OneOf(VEHICLES))
     lessons_learned = fields.String(allow_none=True, validate=validate.Length(max=10000))
 

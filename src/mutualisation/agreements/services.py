@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import select
@@ -28,6 +27,7 @@ from ..i18n import N_
 from ..listings import hooks as listing_hooks
 from ..listings.models import Listing
 from ..listings.services import get_listing
+from ..storage import Storage
 from . import effects, lifecycle, notices, photos, queries
 from .events import add_event
 from .models import Agreement, AgreementTerms
@@ -289,7 +289,7 @@ class _Uploads:
     """Report photos already checked by `photos.check`, and the names stored so far."""
 
     photos: Sequence[photos.Photo]
-    root: Path | None
+    root: Storage | None
     stored: list[str] = field(default_factory=list)
 
     def check(self, action: str) -> None:
@@ -319,7 +319,7 @@ def transition(
     *,
     now: dt.datetime | None = None,
     report_photos: Sequence[photos.Photo] = (),
-    upload_root: Path | None = None,
+    upload_root: Storage | None = None,
 ) -> Agreement:
     """Perform `action` for `user` (None: the scheduler). One transaction, one commit.
 

@@ -3,8 +3,6 @@ its action forms, and the printable convention. Thin: parse, call one service, r
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, gettext
 from flask_babel import lazy_gettext as _l
@@ -12,6 +10,7 @@ from flask_login import login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import Conflict, InvalidTransition, RuleViolation
+from ..storage import Storage, storage_for
 from ..ui import DashboardPanel, NavItem, add_nav, add_panel
 from ..web import acting_user, db_session, page_from_args, show_form_errors
 from . import photos, queries, services
@@ -208,8 +207,8 @@ def show(agreement_id: int):
     return _render_show(queries.get(db_session(), user, agreement_id), user)
 
 
-def _upload_root() -> Path:
-    return Path(current_app.instance_path) / "uploads"
+def _upload_root() -> Storage:
+    return storage_for(current_app)
 
 
 def _max_photo_bytes() -> int:
@@ -292,9 +291,8 @@ def act(agreement_id: int, action: str):
 @bp.route("/<int:agreement_id>/photos/<name>")
 @login_required
 def photo(agreement_id: int, name: str):
-    path, media_type = queries.photo_file(db_session(), acting_user(), agreement_id, name, _upload_root())
-    # Photos are small (max_photo_bytes): read them whole rather than keep a file handle open.
-    response = current_app.response_class(path.read_bytes(), mimetype=media_type)
+    data, media_type = queries.photo_file(db_session(), acting_user(), agreement_id, name, _upload_root())
+    response = current_app.response_class(data, mimetype=media_type)
     # Private to the parties: never kept by a shared cache.
     response.headers["Cache-Control"] = "private, no-cache"
     return response

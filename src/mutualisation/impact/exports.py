@@ -6,12 +6,13 @@ GeoJSON writer uses and the other formats leave out.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
+
+from defusedcsv import csv
 
 FORMATS = ("csv", "json", "geojson")
 
@@ -26,13 +27,28 @@ def _properties(row: dict[str, Any]) -> dict[str, Any]:
     return {k: _plain(v) for k, v in row.items() if not k.startswith("_")}
 
 
+def safe_cell(value: Any) -> Any:
+    """A cell no spreadsheet will run as a formula.
+
+    defusedcsv (used by the writer) quotes text that starts with = + - @ | %; a leading tab or
+    carriage return is also read as the start of a formula by some spreadsheets, so it gets the
+    same leading apostrophe here.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("\t", "\r"):
+        return "'" + value
+    return value
+
+
 def to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
+    """The one CSV writer of the application: every export goes through it."""
     buffer = io.StringIO()
     # ";" is what French spreadsheet software opens without an import dialog.
     writer = csv.DictWriter(buffer, fieldnames=list(columns), delimiter=";", extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in _properties(row).items()})
+        writer.writerow({k: safe_cell(v) for k, v in _properties(row).items()})
     return buffer.getvalue()
 
 

@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
+from ..plausible import EUROS, KILOMETRES, QUANTITY, PlausibleFloatField
 from .categories import taxonomy
 from .labels import (
     CONDITIONS_LABELS,
@@ -60,7 +61,7 @@ class ListingForm(FlaskForm):
     subcategory = SelectField(_l("Subcategory"), validate_choice=False)
     title = StringField(_l("Title"))
     description = TextAreaField(_l("Description"), render_kw={"rows": 6})
-    quantity = FloatField(_l("Quantity"), validators=[Optional()])
+    quantity = PlausibleFloatField(_l("Quantity"), bound=QUANTITY)
     unit = StringField(_l("Unit"))
     available_from = DateField(_l("Available from"), validators=[Optional()])
     available_until = DateField(_l("Available until"), validators=[Optional()])
@@ -68,9 +69,9 @@ class ListingForm(FlaskForm):
     inexhaustible = BooleanField(_l("Inexhaustible (skills and know-how only)"))
     remote_possible = BooleanField(_l("Remote possible (skills and know-how only)"))
     logistics = SelectField(_l("Logistics"), choices=LOGISTICS_CHOICES)
-    max_distance_km = FloatField(_l("Maximum distance (km)"), validators=[Optional()])
+    max_distance_km = PlausibleFloatField(_l("Maximum distance (km)"), bound=KILOMETRES)
     conditions = SelectField(_l("Conditions"), choices=CONDITIONS_CHOICES)
-    deposit_eur = FloatField(_l("Deposit (EUR)"), validators=[Optional()])
+    deposit_eur = PlausibleFloatField(_l("Deposit (EUR)"), bound=EUROS)
     insurance_required = BooleanField(_l("Insurance required"))
     qualified_operator_required = BooleanField(_l("Qualified operator required"))
     address = StringField(_l("Address (optional)"))

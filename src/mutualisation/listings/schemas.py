@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from ..accounts.names import display_name
 from ..api_base import PageQuerySchema, PageSchema
+from ..plausible import EUROS, KILOMETRES, QUANTITY, PlausibleNumber
 from . import lifecycle
 from .validation import CONDITIONS, KINDS, LOGISTICS
 
@@ -123,7 +124,7 @@ class _ContentSchema(Schema):
     subcategory = fields.String()
     title = fields.String()
     description = fields.String()
-    quantity = fields.Float(allow_none=True)
+    quantity = PlausibleNumber(QUANTITY)
     unit = fields.String(allow_none=True)
     available_from = fields.Date(allow_none=True)
     available_until = fields.Date(allow_none=True)
@@ -131,9 +132,9 @@ class _ContentSchema(Schema):
     inexhaustible = fields.Boolean()
     remote_possible = fields.Boolean()
     logistics = fields.String(validate=validate.OneOf(LOGISTICS))
-    max_distance_km = fields.Float(allow_none=True)
+    max_distance_km = PlausibleNumber(KILOMETRES)
     conditions = fields.String(validate=validate.OneOf(CONDITIONS))
-    deposit_eur = fields.Float(allow_none=True)
+    deposit_eur = PlausibleNumber(EUROS)
     insurance_required = fields.Boolean()
     qualified_operator_required = fields.Boolean()
     latitude = fields.Float(allow_none=True)

@@ -14,7 +14,7 @@ from ..errors import Conflict, RuleViolation, ValidationFailed
 from ..i18n import N_
 from ..territories.geocoding import current_geocoder
 from ..ui import DashboardPanel, NavItem, add_nav, add_panel
-from ..web import Page, acting_user, db_session, page_from_args, show_form_errors
+from ..web import Page, acting_user, db_session, page_from_args, safe_redirect_target, show_form_errors
 from . import browse as browsing
 from . import editing, lifecycle, transitions
 from .categories import category_label, category_tree
@@ -220,7 +220,8 @@ def _act(listing_id: int, do) -> object:
     except (RuleViolation, ValidationFailed, Conflict) as exc:
         msgs = [gettext(exc.message)] + [gettext(m) for ms in exc.fields.values() for m in ms]
         flash(" ".join(msgs), "danger")
-    return redirect(request.form.get("next") or url_for("listings.detail", listing_id=listing_id))
+    default = url_for("listings.detail", listing_id=listing_id)
+    return redirect(safe_redirect_target(request.form.get("next"), default))
 
 
 @bp.route("/<int:listing_id>/publish", methods=["POST"])

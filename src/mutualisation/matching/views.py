@@ -9,7 +9,7 @@ from flask_login import login_required
 
 from ..errors import DomainError
 from ..ui import DashboardPanel, NavItem, add_nav, add_panel
-from ..web import acting_user, db_session
+from ..web import acting_user, db_session, safe_redirect_target
 from . import engine, services
 from .breakdown import render
 from .forms import DISMISS_CHOICES, REASON_LABELS, AcceptForm, DismissForm
@@ -61,8 +61,7 @@ def _template_helpers() -> dict:
 
 
 def _back(default: str) -> str:
-    target = request.form.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return safe_redirect_target(request.form.get("next"), default)
 
 
 @bp.route("/listings/<int:listing_id>/suggestions")

@@ -10,7 +10,7 @@ from ..declarations import now_paris
 from ..errors import DomainError
 from ..extensions import csrf
 from ..listings.expiry import read_renewal_token, renew_listing
-from ..web import acting_user, db_session, page_from_args
+from ..web import acting_user, db_session, page_from_args, safe_redirect_target
 from . import kinds, services
 from .forms import ConfirmForm, field_name, preferences_form
 from .mail import read_unsubscribe_token
@@ -27,9 +27,7 @@ def _notifications_context():
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("notifications.index")
+    return safe_redirect_target(target, url_for("notifications.index"))
 
 
 @bp.route("/notifications")
