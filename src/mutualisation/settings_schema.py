@@ -32,8 +32,11 @@ class CoreSettings:
     RATELIMIT_STORAGE_URI: str
     LOGIN_RATE_LIMIT: str
     API_TOKEN_RATE_LIMIT: str
+    ACCOUNT_LOGIN_RATE_LIMIT: str
     PASSWORD_MIN_LENGTH: int
     TRUSTED_PROXIES: int
+    STORAGE_BACKEND: str
+    STORAGE_LOCAL_ROOT: str
     PUBLIC_BASE_URL: str
     RUN_SCHEDULER_IN_PROCESS: bool
     SECRET_KEY: str = ""  # a secret: from MUTUALISATION_SECRET_KEY, or generated (settings.py)

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from ..declarations import Domain
-from . import api, demo, jobs, services, views
+from . import api, demo, jobs, permissions, views
 
 DOMAIN = Domain(
     name="agreements",
     blueprints=(views.bp,),
     api_blueprints=(api.blp,),
     jobs=tuple(jobs.JOBS),
-    policies={
-        "agreements:read": services.can_read_agreement,
-        "agreements:create": services.can_create_agreement,
-    },
+    policies=permissions.POLICIES,
     demo_loader=demo.load,
 )

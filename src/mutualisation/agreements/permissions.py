@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..accounts.permissions import ACTOR, TERRITORY_STAFF, is_admin, register
+from ..accounts.permissions import ACTOR, TERRITORY_STAFF, is_admin
 from .vocabulary import Side
 
 
@@ -40,6 +40,3 @@ POLICIES: Mapping[str, Callable[[Any, Any], bool]] = {
     "agreements:read": can_read_agreement,
     "agreements:create": can_create_agreement,
 }
-
-for _name, _policy in POLICIES.items():
-    register(_name, _policy)
