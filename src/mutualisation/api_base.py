@@ -26,6 +26,9 @@ PUBLIC_API_PATHS = frozenset(
         f"{API_PREFIX}/openapi.json",
         f"{API_PREFIX}/docs",
         f"{API_PREFIX}/categories",
+        f"{API_PREFIX}/auth/password-reset",
+        f"{API_PREFIX}/auth/password-reset/confirm",
+        f"{API_PREFIX}/join-requests",
     }
 )
 PUBLIC_API_PREFIXES = (f"{API_PREFIX}/territories",)

@@ -31,6 +31,7 @@ DOMAINS = (
     "impact",
     "notifications",
     "audit",
+    "welcome",
 )
 
 

@@ -16,6 +16,7 @@ _DOMAINS = (
     "agreements",
     "impact",
     "notifications",
+    "welcome",
 )
 
 for _domain in _DOMAINS:
