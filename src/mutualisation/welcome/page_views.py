@@ -7,7 +7,7 @@ from flask_babel import gettext
 from flask_login import login_required
 from sqlalchemy import func, select
 
-from ..errors import DomainError
+from ..errors import DomainError, PermissionDenied
 from ..listings.models import Listing
 from ..web import acting_user, db_session, page_from_args, show_form_errors
 from . import pages
@@ -26,6 +26,8 @@ def territory(code: str):
 @login_required
 def edit_presentation(code: str):
     page = pages.territory_page(db_session(), code[:9], acting_user())
+    if not page.can_edit:  # the service checks again; here it spares showing a form that cannot work
+        raise PermissionDenied(gettext("Only this territory's officials and technicians may edit its page."))
     profile = page.profile
     form = PresentationForm(
         presentation=profile.presentation if profile else "", version=profile.version if profile else ""

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ..accounts.schemas import TerritoryRefSchema
 from ..api_base import PageSchema
 
 EMAIL = validate.Length(min=3, max=254)
@@ -20,12 +21,6 @@ class InvitationCreateSchema(Schema):
     email = fields.String(required=True, validate=EMAIL)
     role = fields.String(required=True, validate=validate.OneOf(("technician", "official", "actor")))
     territory = fields.String(required=True, validate=validate.Length(min=1, max=9))
-
-
-class TerritoryRefSchema(Schema):
-    code = fields.String()
-    name = fields.String()
-    kind = fields.String()
 
 
 class InvitationSchema(Schema):
