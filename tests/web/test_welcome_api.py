@@ -120,3 +120,36 @@ def test_a_join_request_with_bad_fields_is_a_422_with_field_messages(client):
     )
     assert response.status_code == 422
     assert {"territory", "email"} <= set(response.get_json()["error"]["fields"])
+
+
+def _limited_client(engine, session_factory, tmp_path, **limits):
+    from mutualisation.app import create_app
+
+    app = create_app(
+        {
+            "ENV": "testing",
+            "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+            "INSTANCE_PATH": str(tmp_path),
+            "RATELIMIT_ENABLED": True,
+            **limits,
+        }
+    )
+    app.extensions["mutualisation.sessions"] = session_factory
+    return app.test_client()
+
+
+def test_password_reset_requests_are_rate_limited(engine, session_factory, tmp_path):
+    client = _limited_client(engine, session_factory, tmp_path, PASSWORD_RESET_RATE_LIMIT="2 per minute")
+    statuses = [
+        client.post("/api/v1/auth/password-reset", json={"email": "a@example.org"}).status_code for _ in range(3)
+    ]
+    assert statuses == [202, 202, 429]
+
+
+def test_join_requests_are_rate_limited(engine, session_factory, session, tmp_path):
+    make_territory(session, "62057", name="Audruicq")
+    client = _limited_client(engine, session_factory, tmp_path, JOIN_REQUEST_RATE_LIMIT="1 per minute")
+    body = {"territory": "62057", "name": "D", "email": "d@example.org", "motivation": "M"}
+    assert client.post("/api/v1/join-requests", json=body).status_code == 201
+    limited = client.post("/api/v1/join-requests", json={**body, "email": "e@example.org"})
+    assert limited.status_code == 429 and limited.get_json()["error"]["code"] == "rate_limited"

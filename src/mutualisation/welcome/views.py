@@ -32,11 +32,11 @@ add_nav(
 
 
 def reset_limit() -> str:
-    return current_app.config.get("PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour")
+    return current_app.config["PASSWORD_RESET_RATE_LIMIT"]
 
 
 def join_limit() -> str:
-    return current_app.config.get("JOIN_REQUEST_RATE_LIMIT", "5 per minute;20 per hour")
+    return current_app.config["JOIN_REQUEST_RATE_LIMIT"]
 
 
 def _min_length() -> int:
