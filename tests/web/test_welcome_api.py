@@ -141,7 +141,8 @@ def _limited_client(engine, session_factory, tmp_path, **limits):
 def test_password_reset_requests_are_rate_limited(engine, session_factory, tmp_path):
     client = _limited_client(engine, session_factory, tmp_path, PASSWORD_RESET_RATE_LIMIT="2 per minute")
     statuses = [
-        client.post("/api/v1/auth/password-reset", json={"email": "a@example.org"}).status_code for _ in range(3)
+        client.post("/api/v1/auth/password-reset", json={"email": "a@example.org"}).status_code
+        for _ in range(3)
     ]
     assert statuses == [202, 202, 429]
 

@@ -201,3 +201,27 @@ def test_a_person_edits_their_public_profile(client, session):
     )
     html = client.get(f"/territories/{user.territory.code}").get_data(as_text=True)
     assert "Claude, Chargée de mission (Mairie)" in html and user.email in html
+
+
+def test_an_actors_dashboard_says_what_they_can_do(client, session):
+    login(client, make_user(session, "actor"))
+    html = client.get("/").get_data(as_text=True)
+    assert "Ce que vous pouvez faire ici" in html
+    assert "Répondre à un besoin" in html and "Suivre vos conventions" in html
+
+
+def test_the_facilitators_dashboard_counts_waiting_join_requests(client, session):
+    from mutualisation.welcome import join
+
+    make_territory(session, "62057", name="Audruicq")
+    join.submit(session, territory_code="62057", name="D", email="d@example.org", motivation="M")
+    login(client, make_user(session, "admin"))
+    assert "Demandes d'adhésion en attente : 1" in client.get("/").get_data(as_text=True)
+
+
+def test_the_home_page_shows_the_networks_figures_and_ways_in(client, session):
+    tech = make_user(session, "technician")
+    make_listing(session, tech, "offer")
+    html = client.get("/").get_data(as_text=True)
+    assert "Le réseau en chiffres" in html and "Territoires membres" in html
+    assert 'href="/join"' in html and 'href="/explore"' in html and 'href="/login"' in html

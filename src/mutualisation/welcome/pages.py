@@ -199,3 +199,24 @@ def update_public_profile(
         user.email_public = bool(email_public)
         record(session, user.id, "user.profile", "user", user.id, email_public=user.email_public)
     return user
+
+
+def actor_overview(session: Session, user: User) -> dict[str, int]:
+    """What a local actor can do, with the figures that make it concrete."""
+    needs = session.scalar(
+        select(func.count()).select_from(Listing).where(Listing.status == "published", Listing.kind == "need")
+    )
+    mine = session.scalar(
+        select(func.count())
+        .select_from(Listing)
+        .where(Listing.owner_id == user.id, Listing.status == "published")
+    )
+    following = session.scalar(
+        select(func.count())
+        .select_from(Agreement)
+        .where(
+            or_(Agreement.provider_actor_id == user.id, Agreement.beneficiary_actor_id == user.id),
+            Agreement.status.not_in(("refused", "withdrawn", "expired", "cancelled", *DONE)),
+        )
+    )
+    return {"needs": needs or 0, "mine": mine or 0, "agreements": following or 0}

@@ -11,9 +11,9 @@ from ..db import utcnow
 from ..errors import DomainError, PermissionDenied
 from ..extensions import limiter
 from ..territories import services as territories
-from ..ui import NavItem, add_nav
+from ..ui import DashboardPanel, NavItem, add_nav, add_panel
 from ..web import acting_user, db_session, page_from_args, show_form_errors
-from . import invitations, join, notify, reset, rules
+from . import invitations, join, notify, pages, reset, rules
 from .forms import AcceptInvitationForm, ConfirmForm, ForgotForm, InviteForm, JoinForm, NewPasswordForm
 from .page_views import bp as pages_bp
 from .people import public_name
@@ -28,6 +28,18 @@ add_nav(
 )
 add_nav(
     NavItem("welcome.join_requests", _l("Join requests"), roles=("admin", "technician", "official"), order=86)
+)
+
+
+def _staff_panel(session, user) -> dict:
+    return {"requests": join.list_requests(session, user, status="pending", per_page=1)[1]}
+
+
+add_panel(DashboardPanel("core/_actor_panel.html", pages.actor_overview, roles=("actor",), order=5))
+add_panel(
+    DashboardPanel(
+        "core/_welcome_staff_panel.html", _staff_panel, roles=("admin", "technician", "official"), order=80
+    )
 )
 
 
@@ -257,6 +269,7 @@ def _welcome_context():
         "now_utc": utcnow,
         "invitation_status_label": lambda code: str(STATUS_LABELS.get(code, code)),
         "public_name": public_name,
+        "network_figures": lambda: pages.network_figures(db_session()),  # called by the home page only
     }
 
 
