@@ -88,6 +88,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_join_requests_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_join_requests_territory_id'), ['territory_id'], unique=False)
 
+    with op.batch_alter_table('listings', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('network_only', sa.Boolean(), server_default='0', nullable=False))
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('job_title', sa.String(length=200), server_default='', nullable=False))
         batch_op.add_column(sa.Column('email_public', sa.Boolean(), server_default=sa.false(), nullable=False))
@@ -95,6 +98,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('listings', schema=None) as batch_op:
+        batch_op.drop_column('network_only')
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('email_public')
         batch_op.drop_column('job_title')

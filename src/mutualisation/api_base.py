@@ -32,6 +32,8 @@ PUBLIC_API_PATHS = frozenset(
     }
 )
 PUBLIC_API_PREFIXES = (f"{API_PREFIX}/territories",)
+# Public for reading only: visitors browse published public listings (issue 14).
+PUBLIC_API_READS = frozenset({f"{API_PREFIX}/listings"})
 
 
 def authenticate_api_request() -> None:
@@ -43,6 +45,8 @@ def authenticate_api_request() -> None:
 
     path = request.path.rstrip("/")
     if not path.startswith("/api/") or path in PUBLIC_API_PATHS or path.startswith(PUBLIC_API_PREFIXES):
+        return
+    if request.method in ("GET", "HEAD") and path in PUBLIC_API_READS:
         return
     api_user()
 

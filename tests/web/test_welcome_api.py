@@ -154,3 +154,36 @@ def test_join_requests_are_rate_limited(engine, session_factory, session, tmp_pa
     assert client.post("/api/v1/join-requests", json=body).status_code == 201
     limited = client.post("/api/v1/join-requests", json={**body, "email": "e@example.org"})
     assert limited.status_code == 429 and limited.get_json()["error"]["code"] == "rate_limited"
+
+
+def test_visitors_list_published_public_listings_without_owners(client, session):
+    from tests.builders import make_listing
+
+    owner = make_user(session, "technician", name="Nom Secret")
+    public = make_listing(session, owner, "offer", title="Broyeur public")
+    make_listing(session, owner, "offer", title="Broyeur interne", network_only=True)
+    make_listing(session, owner, "offer", title="Brouillon", status="draft")
+    body = client.get("/api/v1/listings").get_json()
+    assert [item["id"] for item in body["items"]] == [public.id]
+    assert "owner" not in body["items"][0] and "Nom Secret" not in str(body)
+    assert client.get("/api/v1/listings?status=draft&mine=true").get_json()["total"] == 1
+    member = client.get("/api/v1/listings", headers=bearer(session, make_user(session, "actor"))).get_json()
+    assert member["total"] == 2 and member["items"][0]["owner"]["name"] == "Nom Secret"
+
+
+def test_a_listing_owner_keeps_a_listing_private_through_the_api(client, session):
+    tech = make_user(session, "technician")
+    headers = bearer(session, tech)
+    created = client.post(
+        "/api/v1/listings",
+        json={
+            "kind": "offer",
+            "category": "equipment",
+            "subcategory": "event_stage",
+            "title": "Nacelle",
+            "network_only": True,
+        },
+        headers=headers,
+    )
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["network_only"] is True

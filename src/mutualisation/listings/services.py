@@ -61,6 +61,7 @@ CONTENT_FIELDS = (
     "deposit_eur",
     "insurance_required",
     "qualified_operator_required",
+    "network_only",
     "latitude",
     "longitude",
     "address",
@@ -573,7 +574,9 @@ def _text_conditions(session: Session, q: str | None) -> list[Any]:
 
 def _conditions(user: Any, filters: Filters) -> list[Any]:
     conditions: list[Any] = []
-    if filters.mine:
+    if user is None:  # a visitor (issue 14): published listings their owners did not keep private
+        conditions += [Listing.status == lifecycle.PUBLISHED, Listing.network_only.is_(False)]
+    elif filters.mine:
         conditions.append(_managed_by(user))
         if filters.status:
             conditions.append(Listing.status == filters.status)
@@ -611,7 +614,7 @@ def _reference(session: Session, user: Any, filters: Filters) -> Territory | Non
         if territory is None or territory.latitude is None:
             raise ValidationFailed(N_("Some fields are not valid."), {"near": [N_("Unknown territory.")]})
         return territory
-    if filters.sort == "nearest":
+    if filters.sort == "nearest" and user is not None:
         return session.get(Territory, user.territory_id)
     return None
 
@@ -766,8 +769,10 @@ def _summary_query(ids: list[int]):
 def browse_rows(
     session: Session, user: Any, filters: Filters, *, page: int = 1, per_page: int = 20
 ) -> BrowseRows:
-    """The same page as `browse`, as plain rows for the JSON API (no ORM objects)."""
-    require(user, "network:read")
+    """The same page as `browse`, as plain rows for the JSON API (no ORM objects). `user` None:
+    a visitor, who sees only public listings (the door leaves the owners out)."""
+    if user is not None:
+        require(user, "network:read")
     _check_filters(filters)
     ids, total, distances, _reference = _ordered_ids(session, user, filters, (page - 1) * per_page, per_page)
     if not ids:
