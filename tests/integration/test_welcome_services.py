@@ -203,3 +203,23 @@ def test_territory_page_lists_contacts_by_role_and_network_figures_count_staffed
     assert page.contacts["official"] == [official] and len(page.contacts["actor"]) == 1
     assert page.member
     assert pages.network_figures(session).territories >= 1
+
+
+def test_the_users_list_searches_and_filters_by_role_territory_and_activity(session):
+    from mutualisation.accounts.directory import UserFilters, search_users
+
+    admin = make_user(session, "admin")
+    target = make_user(session, "official", "76402", name="Dominique Lefèvre", organisation="Mairie 100%")
+    make_user(session, "official", "62528")
+    make_user(session, "technician", "76402", is_active=False)
+
+    def emails(**filters):
+        return [u.email for u in search_users(session, admin, UserFilters(**filters), page=1, per_page=50)[0]]
+
+    assert emails(q="LEFÈVRE") == [target.email] == emails(q="100%")
+    assert emails(role="official", territory="76402") == [target.email]
+    assert len(emails(territory="76402", active="no")) == 1
+    assert emails(q="_") == []  # LIKE wildcards are searched literally
+    with pytest.raises(PermissionDenied):
+        search_users(session, target, UserFilters(), page=1, per_page=10)
+    assert UserFilters.from_args({"role": "king", "active": "maybe"}) == UserFilters()

@@ -225,3 +225,13 @@ def test_the_home_page_shows_the_networks_figures_and_ways_in(client, session):
     html = client.get("/").get_data(as_text=True)
     assert "Le réseau en chiffres" in html and "Territoires membres" in html
     assert 'href="/join"' in html and 'href="/explore"' in html and 'href="/login"' in html
+
+
+def test_the_admin_users_page_filters_and_links_invitations_and_requests(client, session):
+    make_user(session, "official", "76402", name="Dominique Lefèvre")
+    make_user(session, "technician", "62528", name="Camille Autre")
+    login(client, make_user(session, "admin"))
+    html = client.get("/admin/users?q=lef&role=official&territory=76402&active=yes").get_data(as_text=True)
+    assert "Dominique Lefèvre" in html and "Camille Autre" not in html
+    assert 'href="/invitations"' in html and 'href="/join-requests"' in html
+    assert client.get("/admin/users?role=%00&active=zzz&page=1").status_code == 200
