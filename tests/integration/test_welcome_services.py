@@ -223,3 +223,18 @@ def test_the_users_list_searches_and_filters_by_role_territory_and_activity(sess
     with pytest.raises(PermissionDenied):
         search_users(session, target, UserFilters(), page=1, per_page=10)
     assert UserFilters.from_args({"role": "king", "active": "maybe"}) == UserFilters()
+
+
+def test_a_join_request_reaches_its_deciders_through_the_notifications_outbox(session):
+    from mutualisation.notifications.models import Notification
+
+    admin = make_user(session, "admin")
+    staff = make_user(session, "technician", "62528")
+    make_territory(session, "62057", name="Audruicq")
+    join.submit(session, territory_code="62057", name="Dominique", email="d@example.org", motivation="M")
+    join.submit(session, territory_code="62528", name="Asso", email="a@example.org", motivation="M")
+    sent = {(n.recipient_id, n.kind, n.link) for n in session.scalars(select(Notification))}
+    assert sent == {
+        (admin.id, "join_request.received", "/join-requests"),
+        (staff.id, "join_request.received", "/join-requests"),
+    }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
@@ -17,9 +18,14 @@ from ..audit.services import record
 from ..db import transaction, utcnow
 from ..errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from ..i18n import N_
+from ..notifications import kinds
+from ..notifications.services import notify
 from . import rules
 from .invitations import NewInvitation, add_invitation, check_email, open_space, territory_by_code
 from .models import JoinRequest
+
+JOIN_KIND = "join_request.received"
+kinds.register(kinds.Kind(JOIN_KIND, _l("Someone asks to join the network"), kinds.IMMEDIATE, True))
 
 MAX_MOTIVATION = 4000
 
@@ -72,8 +78,36 @@ def submit(
         )
         session.add(request)
         session.flush()
+        _tell_deciders(session, request)
         record(session, None, "join_request.create", "join_request", request.id, territory=territory.code)
     return request
+
+
+def _deciders(session: Session, request: JoinRequest) -> list[User]:
+    """The territory's staff for a local actor's request; the facilitators for a new territory."""
+    query = select(User).where(User.is_active.is_(True))
+    if request.role == rules.ACTOR:
+        query = query.where(User.territory_id == request.territory_id, User.role.in_(rules.STAFF))
+    else:
+        query = query.where(User.role == rules.ADMIN)
+    return list(session.scalars(query))
+
+
+def _tell_deciders(session: Session, request: JoinRequest) -> None:
+    """Through the notifications outbox, inside this transaction: sent only if the request is saved."""
+    for user in _deciders(session, request):
+        notify(
+            session,
+            user,
+            JOIN_KIND,
+            N_("A join request from %(territory)s"),
+            N_("%(name)s asks to join the network."),
+            object_type="join_request",
+            object_id=request.id,
+            link="/join-requests",
+            territory=request.territory.name,
+            name=request.name,
+        )
 
 
 def _may_decide(acting: User | None, request: JoinRequest) -> bool:
