@@ -28,9 +28,14 @@ PUBLIC_API_PATHS = frozenset(
         f"{API_PREFIX}/openapi.json",
         f"{API_PREFIX}/docs",
         f"{API_PREFIX}/categories",
+        f"{API_PREFIX}/auth/password-reset",
+        f"{API_PREFIX}/auth/password-reset/confirm",
+        f"{API_PREFIX}/join-requests",
     }
 )
 PUBLIC_API_PREFIXES = (f"{API_PREFIX}/territories",)
+# Public for reading only: visitors browse published public listings (issue 14).
+PUBLIC_API_READS = frozenset({f"{API_PREFIX}/listings"})
 
 
 def authenticate_api_request() -> None:
@@ -42,6 +47,8 @@ def authenticate_api_request() -> None:
 
     path = request.path.rstrip("/")
     if not path.startswith("/api/") or path in PUBLIC_API_PATHS or path.startswith(PUBLIC_API_PREFIXES):
+        return
+    if request.method in ("GET", "HEAD") and path in PUBLIC_API_READS:
         return
     api_user()
 

@@ -24,6 +24,7 @@ from .notifications.domain import DOMAIN as NOTIFICATIONS
 from .scheduling.domain import DOMAIN as SCHEDULING
 from .territories.domain import DOMAIN as TERRITORIES
 from .ui import add_nav, add_panel
+from .welcome.domain import DOMAIN as WELCOME
 
 DOMAINS: tuple[Domain, ...] = (
     ACCOUNTS,
@@ -35,6 +36,7 @@ DOMAINS: tuple[Domain, ...] = (
     NOTIFICATIONS,
     AUDIT,
     SCHEDULING,
+    WELCOME,
 )
 
 

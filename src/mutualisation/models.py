@@ -15,6 +15,7 @@ from .matching import models as matching_models
 from .notifications import models as notifications_models
 from .scheduling import models as scheduling_models
 from .territories import models as territories_models
+from .welcome import models as welcome_models
 
 MODEL_MODULES = (
     territories_models,
@@ -26,6 +27,7 @@ MODEL_MODULES = (
     notifications_models,
     scheduling_models,
     storage_models,
+    welcome_models,
 )
 
 metadata = Base.metadata

@@ -42,7 +42,8 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[str]:
+def live_app(tmp_path_factory):
+    """The served app: tests may add data through its sessions and read its mail folder."""
     from mutualisation.app import create_app
     from mutualisation.demo import load_demo
     from mutualisation.migrate import upgrade
@@ -61,7 +62,12 @@ def live_server(tmp_path_factory) -> Iterator[str]:
         from mutualisation.web import db_session
 
         load_demo(db_session())
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
@@ -25,6 +25,8 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     organisation: Mapped[str] = mapped_column(String(200), default="")
+    job_title: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    email_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # opt-in
     role: Mapped[str] = mapped_column(String(20))
     territory_id: Mapped[int] = mapped_column(ForeignKey("territories.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))

@@ -12,7 +12,7 @@ from ..extensions import account_key, limiter
 from ..i18n import N_
 from ..ui import NavItem, add_nav
 from ..web import acting_user, db_session, page_from_args, safe_redirect_target, show_form_errors
-from . import services
+from . import directory, services
 from .forms import LocaleForm, LoginForm, PasswordChangeForm, TokenForm, UserCreateForm, UserUpdateForm
 from .permissions import can_manage_users
 
@@ -159,8 +159,13 @@ def admin_users():
             flash(gettext("User %(email)s created.", email=user.email), "success")
             return redirect(url_for("accounts.admin_users"))
     page = page_from_args()
-    users, total = services.list_users(db_session(), acting_user(), page=page.page, per_page=page.per_page)
-    return render_template("accounts/admin_users.html", form=form, users=users, total=total, page=page)
+    filters = directory.UserFilters.from_args(request.args)  # issue 14: search and filters
+    users, total = directory.search_users(
+        db_session(), acting_user(), filters, page=page.page, per_page=page.per_page
+    )
+    return render_template(
+        "accounts/admin_users.html", form=form, users=users, total=total, page=page, filters=filters
+    )
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["POST"])

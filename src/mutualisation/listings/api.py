@@ -6,12 +6,12 @@ from collections.abc import Callable
 from dataclasses import fields
 from typing import Any, TypeVar
 
-from flask import jsonify
+from flask import jsonify, request
 from flask_babel import get_locale
 from flask_smorest import Blueprint
 
 from ..territories.geocoding import current_geocoder
-from ..web import Page, api_user, db_session, paginated
+from ..web import Page, acting_user, api_user, db_session, paginated
 from . import browse as browsing
 from . import editing, transitions
 from .categories import category_tree
@@ -68,12 +68,14 @@ def categories():
 @_alt(401)
 def list_listings(args):
     """Browse listings: published ones network-wide by default; `near` adds `distance_km`."""
-    user = api_user()
+    user = api_user() if (request.headers.get("Authorization") or acting_user()) else None
     page = Page(args["page"], args["per_page"])
     result = browsing.browse_rows(
         db_session(), user, filters_from(args), page=page.page, per_page=page.per_page
     )
     items = [listing_summary(row, result.distances.get(row.id)) for row in result.rows]
+    if user is None:  # visitors never see who owns a listing (issue 14)
+        items = [{k: v for k, v in item.items() if k != "owner"} for item in items]
     # Already in the documented shape (ListingPageSchema): a Response is sent as it is, which
     # spares a second pass through marshmallow.
     return jsonify(paginated(items, page, result.total))

@@ -85,14 +85,18 @@ def filter_errors(filters: Filters) -> dict[str, list[str]]:
     return errors
 
 
-def _check_filters(user: Any, filters: Filters) -> None:
-    require(user, "network:read")
+def _check_filters(user: Any, filters: Filters, *, visitors: bool = False) -> None:
+    # Visitors (user None) may browse the public list through the JSON API only (issue 14).
+    if user is not None or not visitors:
+        require(user, "network:read")
     errors = filter_errors(filters)
     if errors:
         raise ValidationFailed(INVALID, errors)
 
 
 def _status_conditions(user: Any, filters: Filters) -> list[ColumnElement[bool]]:
+    if user is None:  # a visitor: published listings their owners did not keep private
+        return [Listing.status == lifecycle.PUBLISHED, Listing.network_only.is_(False)]
     if filters.mine:
         return [managed_by(user)] + ([Listing.status == filters.status] if filters.status else [])
     if filters.status == lifecycle.DRAFT:
@@ -117,7 +121,7 @@ def _reference(session: Session, user: Any, filters: Filters) -> Territory | Non
         if territory is None or territory.latitude is None:
             raise ValidationFailed(INVALID, {"near": [N_("Unknown territory.")]})
         return territory
-    if filters.sort == "nearest":
+    if filters.sort == "nearest" and user is not None:
         own = session.get(Territory, user.territory_id)
         # A territory without a point has no distances: its users get the newest first.
         return own if own is not None and own.latitude is not None else None
@@ -244,8 +248,9 @@ def _summary_query(ids: list[int]) -> Select[Any]:
 def browse_rows(
     session: Session, user: Any, filters: Filters, *, page: int = 1, per_page: int = 20
 ) -> BrowseRows:
-    """The same page as `browse`, as plain rows for the JSON API (no ORM objects)."""
-    _check_filters(user, filters)
+    """The same page as `browse`, as plain rows for the JSON API (no ORM objects). `user` None:
+    a visitor, who sees only public listings (the door leaves the owners out)."""
+    _check_filters(user, filters, visitors=True)
     found = ordered_page(session, user, filters, (page - 1) * per_page, per_page)
     if not found.ids:
         return BrowseRows([], found.total, found.distances)

@@ -74,6 +74,7 @@ class ListingForm(FlaskForm):
     deposit_eur = PlausibleFloatField(_l("Deposit (EUR)"), bound=EUROS)
     insurance_required = BooleanField(_l("Insurance required"))
     qualified_operator_required = BooleanField(_l("Qualified operator required"))
+    network_only = BooleanField(_l("Keep private to the network's members (hidden from visitors)"))
     address = StringField(_l("Address (optional)"))
     latitude = FloatField(_l("Latitude"), validators=[Optional()])
     longitude = FloatField(_l("Longitude"), validators=[Optional()])

@@ -102,6 +102,8 @@ class Listing(Base):
     territory_id: Mapped[int] = mapped_column(ForeignKey("territories.id"), index=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=DRAFT, server_default=DRAFT)
+    # Issue 14: the owner may keep a listing to the network's members (hidden from visitors).
+    network_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     withdrawal_reason: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

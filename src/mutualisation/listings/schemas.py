@@ -41,6 +41,7 @@ class ListingSchema(Schema):
     deposit_eur = fields.Float(allow_none=True)
     insurance_required = fields.Boolean()
     qualified_operator_required = fields.Boolean()
+    network_only = fields.Boolean()
     latitude = fields.Float(allow_none=True)
     longitude = fields.Float(allow_none=True)
     address = fields.String(allow_none=True)
@@ -96,6 +97,7 @@ def listing_summary(row: Any, distance_km: float | None = None) -> dict[str, Any
         "deposit_eur": _float(row.deposit_eur),
         "insurance_required": bool(row.insurance_required),
         "qualified_operator_required": bool(row.qualified_operator_required),
+        "network_only": bool(row.network_only),
         "latitude": _float(row.latitude),
         "longitude": _float(row.longitude),
         "address": row.address,
@@ -137,6 +139,7 @@ class _ContentSchema(Schema):
     deposit_eur = PlausibleNumber(EUROS)
     insurance_required = fields.Boolean()
     qualified_operator_required = fields.Boolean()
+    network_only = fields.Boolean()
     latitude = fields.Float(allow_none=True)
     longitude = fields.Float(allow_none=True)
     address = fields.String(allow_none=True)

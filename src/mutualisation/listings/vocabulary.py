@@ -68,6 +68,7 @@ CONTENT_FIELDS = (
     "deposit_eur",
     "insurance_required",
     "qualified_operator_required",
+    "network_only",
     "latitude",
     "longitude",
     "address",

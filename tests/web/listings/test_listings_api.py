@@ -30,12 +30,15 @@ def test_categories_give_the_tree_with_french_and_english_labels(client):
     assert chipper["label_fr"] == "Broyeur de végétaux"
 
 
-def test_a_logged_out_visitor_reads_nothing_through_the_api(client, session):
+def test_a_logged_out_visitor_reads_only_the_public_list_through_the_api(client, session):
     listing = make_listing(session, make_user(session))
-    for path in ("/api/v1/listings", f"/api/v1/listings/{listing.id}", "/api/v1/listings/map"):
+    for path in (f"/api/v1/listings/{listing.id}", "/api/v1/listings/map"):
         response = client.get(path)
         assert response.status_code == 401
         assert response.get_json()["error"]["code"] == "unauthorized"
+    # Issue 14: the list is public, without owners (see tests/web/test_welcome_api.py).
+    assert "owner" not in client.get("/api/v1/listings").get_json()["items"][0]
+    assert client.post("/api/v1/listings", json={}).status_code == 401
 
 
 def test_create_publish_read_and_list_through_the_api(client, session):
