@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from mutualisation.listings.lifecycle import WITHDRAWAL_REASON_LABELS
+from mutualisation.listings.labels import WITHDRAWAL_REASON_LABELS
 from mutualisation.web import safe_redirect_target
 from tests.builders import PASSWORD, csrf_token, login, make_listing, make_notification, make_user
 
