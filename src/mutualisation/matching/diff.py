@@ -15,6 +15,7 @@ rows, which a Python loop would take seconds to walk. Pure: numpy only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -62,10 +63,6 @@ class Pair:
             self.offer_rank = rank
         else:
             self.need_rank = rank
-
-
-def _column(values: list[Any], dtype: Any) -> Array:
-    return np.asarray(values, dtype=dtype)
 
 
 def _ranks(values: Any) -> Array:
@@ -251,7 +248,7 @@ class _Stored:
     known: Array  # both listings are published and located
 
     @classmethod
-    def of(cls, existing: list[SuggestionRow], fingerprints: Fingerprints) -> _Stored:
+    def of(cls, existing: Sequence[tuple[Any, ...]], fingerprints: Fingerprints) -> _Stored:
         cols: dict[str, tuple[Any, ...]] = dict(
             zip(SuggestionRow._fields, zip(*existing, strict=True), strict=True)
         )
@@ -263,11 +260,11 @@ class _Stored:
         pairs = list(zip(new[0], old[0], new[1], old[1], strict=True))
         code = {name: i for i, name in enumerate(STATUSES)}
         return cls(
-            sid=_column(list(cols["id"]), np.int64),
-            offer_id=_column(list(cols["offer_id"]), np.int64),
-            need_id=_column(list(cols["need_id"]), np.int64),
-            score=_column(list(cols["score"]), np.float64),
-            km=_column(list(cols["distance_km"]), np.float64),
+            sid=np.asarray(cols["id"], dtype=np.int64),
+            offer_id=np.asarray(cols["offer_id"], dtype=np.int64),
+            need_id=np.asarray(cols["need_id"], dtype=np.int64),
+            score=np.asarray(cols["score"], dtype=np.float64),
+            km=np.asarray(cols["distance_km"], dtype=np.float64),
             offer_rank=_ranks(cols["offer_rank"]),
             need_rank=_ranks(cols["need_rank"]),
             status=np.asarray([code[x] for x in cols["status"]], dtype=np.int8),
@@ -371,11 +368,12 @@ def _new_pairs(stored_keys: Array, desired: Desired, fingerprints: Fingerprints)
 
 
 def diff(
-    existing: list[SuggestionRow], desired: Desired, fingerprints: Fingerprints, counts: Counts
+    existing: Sequence[tuple[Any, ...]], desired: Desired, fingerprints: Fingerprints, counts: Counts
 ) -> Changes:
     """Compare stored rows with the desired pairs on score, distance, ranks and fingerprints only.
 
-    Rows of `existing` absent from `desired`, or there without any rank, are no longer suggested.
+    `existing` holds stored rows in `SuggestionRow` field order (`SuggestionRow`s or the driver's
+    tuples). Rows of `existing` absent from `desired`, or there without any rank, are no longer suggested.
     The new rows come back in `changes.new` (breakdowns still to compute), already in
     (offer_id, need_id) order since `desired` is sorted by key.
     """

@@ -6,6 +6,8 @@ Listings are read as column tuples (never ORM objects), one query per category, 
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import column, inspect, select, table
 from sqlalchemy.orm import Session
 
@@ -34,13 +36,17 @@ LISTING_COLUMNS = (
 SUGGESTION_COLUMNS = tuple(getattr(Suggestion, name) for name in SuggestionRow._fields)
 
 
-def stored_suggestions(session: Session) -> list[SuggestionRow]:
-    """Every suggestion's diff columns, through the driver (no Row objects: there may be millions)."""
+def stored_suggestions(session: Session) -> list[tuple[Any, ...]]:
+    """Every suggestion's diff columns in `SuggestionRow` field order, as the driver's tuples.
+
+    There may be millions: making each a `SuggestionRow` would cost about a second, and `diff`
+    reads them as columns named by `SuggestionRow._fields` anyway.
+    """
     columns = ", ".join(SuggestionRow._fields)
     cursor = session.connection().connection.cursor()
     try:
         cursor.execute(f"SELECT {columns} FROM suggestions")  # noqa: S608 (constant column names)
-        return list(map(SuggestionRow._make, cursor.fetchall()))
+        return list(cursor.fetchall())
     finally:
         cursor.close()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import operator
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
@@ -56,13 +57,12 @@ class SuggestionRow(NamedTuple):
     agreement_id: int | None
 
 
-_MATERIAL = ListingRow._fields[1:]  # everything but the id
+_MATERIAL = operator.attrgetter(*ListingRow._fields[1:])  # everything but the id, at C speed
 
 
 def fingerprint(row: ListingRow) -> str:
     """Hash of what matters for matching: a change here lifts a dismissal."""
-    values = (getattr(row, name) for name in _MATERIAL)
-    material = "|".join("" if v is None else repr(v) for v in values)
+    material = "|".join("" if v is None else repr(v) for v in _MATERIAL(row))
     return hashlib.blake2b(material.encode(), digest_size=12).hexdigest()
 
 

@@ -36,6 +36,8 @@ def can_decide_suggestion(user, pair) -> bool:
 
 register("matching:read_listing", can_read_listing)
 register("suggestions:decide", can_decide_suggestion)
+
+
 def can_administer_matching(user: Any, _obj: object = None) -> bool:
     return bool(is_admin(user))
 
