@@ -96,12 +96,12 @@ def serve(env: dict[str, str], port: int) -> subprocess.Popen:
     gunicorn = Path(sys.executable).parent / "gunicorn"
     command = [str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{port}", "mutualisation.wsgi:app"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).close()
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=20).close()
             return process
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # not listening yet, or too busy to answer
             time.sleep(0.3)
     process.kill()
     raise RuntimeError("gunicorn did not start")
