@@ -26,7 +26,7 @@ PURE_MODULES = (
     "agreements/lifecycle.py",
     "matching/scoring.py",
     "matching/candidates.py",
-    "matching/geo.py",
+    "geo.py",
     "impact/calculations.py",
     "listings/lifecycle.py",
     "listings/taxonomy.py",

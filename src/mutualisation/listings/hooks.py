@@ -64,11 +64,3 @@ def run_pending(session: Session) -> None:
 
 def discard_pending(session: Session) -> None:
     session.info.pop(_PENDING_KEY, None)
-
-
-def on_listing_changed(callback: Follower) -> Follower:
-    """TEMPORARY SHIM, to delete at merge: `matching.engine.register_hooks()` still calls it.
-
-    Followers are declared in each domain's `domain.py` now; registering here does nothing.
-    """
-    return callback

@@ -3,7 +3,7 @@
 - `recompute.full_recompute`: every suggestion, in one transaction, writing only the differences;
 - `incremental.update_for_listing`: after one listing changed, only the rows it affects;
 - `follow.follow_listing_change` and `follow.attach_flush_listener`: how the app wires matching
-  to listing changes (`follow.register_hooks` is the compatibility shim);
+  to listing changes (declared in `matching/domain.py`);
 - underneath: `reading` (listings and suggestions as named rows), `diff` (pure comparison),
   `explainer` (breakdowns in bulk), `writers` (SQLite and PostgreSQL bulk writes), `snapshots`
   (per-process category caches and their data versions), `notify` (new-suggestion notices).
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .arrays import LISTING_FIELDS
 from .diff import Counts
-from .follow import attach_flush_listener, follow_listing_change, register_hooks
+from .follow import attach_flush_listener, follow_listing_change
 from .incremental import update_for_listing
 from .notify import NOTIFY_KIND
 from .reading import categories, cooperations, load_category
@@ -32,6 +32,5 @@ __all__ = [
     "follow_listing_change",
     "full_recompute",
     "load_category",
-    "register_hooks",
     "update_for_listing",
 ]

@@ -2,13 +2,10 @@
 
 Nothing here registers itself on import. The app declares the subscription (it calls
 `follow_listing_change` for each listing change its services announce, and
-`attach_flush_listener` on its own sessionmaker); `register_hooks` remains as a compatibility
-shim until that declaration is in place.
+`attach_flush_listener` on its own sessionmaker), in `matching/domain.py`.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -17,7 +14,7 @@ from .diff import Counts
 from .incremental import update_for_listing
 from .snapshots import attach_flush_listener
 
-__all__ = ["attach_flush_listener", "follow_listing_change", "register_hooks"]
+__all__ = ["attach_flush_listener", "follow_listing_change"]
 
 
 def _current_config() -> MatchingConfig:
@@ -48,24 +45,3 @@ def follow_listing_change(
       to log it (the listings' hook registry does).
     """
     return update_for_listing(session, listing_id, cfg or _current_config())
-
-
-def _follow(session: Session, listing_id: int, change: str) -> None:
-    follow_listing_change(session, listing_id, change)
-
-
-def register_hooks() -> bool:
-    """Compatibility shim, to be removed once the app declares matching's subscription itself.
-
-    Subscribes `follow_listing_change` to the listings' hook registry and attaches the flush
-    listener to every session (the `Session` class), as the engine did on import before.
-    Returns False when the registry does not exist. Idempotent.
-    """
-    try:
-        from ..listings import hooks
-    except ImportError:  # pragma: no cover - the listings domain always ships it
-        return False
-    session_class: Any = Session
-    attach_flush_listener(session_class)
-    hooks.on_listing_changed(_follow)
-    return True

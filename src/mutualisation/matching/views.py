@@ -10,7 +10,7 @@ from flask_login import login_required
 from ..errors import DomainError
 from ..ui import DashboardPanel, NavItem, add_nav, add_panel
 from ..web import acting_user, db_session, safe_redirect_target
-from . import engine, services
+from . import services
 from .breakdown import render
 from .forms import DISMISS_CHOICES, REASON_LABELS, AcceptForm, DismissForm
 
@@ -33,7 +33,6 @@ def _lang() -> str:
 
 
 add_panel(DashboardPanel("matching/_panel.html", _panel, roles=("technician", "official", "actor"), order=20))
-engine.register_hooks()
 
 
 @bp.app_context_processor

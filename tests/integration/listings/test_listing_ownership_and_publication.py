@@ -28,11 +28,8 @@ def test_create_published_writes_one_published_listing_with_its_draft_and_public
     def follower(_session, listing_id, change):
         heard.append((listing_id, change))
 
-    hooks.on_listing_changed(follower)
-    try:
-        listing = editing.create_published(session, user, NEED)
-    finally:
-        hooks.remove(follower)
+    hooks.follow(session, follower)
+    listing = editing.create_published(session, user, NEED)
     assert listing.status == "published" and listing.published_at is not None
     events = session.scalars(select(ListingEvent).where(ListingEvent.listing_id == listing.id)).all()
     assert [(e.from_status, e.to_status) for e in events] == [(None, "draft"), ("draft", "published")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mutualisation.agreements import photos
+from mutualisation.storage import LocalFolderStorage
 
 JPEG = b"\xff\xd8\xff\xdb" + b"\x00" * 10
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 10
@@ -23,11 +24,12 @@ def test_a_photo_over_the_limit_is_refused_and_one_at_the_limit_is_accepted():
 
 
 def test_stored_photos_get_random_names_and_only_such_names_are_served(tmp_path):
-    first = photos.store(tmp_path, 7, photos.Photo(PNG, "png"))
-    second = photos.store(tmp_path, 7, photos.Photo(PNG, "png"))
+    storage = LocalFolderStorage(tmp_path)
+    first = photos.store(storage, 7, photos.Photo(PNG, "png"))
+    second = photos.store(storage, 7, photos.Photo(PNG, "png"))
     assert first != second and photos.NAME_PATTERN.match(first)
-    assert photos.path_of(tmp_path, 7, first).read_bytes() == PNG
-    assert photos.path_of(tmp_path, 8, first) is None  # another agreement's folder
-    assert photos.path_of(tmp_path, 7, "../../secret_key") is None
-    photos.discard(tmp_path, 7, [first])
-    assert photos.path_of(tmp_path, 7, first) is None
+    assert photos.read(storage, 7, first) == (PNG, "image/png")
+    assert photos.read(storage, 8, first) is None  # another agreement's folder
+    assert photos.read(storage, 7, "../../secret_key") is None
+    photos.discard(storage, 7, [first])
+    assert photos.read(storage, 7, first) is None

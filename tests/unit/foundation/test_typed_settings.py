@@ -47,7 +47,9 @@ def test_production_config_loads_when_the_secret_key_comes_from_the_environment(
         {"INSTANCE_PATH": str(tmp_path)},
         environ={"MUTUALISATION_ENV": "production", "MUTUALISATION_SECRET_KEY": "k" * 32},
     )
-    assert settings.core.TRUSTED_PROXIES == 1 and settings.secret_key == "k" * 32
+    # Production trusts no proxy unless told how many stand in front (X-Forwarded-For is forgeable).
+    assert settings.core.TRUSTED_PROXIES == 0 and settings.secret_key == "k" * 32
+    assert settings.core.RATELIMIT_STORAGE_URI.startswith("redis://")
 
 
 def test_the_testing_file_turns_rate_limiting_off_at_the_top_level_where_flask_reads_it(tmp_path):

@@ -7,15 +7,16 @@ import sys
 
 CHECK = """
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 import mutualisation.matching.engine
 import mutualisation.matching.jobs
+import mutualisation.matching.views
 from mutualisation.listings import hooks
 from mutualisation.matching.snapshots import bump_changed_categories
 
 assert not event.contains(Session, "after_flush", bump_changed_categories), "flush listener attached"
-assert not hooks._CALLBACKS, "listing follower registered"
+assert hooks.followers_of(sessionmaker()()) == (), "listing follower registered"
 """
 
 
