@@ -48,3 +48,28 @@ def make_sheet(session, author, publish_by=None, **content):
     if publish_by is not None:
         sheet = sheets.publish(session, publish_by, sheet.id)
     return sheet
+
+
+ROLES_BY_NAME = {
+    "admin": ("admin", "62528"),
+    "loos_tech": ("technician", "62528"),
+    "loos_official": ("official", "62528"),
+    "loos_actor": ("actor", "62528"),
+    "mal_tech": ("technician", "76402"),
+    "mal_official": ("official", "76402"),
+    "mal_actor": ("actor", "76402"),
+}
+
+
+def make_people(session) -> dict:
+    """One user per role in Loos-en-Gohelle and Malaunay, named `<town>_<role>`, plus an admin."""
+    from tests.builders import make_user
+
+    return {name: make_user(session, role, code) for name, (role, code) in ROLES_BY_NAME.items()}
+
+
+def bearer(session, user) -> dict:
+    from mutualisation.accounts.services import create_token
+
+    _token, clear = create_token(session, user, "tests")
+    return {"Authorization": f"Bearer {clear}"}

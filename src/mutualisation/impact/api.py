@@ -15,13 +15,13 @@ from .dashboards import ImpactFilter, aggregate
 from .schemas import (
     ImpactQuerySchema,
     ImpactSchema,
-    ReactionCreateSchema,
-    ReactionSchema,
-    RevisionListSchema,
     SheetCreateSchema,
     SheetPageSchema,
     SheetPatchSchema,
     SheetQuerySchema,
+    SheetReactionCreateSchema,
+    SheetReactionSchema,
+    SheetRevisionListSchema,
     SheetSchema,
     sheet_dict,
 )
@@ -101,7 +101,7 @@ def patch_sheet(data, sheet_id: int):
 
 
 @blp.route("/sheets/<int:sheet_id>/revisions")
-@blp.response(200, RevisionListSchema)
+@blp.response(200, SheetRevisionListSchema)
 @_alt(404)
 def sheet_revisions(sheet_id: int):
     """Every version, oldest first, each with its author's role and territory and its diff."""
@@ -132,8 +132,8 @@ def publish_sheet(sheet_id: int):
 
 
 @blp.route("/sheets/<int:sheet_id>/reactions", methods=["POST"])
-@blp.arguments(ReactionCreateSchema)
-@blp.response(201, ReactionSchema)
+@blp.arguments(SheetReactionCreateSchema)
+@blp.response(201, SheetReactionSchema)
 @_alt(401, 403, 404)
 def react(data, sheet_id: int):
     """A reuse ("we took it up": where and how it went), a comment, or a documented contradiction."""

@@ -14,22 +14,22 @@ from ..api_base import PageQuerySchema, PageSchema
 from .sheet_rules import REACTION_KINDS, SECTIONS
 
 
-class TerritoryRefSchema(Schema):
+class SheetTerritorySchema(Schema):
     code = fields.String()
     name = fields.String()
 
 
-class ReactionSchema(Schema):
+class SheetReactionSchema(Schema):
     id = fields.Integer()
     kind = fields.String()
     body = fields.String()
     author_role = fields.String()
-    territory = fields.Nested(TerritoryRefSchema)
+    territory = fields.Nested(SheetTerritorySchema)
     sheet_version = fields.Integer()
     created_at = fields.DateTime()
 
 
-class FiguresSchema(Schema):
+class ImpactFiguresSchema(Schema):
     agreements_completed = fields.Integer()
     evaluations = fields.Integer()
     money_saved_eur = fields.Float()
@@ -39,12 +39,12 @@ class FiguresSchema(Schema):
     satisfaction_mean = fields.Float(allow_none=True)
 
 
-class MonthSchema(FiguresSchema):
+class ImpactMonthSchema(ImpactFiguresSchema):
     month = fields.String()
 
 
-class ImpactSchema(FiguresSchema):
-    by_month = fields.List(fields.Nested(MonthSchema))
+class ImpactSchema(ImpactFiguresSchema):
+    by_month = fields.List(fields.Nested(ImpactMonthSchema))
 
 
 class ImpactQuerySchema(Schema):
@@ -58,7 +58,7 @@ class SheetSchema(Schema):
     title = fields.String()
     themes = fields.List(fields.String())
     category = fields.String(allow_none=True)
-    territory = fields.Nested(TerritoryRefSchema)
+    territory = fields.Nested(SheetTerritorySchema)
     status = fields.String()
     version = fields.Integer()
     licence = fields.String()
@@ -67,8 +67,8 @@ class SheetSchema(Schema):
     ended_on = fields.Date(allow_none=True)
     author_role = fields.String(allow_none=True)
     agreement_ids = fields.List(fields.Integer())
-    results = fields.Nested(FiguresSchema, allow_none=True)
-    reactions = fields.List(fields.Nested(ReactionSchema))
+    results = fields.Nested(ImpactFiguresSchema, allow_none=True)
+    reactions = fields.List(fields.Nested(SheetReactionSchema))
     contradictions = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -113,28 +113,28 @@ SheetPatchSchema = Schema.from_dict(
 )
 
 
-class ReactionCreateSchema(Schema):
+class SheetReactionCreateSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(REACTION_KINDS))
     body = fields.String(required=True)
 
 
-class FieldDiffSchema(Schema):
+class SheetFieldDiffSchema(Schema):
     field = fields.String()
     diff = fields.String(attribute="unified")
 
 
-class RevisionSchema(Schema):
+class SheetRevisionSchema(Schema):
     version = fields.Integer()
     author_role = fields.String()
-    author_territory = fields.Nested(TerritoryRefSchema, allow_none=True)
+    author_territory = fields.Nested(SheetTerritorySchema, allow_none=True)
     comment = fields.String()
     created_at = fields.DateTime()
     content = fields.Dict()
-    changes = fields.List(fields.Nested(FieldDiffSchema))
+    changes = fields.List(fields.Nested(SheetFieldDiffSchema))
 
 
-class RevisionListSchema(Schema):
-    items = fields.List(fields.Nested(RevisionSchema))
+class SheetRevisionListSchema(Schema):
+    items = fields.List(fields.Nested(SheetRevisionSchema))
 
 
 def sheet_dict(sheet: Any, results: dict[str, Any] | None) -> dict[str, Any]:

@@ -14,19 +14,6 @@ from tests.sheet_builders import make_evaluated_agreement, make_sheet
 LOOS, MALAUNAY = "62528", "76402"
 
 
-@pytest.fixture
-def people(session):
-    return {
-        "admin": make_user(session, "admin", LOOS),
-        "loos_tech": make_user(session, "technician", LOOS),
-        "loos_official": make_user(session, "official", LOOS),
-        "loos_actor": make_user(session, "actor", LOOS),
-        "mal_tech": make_user(session, "technician", MALAUNAY),
-        "mal_official": make_user(session, "official", MALAUNAY),
-        "mal_actor": make_user(session, "actor", MALAUNAY),
-    }
-
-
 def audit_actions(session, sheet_id):
     return [
         e.action
