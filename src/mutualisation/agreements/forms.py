@@ -208,9 +208,22 @@ class EvaluationForm(ActionForm):
         _l("Money saved (€)"), places=None, validators=[Optional(), NumberRange(min=0)]
     )
     kg_diverted = DecimalField(
-        _l("Mass kept out of waste or new purchase (kg)"),
+        _l("Mass of the item lent or given, in kg (what a new purchase would have weighed)"),
         places=None,
         validators=[Optional(), NumberRange(min=0)],
+    )
+    co2e_method = SelectField(
+        _l("CO2e method"),
+        default="avoided_purchase",
+        choices=[
+            ("avoided_purchase", _l("Avoided purchase: without the loan, we would have bought it")),
+            ("shared_use", _l("Shared use: we used a share of the item's lifetime")),
+        ],
+    )
+    lifetime_share_percent = DecimalField(
+        _l("Share of the item's lifetime used (%), for shared use"),
+        places=None,
+        validators=[Optional(), NumberRange(min=0.01, max=100)],
     )
     km_travelled = DecimalField(
         _l("Kilometres travelled"), places=None, validators=[Optional(), NumberRange(min=0)]
@@ -230,6 +243,10 @@ class EvaluationForm(ActionForm):
             "km_travelled": num(self.km_travelled.data),
             "vehicle": self.vehicle.data,
             "lessons_learned": self.lessons_learned.data or None,
+            "co2e_method": self.co2e_method.data,
+            "lifetime_share": num(self.lifetime_share_percent.data) / 100
+            if self.lifetime_share_percent.data is not None
+            else None,
         }
 
 
