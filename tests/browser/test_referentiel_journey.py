@@ -19,7 +19,7 @@ def log_out(page) -> None:
 
 
 def draft_and_publish(page) -> str:
-    """The official of Grande-Synthe, a party, drafts a sheet from the evaluated agreement and publishes it."""
+    """Grande-Synthe's official, a party, drafts a sheet from the evaluated agreement and publishes it."""
     log_in(page, "official@grande-synthe.demo")
     evaluated = page.request.get("/api/v1/agreements?status=evaluated").json()["items"]
     tents = next(a for a in evaluated if a["title"].startswith("Tentes de réception"))
