@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
@@ -106,12 +106,17 @@ def search_published(
         )
     if filters.category:
         query = query.where(Sheet.category == filters.category)
-    rows = session.scalars(query.order_by(Sheet.published_at.desc(), Sheet.id.desc())).unique().all()
     if filters.theme:
-        # Themes are a short JSON list: filtered here, the same way on both databases.
-        rows = [s for s in rows if filters.theme in (s.themes or [])]
-    start = (page - 1) * per_page
-    return list(rows[start : start + per_page]), len(rows)
+        # Themes are a short JSON list of known codes (letters and "_"): matching the quoted code in
+        # its text works the same on both databases.
+        if filters.theme not in theme_codes():
+            return [], 0
+        quoted = filters.theme.replace("_", "\\_")
+        query = query.where(cast(Sheet.themes, Text).like(f'%"{quoted}"%', escape="\\"))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    ordered = query.order_by(Sheet.published_at.desc(), Sheet.id.desc())
+    rows = session.scalars(ordered.offset((page - 1) * per_page).limit(per_page)).unique().all()
+    return list(rows), total
 
 
 def published_for_territory(session: Session, insee: str, limit: int = 10) -> list[Sheet]:

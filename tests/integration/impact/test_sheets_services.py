@@ -177,3 +177,21 @@ def test_search_ignores_accents_and_french_word_forms(session, people):
     assert titles(theme="food") == ["Cantine bio"]
     assert titles(territory=MALAUNAY) == ["Cantine bio"]
     assert draft.title not in titles(q="réemploi")
+
+
+def test_the_list_is_paginated_in_the_database_with_its_total_and_theme_filter(session, people):
+    for n in range(3):
+        make_sheet(
+            session,
+            people["loos_tech"],
+            people["loos_official"],
+            title=f"Fiche {n}",
+            themes=["circular_economy"],
+        )
+    make_sheet(session, people["loos_tech"], people["loos_official"], title="Autre", themes=["energy"])
+    filters = sheets.SheetFilters(theme="circular_economy")
+    first, total = sheets.search_published(session, filters, page=1, per_page=2)
+    second, _total = sheets.search_published(session, filters, page=2, per_page=2)
+    assert total == 3 and len(first) == 2 and len(second) == 1
+    assert {s.title for s in first + second} == {"Fiche 0", "Fiche 1", "Fiche 2"}
+    assert sheets.search_published(session, sheets.SheetFilters(theme="circular%"))[1] == 0
