@@ -3,13 +3,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+from mutualisation.migrate import include_name
 from mutualisation.models import metadata
 
 config = context.config
-
-
-def _include_name(name, type_, parent_names):
-    return True
 
 
 def run_migrations_online() -> None:
@@ -35,6 +32,7 @@ def _run(connection) -> None:
         connection=connection,
         target_metadata=metadata,
         compare_type=True,
+        include_name=include_name,
         # SQLite cannot ALTER most things: batch mode rebuilds tables when needed.
         render_as_batch=connection.dialect.name == "sqlite",
     )

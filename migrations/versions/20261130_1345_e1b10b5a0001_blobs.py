@@ -13,7 +13,7 @@ from alembic import op
 import mutualisation.db
 
 revision = "e1b10b5a0001"
-down_revision = "e1c0me000001"
+down_revision = "e5a1ee7e0002"
 branch_labels = None
 depends_on = None
 

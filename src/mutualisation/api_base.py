@@ -36,6 +36,9 @@ PUBLIC_API_PATHS = frozenset(
 PUBLIC_API_PREFIXES = (f"{API_PREFIX}/territories",)
 # Public for reading only: visitors browse published public listings (issue 14).
 PUBLIC_API_READS = frozenset({f"{API_PREFIX}/listings"})
+# Public by design (issue 13): published sheets, impact figures and open data are read by anyone;
+# writes under these paths still need a caller.
+PUBLIC_READ_PREFIXES = (f"{API_PREFIX}/sheets", f"{API_PREFIX}/impact", f"{API_PREFIX}/exports")
 
 
 def authenticate_api_request() -> None:
@@ -48,7 +51,8 @@ def authenticate_api_request() -> None:
     path = request.path.rstrip("/")
     if not path.startswith("/api/") or path in PUBLIC_API_PATHS or path.startswith(PUBLIC_API_PREFIXES):
         return
-    if request.method in ("GET", "HEAD") and path in PUBLIC_API_READS:
+    public_read = path in PUBLIC_API_READS or path.startswith(PUBLIC_READ_PREFIXES)
+    if request.method in ("GET", "HEAD") and public_read:
         return
     api_user()
 

@@ -36,8 +36,16 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
         command.downgrade(alembic_config(connection=connection), revision)
 
 
+def include_name(name, type_, _parent_names) -> bool:
+    """What the drift check compares: all but the full-text search tables (`fts_*`, SQLite FTS5
+    virtual tables and their shadow tables, which no model describes)."""
+    return not (type_ == "table" and name is not None and name.startswith("fts_"))
+
+
 def drift(engine: Engine) -> list:
     """Differences between the models and the migrated schema (empty when they agree)."""
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": include_name}
+        )
         return compare_metadata(context, metadata)

@@ -259,6 +259,8 @@ def _evaluation(step: Applying, effect: o.EvaluationRecorded) -> None:
             km_travelled=fields.get("km_travelled"),
             vehicle=fields.get("vehicle"),
             lessons_learned=(fields.get("lessons_learned") or "").strip() or None,
+            co2e_method=fields.get("co2e_method") or "avoided_purchase",
+            lifetime_share=fields.get("lifetime_share"),
             co2e_avoided_kg=impact.avoided_kg,
             co2e_transport_kg=impact.transport_kg,
             co2e_net_kg=impact.net_kg,

@@ -8,6 +8,7 @@ from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
+    DecimalField,
     FieldList,
     Form,
     FormField,
@@ -201,7 +202,22 @@ class EvaluationForm(ActionForm):
         _l("Money saved (€)"), bound=EUROS, validators=[NumberRange(min=0)]
     )
     kg_diverted = PlausibleDecimalField(
-        _l("Mass kept out of waste or new purchase (kg)"), bound=KILOGRAMS, validators=[NumberRange(min=0)]
+        _l("Mass of the item lent or given, in kg (what a new purchase would have weighed)"),
+        bound=KILOGRAMS,
+        validators=[NumberRange(min=0)],
+    )
+    co2e_method = SelectField(
+        _l("CO2e method"),
+        default="avoided_purchase",
+        choices=[
+            ("avoided_purchase", _l("Avoided purchase: without the loan, we would have bought it")),
+            ("shared_use", _l("Shared use: we used a share of the item's lifetime")),
+        ],
+    )
+    lifetime_share_percent = DecimalField(
+        _l("Share of the item's lifetime used (%), for shared use"),
+        places=None,
+        validators=[Optional(), NumberRange(min=0.01, max=100)],
     )
     km_travelled = PlausibleDecimalField(
         _l("Kilometres travelled"), bound=KILOMETRES, validators=[NumberRange(min=0)]
@@ -221,6 +237,10 @@ class EvaluationForm(ActionForm):
             "km_travelled": num(self.km_travelled.data),
             "vehicle": self.vehicle.data,
             "lessons_learned": self.lessons_learned.data or None,
+            "co2e_method": self.co2e_method.data,
+            "lifetime_share": num(self.lifetime_share_percent.data) / 100
+            if self.lifetime_share_percent.data is not None
+            else None,
         }
 
 

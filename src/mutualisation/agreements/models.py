@@ -262,6 +262,11 @@ class Evaluation(Base):
     km_travelled: Mapped[float | None] = mapped_column(Float)
     vehicle: Mapped[str | None] = mapped_column(String(10))
     lessons_learned: Mapped[str | None] = mapped_column(Text)
+    # The CO2e method the evaluator chose (impact/calculations.py): avoided_purchase | shared_use.
+    co2e_method: Mapped[str] = mapped_column(
+        String(20), default="avoided_purchase", server_default="avoided_purchase"
+    )
+    lifetime_share: Mapped[float | None] = mapped_column(Float)
     co2e_avoided_kg: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     co2e_transport_kg: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     co2e_net_kg: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")

@@ -59,6 +59,8 @@ class AgreementTransitionSchema(Schema):
     km_travelled = PlausibleNumber(KILOMETRES)
     vehicle = fields.String(allow_none=True, validate=validate.OneOf(VEHICLES))
     lessons_learned = fields.String(allow_none=True, validate=validate.Length(max=10000))
+    co2e_method = fields.String(allow_none=True, validate=validate.OneOf(("avoided_purchase", "shared_use")))
+    lifetime_share = fields.Float(allow_none=True)
 
 
 class AgreementQuerySchema(PageQuerySchema):
@@ -106,6 +108,8 @@ class AgreementEvaluationSchema(Schema):
     km_travelled = fields.Float(allow_none=True)
     vehicle = fields.String(allow_none=True)
     lessons_learned = fields.String(allow_none=True)
+    co2e_method = fields.String()
+    lifetime_share = fields.Float(allow_none=True)
     co2e_avoided_kg = fields.Float()
     co2e_transport_kg = fields.Float()
     co2e_net_kg = fields.Float()

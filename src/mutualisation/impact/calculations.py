@@ -5,9 +5,13 @@ every figure is explained by a French and an English sentence, because a dashboa
 can trace back to a source is worth nothing to an elected official.
 
 Method (kept deliberately simple, and written out in the factors file):
-- Reusing equipment avoids making new equipment. Avoided CO2e = kg of equipment kept in use
-  (`kg_diverted`) × a manufacturing factor in kg CO2e per kg, chosen by subcategory, else by
-  category. Only agreement kinds whose basis is `per_kg` (loans by default) earn this credit.
+- Reusing equipment avoids making new equipment, and the evaluator chooses how (`co2e_method`):
+  * `avoided_purchase` (default): the borrower would otherwise have bought the item, so the whole
+    manufacturing footprint is avoided: kg of the item (`kg_diverted`) × a manufacturing factor
+    in kg CO2e per kg, chosen by subcategory, else by category;
+  * `shared_use`: the borrower would not have bought it; the loan used a share of the item's
+    life, so only that share of its embodied emissions counts: kg × factor × `lifetime_share`.
+  Only agreement kinds whose basis is `per_kg` (loans by default) earn this credit.
 - Services and transfers of know-how avoid emissions only indirectly, and nothing simple measures
   that honestly, so by default they claim none: only their transport is counted.
 - Transport = km travelled × a factor per vehicle type. Net = avoided − transport (it may be
@@ -23,6 +27,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
 
+from ..i18n import N_
+
 VEHICLES: Final = ("none", "car", "van", "truck")
 # Every field an `evaluate` transition may carry.
 EVALUATION_FIELDS: Final = (
@@ -34,7 +40,10 @@ EVALUATION_FIELDS: Final = (
     "km_travelled",
     "vehicle",
     "lessons_learned",
+    "co2e_method",
+    "lifetime_share",
 )
+CO2E_METHODS: Final = ("avoided_purchase", "shared_use")
 VEHICLE_LABELS_FR: Final = {"none": "sans véhicule", "car": "voiture", "van": "utilitaire", "truck": "camion"}
 AGREEMENT_KINDS: Final = ("loan", "service", "know_how")
 BASES: Final = ("per_kg", "none")
@@ -99,6 +108,8 @@ class Evaluation:
     money_saved_eur: float | None = None
     replacement_value_eur: float | None = None
     costs_eur: float | None = None
+    co2e_method: str | None = None  # None means "avoided_purchase"
+    lifetime_share: float | None = None
 
     @classmethod
     def from_fields(
@@ -154,7 +165,20 @@ def validate_evaluation(fields: Mapping[str, Any]) -> dict[str, list[str]]:
     lessons = fields.get("lessons_learned")
     if lessons is not None and not isinstance(lessons, str):
         errors["lessons_learned"] = ["Enter some text."]
+    errors.update(_method_errors(fields))
     return errors
+
+
+def _method_errors(fields: Mapping[str, Any]) -> dict[str, list[str]]:
+    method = fields.get("co2e_method")
+    if method is not None and method not in CO2E_METHODS:
+        return {"co2e_method": [N_("Choose avoided purchase or shared use.")]}
+    share = fields.get("lifetime_share")
+    if method == "shared_use" and share is None:
+        return {"lifetime_share": [N_("Give the share of the item's lifetime that was used.")]}
+    if share is not None and (not _is_number(share) or not 0 < share <= 1):
+        return {"lifetime_share": [N_("The share of the lifetime is a number above 0 and at most 1.")]}
+    return {}
 
 
 def _text(entry: Mapping[str, Any], key: str, where: str) -> str:
@@ -235,6 +259,26 @@ def _fmt_fr(value: float) -> str:
     return _fmt(value).replace(".", ",")
 
 
+def _avoided_by_method(evaluation: Evaluation, kg: float, material: Factor) -> tuple[float, str, str]:
+    """Avoided purchase (the whole footprint) or shared use (the share of the lifetime used)."""
+    if evaluation.co2e_method == "shared_use" and evaluation.lifetime_share is not None:
+        share = float(evaluation.lifetime_share)
+        return (
+            kg * material.value * share,
+            f"Évité : {_fmt_fr(kg)} kg × {_fmt_fr(material.value)} kg CO2e/kg "
+            f"× {_fmt_fr(share)} de la durée de vie utilisée, usage partagé ({material.source}).",
+            f"Avoided: {_fmt(kg)} kg × {_fmt(material.value)} kg CO2e/kg "
+            f"× {_fmt(share)} of the lifetime used, shared use ({material.source}).",
+        )
+    return (
+        kg * material.value,
+        f"Évité : {_fmt_fr(kg)} kg réemployés × {_fmt_fr(material.value)} kg CO2e/kg, "
+        f"achat neuf évité ({material.source}).",
+        f"Avoided: {_fmt(kg)} kg reused × {_fmt(material.value)} kg CO2e/kg, "
+        f"new purchase avoided ({material.source}).",
+    )
+
+
 def co2e_avoided(evaluation: Evaluation, factors: ImpactFactors) -> ImpactResult:
     """CO2e avoided by reuse, the transport emitted, and the net, each explained in fr and en."""
     rule = factors.kinds.get(evaluation.agreement_kind)
@@ -246,11 +290,7 @@ def co2e_avoided(evaluation: Evaluation, factors: ImpactFactors) -> ImpactResult
     avoided = 0.0
     material = factors.material_factor(evaluation.category, evaluation.subcategory)
     if rule.basis == "per_kg" and material is not None and kg > 0:
-        avoided = kg * material.value
-        avoided_fr = (
-            f"Évité : {_fmt_fr(kg)} kg réemployés × {_fmt_fr(material.value)} kg CO2e/kg ({material.source})."
-        )
-        avoided_en = f"Avoided: {_fmt(kg)} kg reused × {_fmt(material.value)} kg CO2e/kg ({material.source})."
+        avoided, avoided_fr, avoided_en = _avoided_by_method(evaluation, kg, material)
     elif rule.basis == "per_kg" and material is not None:
         avoided_fr = "Évité : aucune masse renseignée, donc aucun gain compté."
         avoided_en = "Avoided: no mass entered, so no gain is counted."

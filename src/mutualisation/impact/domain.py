@@ -1,11 +1,15 @@
-"""What the impact domain contributes (mutualisation/declarations.py).
-
-Its pages are served by the agreements and core views, and its exports by the CLI, so it declares
-no door of its own yet; it is listed so that a newcomer finds every domain in mutualisation/domains.py.
-"""
+"""What the impact domain contributes (mutualisation/declarations.py): experience sheets, impact
+dashboards and open data, their pages and API, their permissions and their demo."""
 
 from __future__ import annotations
 
 from ..declarations import Domain
+from . import api, demo, sheets, views
 
-DOMAIN = Domain(name="impact")
+DOMAIN = Domain(
+    name="impact",
+    blueprints=(views.bp,),
+    api_blueprints=(api.blp,),
+    policies=sheets.POLICIES,
+    demo_loader=demo.load,
+)

@@ -1,0 +1,70 @@
+"""Open data over HTTP: public exports, CSV neutralised, and a data package that validates."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import frictionless
+
+from tests.sheet_builders import make_evaluated_agreement, make_sheet
+
+
+def test_the_served_data_package_validates_with_frictionless(client, session, people, tmp_path):
+    make_evaluated_agreement(session, people["mal_tech"], people["loos_tech"])
+    make_sheet(
+        session, people["loos_tech"], people["loos_official"], title="=HYPERLINK(1)", pitfalls="-2 agents"
+    )
+    package = client.get("/api/v1/exports/datapackage.json")
+    assert package.status_code == 200
+    descriptor = package.json
+    assert {r["name"] for r in descriptor["resources"]} == {"listings", "agreements", "impact", "sheets"}
+    licences = {r["name"]: r["licenses"][0]["name"] for r in descriptor["resources"]}
+    assert licences["sheets"] == "CC-BY-SA-4.0" and licences["listings"] == "etalab-2.0"
+    (tmp_path / "datapackage.json").write_text(json.dumps(descriptor))
+    for resource in descriptor["resources"]:
+        answer = client.get(f"/api/v1/exports/{resource['path']}")
+        assert answer.status_code == 200 and answer.mimetype == "text/csv"
+        (tmp_path / resource["path"]).write_bytes(answer.data)
+    report = frictionless.Package(str(tmp_path / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type", "note"])
+
+
+def test_exports_are_public_neutralise_formulas_and_name_nobody(client, session, people):
+    make_sheet(session, people["loos_tech"], people["loos_official"], title="=HYPERLINK(1)", pitfalls="@SUM")
+    make_sheet(session, people["loos_tech"], title="Brouillon")
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get("/api/v1/exports/sheets.csv").get_data(as_text=True)), delimiter=";"
+        )
+    )
+    assert [r["title"] for r in rows] == ["'=HYPERLINK(1)"] and rows[0]["pitfalls"] == "'@SUM"
+    as_json = client.get("/api/v1/exports/sheets.json").json
+    assert as_json[0]["title"] == "=HYPERLINK(1)"
+    text = json.dumps(as_json) + client.get("/api/v1/exports/sheets.geojson").get_data(as_text=True)
+    assert people["loos_tech"].email not in text and people["loos_tech"].name not in text
+    for name in ("listings", "agreements", "impact"):
+        for fmt in ("csv", "json", "geojson"):
+            assert client.get(f"/api/v1/exports/{name}.{fmt}").status_code == 200
+    missing = client.get("/api/v1/exports/users.csv")
+    assert missing.status_code == 404 and missing.json["error"]["code"] == "not_found"
+
+
+def test_the_impact_api_is_public_and_checks_its_filters(client, session, people):
+    make_evaluated_agreement(session, people["mal_tech"], people["loos_tech"])
+    answer = client.get("/api/v1/impact?territory=76402")
+    assert answer.status_code == 200
+    for key in (
+        "agreements_completed",
+        "money_saved_eur",
+        "kg_diverted",
+        "co2e_kg",
+        "km_travelled",
+        "by_month",
+    ):
+        assert key in answer.json
+    assert answer.json["agreements_completed"] == 1 and answer.json["money_saved_eur"] == 1200
+    assert client.get("/api/v1/impact?year=abc").status_code == 422
+    network = client.get("/api/v1/impact/network").json
+    assert network["links"][0]["agreements"] == 1
