@@ -195,3 +195,18 @@ def test_the_openapi_document_describes_the_rendered_breakdown(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     contribution = spec["components"]["schemas"]["Contribution"]["properties"]
     assert {"criterion", "value", "message", "message_fr", "message_en"} <= set(contribution)
+
+
+def test_another_territorys_draft_has_no_suggestions_page_it_does_not_exist(client, session):
+    """A draft the user may not see answers 404 (page and API), like a missing id: never 403."""
+    owner = make_user(session, "technician", "59271")
+    stranger = make_user(session, "technician", "22046")
+    draft = make_listing(session, owner, kind="offer", subcategory="wood_chipper", status="draft")
+    session.commit()
+    login(client, stranger)
+    assert client.get(f"/listings/{draft.id}/suggestions").status_code == 404
+    headers = token(client, stranger)
+    response = client.get(f"/api/v1/listings/{draft.id}/suggestions", headers=headers)
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+    missing = client.get("/api/v1/listings/987654/suggestions", headers=headers)
+    assert missing.status_code == 404 and missing.get_json() == response.get_json()

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from ..accounts.models import User
 from ..accounts.permissions import ACTOR, OFFICIAL, TERRITORY_STAFF, is_admin, require
 from ..agreements.models import Agreement
-from ..agreements.services import can_read_agreement
+from ..agreements.permissions import can_read_agreement
 from ..audit.services import record
 from ..db import transaction, utcnow
 from ..errors import Conflict, NotFound, RuleViolation

@@ -15,6 +15,7 @@ from ..db import transaction
 from ..errors import NotFound, PermissionDenied, ValidationFailed
 from ..i18n import N_
 from ..listings.models import Listing
+from ..listings.permissions import get_visible_listing
 from . import engine
 from .models import DISMISS_REASONS, Suggestion
 from .scoring import MatchingConfig
@@ -69,9 +70,8 @@ _OFFER, _NEED = aliased(Listing, name="offer"), aliased(Listing, name="need")
 
 
 def suggestions_for_listing(session: Session, user, listing_id: int) -> list[SuggestionView]:
-    listing = session.get(Listing, listing_id)
-    if listing is None:
-        raise NotFound(N_("This listing does not exist."))
+    # A listing the user may not see (another territory's draft) is a 404, never a 403 (no leak).
+    listing = get_visible_listing(session, user, listing_id)
     require(user, "matching:read_listing", listing)
     other_id = Suggestion.need_id if listing.kind == "offer" else Suggestion.offer_id
     mine = Suggestion.offer_id if listing.kind == "offer" else Suggestion.need_id
