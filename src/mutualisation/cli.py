@@ -52,8 +52,13 @@ def main() -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), show_default="PORT or 5000")
-@click.option("--workers", default=lambda: int(os.environ.get("WEB_CONCURRENCY", "2")), show_default="2")
+# `type=int`: click cannot infer a type from a callable default, and would hand over strings.
+@click.option(
+    "--port", type=int, default=lambda: int(os.environ.get("PORT", "5000")), show_default="PORT or 5000"
+)
+@click.option(
+    "--workers", type=int, default=lambda: int(os.environ.get("WEB_CONCURRENCY", "2")), show_default="2"
+)
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the app with gunicorn (the production server)."""
     _warn_about_rate_limit_store(workers)

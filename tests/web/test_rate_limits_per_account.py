@@ -81,3 +81,21 @@ def test_serving_several_workers_with_process_memory_limits_prints_a_clear_warni
     config = {"RATELIMIT_STORAGE_URI": "memory://", "RATELIMIT_ENABLED": True}
     assert "2 workers each count on their own" in rate_limit_store_warning(config, workers=2)
     assert rate_limit_store_warning(config, workers=1) is None
+
+
+def test_serve_reads_port_and_workers_from_the_environment_as_numbers(monkeypatch, tmp_path):
+    """`make run` passes PORT and WEB_CONCURRENCY as strings: serve must warn and start, not crash."""
+    from click.testing import CliRunner
+
+    from mutualisation import cli
+
+    started: list[list[str]] = []
+    monkeypatch.setattr(cli.os, "execv", lambda _path, args: started.append(args))
+    monkeypatch.setenv("PORT", "5091")
+    monkeypatch.setenv("WEB_CONCURRENCY", "2")
+    monkeypatch.setenv("MUTUALISATION_INSTANCE_PATH", str(tmp_path))
+    result = CliRunner().invoke(cli.main, ["serve"])
+    assert result.exit_code == 0, result.output
+    assert "2 workers each count on their own" in result.output
+    args = started[0]
+    assert args[args.index("--bind") + 1] == "127.0.0.1:5091" and args[args.index("--workers") + 1] == "2"
