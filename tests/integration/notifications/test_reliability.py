@@ -140,6 +140,9 @@ def test_two_scheduler_processes_elect_one_leader_and_the_standby_takes_over(dat
     try:
         _wait_for(lambda: _runners(database_url)[str(first.pid)] > 0, timeout=30)
         second = _scheduler(env, tmp_path / "second.log")
+        # Measure the takeover, not the start: on a loaded machine importing the app can take seconds,
+        # so wait until the second process has really tried the lock and stands by.
+        _wait_for(lambda: "on standby" in (tmp_path / "second.log").read_text(), timeout=30)
         time.sleep(3 * interval + 1)  # the standby had several chances to take the lock
         runs = _runners(database_url)
         assert runs[str(first.pid)] >= 2
