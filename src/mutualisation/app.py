@@ -21,7 +21,7 @@ from .api_base import api, api_settings, authenticate_api_request
 from .db import make_engine, make_session_factory
 from .declarations import Domain
 from .domains import DOMAINS, configure_sessions, install_layout, install_policies
-from .extensions import babel, csrf, limiter, login_manager
+from .extensions import babel, cache_wtforms_translations, csrf, limiter, login_manager
 from .input_gate import install_input_gate
 from .paths import resource_dir
 from .security import install_security_headers
@@ -87,6 +87,7 @@ def select_locale() -> str:
 
 def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    cache_wtforms_translations()
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

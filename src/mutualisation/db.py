@@ -104,6 +104,9 @@ def _sqlite_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
 
 
+_READING_VIEW = "_mutualisation_reading_view"
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 
@@ -116,9 +119,18 @@ def reading_session(sessions: sessionmaker[Session]) -> Session:
     engine = session.get_bind()
     if isinstance(engine, Engine) and engine.dialect.name == "sqlite":
         # A light view of the same engine and pool, differing only by this option.
-        session.bind = engine.execution_options(**{BEGIN_MODE: "DEFERRED"})
+        session.bind = _deferred_view(engine)
         session.info[_WRITE_BIND] = engine
     return session
+
+
+def _deferred_view(engine: Engine) -> Engine:
+    """The engine's reading view, built once per engine: `execution_options` copies the engine's
+    options and events each time it is called, a cost every GET request paid (bench_pages.py)."""
+    view = engine.__dict__.get(_READING_VIEW)
+    if view is None:
+        view = engine.__dict__[_READING_VIEW] = engine.execution_options(**{BEGIN_MODE: "DEFERRED"})
+    return view
 
 
 @contextmanager
