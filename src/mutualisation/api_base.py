@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_smorest import Api as SmorestApi
 from marshmallow import Schema, fields, validate
 
-from .web import MAX_PAGE
+from .web import MAX_PAGE, api_user
 from .web_errors import handle_http, recover_session
 
 API_PREFIX = "/api/v1"
@@ -44,10 +45,6 @@ PUBLIC_READ_PREFIXES = (f"{API_PREFIX}/sheets", f"{API_PREFIX}/impact", f"{API_P
 def authenticate_api_request() -> None:
     """Before any API view: identify the caller, so that an anonymous write is a 401 even when its
     body is also invalid (validation runs before the view), and no endpoint can forget to check."""
-    from flask import request
-
-    from .web import api_user
-
     path = request.path.rstrip("/")
     if not path.startswith("/api/") or path in PUBLIC_API_PATHS or path.startswith(PUBLIC_API_PREFIXES):
         return

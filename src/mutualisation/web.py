@@ -72,10 +72,10 @@ def api_user():
     """
     if "api_user" in g:
         return g.api_user
-    from .accounts.services import user_for_token
-
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
+        # Installed by create_app (accounts owns tokens): web stays below accounts in the layering.
+        user_for_token = current_app.extensions["mutualisation.token_user"]
         user = user_for_token(db_session(), header[7:])
     else:
         user = acting_user()

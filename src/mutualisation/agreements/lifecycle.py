@@ -40,9 +40,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from mutualisation.agreements.evaluation import EVALUATION_FIELDS, validate_evaluation
 from mutualisation.errors import Conflict, DomainError, InvalidTransition, PermissionDenied, RuleViolation
 from mutualisation.i18n import N_
-from mutualisation.impact.calculations import EVALUATION_FIELDS, validate_evaluation
 
 from .lifecycle_state import SYSTEM, Actor, AgreementState, Party, party_sides_of
 from .outcomes import (

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ..accounts.permissions import allowed, require
+from ..declarations import now_paris
 from ..errors import Conflict, RuleViolation, ValidationFailed
 from ..i18n import N_
 from ..territories.geocoding import current_geocoder
@@ -18,6 +19,7 @@ from ..web import Page, acting_user, db_session, page_from_args, safe_redirect_t
 from . import browse as browsing
 from . import editing, lifecycle, transitions
 from .categories import category_label, category_tree
+from .expiry import read_renewal_token, renew_listing
 from .forms import (
     ActionForm,
     BrowseForm,
@@ -31,6 +33,8 @@ from .labels import template_helpers
 from .permissions import get_for_management, get_visible_listing
 
 bp = Blueprint("listings", __name__, url_prefix="/listings")
+# The one-click renewal link already sent in e-mails lives under /notifications: its address must not change.
+renewal_bp = Blueprint("listing_renewal", __name__)
 
 add_nav(NavItem("listings.browse", _l("Offers and needs"), order=10))
 add_nav(NavItem("listings.map_view", _l("Map"), order=11))
@@ -298,3 +302,16 @@ def mine():
         counts=browsing.status_counts(db_session(), acting_user()),
         action_form=ActionForm(),
     )
+
+
+@renewal_bp.route("/notifications/renew-listing/<token>", methods=["GET", "POST"], endpoint="renew")
+def renew_by_link(token: str):
+    secret = current_app.config["SECRET_KEY"]
+    if read_renewal_token(secret, token) is None:
+        return render_template("notifications/link_invalid.html"), 404
+    form = ActionForm()
+    if form.validate_on_submit():
+        days = int((current_app.config.get("expiry") or {}).get("renewal_days", 30))
+        listing = renew_listing(db_session(), secret, token, now_paris(), days)
+        return render_template("listings/renewed.html", listing=listing)
+    return render_template("listings/renew_link.html", form=form, token=token)
