@@ -13,7 +13,7 @@ API_PREFIX = "/api/v1"
 
 
 class Api(SmorestApi):
-    """flask-smorest's Api, answering errors in the shape of API.md instead of its own."""
+    """flask-smorest's Api, answering errors in our `{"error": …}` shape instead of its own."""
 
     def handle_http_exception(self, error):
         recover_session()
@@ -94,7 +94,7 @@ def api_settings() -> dict:
 
 
 class PageSchema(Schema):
-    """The envelope of every paginated list (API.md): subclasses add `items`."""
+    """The envelope of every paginated list: subclasses add `items`."""
 
     page = fields.Integer()
     per_page = fields.Integer()
@@ -102,7 +102,7 @@ class PageSchema(Schema):
 
 
 class PageQuerySchema(Schema):
-    """`?page=&per_page=` with the limits of API.md."""
+    """`?page=&per_page=` with the limits of `web.page_from_args`."""
 
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))

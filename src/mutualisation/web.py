@@ -103,7 +103,7 @@ class Page:
 
 
 def page_from_args(args: Any | None = None) -> Page:
-    """Read ?page=&per_page= with the limits of API.md; bad values are a 422, not a 500."""
+    """Read ?page=&per_page= within `MAX_PAGE` and the `pagination` settings; bad values: 422, not 500."""
     args = request.args if args is None else args
     conf = current_app.config["pagination"]
     fields: dict[str, list[str]] = {}

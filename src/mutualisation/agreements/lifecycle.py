@@ -6,7 +6,7 @@ inside its single transaction, stores `Decision.target_status`, applies `Decisio
 writes the history row. The same guards feed `allowed_actions`, so the buttons a user sees and the
 checks a service enforces cannot disagree.
 
-Choices made where DOMAIN.md is silent (each one is tested):
+Choices made where the domain rules are silent (each one is tested):
 - `accepted` is never at rest. `accept` moves on at once to `pending_approval` when any party is a
   territory, or straight to `approved` when both parties are local actors (approval only exists on
   behalf of territories). The `PassedThrough(ACCEPTED)` effect tells the history to record both steps.

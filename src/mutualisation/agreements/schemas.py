@@ -1,4 +1,4 @@
-"""Shapes of the agreements API (API.md, "agreements")."""
+"""Shapes of the agreements API (the `/api/v1/agreements` endpoints)."""
 
 from __future__ import annotations
 
