@@ -14,7 +14,7 @@ from ..declarations import now_paris
 from ..errors import Conflict, RuleViolation, ValidationFailed
 from ..i18n import N_
 from ..territories.geocoding import current_geocoder
-from ..ui import DashboardPanel, NavItem, add_nav, add_panel
+from ..ui import DashboardPanel, NavItem
 from ..web import Page, acting_user, db_session, page_from_args, safe_redirect_target, show_form_errors
 from . import browse as browsing
 from . import editing, lifecycle, transitions
@@ -36,9 +36,12 @@ bp = Blueprint("listings", __name__, url_prefix="/listings")
 # The one-click renewal link already sent in e-mails lives under /notifications: its address must not change.
 renewal_bp = Blueprint("listing_renewal", __name__)
 
-add_nav(NavItem("listings.browse", _l("Offers and needs"), order=10))
-add_nav(NavItem("listings.map_view", _l("Map"), order=11))
-add_nav(NavItem("listings.mine", _l("My listings"), order=12))
+# Declared by listings/domain.py; create_app adds them to the shared layout.
+NAV_ITEMS = (
+    NavItem("listings.browse", _l("Offers and needs"), order=10),
+    NavItem("listings.map_view", _l("Map"), order=11),
+    NavItem("listings.mine", _l("My listings"), order=12),
+)
 
 
 def _panel(session, user) -> dict:
@@ -46,7 +49,7 @@ def _panel(session, user) -> dict:
     return {"counts": browsing.status_counts(session, user), "recent": items}
 
 
-add_panel(DashboardPanel("listings/panel.html", _panel, order=10))
+PANELS = (DashboardPanel("listings/panel.html", _panel, order=10),)
 
 
 @bp.app_context_processor

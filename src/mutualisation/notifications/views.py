@@ -107,4 +107,3 @@ def unsubscribe(token: str):
     return render_template(
         "notifications/unsubscribe.html", token=token, kind_label=kinds.label(data[1]), done=True
     )
-

@@ -25,7 +25,8 @@ from .invitations import NewInvitation, add_invitation, check_email, open_space,
 from .models import JoinRequest
 
 JOIN_KIND = "join_request.received"
-kinds.register(kinds.Kind(JOIN_KIND, _l("Someone asks to join the network"), kinds.IMMEDIATE, True))
+# Declared by welcome/domain.py; create_app adds it to the notification kinds.
+JOIN_NOTICE = kinds.Kind(JOIN_KIND, _l("Someone asks to join the network"), kinds.IMMEDIATE, True)
 
 MAX_MOTIVATION = 4000
 
