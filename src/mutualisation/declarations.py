@@ -24,8 +24,8 @@ PARIS = ZoneInfo("Europe/Paris")
 
 Trigger = tuple[str, Mapping[str, Any]]
 JobFunc = Callable[["Flask", datetime], Mapping[str, int] | None]
-# (session, listing_id, change) -> None, called after the listing change is committed.
-ListingFollower = Callable[["Session", int, str], None]
+# (session, listing_id, change) -> anything (ignored), called after the listing change is committed.
+ListingFollower = Callable[["Session", int, str], object]
 # (user, obj) -> bool: a named permission's policy (accounts/permissions.py).
 Policy = Callable[[Any, Any], bool]
 # (session) -> a one-line summary: loads the domain's share of the demo network, idempotently.

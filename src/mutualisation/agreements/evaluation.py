@@ -191,7 +191,7 @@ def _text(entry: Mapping[str, Any], key: str, where: str) -> str:
 def _factor(entry: Any, where: str) -> Factor:
     if not isinstance(entry, Mapping):
         raise FactorsError(f"{where}: expected a table")
-    value = entry.get("value")
+    value: Any = entry.get("value")
     if not _is_number(value) or value < 0:
         raise FactorsError(f"{where}: 'value' must be a non-negative number")
     return Factor(float(value), _text(entry, "source", where), _text(entry, "method", where))

@@ -26,6 +26,7 @@ from ..agreements.models import Agreement
 from ..agreements.permissions import can_read_agreement
 from ..audit.services import record
 from ..db import transaction, utcnow
+from ..declarations import Policy
 from ..errors import Conflict, NotFound, RuleViolation
 from ..i18n import N_
 from ..paths import resource_dir
@@ -77,7 +78,7 @@ def can_react_to_sheet(user: Any, sheet: Any) -> bool:
     return _active(user) and sheet.status == "published"
 
 
-POLICIES = {
+POLICIES: dict[str, Policy] = {
     "sheets:read": can_read_sheet,
     "sheets:edit": can_edit_sheet,
     "sheets:create": can_create_sheet,

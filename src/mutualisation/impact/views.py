@@ -85,7 +85,7 @@ def _dashboard(template: str, title: str, filters: dashboards.ImpactFilter, **ex
             "money_saved_eur": gettext("Money saved per month (€)"),
             "co2e_kg": gettext("CO2e avoided per month (kg)"),
         },
-        summary_args={k: v for k, v in request.view_args.items()}
+        summary_args={k: v for k, v in (request.view_args or {}).items()}
         | ({"year": filters.year} if filters.year else {}),
         **extra,
     )

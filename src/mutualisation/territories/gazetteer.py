@@ -22,7 +22,7 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TextIO, cast
 
 from mutualisation.territories.wkb import (
     WkbError,
@@ -94,7 +94,7 @@ def read_package_table(name: str) -> Iterator[Row]:
     # top-level package (which imports nothing) instead of being imported itself.
     resource = importlib.resources.files(DATA_PACKAGE).joinpath("data", f"{name}.csv.lzma")
     with resource.open("rb") as raw, lzma.open(raw, "rt", encoding="utf-8", newline="") as text:
-        reader = csv.reader(text)
+        reader = csv.reader(cast(TextIO, text))  # text mode: lzma.open's union is by mode
         header = next(reader)
         for values in reader:
             yield dict(zip(header, values, strict=True))
