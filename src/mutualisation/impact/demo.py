@@ -297,8 +297,11 @@ def load(session: Session) -> str:
     if created:
         for title, role, changes in REVISIONS:
             sheet = _sheet(session, title)
+            assert sheet is not None  # published just above
             editor = _user(session, role, next(s["slug"] for s in SHEETS if s["title"] == title))
             sheets.update(session, editor, sheet.id, changes, version=sheet.version)
         for title, role, slug, kind, body in REACTIONS:
-            sheets.react(session, _user(session, role, slug), _sheet(session, title).id, kind, body)
+            reacted = _sheet(session, title)
+            assert reacted is not None  # published just above
+            sheets.react(session, _user(session, role, slug), reacted.id, kind, body)
     return f"{made} evaluated agreement(s), {created} published sheet(s)"
