@@ -311,7 +311,7 @@ def _check_terms(_state: AgreementState, payload: Mapping[str, Any], errors: Err
         errors["terms"] = [N_("Choose a loan, a service or a transfer of know-how.")]
 
 
-# `impact.calculations.validate_evaluation` answers in plain English: its messages are marked here
+# `agreements.evaluation.validate_evaluation` answers in plain English: its messages are marked here
 # so that they are extracted and translated when the error is shown.
 _EVALUATION_MESSAGES: Final = (
     N_("Satisfaction is required."),
