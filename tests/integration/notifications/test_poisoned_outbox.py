@@ -11,8 +11,9 @@ from mutualisation.db import transaction
 from mutualisation.notifications import delivery
 from mutualisation.notifications.delivery import claim_due, deliver_outbox
 from mutualisation.notifications.jobs import JOBS
-from mutualisation.notifications.models import JobRun, Notification
+from mutualisation.notifications.models import Notification
 from mutualisation.scheduler import run_job
+from mutualisation.scheduling.models import JobRun
 from tests.builders import make_notification, make_user
 from tests.integration.notifications.conftest import NOW
 
