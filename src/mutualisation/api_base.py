@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_smorest import Api as SmorestApi
 from marshmallow import Schema, fields, validate
 
-from .web import MAX_PAGE
+from .web import MAX_PAGE, api_user
 from .web_errors import handle_http, recover_session
 
 API_PREFIX = "/api/v1"
 
 
 class Api(SmorestApi):
-    """flask-smorest's Api, answering errors in the shape of API.md instead of its own."""
+    """flask-smorest's Api, answering errors in our `{"error": …}` shape instead of its own."""
 
     def handle_http_exception(self, error):
         recover_session()
@@ -44,10 +45,6 @@ PUBLIC_READ_PREFIXES = (f"{API_PREFIX}/sheets", f"{API_PREFIX}/impact", f"{API_P
 def authenticate_api_request() -> None:
     """Before any API view: identify the caller, so that an anonymous write is a 401 even when its
     body is also invalid (validation runs before the view), and no endpoint can forget to check."""
-    from flask import request
-
-    from .web import api_user
-
     path = request.path.rstrip("/")
     if not path.startswith("/api/") or path in PUBLIC_API_PATHS or path.startswith(PUBLIC_API_PREFIXES):
         return
@@ -97,7 +94,7 @@ def api_settings() -> dict:
 
 
 class PageSchema(Schema):
-    """The envelope of every paginated list (API.md): subclasses add `items`."""
+    """The envelope of every paginated list: subclasses add `items`."""
 
     page = fields.Integer()
     per_page = fields.Integer()
@@ -105,7 +102,7 @@ class PageSchema(Schema):
 
 
 class PageQuerySchema(Schema):
-    """`?page=&per_page=` with the limits of API.md."""
+    """`?page=&per_page=` with the limits of `web.page_from_args`."""
 
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))

@@ -20,7 +20,7 @@ from .accounts.services import load_session_user, user_for_token
 from .api_base import api, api_settings, authenticate_api_request
 from .db import make_engine, make_session_factory
 from .declarations import Domain
-from .domains import DOMAINS, configure_sessions, install_layout, install_policies
+from .domains import DOMAINS, configure_sessions, install_layout, install_notification_kinds, install_policies
 from .extensions import babel, cache_wtforms_translations, csrf, limiter, login_manager
 from .input_gate import install_input_gate
 from .paths import resource_dir
@@ -59,6 +59,7 @@ def create_app(settings: dict[str, Any] | None = None, domains: tuple[Domain, ..
     _register_blueprints(app, domains)
     install_policies(domains)
     install_layout(domains)
+    install_notification_kinds(domains)
     register_error_handlers(app)
     storage_for(app)  # an unknown STORAGE_BACKEND stops the start, not the first upload
     install_security_headers(app)

@@ -24,8 +24,8 @@ PARIS = ZoneInfo("Europe/Paris")
 
 Trigger = tuple[str, Mapping[str, Any]]
 JobFunc = Callable[["Flask", datetime], Mapping[str, int] | None]
-# (session, listing_id, change) -> None, called after the listing change is committed.
-ListingFollower = Callable[["Session", int, str], None]
+# (session, listing_id, change) -> anything (ignored), called after the listing change is committed.
+ListingFollower = Callable[["Session", int, str], object]
 # (user, obj) -> bool: a named permission's policy (accounts/permissions.py).
 Policy = Callable[[Any, Any], bool]
 # (session) -> a one-line summary: loads the domain's share of the demo network, idempotently.
@@ -75,6 +75,7 @@ class Domain:
     - `session_listeners`: `attach(session_factory)` functions that hook a domain's flush
       listeners onto the app's own sessionmaker, never onto the global Session class;
     - `nav_items`, `dashboard_panels`: what the domain adds to the shared layout (mutualisation/ui.py);
+    - `notification_kinds`: kinds the domain notifies beyond notifications/kinds.py's own table;
     - `demo_loader`: adds the domain's share of the demo network.
     """
 
@@ -87,4 +88,5 @@ class Domain:
     session_listeners: Sequence[Callable[[Any], None]] = ()
     nav_items: Sequence[Any] = ()
     dashboard_panels: Sequence[Any] = ()
+    notification_kinds: Sequence[Any] = ()
     demo_loader: DemoLoader | None = None

@@ -1,4 +1,4 @@
-"""The demo network of API.md: four peer territories, one account per role, an admin.
+"""The demo network: four peer territories, one account per role, an admin.
 
 Each domain may add its own demo content by declaring a `demo_loader` in its `domain.py`;
 this module calls them in the order of mutualisation/domains.py. Everything is idempotent: a

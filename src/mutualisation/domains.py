@@ -20,6 +20,7 @@ from .impact.domain import DOMAIN as IMPACT
 from .listings import hooks
 from .listings.domain import DOMAIN as LISTINGS
 from .matching.domain import DOMAIN as MATCHING
+from .notifications import kinds
 from .notifications.domain import DOMAIN as NOTIFICATIONS
 from .scheduling.domain import DOMAIN as SCHEDULING
 from .territories.domain import DOMAIN as TERRITORIES
@@ -72,6 +73,13 @@ def install_layout(domains: Sequence[Domain] = DOMAINS) -> None:
             add_nav(item)
         for panel in domain.dashboard_panels:
             add_panel(panel)
+
+
+def install_notification_kinds(domains: Sequence[Domain] = DOMAINS) -> None:
+    """Add each domain's notification kinds to the table preferences and e-mails read."""
+    for domain in domains:
+        for kind in domain.notification_kinds:
+            kinds.register(kind)
 
 
 def demo_loaders(domains: Sequence[Domain] = DOMAINS) -> list[tuple[str, DemoLoader]]:

@@ -1,7 +1,8 @@
 """The domain's error hierarchy.
 
 Services and pure rules raise these; `register_error_handlers` (in `web_errors.py`)
-is the one place that maps them to HTTP: French HTML pages or the JSON shape of API.md.
+is the one place that maps them to HTTP: French HTML pages, or the JSON
+`{"error": {"code", "message", "fields"}}`.
 Messages are lazy-translatable strings or plain text already translated by the caller.
 """
 

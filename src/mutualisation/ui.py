@@ -1,5 +1,7 @@
-"""Registries through which each domain adds to the shared layout without editing it:
-navigation entries and home-dashboard panels."""
+"""The shared layout's navigation entries and home-dashboard panels.
+
+Domains declare theirs (`Domain.nav_items`, `Domain.dashboard_panels`); `create_app` adds them here
+through `domains.install_layout`, kept sorted by `order`."""
 
 from __future__ import annotations
 

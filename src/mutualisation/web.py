@@ -72,10 +72,10 @@ def api_user():
     """
     if "api_user" in g:
         return g.api_user
-    from .accounts.services import user_for_token
-
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
+        # Installed by create_app (accounts owns tokens): web stays below accounts in the layering.
+        user_for_token = current_app.extensions["mutualisation.token_user"]
         user = user_for_token(db_session(), header[7:])
     else:
         user = acting_user()
@@ -103,7 +103,7 @@ class Page:
 
 
 def page_from_args(args: Any | None = None) -> Page:
-    """Read ?page=&per_page= with the limits of API.md; bad values are a 422, not a 500."""
+    """Read ?page=&per_page= within `MAX_PAGE` and the `pagination` settings; bad values: 422, not 500."""
     args = request.args if args is None else args
     conf = current_app.config["pagination"]
     fields: dict[str, list[str]] = {}

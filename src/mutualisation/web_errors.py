@@ -1,4 +1,4 @@
-"""The one place that maps errors to HTTP: French HTML pages, or the JSON shape of API.md."""
+"""The one place that maps errors to HTTP: French HTML pages, or the JSON `{"error": …}` shape."""
 
 from __future__ import annotations
 

@@ -8,4 +8,4 @@ from __future__ import annotations
 from ..declarations import Domain
 from . import api, views
 
-DOMAIN = Domain(name="accounts", blueprints=(views.bp,), api_blueprints=(api.blp,))
+DOMAIN = Domain(name="accounts", blueprints=(views.bp,), api_blueprints=(api.blp,), nav_items=views.NAV_ITEMS)

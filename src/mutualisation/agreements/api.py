@@ -1,4 +1,4 @@
-"""The agreements JSON API: thin doors over services (API.md, "agreements")."""
+"""The agreements JSON API: thin doors over services (`/api/v1/agreements`)."""
 
 from __future__ import annotations
 

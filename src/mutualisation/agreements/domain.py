@@ -11,5 +11,7 @@ DOMAIN = Domain(
     api_blueprints=(api.blp,),
     jobs=tuple(jobs.JOBS),
     policies=permissions.POLICIES,
+    nav_items=views.NAV_ITEMS,
+    dashboard_panels=views.PANELS,
     demo_loader=demo.load,
 )

@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import User
 from ..i18n import N_
-from ..impact.calculations import Evaluation as ImpactEvaluation
-from ..impact.calculations import ImpactFactors, co2e_avoided, load_factors
 from ..listings.models import CONDITIONS, LOGISTICS
 from ..paths import resource_dir
 from . import listing_effects, notices
 from . import outcomes as o
+from .evaluation import Evaluation as ImpactEvaluation
+from .evaluation import ImpactFactors, co2e_avoided, load_factors
 from .models import Agreement, AgreementTerms, Approval, Evaluation, Report, Signature
 from .state import territory_id_for_code
 from .terms import normalise_terms, terms_base

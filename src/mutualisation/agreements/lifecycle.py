@@ -6,7 +6,7 @@ inside its single transaction, stores `Decision.target_status`, applies `Decisio
 writes the history row. The same guards feed `allowed_actions`, so the buttons a user sees and the
 checks a service enforces cannot disagree.
 
-Choices made where DOMAIN.md is silent (each one is tested):
+Choices made where the domain rules are silent (each one is tested):
 - `accepted` is never at rest. `accept` moves on at once to `pending_approval` when any party is a
   territory, or straight to `approved` when both parties are local actors (approval only exists on
   behalf of territories). The `PassedThrough(ACCEPTED)` effect tells the history to record both steps.
@@ -40,9 +40,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from mutualisation.agreements.evaluation import EVALUATION_FIELDS, validate_evaluation
 from mutualisation.errors import Conflict, DomainError, InvalidTransition, PermissionDenied, RuleViolation
 from mutualisation.i18n import N_
-from mutualisation.impact.calculations import EVALUATION_FIELDS, validate_evaluation
 
 from .lifecycle_state import SYSTEM, Actor, AgreementState, Party, party_sides_of
 from .outcomes import (
@@ -311,7 +311,7 @@ def _check_terms(_state: AgreementState, payload: Mapping[str, Any], errors: Err
         errors["terms"] = [N_("Choose a loan, a service or a transfer of know-how.")]
 
 
-# `impact.calculations.validate_evaluation` answers in plain English: its messages are marked here
+# `agreements.evaluation.validate_evaluation` answers in plain English: its messages are marked here
 # so that they are extracted and translated when the error is shown.
 _EVALUATION_MESSAGES: Final = (
     N_("Satisfaction is required."),

@@ -262,7 +262,7 @@ class Evaluation(Base):
     km_travelled: Mapped[float | None] = mapped_column(Float)
     vehicle: Mapped[str | None] = mapped_column(String(10))
     lessons_learned: Mapped[str | None] = mapped_column(Text)
-    # The CO2e method the evaluator chose (impact/calculations.py): avoided_purchase | shared_use.
+    # The CO2e method the evaluator chose (agreements/evaluation.py): avoided_purchase | shared_use.
     co2e_method: Mapped[str] = mapped_column(
         String(20), default="avoided_purchase", server_default="avoided_purchase"
     )

@@ -72,7 +72,7 @@ class RefusalRecorded(Effect):
 
 @dataclass(frozen=True)
 class ConventionDocumentRequested(Effect):
-    """Generate the printable convention, which DOMAIN.md ties to the approval."""
+    """Generate the printable convention, which the domain rules tie to the approval."""
 
 
 @dataclass(frozen=True)

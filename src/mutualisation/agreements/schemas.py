@@ -1,13 +1,13 @@
-"""Shapes of the agreements API (API.md, "agreements")."""
+"""Shapes of the agreements API (the `/api/v1/agreements` endpoints)."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
 from ..api_base import PageQuerySchema, PageSchema
-from ..impact.calculations import VEHICLES
 from ..listings.models import CONDITIONS, LOGISTICS
 from ..plausible import EUROS, KILOGRAMS, KILOMETRES, QUANTITY, PlausibleNumber
+from .evaluation import VEHICLES
 from .models import KINDS, STATUSES
 from .vocabulary import HUMAN_ACTIONS
 

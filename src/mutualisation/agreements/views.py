@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import Conflict, InvalidTransition, RuleViolation
 from ..storage import Storage, storage_for
-from ..ui import DashboardPanel, NavItem, add_nav, add_panel
+from ..ui import DashboardPanel, NavItem
 from ..web import acting_user, db_session, page_from_args, show_form_errors
 from . import photos, queries, services
 from .forms import ACTION_FORMS, CreateForm
@@ -36,8 +36,11 @@ TAB_LABELS = {
     "closed": _l("Closed"),
 }
 
-add_nav(NavItem("agreements.index", _l("Agreements"), order=30))
-add_nav(NavItem("agreements.approvals", _l("Approvals"), roles=("official",), order=31))
+# Declared by agreements/domain.py; create_app adds them to the shared layout.
+NAV_ITEMS = (
+    NavItem("agreements.index", _l("Agreements"), order=30),
+    NavItem("agreements.approvals", _l("Approvals"), roles=("official",), order=31),
+)
 
 
 def _panel(session, user) -> dict:
@@ -47,7 +50,7 @@ def _panel(session, user) -> dict:
     return {"queue": queries.approval_queue(session, user), "agreements": items, "total": total}
 
 
-add_panel(DashboardPanel("agreements/_panel.html", _panel, order=30))
+PANELS = (DashboardPanel("agreements/_panel.html", _panel, order=30),)
 
 
 @bp.app_context_processor

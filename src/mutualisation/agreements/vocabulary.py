@@ -60,7 +60,7 @@ HUMAN_ACTIONS: Final = tuple(a for a in Action if a not in SYSTEM_ACTIONS)
 
 
 class Role:
-    """User roles as the plain strings stored on users (see DOMAIN.md, "People and roles")."""
+    """User roles as the plain strings stored on users."""
 
     ADMIN: Final = "admin"
     TECHNICIAN: Final = "technician"

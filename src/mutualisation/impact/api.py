@@ -25,7 +25,7 @@ from .schemas import (
     SheetSchema,
     sheet_dict,
 )
-from .sheet_rules import diff_contents
+from .sheet_rules import FieldDiff, diff_contents
 
 blp = Blueprint(
     "impact_api",
@@ -107,7 +107,7 @@ def sheet_revisions(sheet_id: int):
     """Every version, oldest first, each with its author's role and territory and its diff."""
     items, previous = [], None
     for revision in sheets.revisions(db_session(), reader(), sheet_id):
-        changes = diff_contents(previous.content, revision.content) if previous else []
+        changes: list[FieldDiff] = diff_contents(previous.content, revision.content) if previous else []
         items.append(
             {
                 "version": revision.version,

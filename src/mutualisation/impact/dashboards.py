@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, literal, or_, select
+from sqlalchemy import Select, Subquery, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..agreements.models import Agreement, AgreementEvent, Evaluation
@@ -83,7 +83,7 @@ def _evaluations(filters: ImpactFilter, *columns) -> Select:
     return query
 
 
-def _completions(filters: ImpactFilter, *columns) -> Select:
+def _completions(filters: ImpactFilter, *columns: Any) -> tuple[Select[Any], Subquery]:
     """One row per done agreement, dated by the first time it entered `completed`."""
     completed_at = (
         select(AgreementEvent.agreement_id, func.min(AgreementEvent.at).label("at"))
@@ -125,7 +125,7 @@ def aggregate(session: Session, filters: ImpactFilter = ImpactFilter()) -> dict[
     }
     by_completion, completed_at = _completions(filters)
     done_month = _month(session, completed_at.c.at).label("month")
-    done_counts = dict(
+    done_counts: dict[str, int] = dict(
         session.execute(
             by_completion.add_columns(done_month, func.count(Agreement.id)).group_by(done_month)
         ).all()
@@ -174,7 +174,7 @@ def territory_impact(session: Session, insee: str, year: int | None = None) -> d
 def network_links(session: Session) -> dict[str, Any]:
     """The map of the network: territories that are parties to public agreements, and one line
     per pair of partner territories weighted by their number of agreements."""
-    low = func.min(Agreement.provider_territory_id, Agreement.beneficiary_territory_id)
+    low: Any = func.min(Agreement.provider_territory_id, Agreement.beneficiary_territory_id)
     if session.get_bind().dialect.name == "postgresql":
         low = func.least(Agreement.provider_territory_id, Agreement.beneficiary_territory_id)
         high = func.greatest(Agreement.provider_territory_id, Agreement.beneficiary_territory_id)

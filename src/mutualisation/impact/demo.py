@@ -190,6 +190,24 @@ def _evaluated_agreement(session: Session, title, subcategory, owner_slug, reque
     if session.scalar(select(Listing.id).where(Listing.title == title)) is not None:
         return False
     owner, requester = _user(session, "technician", owner_slug), _user(session, "technician", requester_slug)
+    offer = _loan_offer(session, owner, title, subcategory)
+    start = dt.date.today() + dt.timedelta(days=45)
+    agreement = agreements.create(
+        session,
+        requester,
+        offer_id=offer.id,
+        terms={"starts_on": start, "ends_on": start + dt.timedelta(days=5)},
+    )
+    for user, action, payload in _steps_to_evaluation(
+        session, owner, requester, owner_slug, requester_slug, figures
+    ):
+        agreements.transition(
+            session, user, agreement.id, action, {"version": agreement.terms_version, **payload}
+        )
+    return True
+
+
+def _loan_offer(session: Session, owner, title, subcategory) -> Listing:
     offer = Listing(
         kind="offer",
         category="equipment",
@@ -208,14 +226,12 @@ def _evaluated_agreement(session: Session, title, subcategory, owner_slug, reque
     )
     session.add(offer)
     session.commit()
-    start = dt.date.today() + dt.timedelta(days=45)
-    agreement = agreements.create(
-        session,
-        requester,
-        offer_id=offer.id,
-        terms={"starts_on": start, "ends_on": start + dt.timedelta(days=5)},
-    )
-    steps = [
+    return offer
+
+
+def _steps_to_evaluation(session: Session, owner, requester, owner_slug, requester_slug, figures) -> list:
+    """Every transition from draft to both parties' evaluations, in order."""
+    return [
         (requester, "propose", {}),
         (owner, "accept", {}),
         (_user(session, "official", owner_slug), "approve", {}),
@@ -232,11 +248,6 @@ def _evaluated_agreement(session: Session, title, subcategory, owner_slug, reque
             {"satisfaction": 5, "lessons_learned": "Un état des lieux photo évite tout litige."},
         ),
     ]
-    for user, action, payload in steps:
-        agreements.transition(
-            session, user, agreement.id, action, {"version": agreement.terms_version, **payload}
-        )
-    return True
 
 
 def _publish_sheets(session: Session) -> int:
@@ -286,8 +297,11 @@ def load(session: Session) -> str:
     if created:
         for title, role, changes in REVISIONS:
             sheet = _sheet(session, title)
+            assert sheet is not None  # published just above
             editor = _user(session, role, next(s["slug"] for s in SHEETS if s["title"] == title))
             sheets.update(session, editor, sheet.id, changes, version=sheet.version)
         for title, role, slug, kind, body in REACTIONS:
-            sheets.react(session, _user(session, role, slug), _sheet(session, title).id, kind, body)
+            reacted = _sheet(session, title)
+            assert reacted is not None  # published just above
+            sheets.react(session, _user(session, role, slug), reacted.id, kind, body)
     return f"{made} evaluated agreement(s), {created} published sheet(s)"

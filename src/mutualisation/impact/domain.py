@@ -11,5 +11,6 @@ DOMAIN = Domain(
     blueprints=(views.bp,),
     api_blueprints=(api.blp,),
     policies=sheets.POLICIES,
+    nav_items=views.NAV_ITEMS,
     demo_loader=demo.load,
 )

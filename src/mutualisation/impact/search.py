@@ -20,8 +20,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
-from sqlalchemy import Column, bindparam, column, delete, func, insert, select, table
+from sqlalchemy import bindparam, column, delete, func, insert, select, table
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -32,8 +33,8 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 @dataclass(frozen=True)
 class TextIndex:
     table: str
-    id_column: Column
-    document_column: Column
+    id_column: ColumnElement[Any]
+    document_column: ColumnElement[Any]
 
     @property
     def fts_table(self) -> str:

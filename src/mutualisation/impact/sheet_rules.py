@@ -193,7 +193,9 @@ def diff_contents(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[FieldD
     return diffs
 
 
-def prefill_from_agreement(agreement: Mapping[str, Any], evaluations: Iterable[Mapping[str, Any]]) -> dict:
+def prefill_from_agreement(
+    agreement: Mapping[str, Any], evaluations: Iterable[Mapping[str, Any]]
+) -> dict[str, Any]:
     """A draft sheet's content from an evaluated agreement: what was shared, dates and lessons.
 
     `agreement` carries `title`, `kind`, `provider`, `beneficiary` (territory names), `lines`

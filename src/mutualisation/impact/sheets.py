@@ -26,6 +26,7 @@ from ..agreements.models import Agreement
 from ..agreements.permissions import can_read_agreement
 from ..audit.services import record
 from ..db import transaction, utcnow
+from ..declarations import Policy
 from ..errors import Conflict, NotFound, RuleViolation
 from ..i18n import N_
 from ..paths import resource_dir
@@ -77,7 +78,7 @@ def can_react_to_sheet(user: Any, sheet: Any) -> bool:
     return _active(user) and sheet.status == "published"
 
 
-POLICIES = {
+POLICIES: dict[str, Policy] = {
     "sheets:read": can_read_sheet,
     "sheets:edit": can_edit_sheet,
     "sheets:create": can_create_sheet,
@@ -131,6 +132,7 @@ def drafts_for(session: Session, user: User | None) -> list[Sheet]:
     """The drafts this user may edit (their own, and their territory's for staff)."""
     if not _active(user):
         return []
+    assert user is not None  # an inactive or anonymous user has no drafts
     query = select(Sheet).where(Sheet.status == "draft")
     if not is_admin(user):
         if user.role in TERRITORY_STAFF:
@@ -226,6 +228,7 @@ def _new_sheet(session: Session, user: User, content: dict[str, Any]) -> Sheet:
 
 def create(session: Session, user: User | None, raw: dict[str, Any]) -> Sheet:
     require(user, "sheets:create", None, N_("Only technicians, officials and local actors write sheets."))
+    assert user is not None  # require refused anyone anonymous
     content, errors = sheet_rules.clean_sheet(raw, theme_codes())
     _check(errors)
     with transaction(session):
@@ -256,6 +259,7 @@ def update(session: Session, user: User | None, sheet_id: int, raw: dict[str, An
         require(
             user, "sheets:edit", sheet, N_("Only the author and their territory's staff edit this sheet.")
         )
+        assert user is not None  # require refused anyone anonymous
         if version != sheet.version:
             raise Conflict(N_("This sheet was changed by someone else meanwhile: reload it and edit again."))
         content, errors = sheet_rules.clean_sheet(raw, theme_codes(), partial=True)
@@ -281,6 +285,7 @@ def publish(session: Session, user: User | None, sheet_id: int) -> Sheet:
         if not can_read_sheet(user, sheet):
             raise NotFound(N_("This sheet does not exist or is not published."))
         require(user, "sheets:publish", sheet, N_("Only an official of the sheet's territory publishes it."))
+        assert user is not None  # require refused anyone anonymous
         if sheet.status == "published":
             raise Conflict(N_("This sheet is already published."))
         sheet.status = "published"
@@ -295,6 +300,7 @@ def react(session: Session, user: User | None, sheet_id: int, kind: Any, body: A
     with transaction(session):
         sheet = get(session, user, sheet_id)
         require(user, "sheets:react", sheet, N_("Log in to react to a published sheet."))
+        assert user is not None  # require refused anyone anonymous
         _check(errors)
         reaction = SheetReaction(
             sheet_id=sheet.id,
@@ -318,6 +324,7 @@ def draft_from_agreement(session: Session, user: User | None, agreement_id: int)
     if agreement is None or not can_read_agreement(user, agreement):
         raise NotFound(N_("This agreement does not exist."))
     require(user, "sheets:create", None, N_("Only a party of the agreement drafts its sheet."))
+    assert user is not None  # require refused anyone anonymous
     if agreement.status != "evaluated":
         raise RuleViolation(N_("A sheet is drafted from an agreement once it has been evaluated."))
     content = sheet_rules.prefill_from_agreement(_agreement_facts(agreement), _evaluation_facts(agreement))

@@ -13,14 +13,17 @@ from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from ..listings.services import taxonomy
-from ..ui import NavItem, add_nav
+from ..ui import NavItem
 from ..web import db_session
 from . import charts, dashboards, sheets
 
 bp = Blueprint("impact", __name__)
 
-add_nav(NavItem("impact.sheet_list", _l("Experience sheets"), order=40))
-add_nav(NavItem("impact.network", _l("Impact"), order=41))
+# Declared by impact/domain.py; create_app adds them to the shared layout.
+NAV_ITEMS = (
+    NavItem("impact.sheet_list", _l("Experience sheets"), order=40),
+    NavItem("impact.network", _l("Impact"), order=41),
+)
 
 # The figures a dashboard shows, in the order a mayor reads them, each with its unit.
 FIGURE_LABELS = (
@@ -82,7 +85,7 @@ def _dashboard(template: str, title: str, filters: dashboards.ImpactFilter, **ex
             "money_saved_eur": gettext("Money saved per month (€)"),
             "co2e_kg": gettext("CO2e avoided per month (kg)"),
         },
-        summary_args={k: v for k, v in request.view_args.items()}
+        summary_args={k: v for k, v in (request.view_args or {}).items()}
         | ({"year": filters.year} if filters.year else {}),
         **extra,
     )

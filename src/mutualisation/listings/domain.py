@@ -7,9 +7,11 @@ from . import api, demo, jobs, services, views
 
 DOMAIN = Domain(
     name="listings",
-    blueprints=(views.bp,),
+    blueprints=(views.bp, views.renewal_bp),
     api_blueprints=(api.blp,),
     jobs=tuple(jobs.JOBS),
     policies={"listings:read": services.can_read_listing},
+    nav_items=views.NAV_ITEMS,
+    dashboard_panels=views.PANELS,
     demo_loader=demo.load,
 )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
-Follower = Callable[[Session, int, str], None]
+Follower = Callable[[Session, int, str], object]
 FOLLOWERS_KEY = "mutualisation.listing_followers"
 _PENDING_KEY = "mutualisation.listing_changes"
 

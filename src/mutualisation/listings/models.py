@@ -46,7 +46,7 @@ __all__ = [
 
 
 class Listing(Base):
-    """An offer or a need of a territory or of a local actor (DOMAIN.md, "Listings")."""
+    """An offer or a need of a territory or of a local actor."""
 
     __tablename__ = "listings"
     __table_args__ = (

@@ -20,7 +20,6 @@ from ..accounts.permissions import (
     allowed,
     can_manage_listing,
     can_read_network,
-    register,
     require,
 )
 from ..errors import NotFound
@@ -37,9 +36,6 @@ def can_read_listing(user: Any, listing: Any) -> bool:
     if not can_read_network(user):
         return False
     return listing.status != lifecycle.DRAFT or can_manage_listing(user, listing)
-
-
-register("listings:read", can_read_listing)
 
 
 def get_visible_listing(session: Session, user: Any, listing_id: int) -> Listing:

@@ -10,14 +10,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ..accounts.permissions import allowed, require
+from ..declarations import now_paris
 from ..errors import Conflict, RuleViolation, ValidationFailed
 from ..i18n import N_
 from ..territories.geocoding import current_geocoder
-from ..ui import DashboardPanel, NavItem, add_nav, add_panel
+from ..ui import DashboardPanel, NavItem
 from ..web import Page, acting_user, db_session, page_from_args, safe_redirect_target, show_form_errors
 from . import browse as browsing
 from . import editing, lifecycle, transitions
 from .categories import category_label, category_tree
+from .expiry import read_renewal_token, renew_listing
 from .forms import (
     ActionForm,
     BrowseForm,
@@ -31,10 +33,15 @@ from .labels import template_helpers
 from .permissions import get_for_management, get_visible_listing
 
 bp = Blueprint("listings", __name__, url_prefix="/listings")
+# The one-click renewal link already sent in e-mails lives under /notifications: its address must not change.
+renewal_bp = Blueprint("listing_renewal", __name__)
 
-add_nav(NavItem("listings.browse", _l("Offers and needs"), order=10))
-add_nav(NavItem("listings.map_view", _l("Map"), order=11))
-add_nav(NavItem("listings.mine", _l("My listings"), order=12))
+# Declared by listings/domain.py; create_app adds them to the shared layout.
+NAV_ITEMS = (
+    NavItem("listings.browse", _l("Offers and needs"), order=10),
+    NavItem("listings.map_view", _l("Map"), order=11),
+    NavItem("listings.mine", _l("My listings"), order=12),
+)
 
 
 def _panel(session, user) -> dict:
@@ -42,7 +49,7 @@ def _panel(session, user) -> dict:
     return {"counts": browsing.status_counts(session, user), "recent": items}
 
 
-add_panel(DashboardPanel("listings/panel.html", _panel, order=10))
+PANELS = (DashboardPanel("listings/panel.html", _panel, order=10),)
 
 
 @bp.app_context_processor
@@ -298,3 +305,16 @@ def mine():
         counts=browsing.status_counts(db_session(), acting_user()),
         action_form=ActionForm(),
     )
+
+
+@renewal_bp.route("/notifications/renew-listing/<token>", methods=["GET", "POST"], endpoint="renew")
+def renew_by_link(token: str):
+    secret = current_app.config["SECRET_KEY"]
+    if read_renewal_token(secret, token) is None:
+        return render_template("notifications/link_invalid.html"), 404
+    form = ActionForm()
+    if form.validate_on_submit():
+        days = int((current_app.config.get("expiry") or {}).get("renewal_days", 30))
+        listing = renew_listing(db_session(), secret, token, now_paris(), days)
+        return render_template("listings/renewed.html", listing=listing)
+    return render_template("listings/renew_link.html", form=form, token=token)

@@ -30,5 +30,7 @@ DOMAIN = Domain(
     },
     listing_followers=(follow_listing_change,),
     session_listeners=(attach_flush_listener,),
+    nav_items=views.NAV_ITEMS,
+    dashboard_panels=views.PANELS,
     demo_loader=demo.load,
 )

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from ..accounts.permissions import allowed, can_manage_listing, can_read_network, is_admin, register, require
+from ..accounts.permissions import allowed, can_manage_listing, can_read_network, require
 from ..audit.services import record
 from ..db import transaction
 from ..errors import NotFound, PermissionDenied, ValidationFailed
@@ -33,17 +33,6 @@ def can_decide_suggestion(user, pair) -> bool:
     """Accepting or dismissing belongs to whoever manages the offer or the need."""
     offer, need = pair
     return can_manage_listing(user, offer) or can_manage_listing(user, need)
-
-
-register("matching:read_listing", can_read_listing)
-register("suggestions:decide", can_decide_suggestion)
-
-
-def can_administer_matching(user: Any, _obj: object = None) -> bool:
-    return bool(is_admin(user))
-
-
-register("matching:admin", can_administer_matching)
 
 
 def config_from(settings: Mapping[str, Any] | None) -> MatchingConfig:

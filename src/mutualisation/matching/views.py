@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ..errors import DomainError
-from ..ui import DashboardPanel, NavItem, add_nav, add_panel
+from ..ui import DashboardPanel, NavItem
 from ..web import acting_user, db_session, safe_redirect_target
 from . import services
 from .breakdown import render
@@ -16,7 +16,8 @@ from .forms import DISMISS_CHOICES, REASON_LABELS, AcceptForm, DismissForm
 
 bp = Blueprint("matching", __name__)
 
-add_nav(NavItem("matching.admin", _l("Matching"), roles=("admin",), order=85))
+# Declared by matching/domain.py; create_app adds them to the shared layout.
+NAV_ITEMS = (NavItem("matching.admin", _l("Matching"), roles=("admin",), order=85),)
 
 
 def _panel(session, user) -> dict:
@@ -32,7 +33,9 @@ def _lang() -> str:
     return "en" if str(get_locale() or "fr").startswith("en") else "fr"
 
 
-add_panel(DashboardPanel("matching/_panel.html", _panel, roles=("technician", "official", "actor"), order=20))
+PANELS = (
+    DashboardPanel("matching/_panel.html", _panel, roles=("technician", "official", "actor"), order=20),
+)
 
 
 @bp.app_context_processor

@@ -2,7 +2,7 @@
 
 Actions the user must take default to an immediate e-mail; information defaults to the daily digest.
 A kind nobody registered falls back to immediate, so a new domain never loses a message.
-Other domains may call `register(Kind(...))` at import time for kinds not listed here.
+Other domains declare their own kinds (`Domain.notification_kinds`); create_app registers them.
 """
 
 from __future__ import annotations

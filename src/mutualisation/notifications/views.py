@@ -6,10 +6,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext
 from flask_login import login_required
 
-from ..declarations import now_paris
 from ..errors import DomainError
 from ..extensions import csrf
-from ..listings.expiry import read_renewal_token, renew_listing
 from ..web import acting_user, db_session, page_from_args, safe_redirect_target
 from . import kinds, services
 from .forms import ConfirmForm, field_name, preferences_form
@@ -109,16 +107,3 @@ def unsubscribe(token: str):
     return render_template(
         "notifications/unsubscribe.html", token=token, kind_label=kinds.label(data[1]), done=True
     )
-
-
-@bp.route("/notifications/renew-listing/<token>", methods=["GET", "POST"])
-def renew(token: str):
-    secret = current_app.config["SECRET_KEY"]
-    if read_renewal_token(secret, token) is None:
-        return render_template("notifications/link_invalid.html"), 404
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        days = int((current_app.config.get("expiry") or {}).get("renewal_days", 30))
-        listing = renew_listing(db_session(), secret, token, now_paris(), days)
-        return render_template("notifications/renewed.html", listing=listing)
-    return render_template("notifications/renew.html", form=form, token=token)

@@ -22,7 +22,7 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TextIO, cast
 
 from mutualisation.territories.wkb import (
     WkbError,
@@ -94,7 +94,7 @@ def read_package_table(name: str) -> Iterator[Row]:
     # top-level package (which imports nothing) instead of being imported itself.
     resource = importlib.resources.files(DATA_PACKAGE).joinpath("data", f"{name}.csv.lzma")
     with resource.open("rb") as raw, lzma.open(raw, "rt", encoding="utf-8", newline="") as text:
-        reader = csv.reader(text)
+        reader = csv.reader(cast(TextIO, text))  # text mode: lzma.open's union is by mode
         header = next(reader)
         for values in reader:
             yield dict(zip(header, values, strict=True))
@@ -183,6 +183,105 @@ def _ensure_large_csv_fields() -> None:
         csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
+_Current = list[tuple[Row, tuple[float, float] | None, CoordinatesSource | None]]
+
+
+def _postcodes_by_commune(table: TableSource) -> dict[str, set[str]]:
+    postcode_by_id = {row["id"]: row["code"] for row in table("codes_postaux")}
+    postcodes_by_commune: dict[str, set[str]] = defaultdict(set)
+    for link in table("codes_postaux_communes"):
+        postcodes_by_commune[link["commune_id"]].add(postcode_by_id[link["codepostal_id"]])
+    return postcodes_by_commune
+
+
+def _reference_point(
+    row: Row, counts: Counter[str]
+) -> tuple[tuple[float, float] | None, CoordinatesSource | None]:
+    """The town hall if plausible, else the outline's centroid, else nothing yet."""
+    insee_code = row["code"]
+    outline = _outline(row)
+    point = _town_hall_point(row)
+    point_source: CoordinatesSource | None = TOWN_HALL
+    if point is not None and not _is_plausible(point, outline):
+        logger.debug("Commune %s: implausible town hall point %s ignored", insee_code, point)
+        counts["implausible_town_hall"] += 1
+        point = None
+    if point is None:
+        point, point_source = _outline_centroid(outline, insee_code), GEOMETRY_CENTROID
+    if point is None:
+        point_source = None
+    return point, point_source
+
+
+def _read_current(table: TableSource, counts: Counter[str]) -> tuple[_Current, dict[str, str]]:
+    """The current communes with their reference points, and each former commune's parent."""
+    current: _Current = []
+    parent_of_child: dict[str, str] = {}
+    for row in table("communes"):
+        if row["type"] != CURRENT_COMMUNE_TYPE:
+            parent_id = _value(row, "commune_parent_id")
+            if parent_id is not None:
+                parent_of_child[row["id"]] = parent_id
+            continue
+        point, point_source = _reference_point(row, counts)
+        # The outline is by far the largest field: drop it once used, to keep memory low.
+        current.append(({k: v for k, v in row.items() if k != "geometry"}, point, point_source))
+    return current, parent_of_child
+
+
+def _department_sums(current: _Current) -> dict[str, list[float]]:
+    """Per département, the sums of its communes' points and their count (for the centroid)."""
+    sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
+    for row, point, _ in current:
+        if point is not None:
+            acc = sums[row["departement_id"]]
+            acc[0] += point[0]
+            acc[1] += point[1]
+            acc[2] += 1
+    return sums
+
+
+def _located(
+    row: Row,
+    point: tuple[float, float] | None,
+    point_source: CoordinatesSource | None,
+    sums: dict[str, list[float]],
+    counts: Counter[str],
+) -> tuple[tuple[float, float], CoordinatesSource] | None:
+    """The commune's final point and its source, falling back on its département's centroid."""
+    insee_code = row["code"]
+    if point_source == GEOMETRY_CENTROID:
+        logger.debug("Commune %s has no usable town hall point: using its outline's centroid", insee_code)
+    if point is None:
+        acc = sums.get(row["departement_id"])
+        if acc is None or not acc[2]:
+            logger.warning("Commune %s has no usable coordinates: skipped", insee_code)
+            counts["skipped"] += 1
+            return None
+        point, point_source = (acc[0] / acc[2], acc[1] / acc[2]), DEPARTMENT_CENTROID
+        logger.debug(
+            "Commune %s has neither a usable town hall point nor an outline: "
+            "using its département's centroid",
+            insee_code,
+        )
+    assert point_source is not None
+    counts[point_source] += 1
+    return point, point_source
+
+
+def _log_summary(counts: Counter[str]) -> None:
+    logger.info(
+        "Gazetteer: %d communes read (%d town hall, %d outline centroid, %d département centroid, "
+        "%d skipped); %d implausible town hall points ignored",
+        sum(counts[s] for s in (TOWN_HALL, GEOMETRY_CENTROID, DEPARTMENT_CENTROID)),
+        counts[TOWN_HALL],
+        counts[GEOMETRY_CENTROID],
+        counts[DEPARTMENT_CENTROID],
+        counts["skipped"],
+        counts["implausible_town_hall"],
+    )
+
+
 def iter_communes(source: TableSource | None = None) -> Iterator[CommuneRecord]:
     """Yield one record per current French commune, with a reference point for each.
 
@@ -194,72 +293,26 @@ def iter_communes(source: TableSource | None = None) -> Iterator[CommuneRecord]:
     regions = _index(table("regions"))
     departments = _index(table("departements"))
     epcis = _index(table("epci"))
-    postcode_by_id = {row["id"]: row["code"] for row in table("codes_postaux")}
-    postcodes_by_commune: dict[str, set[str]] = defaultdict(set)
-    for link in table("codes_postaux_communes"):
-        postcodes_by_commune[link["commune_id"]].add(postcode_by_id[link["codepostal_id"]])
+    postcodes_by_commune = _postcodes_by_commune(table)
 
     counts: Counter[str] = Counter()
-    current: list[tuple[Row, tuple[float, float] | None, CoordinatesSource | None]] = []
-    parent_of_child: dict[str, str] = {}
-    for row in table("communes"):
-        if row["type"] != CURRENT_COMMUNE_TYPE:
-            parent_id = _value(row, "commune_parent_id")
-            if parent_id is not None:
-                parent_of_child[row["id"]] = parent_id
-            continue
-        insee_code = row["code"]
-        outline = _outline(row)
-        point = _town_hall_point(row)
-        point_source: CoordinatesSource | None = TOWN_HALL
-        if point is not None and not _is_plausible(point, outline):
-            logger.debug("Commune %s: implausible town hall point %s ignored", insee_code, point)
-            counts["implausible_town_hall"] += 1
-            point = None
-        if point is None:
-            point, point_source = _outline_centroid(outline, insee_code), GEOMETRY_CENTROID
-        if point is None:
-            point_source = None
-        # The outline is by far the largest field: drop it once used, to keep memory low.
-        current.append(({k: v for k, v in row.items() if k != "geometry"}, point, point_source))
-
+    current, parent_of_child = _read_current(table, counts)
     for child_id, parent_id in parent_of_child.items():
         postcodes_by_commune[parent_id] |= postcodes_by_commune.get(child_id, set())
-
     # A département's centroid is the mean of its communes' reference points.
-    sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
-    for row, point, _ in current:
-        if point is not None:
-            acc = sums[row["departement_id"]]
-            acc[0] += point[0]
-            acc[1] += point[1]
-            acc[2] += 1
+    sums = _department_sums(current)
 
     for row, point, point_source in current:
-        insee_code = row["code"]
-        if point_source == GEOMETRY_CENTROID:
-            logger.debug("Commune %s has no usable town hall point: using its outline's centroid", insee_code)
-        if point is None:
-            acc = sums.get(row["departement_id"])
-            if acc is None or not acc[2]:
-                logger.warning("Commune %s has no usable coordinates: skipped", insee_code)
-                counts["skipped"] += 1
-                continue
-            point, point_source = (acc[0] / acc[2], acc[1] / acc[2]), DEPARTMENT_CENTROID
-            logger.debug(
-                "Commune %s has neither a usable town hall point nor an outline: "
-                "using its département's centroid",
-                insee_code,
-            )
-        assert point_source is not None
-        counts[point_source] += 1
+        located = _located(row, point, point_source, sums, counts)
+        if located is None:
+            continue
         department = departments[row["departement_id"]]
         region = regions[department["region_id"]]
         epci_id = _value(row, "epci_id")
         epci = epcis[epci_id] if epci_id is not None else None
         population = _value(row, "population_municipale")
         yield CommuneRecord(
-            insee_code=insee_code,
+            insee_code=row["code"],
             name=_full_commune_name(row),
             department_code=department["code"],
             department_name=department["nom"],
@@ -267,24 +320,14 @@ def iter_communes(source: TableSource | None = None) -> Iterator[CommuneRecord]:
             region_name=region["nom"],
             population=int(population) if population is not None else None,
             postcodes=tuple(sorted(postcodes_by_commune.get(row["id"], ()))),
-            latitude=point[0],
-            longitude=point[1],
-            coordinates_source=point_source,
+            latitude=located[0][0],
+            longitude=located[0][1],
+            coordinates_source=located[1],
             epci_siren=epci["code"] if epci else None,
             epci_name=epci["nom"] if epci else None,
             epci_kind=epci["type"] if epci else None,
         )
-
-    logger.info(
-        "Gazetteer: %d communes read (%d town hall, %d outline centroid, %d département centroid, "
-        "%d skipped); %d implausible town hall points ignored",
-        sum(counts[s] for s in (TOWN_HALL, GEOMETRY_CENTROID, DEPARTMENT_CENTROID)),
-        counts[TOWN_HALL],
-        counts[GEOMETRY_CENTROID],
-        counts[DEPARTMENT_CENTROID],
-        counts["skipped"],
-        counts["implausible_town_hall"],
-    )
+    _log_summary(counts)
 
 
 def iter_epcis(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 POINT = 1
 POLYGON = 3
@@ -37,7 +38,7 @@ class _Reader:
         self.data = data
         self.pos = 0
 
-    def unpack(self, fmt: str) -> tuple:
+    def unpack(self, fmt: str) -> tuple[Any, ...]:
         try:
             values = struct.unpack_from(fmt, self.data, self.pos)
         except struct.error as exc:

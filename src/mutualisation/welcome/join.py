@@ -25,7 +25,8 @@ from .invitations import NewInvitation, add_invitation, check_email, open_space,
 from .models import JoinRequest
 
 JOIN_KIND = "join_request.received"
-kinds.register(kinds.Kind(JOIN_KIND, _l("Someone asks to join the network"), kinds.IMMEDIATE, True))
+# Declared by welcome/domain.py; create_app adds it to the notification kinds.
+JOIN_NOTICE = kinds.Kind(JOIN_KIND, _l("Someone asks to join the network"), kinds.IMMEDIATE, True)
 
 MAX_MOTIVATION = 4000
 
@@ -159,6 +160,7 @@ def accept(
     """Open the territory's space and invite the contact, in one transaction."""
     now = now or utcnow()
     request = _pending(session, acting, request_id)
+    assert acting is not None  # _pending refused anyone who may not decide (anonymous included)
     email = check_email(session, request.email)
     clear, digest = rules.new_link_token()
     with transaction(session):
@@ -174,6 +176,7 @@ def decline(
     session: Session, acting: User | None, request_id: int, now: datetime | None = None
 ) -> JoinRequest:
     request = _pending(session, acting, request_id)
+    assert acting is not None  # _pending refused anyone who may not decide (anonymous included)
     with transaction(session):
         request.status, request.decided_at, request.decided_by_id = "declined", now or utcnow(), acting.id
         record(session, acting.id, "join_request.decline", "join_request", request.id)

@@ -79,7 +79,7 @@ def territory_page(session: Session, code: str, viewer: User | None, limit: int 
             .limit(limit * 2)
         )
     )
-    contacts = {role: [] for role in CONTACT_ROLES}
+    contacts: dict[str, list[Any]] = {role: [] for role in CONTACT_ROLES}
     for user in session.scalars(
         select(User)
         .where(User.territory_id == territory.id, User.is_active.is_(True), User.role.in_(CONTACT_ROLES))
@@ -131,7 +131,8 @@ def impact_of(session: Session, territory_id: int | None = None) -> Impact:
             func.coalesce(func.sum(Evaluation.co2e_net_kg), 0.0),
         ).where(Evaluation.agreement_id.in_(done))
     ).one()
-    return Impact(count, float(sums[0]), float(sums[1]), float(sums[2]))
+    # COALESCE makes every sum a number; `or 0.0` only tells the type checker so.
+    return Impact(count, float(sums[0] or 0.0), float(sums[1] or 0.0), float(sums[2] or 0.0))
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ def update_presentation(
     territory = get_by_code(session, code)
     if not may_edit_presentation(acting, territory):
         raise PermissionDenied(N_("Only this territory's officials and technicians may edit its page."))
+    assert acting is not None  # may_edit_presentation refused anyone anonymous
     text = (text or "").strip()
     if len(text) > MAX_PRESENTATION:
         raise RuleViolation(

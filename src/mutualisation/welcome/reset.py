@@ -104,7 +104,7 @@ def confirm_reset(
             .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
             .values(used_at=now)
         )
-        if not spent.rowcount:
+        if not spent.rowcount:  # type: ignore[attr-defined]  # a CursorResult: DML returns one
             raise RuleViolation(
                 N_("This link is invalid or has expired."),
                 {"token": [N_("This link is invalid or has expired. Ask for a new one.")]},

@@ -11,7 +11,7 @@ from ..db import utcnow
 from ..errors import DomainError, PermissionDenied
 from ..extensions import limiter
 from ..territories import services as territories
-from ..ui import DashboardPanel, NavItem, add_nav, add_panel
+from ..ui import DashboardPanel, NavItem
 from ..web import acting_user, db_session, page_from_args, show_form_errors
 from . import invitations, join, notify, pages, reset, rules
 from .forms import AcceptInvitationForm, ConfirmForm, ForgotForm, InviteForm, JoinForm, NewPasswordForm
@@ -21,13 +21,14 @@ from .people import public_name
 bp = Blueprint("welcome", __name__)
 bp.register_blueprint(pages_bp)  # public pages, nested: the app registers one blueprint per domain
 
-add_nav(
+# Declared by welcome/domain.py; create_app adds them to the shared layout.
+NAV_ITEMS = (
     NavItem(
         "welcome.invitations_page", _l("Invitations"), roles=("admin", "technician", "official"), order=85
-    )
-)
-add_nav(
-    NavItem("welcome.join_requests", _l("Join requests"), roles=("admin", "technician", "official"), order=86)
+    ),
+    NavItem(
+        "welcome.join_requests", _l("Join requests"), roles=("admin", "technician", "official"), order=86
+    ),
 )
 
 
@@ -35,11 +36,11 @@ def _staff_panel(session, user) -> dict:
     return {"requests": join.list_requests(session, user, status="pending", per_page=1)[1]}
 
 
-add_panel(DashboardPanel("core/_actor_panel.html", pages.actor_overview, roles=("actor",), order=5))
-add_panel(
+PANELS = (
+    DashboardPanel("core/_actor_panel.html", pages.actor_overview, roles=("actor",), order=5),
     DashboardPanel(
         "core/_welcome_staff_panel.html", _staff_panel, roles=("admin", "technician", "official"), order=80
-    )
+    ),
 )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mutualisation.impact.calculations import (
+from mutualisation.agreements.evaluation import (
     AGREEMENT_KINDS,
     VEHICLES,
     Evaluation,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mutualisation.impact.calculations import Evaluation, co2e_avoided, load_factors, validate_evaluation
-from tests.unit.impact.test_calculations import make_raw_factors
+from mutualisation.agreements.evaluation import Evaluation, co2e_avoided, load_factors, validate_evaluation
+from tests.unit.agreements.test_evaluation import make_raw_factors
 
 
 @pytest.fixture

@@ -191,7 +191,7 @@ def _text(entry: Mapping[str, Any], key: str, where: str) -> str:
 def _factor(entry: Any, where: str) -> Factor:
     if not isinstance(entry, Mapping):
         raise FactorsError(f"{where}: expected a table")
-    value = entry.get("value")
+    value: Any = entry.get("value")
     if not _is_number(value) or value < 0:
         raise FactorsError(f"{where}: 'value' must be a non-negative number")
     return Factor(float(value), _text(entry, "source", where), _text(entry, "method", where))
@@ -279,6 +279,32 @@ def _avoided_by_method(evaluation: Evaluation, kg: float, material: Factor) -> t
     )
 
 
+def _transport(evaluation: Evaluation, factors: ImpactFactors, km: float) -> tuple[float, str, str]:
+    """The CO2e of the travel, with its French and English explanation."""
+    transport = 0.0
+    if km > 0 and evaluation.vehicle is not None:
+        vehicle = factors.transport.get(evaluation.vehicle)
+        if vehicle is None:
+            raise ValueError(f"unknown vehicle: {evaluation.vehicle!r}")
+        transport = km * vehicle.value
+        transport_fr = (
+            f"Transport : {_fmt_fr(km)} km × {_fmt_fr(vehicle.value)} kg CO2e/km "
+            f"({VEHICLE_LABELS_FR[evaluation.vehicle]}, {vehicle.source})."
+        )
+        transport_en = (
+            f"Transport: {_fmt(km)} km × {_fmt(vehicle.value)} kg CO2e/km "
+            f"({evaluation.vehicle}, {vehicle.source})."
+        )
+    elif km > 0:
+        transport_fr = "Transport : véhicule non renseigné, trajet non compté."
+        transport_en = "Transport: no vehicle entered, so the travel is not counted."
+    else:
+        transport_fr = "Transport : aucun trajet renseigné."
+        transport_en = "Transport: no travel entered."
+
+    return transport, transport_fr, transport_en
+
+
 def co2e_avoided(evaluation: Evaluation, factors: ImpactFactors) -> ImpactResult:
     """CO2e avoided by reuse, the transport emitted, and the net, each explained in fr and en."""
     rule = factors.kinds.get(evaluation.agreement_kind)
@@ -301,26 +327,7 @@ def co2e_avoided(evaluation: Evaluation, factors: ImpactFactors) -> ImpactResult
         avoided_fr = "Évité : aucun gain direct compté pour ce type de convention (seul le transport l'est)."
         avoided_en = "Avoided: no direct gain is counted for this kind of agreement (only transport is)."
 
-    transport = 0.0
-    if km > 0 and evaluation.vehicle is not None:
-        vehicle = factors.transport.get(evaluation.vehicle)
-        if vehicle is None:
-            raise ValueError(f"unknown vehicle: {evaluation.vehicle!r}")
-        transport = km * vehicle.value
-        transport_fr = (
-            f"Transport : {_fmt_fr(km)} km × {_fmt_fr(vehicle.value)} kg CO2e/km "
-            f"({VEHICLE_LABELS_FR[evaluation.vehicle]}, {vehicle.source})."
-        )
-        transport_en = (
-            f"Transport: {_fmt(km)} km × {_fmt(vehicle.value)} kg CO2e/km "
-            f"({evaluation.vehicle}, {vehicle.source})."
-        )
-    elif km > 0:
-        transport_fr = "Transport : véhicule non renseigné, trajet non compté."
-        transport_en = "Transport: no vehicle entered, so the travel is not counted."
-    else:
-        transport_fr = "Transport : aucun trajet renseigné."
-        transport_en = "Transport: no travel entered."
+    transport, transport_fr, transport_en = _transport(evaluation, factors, km)
 
     net = avoided - transport
     return ImpactResult(
