@@ -25,11 +25,11 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enable
 
 
 @functools.lru_cache(maxsize=8)
-def _wtforms_catalogue(locale: str) -> support.Translations:
+def _wtforms_catalogue(locale: str) -> support.NullTranslations:
     return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
-def _wtforms_translations() -> support.Translations | None:
+def _wtforms_translations() -> support.NullTranslations | None:
     """Flask-WTF's `_get_translations`, same answer, with the catalogue read once per process."""
     if not request or "babel" not in current_app.extensions:
         return None
