@@ -134,3 +134,18 @@ def test_a_draft_sheet_pdf_is_hidden_from_visitors_and_other_territories(client,
     assert client.get(f"/sheets/{draft.id}.pdf").status_code == 404
     login(client, people["loos_official"])
     assert client.get(f"/sheets/{draft.id}.pdf").status_code == 200
+
+
+def test_a_territory_page_shows_its_published_sheets_and_its_evaluated_impact(client, session, people):
+    make_evaluated_agreement(session, people["mal_tech"], people["loos_tech"], money_saved_eur=1234)
+    sheet = make_sheet(session, people["loos_tech"], people["loos_official"], title="Prêt de broyeur")
+    make_sheet(session, people["loos_tech"], title="Brouillon caché")
+    make_sheet(session, people["mal_tech"], people["mal_official"], title="Fiche de Malaunay")
+    html = client.get(f"/territories/{LOOS}").get_data(as_text=True)
+    assert f'href="/sheets/{sheet.id}"' in html and "Prêt de broyeur" in html
+    assert "Brouillon caché" not in html and "Fiche de Malaunay" not in html
+    assert f'href="/impact/territory/{LOOS}"' in html
+    impact = html.split('id="impact-title"')[1].split("</section>")[0]
+    assert re.search(r"Économies réalisées \(€\)</dt><dd[^>]*>1[\s\u202f\xa0]?234<", impact), impact
+    empty = client.get("/territories/76402").get_data(as_text=True)
+    assert "Fiche de Malaunay" in empty and "Prêt de broyeur" not in empty
