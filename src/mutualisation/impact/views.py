@@ -13,14 +13,14 @@ from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from ..listings.services import taxonomy
-from ..ui import NavItem, add_nav
+from ..ui import EVERYONE, NavItem, add_nav
 from ..web import db_session
 from . import charts, dashboards, sheets
 
 bp = Blueprint("impact", __name__)
 
-add_nav(NavItem("impact.sheet_list", _l("Experience sheets"), order=40))
-add_nav(NavItem("impact.network", _l("Impact"), order=41))
+add_nav(NavItem("impact.sheet_list", _l("Experience sheets"), roles=EVERYONE, order=40))
+add_nav(NavItem("impact.network", _l("Impact"), roles=EVERYONE, order=41))
 
 # The figures a dashboard shows, in the order a mayor reads them, each with its unit.
 FIGURE_LABELS = (

@@ -11,7 +11,7 @@ from ..db import utcnow
 from ..errors import DomainError, PermissionDenied
 from ..extensions import limiter
 from ..territories import services as territories
-from ..ui import DashboardPanel, NavItem, add_nav, add_panel
+from ..ui import VISITOR, DashboardPanel, NavItem, add_nav, add_panel
 from ..web import acting_user, db_session, page_from_args, show_form_errors
 from . import invitations, join, notify, pages, reset, rules
 from .forms import AcceptInvitationForm, ConfirmForm, ForgotForm, InviteForm, JoinForm, NewPasswordForm
@@ -26,6 +26,13 @@ add_nav(
         "welcome.invitations_page", _l("Invitations"), roles=("admin", "technician", "official"), order=85
     )
 )
+# What a visitor may open without an account (the experience sheets and impact declare theirs).
+for _item in (
+    NavItem("core.home", _l("Home"), roles=(VISITOR,), order=1),
+    NavItem("welcome.pages.explore", _l("Offers and needs"), roles=(VISITOR,), order=10),
+    NavItem("welcome.join_page", _l("Ask to join"), roles=(VISITOR,), order=99),
+):
+    add_nav(_item)
 add_nav(
     NavItem("welcome.join_requests", _l("Join requests"), roles=("admin", "technician", "official"), order=86)
 )
