@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-
 MEMBERS = ("admin", "technician", "official", "actor")
 # Not a role a user holds: the nav of someone not logged in. An item lists it to be shown to visitors.
 VISITOR = "visitor"
