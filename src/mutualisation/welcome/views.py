@@ -108,7 +108,8 @@ def invitations_page():
     user = acting_user()
     if user.role not in (rules.ADMIN, *rules.STAFF):
         raise PermissionDenied(gettext("You are not allowed to see invitations."))
-    form = InviteForm(territory=request.args.get("territory") or user.territory.code)
+    prefill = {k: v for k in ("email", "role") if (v := request.args.get(k))}
+    form = InviteForm(territory=request.args.get("territory") or user.territory.code, **prefill)
     form.role.choices = [c for c in form.role.choices if c[0] in rules.roles_invitable_by(user.role)]
     if form.validate_on_submit():
         try:
@@ -131,6 +132,15 @@ def invitations_page():
     return render_template(
         "accounts/invitations.html", form=form, items=items, total=total, page=page, confirm=ConfirmForm()
     )
+
+
+@bp.route("/invitations/new")
+@login_required
+def invitation_new():
+    """The way to add someone (the admin users page links here): the invitation form, prefilled
+    from the known fields only, so nothing else travels into the redirect."""
+    prefill = {k: v for k in ("email", "role", "territory") if (v := (request.args.get(k) or "").strip())}
+    return redirect(url_for("welcome.invitations_page", **prefill) + "#inv-new")
 
 
 def _flash_sent(sent: bool, email: str) -> None:
