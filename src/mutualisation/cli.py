@@ -269,7 +269,7 @@ def demo_synth(ctx: AppContext, offers: int, needs: int, seed: int) -> None:
 
 
 @main.command("export")
-@click.argument("kind", type=click.Choice(["listings", "agreements", "impact"]))
+@click.argument("kind", type=click.Choice(["listings", "agreements", "impact", "sheets"]))
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "json", "geojson"]), default="csv", show_default=True
 )
@@ -278,18 +278,16 @@ def demo_synth(ctx: AppContext, offers: int, needs: int, seed: int) -> None:
 )
 @pass_ctx
 def export(ctx: AppContext, kind: str, fmt: str, output: str | None) -> None:
-    """Open-data export of KIND (listings, agreements, impact) as CSV, JSON or GeoJSON."""
-    from .impact.exports import render
-    from .impact.services import EXPORTS
+    """Open-data export of KIND (listings, agreements, impact, sheets) as CSV, JSON or GeoJSON:
+    the same text as the API's /exports/KIND.FORMAT."""
+    from .impact.open_data import export_text
 
-    loader, columns = EXPORTS[kind]
     with ctx.app.app_context():
-        rows = loader(ctx.session())
-    text = render(rows, columns, fmt)
+        text, count = export_text(ctx.session(), kind, fmt)
     if output:
         with open(output, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
-        click.echo(f"{len(rows)} {kind} row(s) written to {output}", err=True)
+        click.echo(f"{count} {kind} row(s) written to {output}", err=True)
     else:
         click.echo(text, nl=False)
 

@@ -9,12 +9,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+MEMBERS = ("admin", "technician", "official", "actor")
+# Not a role a user holds: the nav of someone not logged in. An item lists it to be shown to visitors.
+VISITOR = "visitor"
+EVERYONE = (*MEMBERS, VISITOR)
+
 
 @dataclass(frozen=True)
 class NavItem:
     endpoint: str
     label: Any  # a lazy gettext string
-    roles: tuple[str, ...] = ("admin", "technician", "official", "actor")
+    roles: tuple[str, ...] = MEMBERS
     order: int = 50
 
 
@@ -48,9 +53,8 @@ def add_panel(panel: DashboardPanel) -> None:
 
 
 def nav_for(user) -> list[NavItem]:
-    if user is None:
-        return []
-    return [i for i in REGISTRY.nav if user.role in i.roles]
+    role = VISITOR if user is None else user.role
+    return [i for i in REGISTRY.nav if role in i.roles]
 
 
 def panels_for(user) -> list[DashboardPanel]:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from mutualisation.accounts.services import create_token, revoke_token
 from tests.builders import PASSWORD, csrf_token, login, make_user
 
@@ -82,33 +84,26 @@ def test_every_admin_page_refuses_other_roles(client, session):
     assert client.get("/admin/users").status_code == 200
 
 
-def test_admin_creates_a_user_and_sees_field_errors_in_french(client, session):
+def test_the_admin_users_page_invites_people_instead_of_typing_their_password(client, session):
     admin = make_user(session, "admin")
-    make_user(session, territory_code="76402")
     login(client, admin)
-    token = csrf_token(client, "/admin/users")
-    bad = client.post(
+    html = client.get("/admin/users").get_data(as_text=True)
+    assert 'type="password"' not in html and 'action="/invitations/new"' in html
+    token = csrf_token(client, "/profile")
+    refused = client.post(
         "/admin/users",
-        data={
-            "csrf_token": token,
-            "email": "new@example.org",
-            "role": "technician",
-            "territory": "76402",
-            "password": "azerty",
-        },
+        data={"csrf_token": token, "email": "new@example.org", "role": "technician", "territory": "76402"},
     )
-    assert "Le mot de passe doit comporter au moins 10 caractères." in bad.get_data(as_text=True)
-    good = client.post(
-        "/admin/users",
-        data={
-            "csrf_token": token,
-            "email": "new@example.org",
-            "role": "technician",
-            "territory": "76402",
-            "password": "un long mot de passe sûr",
-        },
-    )
-    assert good.status_code == 302
+    assert refused.status_code == 405
+    query = "email=new@example.org&role=official&territory=76402&next=//evil.org"
+    answer = client.get(f"/invitations/new?{query}")
+    assert answer.status_code == 302
+    target = answer.headers["Location"]
+    assert target.startswith("/invitations?") and "evil" not in target
+    form = client.get(target).get_data(as_text=True)
+    assert 'value="new@example.org"' in form and 'value="76402"' in form
+    selected = r'<option[^>]*selected[^>]*value="official"|<option[^>]*value="official"[^>]*selected'
+    assert re.search(selected, form)
 
 
 def test_api_token_flow_and_revocation(client, session):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 ROLE_CHOICES = [
     ("technician", _l("Technician")),
@@ -33,15 +33,6 @@ class TokenForm(FlaskForm):
 
 class LocaleForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=[("fr", "Français"), ("en", "English")])
-
-
-class UserCreateForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
-    name = StringField(_l("Name"), validators=[Length(max=200)])
-    organisation = StringField(_l("Organisation"), validators=[Length(max=200)])
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
-    territory = StringField(_l("Territory (INSEE code)"), validators=[DataRequired(), Length(max=9)])
-    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(max=200)])
 
 
 class UserUpdateForm(FlaskForm):

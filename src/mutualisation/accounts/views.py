@@ -13,7 +13,7 @@ from ..i18n import N_
 from ..ui import NavItem
 from ..web import acting_user, db_session, page_from_args, safe_redirect_target, show_form_errors
 from . import directory, services
-from .forms import LocaleForm, LoginForm, PasswordChangeForm, TokenForm, UserCreateForm, UserUpdateForm
+from .forms import LocaleForm, LoginForm, PasswordChangeForm, TokenForm, UserUpdateForm
 from .permissions import can_manage_users
 
 bp = Blueprint("accounts", __name__)
@@ -136,36 +136,19 @@ def _require_admin():
         raise PermissionDenied(N_("This page is for the network facilitators."))
 
 
-@bp.route("/admin/users", methods=["GET", "POST"])
+# Issue 14: facilitators no longer type a password for someone; "New user" sends an invitation
+# (welcome.invitation_new). Operators keep `mutualisation users create` on the command line.
+@bp.route("/admin/users")
 @login_required
 def admin_users():
     _require_admin()
-    form = UserCreateForm()
-    if form.validate_on_submit():
-        try:
-            user = services.create_user(
-                db_session(),
-                acting_user(),
-                email=form.email.data,
-                password=form.password.data,
-                role=form.role.data,
-                territory_code=form.territory.data,
-                name=form.name.data or "",
-                organisation=form.organisation.data or "",
-                policy=_policy(),
-            )
-        except DomainError as exc:
-            _form_errors(form, exc)
-        else:
-            flash(gettext("User %(email)s created.", email=user.email), "success")
-            return redirect(url_for("accounts.admin_users"))
     page = page_from_args()
     filters = directory.UserFilters.from_args(request.args)  # issue 14: search and filters
     users, total = directory.search_users(
         db_session(), acting_user(), filters, page=page.page, per_page=page.per_page
     )
     return render_template(
-        "accounts/admin_users.html", form=form, users=users, total=total, page=page, filters=filters
+        "accounts/admin_users.html", users=users, total=total, page=page, filters=filters
     )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import Boolean, Date, DateTime, Float, Integer, Numeric, select
 from sqlalchemy.orm import Session
 
 from ..listings.models import Listing
-from .exports import point
+from .exports import point, render
 from .models import Sheet, SheetReaction
 from .services import AGREEMENT_COLUMNS, EXPORTS, IMPACT_COLUMNS, LISTING_COLUMNS
 from .sheet_rules import SECTIONS
@@ -93,6 +93,16 @@ def sheet_rows(session: Session) -> list[dict[str, Any]]:
 
 
 ALL_EXPORTS = {**EXPORTS, "sheets": (sheet_rows, SHEET_COLUMNS)}
+
+
+def export_text(session: Session, name: str, fmt: str) -> tuple[str, int]:
+    """One open-data export as text, and its row count: the API and the command line both call this,
+    so a file downloaded and a file exported on the server are the same."""
+    build, columns = ALL_EXPORTS[name]
+    rows = build(session)
+    if fmt == "csv":
+        rows = csv_safe_rows(rows)
+    return render(rows, columns, fmt), len(rows)
 
 _AGREEMENT_TYPES = {"id": "integer", "starts_on": "date", "ends_on": "date", "created_at": "datetime"}
 _IMPACT_TYPES = {

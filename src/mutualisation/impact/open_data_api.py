@@ -9,8 +9,8 @@ from ..i18n import N_
 from ..web import db_session
 from .api import blp
 from .dashboards import network_links
-from .exports import FORMATS, render
-from .open_data import ALL_EXPORTS, csv_safe_rows, datapackage
+from .exports import FORMATS
+from .open_data import ALL_EXPORTS, datapackage, export_text
 
 MEDIA_TYPES = {"csv": "text/csv", "json": "application/json", "geojson": "application/geo+json"}
 
@@ -26,11 +26,8 @@ def export(name: str, fmt: str):
     """An open-data export: `listings`, `agreements`, `impact` or `sheets`, as csv, json or geojson."""
     if name not in ALL_EXPORTS or fmt not in FORMATS:
         raise NotFound(N_("No such export."))
-    build, columns = ALL_EXPORTS[name]
-    rows = build(db_session())
-    if fmt == "csv":
-        rows = csv_safe_rows(rows)
-    response = Response(render(rows, columns, fmt), mimetype=MEDIA_TYPES[fmt])
+    text, _count = export_text(db_session(), name, fmt)
+    response = Response(text, mimetype=MEDIA_TYPES[fmt])
     response.headers["Content-Disposition"] = f'inline; filename="{name}.{fmt}"'
     return response
 

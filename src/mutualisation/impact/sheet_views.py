@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..accounts.permissions import allowed
 from ..errors import Conflict, DomainError, RuleViolation
 from ..listings.services import taxonomy
+from ..pdf import pdf_response
 from ..territories.models import Territory
 from ..web import acting_user, db_session, page_from_args, show_form_errors
 from . import sheets
@@ -83,6 +84,20 @@ def sheet_detail(sheet_id: int):
         reaction_form=ReactionForm(),
         action_form=ActionForm(),
     )
+
+
+@bp.route("/sheets/<int:sheet_id>.pdf")
+def sheet_pdf(sheet_id: int):
+    """The sheet as a PDF to print or keep: the same permission as its page (public once published)."""
+    session = db_session()
+    sheet = sheets.get(session, acting_user(), sheet_id)
+    html = render_template(
+        "sheets/print.html",
+        sheet=sheet,
+        sections=[(name, SECTION_LABELS[name], getattr(sheet, name)) for name in SECTIONS],
+        results=sheets.results(session, sheet),
+    )
+    return pdf_response(html, request.url_root, f"fiche-{sheet.id}.pdf")
 
 
 @bp.route("/sheets/new", methods=["GET", "POST"])

@@ -13,16 +13,16 @@ from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from ..listings.services import taxonomy
-from ..ui import NavItem
+from ..ui import EVERYONE, NavItem
 from ..web import db_session
 from . import charts, dashboards, sheets
 
 bp = Blueprint("impact", __name__)
 
-# Declared by impact/domain.py; create_app adds them to the shared layout.
+# Declared by impact/domain.py; create_app adds them to the shared layout. Visitors see them too.
 NAV_ITEMS = (
-    NavItem("impact.sheet_list", _l("Experience sheets"), order=40),
-    NavItem("impact.network", _l("Impact"), order=41),
+    NavItem("impact.sheet_list", _l("Experience sheets"), roles=EVERYONE, order=40),
+    NavItem("impact.network", _l("Impact"), roles=EVERYONE, order=41),
 )
 
 # The figures a dashboard shows, in the order a mayor reads them, each with its unit.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import login_required
 from sqlalchemy import func, select
@@ -43,6 +43,19 @@ def edit_presentation(code: str):
             flash(gettext("The presentation was saved."), "success")
             return redirect(url_for("welcome.pages.territory", code=page.territory.code))
     return render_template("territories/edit.html", page=page, form=form)
+
+
+@bp.route("/explore/<int:listing_id>")
+def public_listing(listing_id: int):
+    """A published listing as a visitor sees it: its territory, never its owner's name or e-mail.
+    Drafts and listings kept to the network answer 404, as if they did not exist."""
+    session = db_session()
+    listing = session.scalar(
+        select(Listing).where(Listing.id == listing_id, pages.public_listings_filter(acting_user()))
+    )
+    if listing is None:
+        abort(404)
+    return render_template("territories/listing.html", listing=listing)
 
 
 @bp.route("/explore")

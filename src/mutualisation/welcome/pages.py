@@ -16,6 +16,7 @@ from ..audit.services import record
 from ..db import transaction, utcnow
 from ..errors import Conflict, PermissionDenied, RuleViolation
 from ..i18n import N_
+from ..impact import dashboards, sheets
 from ..listings.models import Listing
 from ..territories.models import Territory
 from ..territories.services import get_by_code
@@ -26,9 +27,16 @@ DONE = ("completed", "evaluated")
 CONTACT_ROLES = ("official", "technician", "actor")
 MAX_PRESENTATION = 8000
 
-# Experience sheets (issue 13) -- wired by the lead at merge: a function
-# (session, territory) -> list of published sheets. None until the module exists.
-SHEETS_PROVIDER: Callable[[Session, Territory], list[Any]] | None = None
+SHEETS_ON_PAGE = 10
+
+
+def _published_sheets(session: Session, territory: Territory) -> list[Any]:
+    return sheets.published_for_territory(session, territory.code, limit=SHEETS_ON_PAGE)
+
+
+# Experience sheets (issue 13): (session, territory) -> its published sheets. welcome reads impact,
+# never the reverse, so the packages keep one direction; a test may swap the provider.
+SHEETS_PROVIDER: Callable[[Session, Territory], list[Any]] | None = _published_sheets
 
 
 @dataclass
@@ -93,11 +101,22 @@ def territory_page(session: Session, code: str, viewer: User | None, limit: int 
         offers=[x for x in listings if x.kind == "offer"][:limit],
         needs=[x for x in listings if x.kind == "need"][:limit],
         agreements=_done_agreements(session, territory.id, limit),
-        impact=impact_of(session, territory.id),
+        impact=_territory_impact(session, territory),
         contacts=contacts,
         sheets=SHEETS_PROVIDER(session, territory) if SHEETS_PROVIDER else None,
         can_edit=may_edit_presentation(viewer, territory),
         member=profile is not None or any(contacts.values()),
+    )
+
+
+def _territory_impact(session: Session, territory: Territory) -> Impact:
+    """The territory's evaluated impact, computed by the impact dashboards (one definition)."""
+    figures = dashboards.territory_impact(session, territory.code)
+    return Impact(
+        figures["agreements_completed"],
+        figures["money_saved_eur"],
+        figures["kg_diverted"],
+        figures["co2e_kg"],
     )
 
 

@@ -11,7 +11,7 @@ from ..db import utcnow
 from ..errors import DomainError, PermissionDenied
 from ..extensions import limiter
 from ..territories import services as territories
-from ..ui import DashboardPanel, NavItem
+from ..ui import VISITOR, DashboardPanel, NavItem
 from ..web import acting_user, db_session, page_from_args, show_form_errors
 from . import invitations, join, notify, pages, reset, rules
 from .forms import AcceptInvitationForm, ConfirmForm, ForgotForm, InviteForm, JoinForm, NewPasswordForm
@@ -29,6 +29,10 @@ NAV_ITEMS = (
     NavItem(
         "welcome.join_requests", _l("Join requests"), roles=("admin", "technician", "official"), order=86
     ),
+    # What a visitor may open without an account (the experience sheets and impact declare theirs).
+    NavItem("core.home", _l("Home"), roles=(VISITOR,), order=1),
+    NavItem("welcome.pages.explore", _l("Offers and needs"), roles=(VISITOR,), order=10),
+    NavItem("welcome.join_page", _l("Ask to join"), roles=(VISITOR,), order=99),
 )
 
 
@@ -102,7 +106,8 @@ def invitations_page():
     user = acting_user()
     if user.role not in (rules.ADMIN, *rules.STAFF):
         raise PermissionDenied(gettext("You are not allowed to see invitations."))
-    form = InviteForm(territory=request.args.get("territory") or user.territory.code)
+    prefill = {k: v for k in ("email", "role") if (v := request.args.get(k))}
+    form = InviteForm(territory=request.args.get("territory") or user.territory.code, **prefill)
     form.role.choices = [c for c in form.role.choices if c[0] in rules.roles_invitable_by(user.role)]
     if form.validate_on_submit():
         try:
@@ -125,6 +130,15 @@ def invitations_page():
     return render_template(
         "accounts/invitations.html", form=form, items=items, total=total, page=page, confirm=ConfirmForm()
     )
+
+
+@bp.route("/invitations/new")
+@login_required
+def invitation_new():
+    """The way to add someone (the admin users page links here): the invitation form, prefilled
+    from the known fields only, so nothing else travels into the redirect."""
+    prefill = {k: v for k in ("email", "role", "territory") if (v := (request.args.get(k) or "").strip())}
+    return redirect(url_for("welcome.invitations_page", **prefill) + "#inv-new")
 
 
 def _flash_sent(sent: bool, email: str) -> None:

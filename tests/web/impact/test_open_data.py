@@ -68,3 +68,24 @@ def test_the_impact_api_is_public_and_checks_its_filters(client, session, people
     assert client.get("/api/v1/impact?year=abc").status_code == 422
     network = client.get("/api/v1/impact/network").json
     assert network["links"][0]["agreements"] == 1
+
+
+def test_the_command_line_exports_sheets_exactly_as_the_api_serves_them(app, client, session, people):
+    from click.testing import CliRunner
+
+    from mutualisation.cli import AppContext, main
+
+    make_sheet(session, people["loos_tech"], people["loos_official"], title="=HYPERLINK(1)")
+    make_sheet(session, people["loos_tech"], title="Brouillon caché")
+    ctx = AppContext()
+    ctx._app = app
+    for fmt in ("csv", "json", "geojson"):
+        result = CliRunner().invoke(main, ["export", "sheets", "--format", fmt], obj=ctx)
+        assert result.exit_code == 0, result.output
+        served = client.get(f"/api/v1/exports/sheets.{fmt}").get_data(as_text=True)
+        assert result.output == served.replace("\r\n", "\n")  # the test runner's output has \n lines
+        assert "HYPERLINK" in result.output and "Brouillon caché" not in result.output
+    assert "'=HYPERLINK(1)" in CliRunner().invoke(main, ["export", "sheets"], obj=ctx).output
+    geojson = CliRunner().invoke(main, ["export", "sheets", "--format", "geojson"], obj=ctx).output
+    features = json.loads(geojson)
+    assert features["type"] == "FeatureCollection" and len(features["features"]) == 1

@@ -105,3 +105,47 @@ def test_a_peer_marks_a_reuse_and_posts_a_contradiction_shown_beside_the_text(cl
         f"/sheets/{sheet.id}/reactions", data={"csrf_token": token, "kind": "comment", "body": ""}
     )
     assert empty.status_code == 302
+
+
+def test_a_published_sheet_downloads_as_a_pdf_with_its_title_sections_licence_and_credits(
+    client, session, people
+):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    sheet = make_sheet(session, people["loos_tech"], people["loos_official"], title="Prêt de broyeur")
+    answer = client.get(f"/sheets/{sheet.id}.pdf")
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    text = " ".join(page.extract_text() for page in PdfReader(BytesIO(answer.data)).pages)
+    text = re.sub(r"\s+", " ", text)
+    assert "Prêt de broyeur" in text
+    assert "Contexte" in text and "La méthode" in text and "Réserver six semaines avant." in text
+    assert "CC BY-SA 4.0" in text and "Crédits" in text
+    assert sheet.territory.name in text
+    assert people["loos_tech"].email not in text
+    assert f"/sheets/{sheet.id}.pdf" in client.get(f"/sheets/{sheet.id}").get_data(as_text=True)
+
+
+def test_a_draft_sheet_pdf_is_hidden_from_visitors_and_other_territories(client, session, people):
+    draft = make_sheet(session, people["loos_tech"], title="Brouillon caché")
+    assert client.get(f"/sheets/{draft.id}.pdf").status_code == 404
+    login(client, people["mal_tech"])
+    assert client.get(f"/sheets/{draft.id}.pdf").status_code == 404
+    login(client, people["loos_official"])
+    assert client.get(f"/sheets/{draft.id}.pdf").status_code == 200
+
+
+def test_a_territory_page_shows_its_published_sheets_and_its_evaluated_impact(client, session, people):
+    make_evaluated_agreement(session, people["mal_tech"], people["loos_tech"], money_saved_eur=1234)
+    sheet = make_sheet(session, people["loos_tech"], people["loos_official"], title="Prêt de broyeur")
+    make_sheet(session, people["loos_tech"], title="Brouillon caché")
+    make_sheet(session, people["mal_tech"], people["mal_official"], title="Fiche de Malaunay")
+    html = client.get(f"/territories/{LOOS}").get_data(as_text=True)
+    assert f'href="/sheets/{sheet.id}"' in html and "Prêt de broyeur" in html
+    assert "Brouillon caché" not in html and "Fiche de Malaunay" not in html
+    assert f'href="/impact/territory/{LOOS}"' in html
+    impact = html.split('id="impact-title"')[1].split("</section>")[0]
+    assert re.search(r"Économies réalisées \(€\)</dt><dd[^>]*>1[\s\u202f\xa0]?234<", impact), impact
+    empty = client.get("/territories/76402").get_data(as_text=True)
+    assert "Fiche de Malaunay" in empty and "Prêt de broyeur" not in empty
