@@ -1,7 +1,7 @@
 """Tuning of the matching engine (pure): weights, factors, distances, top-k and thresholds.
 
-The `[matching]` table of `config/default.toml` carries the same keys and defaults;
-`MatchingConfig.from_mapping` reads that table and refuses unknown keys.
+The `[matching]` table of `config/default.toml` holds the defaults (read through `defaults.py`);
+`MatchingConfig.from_mapping` reads a configured table and refuses unknown keys.
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-DEFAULT_DECAY_KM: Mapping[str, float] = MappingProxyType(
-    {"equipment": 50.0, "service": 100.0, "skill": 300.0, "know_how": 1500.0}
-)
+from ..defaults import default_section
+
+# The defaults are those of `[matching]` in config/default.toml: written once, there.
+_DEFAULTS = default_section("matching")
+DEFAULT_DECAY_KM: Mapping[str, float] = MappingProxyType(dict(_DEFAULTS["decay_km"]))
 
 
 def _is_number(value: object) -> bool:
@@ -23,26 +25,26 @@ def _is_number(value: object) -> bool:
 
 @dataclass(frozen=True)
 class MatchingConfig:
-    """Tuning of the matching engine; `[matching]` in `config/default.toml` has the same defaults."""
+    """Tuning of the matching engine; its defaults are `[matching]` in `config/default.toml`."""
 
-    weight_subcategory: float = 0.35
-    weight_distance: float = 0.35
-    weight_window: float = 0.15
-    weight_quantity: float = 0.10
-    weight_cooperation: float = 0.05
+    weight_subcategory: float = _DEFAULTS["weight_subcategory"]
+    weight_distance: float = _DEFAULTS["weight_distance"]
+    weight_window: float = _DEFAULTS["weight_window"]
+    weight_quantity: float = _DEFAULTS["weight_quantity"]
+    weight_cooperation: float = _DEFAULTS["weight_cooperation"]
     # A listing without a precise subcategory is a weaker match than an exact one.
-    subcategory_wildcard_factor: float = 0.5
+    subcategory_wildcard_factor: float = _DEFAULTS["subcategory_wildcard_factor"]
     # An unspecified quantity might or might not fit: halfway between "no fit" and "perfect".
-    quantity_unspecified_factor: float = 0.5
+    quantity_unspecified_factor: float = _DEFAULTS["quantity_unspecified_factor"]
     # Share credited when an open-ended need window is only partly covered by a bounded offer.
-    window_open_partial_factor: float = 0.5
+    window_open_partial_factor: float = _DEFAULTS["window_open_partial_factor"]
     decay_km: Mapping[str, float] = field(default_factory=lambda: DEFAULT_DECAY_KM)
     # Remote pairs hardly care about distance, but a nearby partner still wins a tie.
-    remote_decay_km: float = 5000.0
-    default_max_distance_km: float = 100.0
-    top_k: int = 10
-    min_score: float = 0.2
-    notify_score: float = 0.6
+    remote_decay_km: float = _DEFAULTS["remote_decay_km"]
+    default_max_distance_km: float = _DEFAULTS["default_max_distance_km"]
+    top_k: int = _DEFAULTS["top_k"]
+    min_score: float = _DEFAULTS["min_score"]
+    notify_score: float = _DEFAULTS["notify_score"]
 
     _WEIGHTS: ClassVar[tuple[str, ...]] = (
         "weight_subcategory",

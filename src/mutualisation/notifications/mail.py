@@ -6,6 +6,7 @@ person running the app locally can open them. This module never touches the data
 
 from __future__ import annotations
 
+import dataclasses
 import email.policy
 import re
 import smtplib
@@ -20,6 +21,10 @@ from flask import render_template
 from flask_babel import force_locale
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from ..defaults import default_config, default_section
+
+_DEFAULTS = default_section("mail")
+
 
 class DeliveryError(Exception):
     """The message could not be handed over (refused, unreachable); it will be retried."""
@@ -27,42 +32,35 @@ class DeliveryError(Exception):
 
 @dataclass(frozen=True)
 class MailSettings:
-    host: str = ""
-    port: int = 25
-    use_tls: bool = False  # implicit TLS (SMTPS, usually port 465)
-    starttls: bool = False
-    username: str = ""
-    password: str = ""
-    sender: str = "Mutualisation <no-reply@localhost>"
-    timeout_seconds: float = 10.0
-    outbox_dir: str = ""  # where .eml files go when no host is configured
-    public_base_url: str = "http://127.0.0.1:5000"
+    """The `[mail]` section; its defaults are those of config/default.toml (read through defaults.py)."""
+
+    host: str = _DEFAULTS["host"]
+    port: int = _DEFAULTS["port"]
+    use_tls: bool = _DEFAULTS["use_tls"]  # implicit TLS (SMTPS, usually port 465)
+    starttls: bool = _DEFAULTS["starttls"]
+    username: str = _DEFAULTS["username"]
+    password: str = ""  # a secret: from MUTUALISATION_MAIL__PASSWORD only, never a file
+    sender: str = _DEFAULTS["sender"]
+    timeout_seconds: float = _DEFAULTS["timeout_seconds"]
+    outbox_dir: str = ""  # where .eml files go when no host is configured (under the instance folder)
+    public_base_url: str = default_config()["PUBLIC_BASE_URL"]
     secret_key: str = ""
-    max_attempts: int = 5
-    backoff_base_seconds: int = 60
-    batch_size: int = 50
-    lease_seconds: int = 600
+    max_attempts: int = _DEFAULTS["max_attempts"]
+    backoff_base_seconds: int = _DEFAULTS["backoff_base_seconds"]
+    batch_size: int = _DEFAULTS["batch_size"]
+    lease_seconds: int = _DEFAULTS["lease_seconds"]
 
     @classmethod
     def from_config(cls, config: Any) -> MailSettings:
         """Read the `[mail]` section; the password comes from MUTUALISATION_MAIL__PASSWORD only."""
         mail = dict(config.get("mail") or {})
+        # The typed settings checked every key at start-up; a key left out keeps the file default.
+        known = {f.name for f in dataclasses.fields(cls)} - {"outbox_dir", "public_base_url", "secret_key"}
         return cls(
-            host=str(mail.get("host") or ""),
-            port=int(mail.get("port") or 25),
-            use_tls=bool(mail.get("use_tls", False)),
-            starttls=bool(mail.get("starttls", False)),
-            username=str(mail.get("username") or ""),
-            password=str(mail.get("password") or ""),
-            sender=str(mail.get("sender") or cls.sender),
-            timeout_seconds=float(mail.get("timeout_seconds") or 10),
+            **{key: value for key, value in mail.items() if key in known},
             outbox_dir=str(Path(config["INSTANCE_PATH"]) / "mail"),
-            public_base_url=str(config.get("PUBLIC_BASE_URL") or "").rstrip("/"),
+            public_base_url=str(config.get("PUBLIC_BASE_URL") or cls.public_base_url).rstrip("/"),
             secret_key=str(config["SECRET_KEY"]),
-            max_attempts=int(mail.get("max_attempts") or 5),
-            backoff_base_seconds=int(mail.get("backoff_base_seconds") or 60),
-            batch_size=int(mail.get("batch_size") or 50),
-            lease_seconds=int(mail.get("lease_seconds") or 600),
         )
 
     def absolute(self, link: str | None) -> str:
