@@ -144,7 +144,7 @@ def map_view():
         points_url=url_for("listings_api.map_points", **query),
         tile_url=conf["tile_url"],
         tile_attribution=conf["tile_attribution"],
-        tile_subdomains=conf.get("tile_subdomains", "abc"),
+        tile_subdomains=conf["tile_subdomains"],
         territory=acting_user().territory,
     )
 
@@ -314,7 +314,7 @@ def renew_by_link(token: str):
         return render_template("notifications/link_invalid.html"), 404
     form = ActionForm()
     if form.validate_on_submit():
-        days = int((current_app.config.get("expiry") or {}).get("renewal_days", 30))
+        days = int(current_app.config["expiry"]["renewal_days"])
         listing = renew_listing(db_session(), secret, token, now_paris(), days)
         return render_template("listings/renewed.html", listing=listing)
     return render_template("listings/renew_link.html", form=form, token=token)

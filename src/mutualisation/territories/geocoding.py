@@ -79,17 +79,18 @@ class GeopyGeocoder:
 
 
 def from_settings(conf: dict[str, Any]) -> Geocoder:
-    """Build the configured geocoder from the `[geocoding]` settings."""
-    provider = conf.get("provider", "ban")
-    timeout = float(conf.get("timeout_seconds", 5))
+    """Build the configured geocoder from the `[geocoding]` settings (every key is there: the typed
+    settings refuse a start without it, and its defaults live in config/default.toml only)."""
+    provider = conf["provider"]
+    timeout = float(conf["timeout_seconds"])
     if provider == "ban":
         from geopy.geocoders import BANFrance
 
-        return GeopyGeocoder(BANFrance(domain=conf.get("ban_domain", "data.geopf.fr/geocodage")), timeout)
+        return GeopyGeocoder(BANFrance(domain=conf["ban_domain"]), timeout)
     if provider == "nominatim":
         from geopy.geocoders import Nominatim
 
-        return GeopyGeocoder(Nominatim(user_agent=conf.get("nominatim_user_agent", "mutualisation")), timeout)
+        return GeopyGeocoder(Nominatim(user_agent=conf["nominatim_user_agent"]), timeout)
     return NoGeocoder()
 
 
@@ -99,6 +100,6 @@ def current_geocoder() -> Geocoder:
 
     geocoder = current_app.extensions.get("mutualisation.geocoder")
     if geocoder is None:
-        geocoder = from_settings(current_app.config.get("geocoding", {}))
+        geocoder = from_settings(current_app.config["geocoding"])
         current_app.extensions["mutualisation.geocoder"] = geocoder
     return geocoder
