@@ -40,6 +40,11 @@ SHOTS = [
     ("agreements.png", "official@malaunay.demo", "/agreements"),
     ("approval-queue.png", "official@malaunay.demo", "/agreements/approvals"),
     ("agreement.png", "technician@le-mene.demo", "/agreements/4"),
+    ("home-visitor.png", None, "/"),
+    ("impact.png", None, "/impact"),
+    ("sheets.png", None, "/sheets"),
+    ("sheet.png", None, "/sheets/1"),
+    ("territory.png", None, "/territories/62528"),
 ]
 
 
