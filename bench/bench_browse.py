@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine import cpu_name, load_average, percentile
 from sqlalchemy import text
 
 QUERIES = {
@@ -32,19 +33,8 @@ QUERIES = {
 }
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def build(url: str, instance: str, size: int):
@@ -98,8 +88,6 @@ def build(url: str, instance: str, size: int):
     return app, {"Authorization": f"Bearer {clear}"}
 
 
-def load_average() -> str:
-    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def measure(app, headers, runs: int) -> None:

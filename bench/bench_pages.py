@@ -27,29 +27,17 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from machine import cpu_name, load_average, percentile
 from sqlalchemy import create_engine, text
 
 EMAIL = "technician@loos-en-gohelle.demo"
 PASSWORD = "demo-password"  # noqa: S105 - the demo network's documented password
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
-def load_average() -> str:
-    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
 
 
 def server_env(url: str, instance: str) -> dict[str, str]:
