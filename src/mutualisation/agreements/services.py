@@ -26,7 +26,7 @@ from ..errors import PermissionDenied, RuleViolation
 from ..i18n import N_
 from ..listings import hooks as listing_hooks
 from ..listings.models import Listing
-from ..listings.services import get_listing
+from ..listings.permissions import get_visible_listing
 from ..storage import Storage
 from . import effects, lifecycle, notices, photos, queries
 from .events import add_event
@@ -80,11 +80,6 @@ def add_draft(session: Session, user: User, **request: Unpack[DraftRequest]) -> 
     return _add_or_find_draft(session, user, request).agreement
 
 
-def visible_listing(session: Session, user: User, listing_id: int) -> Listing:
-    """A listing this user may see, or NotFound: another territory's draft does not exist for them."""
-    return get_listing(session, user, listing_id)
-
-
 def _add_or_find_draft(session: Session, user: User, request: DraftRequest) -> Draft:
     require(
         user,
@@ -115,7 +110,7 @@ def _open_listing(
     """The listing an agreement answers: visible to the caller, of the right kind, and published."""
     if listing_id is None:
         return None
-    listing = visible_listing(session, user, listing_id)
+    listing = get_visible_listing(session, user, listing_id)
     if listing.kind != kind:
         message = (
             N_("This listing is not an offer.") if kind == "offer" else N_("This listing is not a need.")

@@ -10,6 +10,7 @@ from flask_login import login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import Conflict, InvalidTransition, RuleViolation
+from ..listings.permissions import get_visible_listing
 from ..storage import Storage, storage_for
 from ..ui import DashboardPanel, NavItem
 from ..web import acting_user, db_session, page_from_args, show_form_errors
@@ -119,7 +120,7 @@ def _listing_arg(name: str):
     listing_id = _int_arg(name)
     if listing_id is None:
         return None
-    return services.visible_listing(db_session(), acting_user(), listing_id)
+    return get_visible_listing(db_session(), acting_user(), listing_id)
 
 
 def _prefill(form: CreateForm, main) -> None:
