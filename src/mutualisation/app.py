@@ -18,11 +18,13 @@ from werkzeug.routing import IntegerConverter
 from . import assets, core_views
 from .accounts.services import load_session_user, user_for_token
 from .api_base import api, api_settings, authenticate_api_request
+from .audit.services import latest_event_id
 from .db import make_engine, make_session_factory
 from .declarations import Domain
 from .domains import DOMAINS, configure_sessions, install_layout, install_notification_kinds, install_policies
 from .extensions import babel, cache_wtforms_translations, csrf, limiter, login_manager
 from .input_gate import install_input_gate
+from .page_cache import init_page_cache
 from .paths import resource_dir
 from .security import install_security_headers
 from .settings import load_typed_settings
@@ -105,6 +107,7 @@ def _init_extensions(app: Flask) -> None:
     app.extensions["mutualisation.token_user"] = user_for_token
     api.init_app(app)
     app.before_request(authenticate_api_request)
+    init_page_cache(app, lambda: latest_event_id(db_session()))
 
 
 class IdConverter(IntegerConverter):

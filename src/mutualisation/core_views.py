@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from .accounts.names import ROLE_LABELS, role_label
 from .api_base import api
+from .page_cache import cached_page
 from .ui import nav_for, panels_for
 from .web import acting_user, db_session, safe_redirect_target
 
@@ -58,6 +59,7 @@ def format_day(value: date | datetime | None, width: str = "short") -> str:
 
 
 @bp.route("/")
+@cached_page
 def home():
     user = acting_user()
     if user is None:

@@ -127,6 +127,15 @@ class MatchingSection:
     notify_score: float
 
 
+@dataclass(frozen=True)
+class PageCacheSection:
+    """Caching of the hot logged-in pages (page_cache.py)."""
+
+    seconds: int
+    store: str
+    max_entries: int
+
+
 SECTIONS: dict[str, type] = {
     "map": MapSection,
     "geocoding": GeocodingSection,
@@ -136,6 +145,7 @@ SECTIONS: dict[str, type] = {
     "scheduler": SchedulerSection,
     "expiry": ExpirySection,
     "matching": MatchingSection,
+    "page_cache": PageCacheSection,
 }
 
 
@@ -152,6 +162,7 @@ class Settings:
     scheduler: SchedulerSection
     expiry: ExpirySection
     matching: MatchingSection
+    page_cache: PageCacheSection
 
     @property
     def secret_key(self) -> str:

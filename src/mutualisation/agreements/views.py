@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import Conflict, InvalidTransition, RuleViolation
 from ..listings.permissions import get_visible_listing
+from ..page_cache import cached_page
 from ..storage import Storage, storage_for
 from ..ui import DashboardPanel, NavItem
 from ..web import acting_user, db_session, page_from_args, show_form_errors
@@ -67,6 +68,7 @@ def _labels():
 
 @bp.route("")
 @login_required
+@cached_page
 def index() -> str:
     tab = request.args.get("tab", "open")
     status = request.args.get("status")

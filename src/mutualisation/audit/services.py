@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .models import AuditEvent
@@ -17,3 +18,9 @@ def record(
     )
     session.add(event)
     return event
+
+
+def latest_event_id(session: Session) -> int | None:
+    """The newest event's id: it changes with every state change, so it versions cached pages
+    (page_cache.py). One lookup at the end of the primary key's index."""
+    return session.scalar(select(func.max(AuditEvent.id)))

@@ -13,6 +13,7 @@ from ..accounts.permissions import allowed, require
 from ..declarations import now_paris
 from ..errors import Conflict, RuleViolation, ValidationFailed
 from ..i18n import N_
+from ..page_cache import cached_page
 from ..territories.geocoding import current_geocoder
 from ..ui import DashboardPanel, NavItem
 from ..web import Page, acting_user, db_session, page_from_args, safe_redirect_target, show_form_errors
@@ -203,6 +204,7 @@ def edit(listing_id: int):
 
 @bp.route("/<int:listing_id>")
 @login_required
+@cached_page
 def detail(listing_id: int):
     session = db_session()
     user = acting_user()
