@@ -13,7 +13,7 @@ from sqlalchemy import text
 from mutualisation.db import make_engine, make_session_factory, reading_session, transaction
 
 PG_URL = os.environ.get("MUTUALISATION_TEST_DATABASE_URL", "")
-pytestmark = pytest.mark.skipif(not PG_URL, reason="PostgreSQL only: MUTUALISATION_TEST_DATABASE_URL is not set")
+pytestmark = pytest.mark.skipif(not PG_URL, reason="PostgreSQL only: no MUTUALISATION_TEST_DATABASE_URL")
 
 
 @pytest.fixture
