@@ -15,6 +15,7 @@ text: the page escapes them, so a model cannot inject markup.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -178,7 +179,15 @@ def _render(text: str, facts: Mapping[str, Any]) -> str:
 
 
 def _paragraphs(text: str) -> tuple[str, ...]:
-    return tuple(" ".join(p.split()) for p in text.split("\n\n") if p.strip())
+    """Blank lines part paragraphs; a single newline stays (a list's items). Only ordinary spaces
+    are collapsed: the no-break spaces of French typography are kept."""
+    result = []
+    for block in text.split("\n\n"):
+        lines = [re.sub(r"[ \t\r]+", " ", line).strip() for line in block.split("\n")]
+        kept = "\n".join(line for line in lines if line)
+        if kept:
+            result.append(kept)
+    return tuple(result)
 
 
 def build_convention(model: Mapping[str, Any], facts: Mapping[str, Any]) -> Convention:
