@@ -148,12 +148,16 @@ def sign(
     """Sign the issued convention for the user's party, in the app or with the scan signed by hand."""
     payload = dict(request.payload)
     method = payload.get("method") or SignatureMethod.IN_APP
+    if queries.get(session, user, agreement_id).status != Status.APPROVED:
+        # Nothing to sign yet (or any more): the lifecycle says why, as for any other action.
+        payload.pop("document_sha256", None)
+        return services.transition(session, user, agreement_id, "sign", payload)
     issued = convention_file(session, user, agreement_id, render, storage)
     seen = payload.pop("document_sha256", None)
-    if not issued.frozen and seen and seen != issued.sha256:
+    if seen and seen != issued.sha256:
         raise Conflict(_CHANGED)
     stored: str | None = None
-    if method == SignatureMethod.UPLOAD and not issued.frozen:
+    if method == SignatureMethod.UPLOAD:
         if not request.scan:
             message = N_("Upload the convention signed by hand, as a PDF.")
             raise RuleViolation(N_("Please correct the highlighted fields."), fields={"scan": [message]})
