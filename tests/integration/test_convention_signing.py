@@ -200,3 +200,16 @@ def approved_round(session, people, agreement_id, version):
             session, people[who], agreement_id, "approve", {"version": version, **ACT}
         )
     return agreement
+
+
+def test_a_refusal_keeps_its_act_too(session, people):
+    agreement = make_agreement(session, people["mal_tech"], people["loos_tech"], "pending_approval")
+    services.transition(
+        session, people["loos_official"], agreement.id, "refuse", {"version": 1, "reason": "Budget", **ACT}
+    )
+    (refusal,) = agreement.approvals
+    assert (refusal.decision, refusal.decision_kind, refusal.decision_date) == (
+        "refuse",
+        "deliberation",
+        dt.date(2026, 4, 12),
+    )

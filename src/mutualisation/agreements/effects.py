@@ -174,7 +174,15 @@ def _approval(step: Applying, effect: o.ApprovalRecorded) -> None:
 
 def _refusal(step: Applying, effect: o.RefusalRecorded) -> None:
     code, reason, ref = effect.territory_code, effect.reason, effect.decision_reference
-    _add_approval(step, code, ApprovalDecision.REFUSE, reason=reason, decision_reference=ref)
+    _add_approval(
+        step,
+        code,
+        ApprovalDecision.REFUSE,
+        reason=reason,
+        decision_reference=ref,
+        decision_kind=effect.act.kind,
+        decision_date=effect.act.date,
+    )
     step.data.update(territory=code, reason=reason, decision_reference=ref)
     notices.tell_parties(
         step.session,

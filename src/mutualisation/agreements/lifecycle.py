@@ -412,7 +412,9 @@ def _approve(step: _Step) -> Decision:
 def _refuse(step: _Step) -> Decision:
     code = step.state.party(step.acting).territory_code
     reference = _optional_text(step.payload.get("decision_reference"))
-    return step.to_target(RefusalRecorded(code, _text(step.payload["reason"]), reference), ListingsReleased())
+    act = DecisionAct(step.payload.get("decision_kind"), step.payload.get("decision_date"))
+    refusal = RefusalRecorded(code, _text(step.payload["reason"]), reference, act)
+    return step.to_target(refusal, ListingsReleased())
 
 
 def _collective(step: _Step, done_by: frozenset[Side], effect: Effect) -> Decision:

@@ -78,6 +78,7 @@ class RefusalRecorded(Effect):
     territory_code: str
     reason: str
     decision_reference: str | None
+    act: DecisionAct = DecisionAct()
 
 
 @dataclass(frozen=True)
