@@ -72,6 +72,7 @@ class AgreementsSection:
     end_reminder_days: int
     auto_complete_days: int
     max_photo_bytes: int
+    max_pdf_bytes: int
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ pytestmark = pytest.mark.browser
 
 OFFER_TITLE = "Podium modulaire 6 x 4 m"  # owned by technician@loos-en-gohelle.demo (agreements/demo.py)
 MALAUNAY, LOOS = "76402", "62528"
-DECISION_LABEL = "Référence de la décision (numéro d'arrêté ou de délibération, facultatif)"
 
 
 def tiny_png() -> bytes:
@@ -86,6 +85,18 @@ def act(page, agreement_url: str, label: str, **fields) -> None:
     assert f"C'est fait : {label}." in page.locator(".flash-messages").inner_text(), page.content()[:3000]
 
 
+def approve(page, agreement_url: str, kind: str, number: str, date: str) -> None:
+    """An official approves with the act that carries the decision (kind, number, date)."""
+    page.goto(agreement_url)
+    form = action_form(page, "Valider au nom de mon territoire")
+    form.get_by_label("Type de décision").select_option(kind)
+    form.get_by_label("Numéro de la décision").fill(number)
+    form.get_by_label("Date de la décision").fill(date)
+    form.get_by_role("button", name="Valider au nom de mon territoire").click()
+    page.wait_for_load_state()
+    assert "C'est fait : Valider au nom de mon territoire." in page.locator(".flash-messages").inner_text()
+
+
 def test_a_loan_goes_from_request_to_evaluation_through_the_pages(person, tmp_path):
     malaunay = person("technician@malaunay.demo")
     offer_id = demo_offer_id(malaunay)
@@ -117,14 +128,9 @@ def test_a_loan_goes_from_request_to_evaluation_through_the_pages(person, tmp_pa
     act(loos, agreement_url, "Accepter ces conditions")
 
     mal_official = person("official@malaunay.demo")
-    act(
-        mal_official,
-        agreement_url,
-        "Valider au nom de mon territoire",
-        **{DECISION_LABEL: "Délibération 2026-42"},
-    )
+    approve(mal_official, agreement_url, "deliberation", "Délibération 2026-42", "2026-04-12")
     loos_official = person("official@loos-en-gohelle.demo")
-    act(loos_official, agreement_url, "Valider au nom de mon territoire")
+    approve(loos_official, agreement_url, "arrete", "A-2026-7", "2026-04-20")
     loos_official.goto(agreement_url)
     assert "Délibération 2026-42" in loos_official.locator("main").inner_text()
     assert loos_official.get_by_role("link", name="Convention imprimable").is_visible()

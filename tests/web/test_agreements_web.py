@@ -181,7 +181,13 @@ def test_an_official_approves_through_the_page_with_csrf(client, session, people
     assert missing.status_code == 422
     response = client.post(
         f"{path}/actions/approve",
-        data={"approve-csrf_token": token, "approve-version": "1", "approve-decision_reference": "Arrêté 12"},
+        data={
+            "approve-csrf_token": token,
+            "approve-version": "1",
+            "approve-decision_kind": "arrete",
+            "approve-decision_reference": "Arrêté 12",
+            "approve-decision_date": "2026-04-12",
+        },
     )
     assert response.status_code == 302
     session.expire_all()

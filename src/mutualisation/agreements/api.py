@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import Response, current_app, url_for
 from flask_smorest import Blueprint
 
+from ..storage import storage_for
 from ..web import Page, api_user, db_session, paginated
-from . import queries, services
+from . import convention_document, queries, services, signing
 from .models import Agreement
 from .schemas import (
     AgreementCreateSchema,
@@ -59,33 +60,60 @@ def summary(agreement: Agreement) -> dict[str, Any]:
     }
 
 
+def _approval(agreement: Agreement, a) -> dict[str, Any]:
+    document = None
+    if a.decision_document_key:
+        document = url_for("agreements.stored_pdf", agreement_id=agreement.id, kind="approval", item_id=a.id)
+    return {
+        "territory": a.territory.code,
+        "decision": a.decision,
+        "official": _user_ref(a.official),
+        "reason": a.reason,
+        "decision_reference": a.decision_reference,
+        "decision_kind": a.decision_kind,
+        "decision_date": a.decision_date,
+        "decision_document_url": document,
+        "terms_version": a.terms_version,
+        "amendment": a.amendment,
+        "at": a.at,
+    }
+
+
+def _signature(agreement: Agreement, s) -> dict[str, Any]:
+    document = None
+    if s.document_key:
+        document = url_for("agreements.stored_pdf", agreement_id=agreement.id, kind="signature", item_id=s.id)
+    return {
+        "side": s.side,
+        "user": _user_ref(s.user),
+        "at": s.at,
+        "method": s.method,
+        "pdf_sha256": s.pdf_sha256,
+        "convention_sha256": s.convention_sha256,
+        "document_url": document,
+        "amendment": s.amendment,
+    }
+
+
 def detail(agreement: Agreement, user) -> dict[str, Any]:
     terms = agreement.current_terms()
+    ready = agreement.convention_generated_at is not None
     return {
         **summary(agreement),
         "author_side": agreement.author_side,
         "offer_id": agreement.offer_id,
         "need_id": agreement.need_id,
         "terms": terms.as_dict() if terms else None,
-        "approvals": [
-            {
-                "territory": a.territory.code,
-                "decision": a.decision,
-                "official": _user_ref(a.official),
-                "reason": a.reason,
-                "decision_reference": a.decision_reference,
-                "terms_version": a.terms_version,
-                "at": a.at,
-            }
-            for a in agreement.approvals
-        ],
-        "signatures": [{"side": s.side, "user": _user_ref(s.user), "at": s.at} for s in agreement.signatures],
+        "approvals": [_approval(agreement, a) for a in agreement.approvals],
+        "signatures": [_signature(agreement, s) for s in agreement.signatures],
         "evaluations": agreement.evaluations,
         "extended_ends_on": agreement.extended_ends_on,
         "allowed_actions": allowed_actions(agreement, user),
-        "convention_url": url_for("agreements.convention", agreement_id=agreement.id)
-        if agreement.convention_generated_at
-        else None,
+        "convention_url": url_for("agreements.convention", agreement_id=agreement.id) if ready else None,
+        "convention_pdf_url": url_for(".convention_pdf", agreement_id=agreement.id) if ready else None,
+        "convention_document_sha256": agreement.convention_pdf_sha256,
+        "convention_sha256": agreement.convention_sha256,
+        "amendment": agreement.amendment,
         "created_at": agreement.created_at,
     }
 
@@ -153,8 +181,40 @@ def transition(data, agreement_id: int):
     """Perform one lifecycle action. `version` is the terms version the caller saw (stale → 409)."""
     user = api_user()
     action = data.pop("action")
-    agreement = services.transition(db_session(), user, agreement_id, action, data)
+    if action == "sign":
+        agreement = signing.sign(
+            db_session(),
+            user,
+            agreement_id,
+            signing.SignRequest(data),
+            render=convention_document.render,
+            storage=storage_for(current_app),
+        )
+    else:
+        agreement = services.transition(db_session(), user, agreement_id, action, data)
     return detail(agreement, user)
+
+
+@blp.route("/<int:agreement_id>/convention.pdf")
+@blp.alt_response(200, description="The convention as a PDF (application/pdf)")
+@blp.alt_response(403, description="Not a party", schema="Error")
+@blp.alt_response(404, description="Unknown agreement, or not approved yet", schema="Error")
+def convention_pdf(agreement_id: int):
+    """The convention PDF, for the parties and admins: the exact bytes issued for signature, then,
+    once both parties have signed, the frozen convention with its SHA-256 fingerprint printed."""
+    found = signing.convention_file(
+        db_session(), api_user(), agreement_id, convention_document.render, storage_for(current_app)
+    )
+    return pdf_answer(found, agreement_id)
+
+
+def pdf_answer(found: signing.ConventionFile, agreement_id: int) -> Response:
+    response = Response(found.data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="convention-{agreement_id}.pdf"'
+    response.headers["Cache-Control"] = "private, no-cache"
+    # The fingerprint of the issued document (to sign), or of the signed one once frozen.
+    response.headers["X-Convention-SHA256"] = found.sha256
+    return response
 
 
 @blp.route("/<int:agreement_id>/history")

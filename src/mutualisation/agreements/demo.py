@@ -112,8 +112,20 @@ def _advance(session, agreement, step, owner_slug, requester_slug, lessons) -> N
         case Status.PENDING_APPROVAL:
             act(owner, "accept", comment="D'accord pour ces dates.")
         case Status.APPROVED:
-            act(_user(session, "official", owner_slug), "approve", decision_reference="Arrêté 2026-041")
-            act(_user(session, "official", requester_slug), "approve")
+            act(
+                _user(session, "official", owner_slug),
+                "approve",
+                decision_kind="arrete",
+                decision_reference="Arrêté 2026-041",
+                decision_date=dt.date(2026, 3, 16),
+            )
+            act(
+                _user(session, "official", requester_slug),
+                "approve",
+                decision_kind="deliberation",
+                decision_reference="2026-018",
+                decision_date=dt.date(2026, 3, 23),
+            )
         case Status.SIGNED:
             act(_user(session, "official", owner_slug), "sign")
             act(_user(session, "official", requester_slug), "sign")

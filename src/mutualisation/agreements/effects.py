@@ -31,6 +31,16 @@ from .terms import normalise_terms, terms_base
 from .vocabulary import ApprovalDecision, Status
 
 
+@dataclass(frozen=True)
+class SignedDocument:
+    """What a signer signed: the SHA-256 of the exact PDF, where it is kept, and the issued
+    convention it refers to (the same document for a signature in the app, not for a scan)."""
+
+    pdf_sha256: str
+    document_key: str | None
+    convention_sha256: str
+
+
 @dataclass
 class Applying:
     """One decision being stored: where, by whom, when, and what the history row will show."""
@@ -41,6 +51,10 @@ class Applying:
     decision: o.Decision
     now: dt.datetime
     data: dict[str, Any] = field(default_factory=dict)
+    # Set by the signing use case (agreements/signing.py) for a `sign` action.
+    signed: SignedDocument | None = None
+    # The storage key of the act attached to an approval (a PDF), if any.
+    decision_document_key: str | None = None
 
     @property
     def user_id(self) -> int | None:
@@ -132,6 +146,7 @@ def _add_approval(step: Applying, code: str, decision: ApprovalDecision, **value
             decision=decision,
             official_id=step.user_id,
             terms_version=step.agreement.terms_version,
+            amendment=step.agreement.amendment,
             at=step.now,
             **values,
         )
@@ -139,14 +154,35 @@ def _add_approval(step: Applying, code: str, decision: ApprovalDecision, **value
 
 
 def _approval(step: Applying, effect: o.ApprovalRecorded) -> None:
-    ref = effect.decision_reference
-    _add_approval(step, effect.territory_code, ApprovalDecision.APPROVE, decision_reference=ref)
-    step.data.update(territory=effect.territory_code, decision_reference=ref)
+    ref, act = effect.decision_reference, effect.act
+    _add_approval(
+        step,
+        effect.territory_code,
+        ApprovalDecision.APPROVE,
+        decision_reference=ref,
+        decision_kind=act.kind,
+        decision_date=act.date,
+        decision_document_key=step.decision_document_key,
+    )
+    step.data.update(
+        territory=effect.territory_code,
+        decision_reference=ref,
+        decision_kind=act.kind,
+        decision_date=act.date.isoformat() if act.date else None,
+    )
 
 
 def _refusal(step: Applying, effect: o.RefusalRecorded) -> None:
     code, reason, ref = effect.territory_code, effect.reason, effect.decision_reference
-    _add_approval(step, code, ApprovalDecision.REFUSE, reason=reason, decision_reference=ref)
+    _add_approval(
+        step,
+        code,
+        ApprovalDecision.REFUSE,
+        reason=reason,
+        decision_reference=ref,
+        decision_kind=effect.act.kind,
+        decision_date=effect.act.date,
+    )
     step.data.update(territory=code, reason=reason, decision_reference=ref)
     notices.tell_parties(
         step.session,
@@ -170,10 +206,27 @@ def _convention(step: Applying, _effect: o.ConventionDocumentRequested) -> None:
 
 
 def _signature(step: Applying, effect: o.SignatureRecorded) -> None:
+    agreement, signed = step.agreement, step.signed
     step.session.add(
-        Signature(agreement_id=step.agreement.id, side=str(effect.side), user_id=step.user_id, at=step.now)
+        Signature(
+            agreement_id=agreement.id,
+            side=str(effect.side),
+            user_id=step.user_id,
+            at=step.now,
+            method=effect.method,
+            pdf_sha256=signed.pdf_sha256 if signed else None,
+            document_key=signed.document_key if signed else None,
+            convention_sha256=signed.convention_sha256 if signed else None,
+            amendment=agreement.amendment,
+        )
     )
+    step.data.update(method=effect.method, pdf_sha256=signed.pdf_sha256 if signed else None)
     if step.decision.target_status == Status.SIGNED:
+        # Both parties signed: the convention is frozen, and its fingerprint is the one of the
+        # PDF issued for signature (the bytes each in-app signer checked).
+        agreement.convention_sha256 = agreement.convention_pdf_sha256
+        agreement.convention_frozen_at = step.now
+        step.data.update(convention_sha256=agreement.convention_sha256)
         notices.tell_parties(
             step.session,
             step.agreement,
@@ -181,6 +234,19 @@ def _signature(step: Applying, effect: o.SignatureRecorded) -> None:
             N_("Agreement signed: %(title)s"),
             N_('Both parties signed the agreement "%(title)s".'),
         )
+
+
+def _amendment(step: Applying, _effect: o.AmendmentStarted) -> None:
+    """A new round of approvals and signatures; the previous one stays, with its fingerprint."""
+    agreement = step.agreement
+    step.data.update(previous_convention_sha256=agreement.convention_sha256)
+    agreement.amendment += 1
+    agreement.convention_generated_at = None
+    agreement.convention_pdf_key = None
+    agreement.convention_pdf_sha256 = None
+    agreement.convention_sha256 = None
+    agreement.convention_frozen_at = None
+    step.data.update(amendment=agreement.amendment)
 
 
 def _report(step: Applying, effect: o.ReportRecorded) -> None:
@@ -290,6 +356,7 @@ HANDLERS: Mapping[type[o.Effect], Callable[[Applying, Any], None]] = {
     o.RefusalRecorded: _refusal,
     o.ConventionDocumentRequested: _convention,
     o.SignatureRecorded: _signature,
+    o.AmendmentStarted: _amendment,
     o.ReportRecorded: _report,
     o.MediationRequested: _mediation,
     o.ExtensionRequested: _extension_requested,

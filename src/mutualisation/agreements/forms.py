@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import MultipleFileField
+from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..listings.labels import CONDITIONS_LABELS, LOGISTICS_LABELS, choices
 from ..plausible import EUROS, KILOGRAMS, KILOMETRES, QUANTITY, PlausibleDecimalField
-from .labels import KIND_LABELS
+from .labels import DECISION_KIND_LABELS, KIND_LABELS, SIGNATURE_METHOD_LABELS
 from .vocabulary import Action
 
 KIND_CHOICES = [(str(kind), label) for kind, label in KIND_LABELS.items()]
@@ -147,6 +147,37 @@ class OptionalReasonForm(ActionForm):
 
 
 class ApproveForm(ActionForm):
+    """The act that carries the decision: the approval is dated by it, not by the click."""
+
+    decision_kind = SelectField(
+        _l("Kind of decision"),
+        choices=[("", _l("Choose…")), *((str(k), label) for k, label in DECISION_KIND_LABELS.items())],
+        validators=[DataRequired(_l("Choose the kind of decision."))],
+    )
+    decision_reference = StringField(
+        _l("Decision number"),
+        validators=[DataRequired(_l("Enter the number of the decision.")), Length(max=200)],
+    )
+    decision_date = DateField(
+        _l("Date of the decision"), validators=[DataRequired(_l("Enter the date of the decision."))]
+    )
+    # Checked by the view (magic bytes, size), which hands the service plain bytes.
+    decision_document = FileField(_l("The decision as a PDF (optional)"))
+
+    def payload(self) -> dict:
+        return {
+            **super().payload(),
+            "decision_kind": self.decision_kind.data,
+            "decision_reference": self.decision_reference.data or None,
+            "decision_date": self.decision_date.data,
+        }
+
+    def upload(self):
+        data = self.decision_document.data
+        return data if getattr(data, "filename", "") else None
+
+
+class RefuseForm(ReasonForm):
     decision_reference = StringField(
         _l("Decision reference (arrêté or délibération number, optional)"),
         validators=[Optional(), Length(max=200)],
@@ -156,9 +187,32 @@ class ApproveForm(ActionForm):
         return {**super().payload(), "decision_reference": self.decision_reference.data or None}
 
 
-class RefuseForm(ReasonForm, ApproveForm):
+class SignForm(ActionForm):
+    """Sign in the app, or upload the scan of the copy signed by hand; either way the hash of the
+    convention read (a hidden field) must still be the issued one."""
+
+    method = SelectField(
+        _l("How do you sign?"),
+        choices=[(str(k), label) for k, label in SIGNATURE_METHOD_LABELS.items()],
+        default="in_app",
+    )
+    document_sha256 = HiddenField()
+    scan = FileField(_l("The convention signed by hand, scanned as a PDF (for an upload)"))
+
     def payload(self) -> dict:
-        return {**ReasonForm.payload(self), "decision_reference": self.decision_reference.data or None}
+        return {
+            **super().payload(),
+            "method": self.method.data,
+            "document_sha256": self.document_sha256.data or None,
+        }
+
+    def upload(self):
+        data = self.scan.data
+        return data if getattr(data, "filename", "") else None
+
+
+class AmendForm(TermsForm):
+    """An avenant: new terms for a signed convention, approved and signed again."""
 
 
 class ReportForm(ActionForm):
@@ -250,7 +304,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     Action.ACCEPT: ActionForm,
     Action.APPROVE: ApproveForm,
     Action.REFUSE: RefuseForm,
-    Action.SIGN: ActionForm,
+    Action.SIGN: SignForm,
     Action.START: ReportForm,
     Action.REPORT_INCIDENT: ReportForm,
     Action.REQUEST_EXTENSION: ExtensionForm,
@@ -260,4 +314,5 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     Action.EVALUATE: EvaluationForm,
     Action.WITHDRAW: OptionalReasonForm,
     Action.CANCEL: ReasonForm,
+    Action.AMEND: AmendForm,
 }

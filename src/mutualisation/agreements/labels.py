@@ -11,7 +11,7 @@ from typing import Final
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
-from .vocabulary import Action, AgreementKind, Side, Status
+from .vocabulary import Action, AgreementKind, DecisionKind, Side, SignatureMethod, Status
 
 S, A = Status, Action
 
@@ -51,6 +51,7 @@ ACTION_LABELS: Final[dict[str, LazyString]] = {
     A.EVALUATE: _l("File my evaluation"),
     A.WITHDRAW: _l("Withdraw"),
     A.CANCEL: _l("Cancel the agreement"),
+    A.AMEND: _l("Propose an amendment (avenant)"),
     A.EXPIRE: _l("Expired without an answer"),
     A.AUTO_COMPLETE: _l("Closed automatically"),
 }
@@ -72,10 +73,20 @@ EVENT_LABELS: Final[dict[str, LazyString]] = {
     A.EVALUATE: _l("Evaluation filed"),
     A.WITHDRAW: _l("Withdrawn by its author"),
     A.CANCEL: _l("Agreement cancelled"),
+    A.AMEND: _l("Amendment (avenant) proposed"),
     A.EXPIRE: _l("Expired without an answer"),
     A.AUTO_COMPLETE: _l("Closed automatically"),
 }
 del S, A
+DECISION_KIND_LABELS: Final[dict[DecisionKind, LazyString]] = {
+    DecisionKind.DELIBERATION: _l("Délibération of the municipal council"),
+    DecisionKind.ARRETE: _l("Arrêté of the mayor"),
+    DecisionKind.DELEGATION: _l("Decision of the mayor by delegation"),
+}
+SIGNATURE_METHOD_LABELS: Final[dict[SignatureMethod, LazyString]] = {
+    SignatureMethod.IN_APP: _l("Signature in the app"),
+    SignatureMethod.UPLOAD: _l("Scan of the copy signed by hand"),
+}
 KIND_LABELS: Final[dict[AgreementKind, LazyString]] = {
     AgreementKind.LOAN: _l("Loan of equipment"),
     AgreementKind.SERVICE: _l("Provision of a service"),

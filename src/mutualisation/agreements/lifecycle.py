@@ -46,10 +46,12 @@ from mutualisation.i18n import N_
 
 from .lifecycle_state import SYSTEM, Actor, AgreementState, Party, party_sides_of
 from .outcomes import (
+    AmendmentStarted,
     ApprovalRecorded,
     ApprovalsRequested,
     ConventionDocumentRequested,
     Decision,
+    DecisionAct,
     Effect,
     EvaluationRecorded,
     ExtensionDecided,
@@ -72,10 +74,12 @@ from .vocabulary import (
     TERMINAL_STATUSES,
     Action,
     AgreementKind,
+    DecisionKind,
     PartyKind,
     ReportKind,
     Role,
     Side,
+    SignatureMethod,
     Status,
 )
 
@@ -91,11 +95,13 @@ __all__ = [
     "Actor",
     "AgreementKind",
     "AgreementState",
+    "AmendmentStarted",
     "ApprovalRecorded",
     "ApprovalsRequested",
     "Collective",
     "ConventionDocumentRequested",
     "Decision",
+    "DecisionAct",
     "Effect",
     "EvaluationRecorded",
     "ExtensionDecided",
@@ -321,6 +327,24 @@ _EVALUATION_MESSAGES: Final = (
 )
 
 
+def _check_decision_act(_state: AgreementState, payload: Mapping[str, Any], errors: Errors) -> None:
+    """The act of an approval: a known kind, a real date, not after today (given by the service)."""
+    kind, date, today = payload.get("decision_kind"), payload.get("decision_date"), payload.get("today")
+    if kind is not None and kind not in set(DecisionKind):
+        errors["decision_kind"] = [N_("Choose a délibération, an arrêté or a decision by delegation.")]
+    if date is not None and not isinstance(date, dt.date):
+        errors["decision_date"] = [N_("Enter a valid date.")]
+    elif date is None and kind is not None:
+        errors["decision_date"] = [N_("The date of the decision is required.")]
+    elif isinstance(date, dt.date) and isinstance(today, dt.date) and date > today:
+        errors["decision_date"] = [N_("The decision cannot be dated in the future.")]
+
+
+def _check_signature(_state: AgreementState, payload: Mapping[str, Any], errors: Errors) -> None:
+    if payload.get("method", SignatureMethod.IN_APP) not in set(SignatureMethod):
+        errors["method"] = [N_("Choose to sign in the app or to upload the signed scan.")]
+
+
 def _check_evaluation(_state: AgreementState, payload: Mapping[str, Any], errors: Errors) -> None:
     errors.update(validate_evaluation(payload))
 
@@ -331,6 +355,10 @@ _ACTION_CHECKS: Final[Mapping[Action, Callable[[AgreementState, Mapping[str, Any
     Action.DECIDE_EXTENSION: _check_extension_decision,
     Action.PROPOSE: _check_terms,
     Action.COUNTER_PROPOSE: _check_terms,
+    Action.AMEND: _check_terms,
+    Action.APPROVE: _check_decision_act,
+    Action.REFUSE: _check_decision_act,
+    Action.SIGN: _check_signature,
     Action.EVALUATE: _check_evaluation,
 }
 
@@ -374,7 +402,8 @@ def _accept(step: _Step) -> Decision:
 def _approve(step: _Step) -> Decision:
     state = step.state
     code = state.party(step.acting).territory_code
-    recorded = ApprovalRecorded(code, _optional_text(step.payload.get("decision_reference")))
+    act = DecisionAct(step.payload.get("decision_kind"), step.payload.get("decision_date"))
+    recorded = ApprovalRecorded(code, _optional_text(step.payload.get("decision_reference")), act)
     if state.approvals | {code} >= state.territories_to_approve:
         return Decision(Status.APPROVED, (recorded, ConventionDocumentRequested()), step.side)
     return Decision(Status.PENDING_APPROVAL, (recorded,), step.side)
@@ -383,7 +412,9 @@ def _approve(step: _Step) -> Decision:
 def _refuse(step: _Step) -> Decision:
     code = step.state.party(step.acting).territory_code
     reference = _optional_text(step.payload.get("decision_reference"))
-    return step.to_target(RefusalRecorded(code, _text(step.payload["reason"]), reference), ListingsReleased())
+    act = DecisionAct(step.payload.get("decision_kind"), step.payload.get("decision_date"))
+    refusal = RefusalRecorded(code, _text(step.payload["reason"]), reference, act)
+    return step.to_target(refusal, ListingsReleased())
 
 
 def _collective(step: _Step, done_by: frozenset[Side], effect: Effect) -> Decision:
@@ -394,7 +425,23 @@ def _collective(step: _Step, done_by: frozenset[Side], effect: Effect) -> Decisi
 
 
 def _sign(step: _Step) -> Decision:
-    return _collective(step, step.state.signatures, SignatureRecorded(step.acting))
+    method = str(step.payload.get("method", SignatureMethod.IN_APP))
+    return _collective(step, step.state.signatures, SignatureRecorded(step.acting, method))
+
+
+def _amend(step: _Step) -> Decision:
+    """An avenant: new terms, then the approvals and signatures of a new round (see `_accept`)."""
+    version = step.state.terms_version + 1
+    effects: list[Effect] = [
+        AmendmentStarted(),
+        TermsVersionCreated(version, step.acting, step.payload.get("terms")),
+    ]
+    territories = step.state.territories_to_approve
+    if territories:
+        effects.append(ApprovalsRequested(territories))
+        return Decision(Status.PENDING_APPROVAL, tuple(effects), step.side)
+    effects.append(ConventionDocumentRequested())
+    return Decision(Status.APPROVED, tuple(effects), step.side)
 
 
 def _evaluate(step: _Step) -> Decision:
@@ -458,5 +505,6 @@ _RESOLVERS: Final[Mapping[Action, Callable[[_Step], Decision]]] = {
     Action.EVALUATE: _evaluate,
     Action.WITHDRAW: _withdraw,
     Action.CANCEL: _cancel,
+    Action.AMEND: _amend,
     Action.EXPIRE: _expire,
 }

@@ -31,7 +31,16 @@ from ..accounts.models import User
 from ..db import Base, UTCDateTime, utcnow
 from ..listings.models import Listing
 from ..territories.models import Territory
-from .vocabulary import AgreementKind, ApprovalDecision, ReportKind, Side, Status, values
+from .vocabulary import (
+    AgreementKind,
+    ApprovalDecision,
+    DecisionKind,
+    ReportKind,
+    Side,
+    SignatureMethod,
+    Status,
+    values,
+)
 
 # The stored vocabularies come from the lifecycle's enums: one list each, written once.
 STATUSES = values(Status)
@@ -39,6 +48,8 @@ KINDS = values(AgreementKind)
 SIDES = values(Side)
 REPORT_KINDS = values(ReportKind)
 DECISIONS = values(ApprovalDecision)
+DECISION_KINDS = values(DecisionKind)
+SIGNATURE_METHODS = values(SignatureMethod)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -72,6 +83,15 @@ class Agreement(Base):
     terms_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     approved_terms_version: Mapped[int | None] = mapped_column(Integer)
     convention_generated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The amendment (avenant) in force: 0 is the convention itself. Approvals and signatures belong
+    # to one amendment, so that an avenant is approved and signed again without erasing the first.
+    amendment: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The convention PDF issued for signature (storage key and SHA-256 of its exact bytes).
+    convention_pdf_key: Mapped[str | None] = mapped_column(String(255))
+    convention_pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    # Set once both parties have signed: the fingerprint of the signed convention, now frozen.
+    convention_sha256: Mapped[str | None] = mapped_column(String(64))
+    convention_frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     extension_requested_by: Mapped[str | None] = mapped_column(String(12))
     extension_ends_on: Mapped[date | None] = mapped_column(Date)
     extension_beyond_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
@@ -124,6 +144,12 @@ class Agreement(Base):
 
     def actor_of(self, side: str) -> User | None:
         return self.provider_actor if side == "provider" else self.beneficiary_actor
+
+    def current_approvals(self) -> list[Approval]:
+        return [a for a in self.approvals if a.amendment == self.amendment]
+
+    def current_signatures(self) -> list[Signature]:
+        return [s for s in self.signatures if s.amendment == self.amendment]
 
     def current_terms(self) -> AgreementTerms | None:
         return next((t for t in reversed(self.terms) if t.version == self.terms_version), None)
@@ -190,9 +216,12 @@ class Approval(Base):
 
     __tablename__ = "agreement_approvals"
     __table_args__ = (
-        # One decision per territory: the last line of defence against a double approval.
-        UniqueConstraint("agreement_id", "territory_id"),
+        # One decision per territory and amendment: the last line of defence against a double approval.
+        UniqueConstraint("agreement_id", "territory_id", "amendment"),
         CheckConstraint(_in("decision", DECISIONS), name="decision"),
+        CheckConstraint(
+            f"decision_kind IS NULL OR {_in('decision_kind', DECISION_KINDS)}", name="decision_kind"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -203,6 +232,12 @@ class Approval(Base):
     terms_version: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(Text)
     decision_reference: Mapped[str | None] = mapped_column(String(200))
+    # The act that carries the decision: its kind and its date (the approval is dated by it, not
+    # by the click, which `at` keeps), and the act itself as a PDF when attached.
+    decision_kind: Mapped[str | None] = mapped_column(String(20))
+    decision_date: Mapped[date | None] = mapped_column(Date)
+    decision_document_key: Mapped[str | None] = mapped_column(String(255))
+    amendment: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     territory: Mapped[Territory] = relationship(lazy="joined")
@@ -212,8 +247,9 @@ class Approval(Base):
 class Signature(Base):
     __tablename__ = "agreement_signatures"
     __table_args__ = (
-        UniqueConstraint("agreement_id", "side"),
+        UniqueConstraint("agreement_id", "side", "amendment"),
         CheckConstraint(_in("side", SIDES), name="side"),
+        CheckConstraint(_in("method", SIGNATURE_METHODS), name="method"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -221,6 +257,13 @@ class Signature(Base):
     side: Mapped[str] = mapped_column(String(12))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    method: Mapped[str] = mapped_column(String(10), default="in_app", server_default="in_app")
+    # The SHA-256 of the exact PDF signed (the issued convention, or the uploaded scan) and where it
+    # is stored; `convention_sha256` is the issued convention the signer referred to.
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    document_key: Mapped[str | None] = mapped_column(String(255))
+    convention_sha256: Mapped[str | None] = mapped_column(String(64))
+    amendment: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     user: Mapped[User | None] = relationship()
 

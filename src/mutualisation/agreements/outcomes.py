@@ -58,9 +58,19 @@ class ApprovalsRequested(Effect):
 
 
 @dataclass(frozen=True)
+class DecisionAct:
+    """The act that carries a territory's decision: its kind and date (its number is the
+    approval's `decision_reference`)."""
+
+    kind: str | None = None  # a DecisionKind
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True)
 class ApprovalRecorded(Effect):
     territory_code: str
     decision_reference: str | None
+    act: DecisionAct = DecisionAct()
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,7 @@ class RefusalRecorded(Effect):
     territory_code: str
     reason: str
     decision_reference: str | None
+    act: DecisionAct = DecisionAct()
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,12 @@ class ConventionDocumentRequested(Effect):
 @dataclass(frozen=True)
 class SignatureRecorded(Effect):
     side: Side
+    method: str = "in_app"  # a SignatureMethod
+
+
+@dataclass(frozen=True)
+class AmendmentStarted(Effect):
+    """A signed convention is amended: a new avenant, approved and signed again."""
 
 
 @dataclass(frozen=True)

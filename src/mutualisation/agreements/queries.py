@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
@@ -78,13 +78,18 @@ def approval_queue(session: Session, user: User) -> list[Agreement]:
     """Agreements awaiting this official's territory, oldest first."""
     if user is None or user.role != OFFICIAL:
         return []
-    already = select(Approval.agreement_id).where(Approval.territory_id == user.territory_id)
+    # Decided in this round: an avenant (a new amendment) asks for a new decision.
+    already = exists().where(
+        Approval.agreement_id == Agreement.id,
+        Approval.territory_id == user.territory_id,
+        Approval.amendment == Agreement.amendment,
+    )
     stmt = (
         select(Agreement)
         .where(
             Agreement.status == Status.PENDING_APPROVAL,
             _territory_party(user.territory_id),
-            Agreement.id.not_in(already),
+            ~already,
         )
         .order_by(Agreement.status_changed_at.asc(), Agreement.id.asc())
     )

@@ -8,7 +8,7 @@ from ..api_base import PageQuerySchema, PageSchema
 from ..listings.models import CONDITIONS, LOGISTICS
 from ..plausible import EUROS, KILOGRAMS, KILOMETRES, QUANTITY, PlausibleNumber
 from .evaluation import VEHICLES
-from .models import KINDS, STATUSES
+from .models import DECISION_KINDS, KINDS, SIGNATURE_METHODS, STATUSES
 from .vocabulary import HUMAN_ACTIONS
 
 
@@ -47,6 +47,25 @@ class AgreementTransitionSchema(Schema):
     comment = fields.String(allow_none=True, validate=validate.Length(max=5000))
     reason = fields.String(allow_none=True, validate=validate.Length(max=2000))
     decision_reference = fields.String(allow_none=True, validate=validate.Length(max=200))
+    decision_kind = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(DECISION_KINDS),
+        metadata={"description": "approve: the act that carries the decision"},
+    )
+    decision_date = fields.Date(
+        allow_none=True,
+        metadata={"description": "approve: the date of the act (the approval is dated by it)"},
+    )
+    method = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(SIGNATURE_METHODS),
+        metadata={"description": "sign: in_app (the default); an upload goes through the web page"},
+    )
+    document_sha256 = fields.String(
+        allow_none=True,
+        validate=validate.Length(equal=64),
+        metadata={"description": "sign: the SHA-256 of the convention PDF read (stale → 409)"},
+    )
     report = fields.String(allow_none=True, validate=validate.Length(max=10000))
     terms = fields.Nested(AgreementTermsInSchema, allow_none=True)
     ends_on = fields.Date(allow_none=True)
@@ -90,14 +109,25 @@ class AgreementApprovalSchema(Schema):
     official = fields.Nested(AgreementUserRefSchema, allow_none=True)
     reason = fields.String(allow_none=True)
     decision_reference = fields.String(allow_none=True)
+    decision_kind = fields.String(
+        allow_none=True, metadata={"description": "deliberation, arrete or delegation"}
+    )
+    decision_date = fields.Date(allow_none=True, metadata={"description": "The date of the act"})
+    decision_document_url = fields.String(allow_none=True)
     terms_version = fields.Integer()
-    at = fields.DateTime()
+    amendment = fields.Integer(metadata={"description": "0 for the convention, n for the n-th avenant"})
+    at = fields.DateTime(metadata={"description": "When the official recorded it"})
 
 
 class AgreementSignatureSchema(Schema):
     side = fields.String()
     user = fields.Nested(AgreementUserRefSchema, allow_none=True)
     at = fields.DateTime()
+    method = fields.String(metadata={"description": "in_app or upload"})
+    pdf_sha256 = fields.String(allow_none=True, metadata={"description": "SHA-256 of the exact PDF signed"})
+    convention_sha256 = fields.String(allow_none=True)
+    document_url = fields.String(allow_none=True)
+    amendment = fields.Integer()
 
 
 class AgreementEvaluationSchema(Schema):
@@ -134,6 +164,15 @@ class AgreementSchema(Schema):
     extended_ends_on = fields.Date(allow_none=True)
     allowed_actions = fields.List(fields.String())
     convention_url = fields.String(allow_none=True)
+    convention_pdf_url = fields.String(allow_none=True)
+    convention_document_sha256 = fields.String(
+        allow_none=True, metadata={"description": "SHA-256 of the PDF issued for signature"}
+    )
+    convention_sha256 = fields.String(
+        allow_none=True,
+        metadata={"description": "The signed convention's fingerprint (null until both signed)"},
+    )
+    amendment = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 

@@ -11,7 +11,7 @@ appends the history and the audit trail and queues the notifications, all in one
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict, Unpack
 
@@ -269,13 +269,14 @@ def _payload(raw: Mapping[str, Any] | None) -> dict[str, Any]:
     for name in lifecycle.TEXT_FIELDS:
         if isinstance(payload.get(name), str) and not payload[name].strip():
             payload.pop(name)
-    if isinstance(payload.get("ends_on"), str):
-        try:
-            payload["ends_on"] = dt.date.fromisoformat(payload["ends_on"])
-        except ValueError:
-            raise RuleViolation(
-                N_("Please correct the highlighted fields."), fields={"ends_on": [N_("Enter a valid date.")]}
-            ) from None
+    for name in ("ends_on", "decision_date"):
+        if isinstance(payload.get(name), str):
+            try:
+                payload[name] = dt.date.fromisoformat(payload[name])
+            except ValueError:
+                raise RuleViolation(
+                    N_("Please correct the highlighted fields."), fields={name: [N_("Enter a valid date.")]}
+                ) from None
     return payload
 
 
@@ -305,6 +306,16 @@ class _Uploads:
             photos.discard(self.root, agreement_id, self.stored)
 
 
+@dataclass(frozen=True)
+class Attached:
+    """What the signing and approval use cases (`signing.py`) hand to a transition: the document
+    signed, or the act attached to an approval, and a check run on the locked agreement."""
+
+    signed: effects.SignedDocument | None = None
+    decision_document_key: str | None = None
+    check: Callable[[Agreement], None] | None = None
+
+
 def transition(
     session: Session,
     user: User | None,
@@ -315,6 +326,7 @@ def transition(
     now: dt.datetime | None = None,
     report_photos: Sequence[photos.Photo] = (),
     upload_root: Storage | None = None,
+    attached: Attached | None = None,
 ) -> Agreement:
     """Perform `action` for `user` (None: the scheduler). One transaction, one commit.
 
@@ -327,7 +339,7 @@ def transition(
         uploads.check(action)
         with transaction(session):
             agreement = _decide_and_store(
-                session, user, agreement_id, action, clean, now or utcnow(), uploads
+                session, user, agreement_id, action, clean, now or utcnow(), uploads, attached
             )
     except BaseException:
         listing_hooks.discard_pending(session)  # listing changes rolled back with the agreement's
@@ -349,15 +361,17 @@ def _decide_and_store(
     payload: dict[str, Any],
     now: dt.datetime,
     uploads: _Uploads,
+    attached: Attached | None = None,
 ) -> Agreement:
     agreement = queries.lock(session, agreement_id)
     if user is not None:
         require(user, "agreements:read", agreement, N_("You are not a party to this agreement."))
     if action == Action.REQUEST_EXTENSION and isinstance(payload.get("ends_on"), dt.date):
         payload["beyond_approved_period"] = beyond_approval(agreement, payload["ends_on"])
+    payload["today"] = now.date()  # an approval's decision cannot be dated in the future
     decision = lifecycle.decide(state_of(agreement), actor_of(user), action, payload)
     before = agreement.status
-    step = effects.Applying(session, agreement, user, decision, now)
+    step = _applying(session, agreement, user, decision, now, attached or Attached())
     for effect in decision.effects:
         effects.apply(step, effect)
     if uploads.photos:
@@ -380,6 +394,28 @@ def _decide_and_store(
         terms_version=agreement.terms_version,
     )
     return agreement
+
+
+def _applying(
+    session: Session,
+    agreement: Agreement,
+    user: User | None,
+    decision: lifecycle.Decision,
+    now: dt.datetime,
+    attached: Attached,
+) -> effects.Applying:
+    """The decision about to be stored, with what the signing and approval use cases attached."""
+    if attached.check is not None:
+        attached.check(agreement)
+    return effects.Applying(
+        session,
+        agreement,
+        user,
+        decision,
+        now,
+        signed=attached.signed,
+        decision_document_key=attached.decision_document_key,
+    )
 
 
 def _record_steps(step: effects.Applying, action: str, before: str, comment: str | None) -> None:

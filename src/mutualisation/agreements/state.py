@@ -47,8 +47,10 @@ def state_of(agreement: Agreement) -> lifecycle.AgreementState:
         author_side=Side(agreement.author_side),
         last_proposer_side=_side(agreement.last_proposer_side),
         terms_version=agreement.terms_version,
-        approvals=frozenset(a.territory.code for a in agreement.approvals if a.decision == "approve"),
-        signatures=frozenset(Side(s.side) for s in agreement.signatures),
+        approvals=frozenset(
+            a.territory.code for a in agreement.current_approvals() if a.decision == "approve"
+        ),
+        signatures=frozenset(Side(s.side) for s in agreement.current_signatures()),
         evaluations=frozenset(Side(e.side) for e in agreement.evaluations),
         extension_pending=agreement.extension_requested_by is not None,
         extension_requested_by=_side(agreement.extension_requested_by),

@@ -80,6 +80,8 @@ TRANSITIONS: Final[Mapping[tuple[Status, Action], Transition]] = MappingProxyTyp
         (S.APPROVED, A.CANCEL): Transition(S.CANCELLED, Who.EITHER_PARTY, requires=_REASON),
         (S.SIGNED, A.START): Transition(S.IN_PROGRESS, Who.EITHER_PARTY),
         (S.SIGNED, A.CANCEL): Transition(S.CANCELLED, Who.EITHER_PARTY, requires=_REASON),
+        # The signed convention is frozen: changing it takes an avenant, approved again.
+        (S.SIGNED, A.AMEND): Transition(S.PENDING_APPROVAL, Who.EITHER_PARTY, requires=_TERMS),
         (S.IN_PROGRESS, A.REPORT_INCIDENT): Transition(S.IN_PROGRESS, Who.EITHER_PARTY, requires=_REPORT),
         (S.IN_PROGRESS, A.REQUEST_EXTENSION): Transition(
             S.IN_PROGRESS, Who.EITHER_PARTY, requires=("ends_on",)

@@ -3,6 +3,8 @@ its action forms, and the printable convention. Thin: parse, call one service, r
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, gettext
 from flask_babel import lazy_gettext as _l
@@ -15,9 +17,19 @@ from ..page_cache import cached_page
 from ..storage import Storage, storage_for
 from ..ui import DashboardPanel, NavItem
 from ..web import acting_user, db_session, page_from_args, show_form_errors
-from . import photos, queries, services
+from . import convention_document, photos, queries, services, signing
+from .api import pdf_answer
 from .forms import ACTION_FORMS, CreateForm
-from .labels import ACTION_LABELS, EVENT_LABELS, FIELD_LABELS, KIND_LABELS, SIDE_LABELS, STATUS_LABELS
+from .labels import (
+    ACTION_LABELS,
+    DECISION_KIND_LABELS,
+    EVENT_LABELS,
+    FIELD_LABELS,
+    KIND_LABELS,
+    SIDE_LABELS,
+    SIGNATURE_METHOD_LABELS,
+    STATUS_LABELS,
+)
 from .state import allowed_actions, kind_for, side_of_user
 from .terms import terms_diff
 from .vocabulary import Status
@@ -63,7 +75,18 @@ def _labels():
         "agreement_event_labels": EVENT_LABELS,
         "agreement_kind_labels": KIND_LABELS,
         "agreement_side_labels": SIDE_LABELS,
+        "decision_kind_labels": DECISION_KIND_LABELS,
+        "signature_method_labels": SIGNATURE_METHOD_LABELS,
+        "iso_date": _iso_date,
     }
+
+
+def _iso_date(value):
+    """A date the history keeps as ISO text (JSON), back to a date for the `day` filter."""
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else value
+    except ValueError:
+        return None
 
 
 @bp.route("")
@@ -179,8 +202,17 @@ def _forms_for(agreement, user, failed: tuple[str, object] | None = None) -> lis
         form.version.data = str(agreement.terms_version)
         if hasattr(form, "fill"):
             form.fill(agreement.current_terms())
+        if action == "sign":
+            # The signer's page carries the hash of the PDF they can read: signing checks it.
+            form.document_sha256.data = _convention_file(agreement.id, user).sha256
         forms.append((action, form))
     return forms
+
+
+def _convention_file(agreement_id: int, user) -> signing.ConventionFile:
+    return signing.convention_file(
+        db_session(), user, agreement_id, convention_document.render, _upload_root()
+    )
 
 
 def _render_show(agreement, user, failed=None, status=200):
@@ -215,6 +247,44 @@ def show(agreement_id: int):
 
 def _upload_root() -> Storage:
     return storage_for(current_app)
+
+
+def _max_pdf_bytes() -> int:
+    return int(current_app.config.get("agreements", {}).get("max_pdf_bytes", signing.DEFAULT_MAX_PDF_BYTES))
+
+
+def _read_pdf(upload) -> bytes | None:
+    """The uploaded file's bytes, one past the limit at most (enough to refuse it)."""
+    return None if upload is None else upload.stream.read(_max_pdf_bytes() + 1)
+
+
+def _perform(session, user, agreement_id: int, action: str, form, report_photos) -> None:
+    """One action through its use case: signing and approving carry their documents."""
+    if action == "sign":
+        request_ = signing.SignRequest(form.payload(), _read_pdf(form.upload()), _max_pdf_bytes())
+        signing.sign(
+            session, user, agreement_id, request_, render=convention_document.render, storage=_upload_root()
+        )
+    elif action == "approve":
+        signing.approve(
+            session,
+            user,
+            agreement_id,
+            form.payload(),
+            document=_read_pdf(form.upload()),
+            storage=_upload_root(),
+            max_bytes=_max_pdf_bytes(),
+        )
+    else:
+        services.transition(
+            session,
+            user,
+            agreement_id,
+            action,
+            form.payload(),
+            report_photos=report_photos,
+            upload_root=_upload_root(),
+        )
 
 
 def _max_photo_bytes() -> int:
@@ -260,15 +330,7 @@ def act(agreement_id: int, action: str):
         try:
             if report_photos is None:
                 raise RuleViolation("Please correct the highlighted fields.")
-            services.transition(
-                session,
-                user,
-                agreement_id,
-                action,
-                form.payload(),
-                report_photos=report_photos,
-                upload_root=_upload_root(),
-            )
+            _perform(session, user, agreement_id, action, form, report_photos)
         except (Conflict, StaleDataError):
             # The terms changed under the user: show them the current ones rather than an error page.
             session.rollback()
@@ -307,12 +369,24 @@ def photo(agreement_id: int, name: str):
 @bp.route("/<int:agreement_id>/convention")
 @login_required
 def convention(agreement_id: int):
+    """The convention on screen: the same legal body as the PDF, with the page's labels around it."""
     agreement = queries.get(db_session(), acting_user(), agreement_id)
     if agreement.convention_generated_at is None:
         abort(404)
-    return render_template(
-        "agreements/convention.html",
-        agreement=agreement,
-        terms=agreement.terms_at(agreement.approved_terms_version),
-        approvals=[a for a in agreement.approvals if a.decision == "approve"],
-    )
+    return render_template("agreements/convention.html", **convention_document.context(agreement))
+
+
+@bp.route("/<int:agreement_id>/convention.pdf")
+@login_required
+def convention_pdf(agreement_id: int):
+    return pdf_answer(_convention_file(agreement_id, acting_user()), agreement_id)
+
+
+@bp.route("/<int:agreement_id>/documents/<any(approval, signature):kind>/<int:item_id>.pdf")
+@login_required
+def stored_pdf(agreement_id: int, kind: str, item_id: int):
+    """A decision act attached to an approval, or the PDF a party signed (readers only)."""
+    data = signing.stored_pdf(db_session(), acting_user(), agreement_id, kind, item_id, _upload_root())
+    response = current_app.response_class(data, mimetype="application/pdf")
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

@@ -50,6 +50,8 @@ class Action(StrEnum):
     EVALUATE = "evaluate"
     WITHDRAW = "withdraw"
     CANCEL = "cancel"
+    # An amendment (avenant) to a signed convention: new terms, approved and signed again.
+    AMEND = "amend"
     # Only the scheduler performs these two.
     EXPIRE = "expire"
     AUTO_COMPLETE = "auto_complete"
@@ -104,6 +106,21 @@ class ReportKind(StrEnum):
 class ApprovalDecision(StrEnum):
     APPROVE = "approve"
     REFUSE = "refuse"
+
+
+class DecisionKind(StrEnum):
+    """The act that authorises a territory's approval (French municipal law)."""
+
+    DELIBERATION = "deliberation"  # délibération du conseil municipal
+    ARRETE = "arrete"  # arrêté du maire
+    DELEGATION = "delegation"  # décision du maire par délégation (art. L. 2122-22 CGCT)
+
+
+class SignatureMethod(StrEnum):
+    """How a party signed: a scan of the copy signed by hand, or an official's signature in the app."""
+
+    UPLOAD = "upload"
+    IN_APP = "in_app"
 
 
 def values(enum: type[StrEnum]) -> tuple[str, ...]:
