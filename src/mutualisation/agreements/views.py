@@ -3,6 +3,8 @@ its action forms, and the printable convention. Thin: parse, call one service, r
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, gettext
 from flask_babel import lazy_gettext as _l
@@ -10,6 +12,7 @@ from flask_login import login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import Conflict, InvalidTransition, RuleViolation
+from ..listings.bookings import BookingConflict
 from ..listings.permissions import get_visible_listing
 from ..storage import Storage, storage_for
 from ..ui import DashboardPanel, NavItem
@@ -132,6 +135,23 @@ def _prefill(form: CreateForm, main) -> None:
     form.insurance_required.data = main.insurance_required
 
 
+def _date_arg(name: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(request.args.get(name) or "")
+    except ValueError:
+        return None
+
+
+def _prefill_picked_dates(form: CreateForm, offer) -> None:
+    """Dates picked on a bookable offer's calendar (listings/calendar.html): one unit, those days."""
+    starts_on, ends_on = _date_arg("starts_on"), _date_arg("ends_on")
+    if starts_on is not None:
+        form.starts_on.data = starts_on
+        form.ends_on.data = ends_on if ends_on is not None and ends_on >= starts_on else starts_on
+    if offer is not None and offer.bookable_units is not None:
+        form.fill_lines([{"description": offer.title, "quantity": 1, "unit": offer.unit}])
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
@@ -141,6 +161,7 @@ def new():
     form = CreateForm()
     if request.method == "GET":
         _prefill(form, offer or need)
+        _prefill_picked_dates(form, offer)
     if form.validate_on_submit():
         try:
             draft = services.create_draft(
@@ -267,6 +288,11 @@ def act(agreement_id: int, action: str):
                 report_photos=report_photos,
                 upload_root=_upload_root(),
             )
+        except BookingConflict as exc:
+            # The offer's units are taken on some days: the message names them.
+            session.rollback()
+            flash(exc.message, "danger")
+            return redirect(url_for(".show", agreement_id=agreement_id))
         except (Conflict, StaleDataError):
             # The terms changed under the user: show them the current ones rather than an error page.
             session.rollback()
