@@ -264,6 +264,16 @@ def _checked_photos(form) -> list[photos.Photo] | None:
     return checked
 
 
+def _conflict_message(exc: Exception) -> str:
+    """A booking conflict names its dates; a stale version shows the current terms instead of an error."""
+    if isinstance(exc, BookingConflict):
+        return exc.message
+    return gettext(
+        "The terms have changed since you read them. Here is the current version: "
+        "please check it before acting again."
+    )
+
+
 @bp.route("/<int:agreement_id>/actions/<action>", methods=["POST"])
 @login_required
 def act(agreement_id: int, action: str):
@@ -288,21 +298,10 @@ def act(agreement_id: int, action: str):
                 report_photos=report_photos,
                 upload_root=_upload_root(),
             )
-        except BookingConflict as exc:
-            # The offer's units are taken on some days: the message names them.
+        except (Conflict, StaleDataError) as exc:
+            # The terms changed under the user, or the offer's units are taken on some days.
             session.rollback()
-            flash(exc.message, "danger")
-            return redirect(url_for(".show", agreement_id=agreement_id))
-        except (Conflict, StaleDataError):
-            # The terms changed under the user: show them the current ones rather than an error page.
-            session.rollback()
-            flash(
-                gettext(
-                    "The terms have changed since you read them. Here is the current version: "
-                    "please check it before acting again."
-                ),
-                "warning",
-            )
+            flash(_conflict_message(exc), "warning")
             return redirect(url_for(".show", agreement_id=agreement_id))
         except (RuleViolation, InvalidTransition) as exc:
             session.rollback()
