@@ -72,11 +72,17 @@ class Day:
     day: dt.date
     units: int
     booked: int  # units held by approved (or later) agreements
-    tentative: int  # units asked for or accepted but not yet approved
+    accepted: int  # units of accepted agreements awaiting approval: first come, first served
+    requested: int  # units asked for in proposals still under discussion (they block nobody)
+
+    @property
+    def tentative(self) -> int:
+        return self.accepted + self.requested
 
     @property
     def free(self) -> int:
-        return max(self.units - self.booked, 0)
+        """Units a new acceptance may still take."""
+        return max(self.units - self.booked - self.accepted, 0)
 
     @property
     def state(self) -> DayState:
@@ -146,10 +152,14 @@ def date_ranges(days: Sequence[dt.date]) -> list[tuple[dt.date, dt.date]]:
 def calendar_days(
     bookings: Sequence[Booking], units: int, buffer_days: int, start: dt.date, end: dt.date
 ) -> list[Day]:
-    """Every day from `start` to `end` with its booked and tentative units."""
+    """Every day from `start` to `end` with its booked, accepted and requested units."""
     booked = occupancy(bookings, buffer_days, start, end, BOOKED_ONLY)
-    tentative = occupancy(bookings, buffer_days, start, end, TENTATIVE)
-    return [Day(start + dt.timedelta(days=i), units, booked[i], tentative[i]) for i in range(len(booked))]
+    accepted = occupancy(bookings, buffer_days, start, end, {BookingState.ACCEPTED})
+    requested = occupancy(bookings, buffer_days, start, end, {BookingState.REQUESTED})
+    return [
+        Day(start + dt.timedelta(days=i), units, booked[i], accepted[i], requested[i])
+        for i in range(len(booked))
+    ]
 
 
 def free_throughout(

@@ -170,4 +170,4 @@ def territory_bookings(
         .where(Listing.territory_id == territory_id, ListingBooking.state.in_(list(states)))
         .order_by(ListingBooking.starts_on, ListingBooking.id)
     )
-    return [(row, listing) for row, listing in session.execute(stmt).tuples()]
+    return [(row, listing) for row, listing in session.execute(stmt)]

@@ -85,9 +85,11 @@ class AvailabilityQuerySchema(Schema):
 class DaySchema(Schema):
     date = fields.Date()
     units = fields.Integer()
-    free = fields.Integer(metadata={"description": "Units not held by an approved booking"})
-    booked = fields.Integer()
+    free = fields.Integer(metadata={"description": "Units neither booked nor accepted: still bookable"})
+    booked = fields.Integer(metadata={"description": "Units of approved (or later) agreements"})
     tentative = fields.Integer(metadata={"description": "Units asked for or accepted, not yet approved"})
+    accepted = fields.Integer(metadata={"description": "Units of accepted agreements awaiting approval"})
+    requested = fields.Integer(metadata={"description": "Units of proposals still under discussion"})
     state = fields.String(metadata={"description": "free | tentative | partly_booked | booked"})
 
 
@@ -128,6 +130,8 @@ def availability_days(query, listing_id: int):
                 "free": d.free,
                 "booked": d.booked,
                 "tentative": d.tentative,
+                "accepted": d.accepted,
+                "requested": d.requested,
                 "state": str(d.state),
             }
             for d in days

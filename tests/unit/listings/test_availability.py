@@ -110,7 +110,7 @@ def test_day_states_and_the_month_grid_start_on_monday():
     assert [m.first for m in months] == [D(2030, 6, 1), D(2030, 7, 1)]
     june = months[0].weeks
     # 1 June 2030 is a Saturday: the first week holds it in the sixth column.
-    assert june[0][:5] == [None] * 5 and june[0][5] == Day(D(2030, 6, 1), 2, 0, 0)
+    assert june[0][:5] == [None] * 5 and june[0][5] == Day(D(2030, 6, 1), 2, 0, 0, 0)
     assert all(len(week) == 7 for month in months for week in month.weeks)
     assert sum(cell is not None for week in june for cell in week) == 30
 
