@@ -82,7 +82,8 @@ def build_calendar(name: str, events: Iterable[FeedEvent], now: dt.datetime) -> 
         calendar.add_component(Timezone.from_tzid("Europe/Paris"))
     for item in items:
         calendar.add_component(_event(item, now))
-    return calendar.to_ical()
+    body: bytes = calendar.to_ical()
+    return body
 
 
 def _sort_key(when: dt.date | dt.datetime) -> dt.datetime:
