@@ -8,6 +8,6 @@ write each user's and each territory's iCalendar feed.
 from __future__ import annotations
 
 from ..declarations import Domain
-from . import views
+from . import demo, views
 
-DOMAIN = Domain(name="bookings", blueprints=(views.bp,), nav_items=views.NAV_ITEMS)
+DOMAIN = Domain(name="bookings", blueprints=(views.bp,), nav_items=views.NAV_ITEMS, demo_loader=demo.load)

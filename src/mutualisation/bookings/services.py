@@ -174,7 +174,9 @@ def _deadline_events(
     end = _end_of(agreement)
     if agreement.status == Status.IN_PROGRESS and agreement.kind == "loan" and end is not None:
         moment = _at_nine(end - dt.timedelta(days=delays.end_reminder_days))
-        summary = gettext("Reminder: return due on %(day)s for %(title)s", day=format_date(end, "long"), title=title)
+        summary = gettext(
+            "Reminder: return due on %(day)s for %(title)s", day=format_date(end, "long"), title=title
+        )
         return [FeedEvent(f"reminder-{uid}", summary, moment, "", url, "reminder")]
     return []
 
