@@ -58,7 +58,7 @@ def _staged(session, client):
 
 
 def test_the_fourth_overlapping_acceptance_gets_a_409_naming_the_date(client, session):
-    owner, offer, loos, requesters = _staged(session, client)
+    _owner, offer, loos, requesters = _staged(session, client)
     periods = [
         ("2030-06-01", "2030-06-10"),
         ("2030-06-08", "2030-06-12"),
