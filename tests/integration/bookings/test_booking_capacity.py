@@ -146,3 +146,52 @@ def test_browse_leaves_out_an_offer_full_on_the_dates(session, people):
 
     assert not found(D(2030, 9, 4), D(2030, 9, 8))
     assert found(D(2030, 9, 6), D(2030, 9, 8))
+
+
+def _approve_and_start(session, owner, requester, agreement):
+    for code in (owner.territory.code, requester.territory.code):
+        services.transition(
+            session, make_user(session, "official", code), agreement.id, "approve", {"version": 1}
+        )
+    for code in (owner.territory.code, requester.territory.code):
+        services.transition(
+            session, make_user(session, "official", code), agreement.id, "sign", {"version": 1}
+        )
+    services.transition(session, requester, agreement.id, "start", {"version": 1, "report": "Bon état"})
+
+
+def test_an_extension_onto_booked_days_is_refused_and_one_onto_free_days_holds_them(session, people):
+    owner, requesters = people
+    offer = make_barnums(session, owner, units=1)
+    first = request(session, requesters[0], offer, D(2030, 10, 1), D(2030, 10, 5))
+    accept(session, owner, first)
+    _approve_and_start(session, owner, requesters[0], first)
+    accept(session, owner, request(session, requesters[1], offer, D(2030, 10, 8), D(2030, 10, 10)))
+    services.transition(
+        session, requesters[0], first.id, "request_extension", {"version": 1, "ends_on": "2030-10-09"}
+    )
+    decider = make_user(session, "official", owner.territory.code)  # beyond the approved period
+    session.commit()  # the refused transition rolls back what it did, not the people made here
+    with pytest.raises(BookingConflict) as refused:
+        services.transition(
+            session, decider, first.id, "decide_extension", {"version": 1, "decision": "approve"}
+        )
+    assert refused.value.fields == {"dates": ["2030-10-08/2030-10-09"]}
+    services.transition(session, decider, first.id, "decide_extension", {"version": 1, "decision": "refuse"})
+    services.transition(
+        session, requesters[0], first.id, "request_extension", {"version": 1, "ends_on": "2030-10-07"}
+    )
+    services.transition(session, decider, first.id, "decide_extension", {"version": 1, "decision": "approve"})
+    hold = session.scalar(select(ListingBooking).where(ListingBooking.agreement_id == first.id))
+    assert (hold.state, hold.ends_on) == ("booked", D(2030, 10, 7))
+
+
+def test_a_tentative_booking_expires_with_its_proposal(session, people):
+    owner, requesters = people
+    offer = make_barnums(session, owner)
+    agreement = request(session, requesters[0], offer, D(2030, 11, 1), D(2030, 11, 2))
+    assert (
+        session.scalar(select(ListingBooking).where(ListingBooking.agreement_id == agreement.id)) is not None
+    )
+    services.transition(session, None, agreement.id, "expire")
+    assert session.scalar(select(ListingBooking).where(ListingBooking.agreement_id == agreement.id)) is None
