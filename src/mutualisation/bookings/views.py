@@ -16,7 +16,10 @@ from . import services
 
 bp = Blueprint("calendar_feeds", __name__)
 
-NAV_ITEMS = (NavItem("calendar_feeds.manage", _l("My calendars"), order=35),)
+# The people who take part in loans; the facilitator reads agreements but lends nothing.
+NAV_ITEMS = (
+    NavItem("calendar_feeds.manage", _l("My calendars"), roles=("technician", "official", "actor"), order=35),
+)
 ICS = "text/calendar; charset=utf-8"
 
 
