@@ -76,3 +76,15 @@ def test_the_demo_has_agreements_in_several_states_and_one_evaluated_with_lesson
 def test_the_four_peer_territories_are_loaded_from_the_gazetteer(demo):
     codes = set(demo.scalars(select(Territory.code)))
     assert {"62528", "22046", "76402", "59271"} <= codes
+
+
+def test_the_demo_barnums_are_lent_several_times_over_the_year_with_one_tentative_booking(demo):
+    from mutualisation.bookings.demo import TITLE
+    from mutualisation.listings.models import ListingBooking
+
+    offer = demo.scalars(select(Listing).where(Listing.title == TITLE)).one()
+    assert (offer.bookable_units, offer.status, offer.territory.code) == (3, "published", "62528")
+    holds = demo.scalars(select(ListingBooking).where(ListingBooking.listing_id == offer.id)).all()
+    assert len(holds) >= 4
+    assert sorted(h.state for h in holds).count("requested") == 1
+    assert {h.state for h in holds} == {"booked", "requested"}

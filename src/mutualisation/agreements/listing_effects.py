@@ -30,6 +30,9 @@ def apply(
             continue
         if listing_lifecycle.is_reusable(listing.inexhaustible, listing.recurring):
             continue
+        if listing.bookable_units is not None and change != "release":
+            # A bookable offer stays published: its calendar, not its status, says which days are free.
+            continue
         change_listing(
             session, listing.id, actor_id=actor_id, commit=False, comment=f"agreement #{agreement_id}"
         )

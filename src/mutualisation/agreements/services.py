@@ -28,7 +28,7 @@ from ..listings import hooks as listing_hooks
 from ..listings.models import Listing
 from ..listings.permissions import get_visible_listing
 from ..storage import Storage
-from . import effects, lifecycle, notices, photos, queries
+from . import capacity, effects, lifecycle, notices, photos, queries
 from .events import add_event
 from .models import Agreement, AgreementTerms
 from .state import PartyKey, actor_of, beyond_approval, caller_party, kind_for, listing_party, state_of
@@ -382,6 +382,7 @@ def _decide_and_store(
         agreement.status_changed_at = now
         if decision.target_status == Status.COMPLETED:
             notices.request_evaluation(session, agreement, now)
+    capacity.keep_in_step(session, agreement, action, payload)
     agreement.updated_at = now
     record(
         session,

@@ -12,6 +12,7 @@ from flask_login import login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import Conflict, InvalidTransition, RuleViolation
+from ..listings.bookings import BookingConflict
 from ..listings.permissions import get_visible_listing
 from ..page_cache import cached_page
 from ..storage import Storage, storage_for
@@ -157,6 +158,23 @@ def _prefill(form: CreateForm, main) -> None:
     form.insurance_required.data = main.insurance_required
 
 
+def _date_arg(name: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(request.args.get(name) or "")
+    except ValueError:
+        return None
+
+
+def _prefill_picked_dates(form: CreateForm, offer) -> None:
+    """Dates picked on a bookable offer's calendar (listings/calendar.html): one unit, those days."""
+    starts_on, ends_on = _date_arg("starts_on"), _date_arg("ends_on")
+    if starts_on is not None:
+        form.starts_on.data = starts_on
+        form.ends_on.data = ends_on if ends_on is not None and ends_on >= starts_on else starts_on
+    if offer is not None and offer.bookable_units is not None:
+        form.fill_lines([{"description": offer.title, "quantity": 1, "unit": offer.unit}])
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
@@ -166,6 +184,7 @@ def new():
     form = CreateForm()
     if request.method == "GET":
         _prefill(form, offer or need)
+        _prefill_picked_dates(form, offer)
     if form.validate_on_submit():
         try:
             draft = services.create_draft(
@@ -315,6 +334,16 @@ def _checked_photos(form) -> list[photos.Photo] | None:
     return checked
 
 
+def _conflict_message(exc: Exception) -> str:
+    """A booking conflict names its dates; a stale version shows the current terms instead of an error."""
+    if isinstance(exc, BookingConflict):
+        return exc.message
+    return gettext(
+        "The terms have changed since you read them. Here is the current version: "
+        "please check it before acting again."
+    )
+
+
 @bp.route("/<int:agreement_id>/actions/<action>", methods=["POST"])
 @login_required
 def act(agreement_id: int, action: str):
@@ -331,16 +360,10 @@ def act(agreement_id: int, action: str):
             if report_photos is None:
                 raise RuleViolation("Please correct the highlighted fields.")
             _perform(session, user, agreement_id, action, form, report_photos)
-        except (Conflict, StaleDataError):
-            # The terms changed under the user: show them the current ones rather than an error page.
+        except (Conflict, StaleDataError) as exc:
+            # The terms changed under the user, or the offer's units are taken on some days.
             session.rollback()
-            flash(
-                gettext(
-                    "The terms have changed since you read them. Here is the current version: "
-                    "please check it before acting again."
-                ),
-                "warning",
-            )
+            flash(_conflict_message(exc), "warning")
             return redirect(url_for(".show", agreement_id=agreement_id))
         except (RuleViolation, InvalidTransition) as exc:
             session.rollback()

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
@@ -16,6 +17,8 @@ from ..errors import ValidationFailed
 from ..i18n import N_
 from ..territories.models import Territory
 from . import lifecycle
+from .availability import MAX_SPAN_DAYS
+from .bookings import full_listing_ids
 from .categories import taxonomy
 from .fetching import fetch_column, fetch_points
 from .models import Listing
@@ -42,6 +45,8 @@ class Filters:
     status: str | None = None
     sort: str = "newest"
     mine: bool = False
+    available_from: date | None = None
+    available_to: date | None = None
 
 
 @dataclass
@@ -82,7 +87,38 @@ def filter_errors(filters: Filters) -> dict[str, list[str]]:
         errors["sort"] = [N_("Unknown sort order.")]
     if filters.radius_km is not None and not 0 < filters.radius_km <= MAX_RADIUS_KM:
         errors["radius_km"] = [N_("The radius must be between 1 and 1,000 km.")]
+    errors.update(_availability_errors(filters))
     return errors
+
+
+def _availability_errors(filters: Filters) -> dict[str, list[str]]:
+    start, end = filters.available_from, filters.available_to
+    if start is not None and end is not None:
+        if end < start:
+            return {"available_to": [N_("The end date is before the start date.")]}
+        if end - start > timedelta(days=MAX_SPAN_DAYS):
+            return {"available_to": [N_("Search at most 400 days at once.")]}
+    return {}
+
+
+def _availability_conditions(session: Session, filters: Filters) -> list[ColumnElement[bool]]:
+    """Listings whose window covers the dates and, when bookable, with a unit free every day.
+
+    A one-day search when only one date is given. The bookable offers that are full on some day
+    come from the few bookings touching those dates (listings/bookings.py), not from a scan.
+    """
+    start = filters.available_from or filters.available_to
+    if start is None:
+        return []
+    end = filters.available_to or start
+    conditions = [
+        or_(Listing.available_from.is_(None), Listing.available_from <= start),
+        or_(Listing.available_until.is_(None), Listing.available_until >= end),
+    ]
+    full = full_listing_ids(session, start, end)
+    if full:
+        conditions.append(Listing.id.not_in(sorted(full)))
+    return conditions
 
 
 def _check_filters(user: Any, filters: Filters, *, visitors: bool = False) -> None:
@@ -181,6 +217,7 @@ def _around(
 def ordered_page(session: Session, user: Any, filters: Filters, offset: int, limit: int) -> OrderedPage:
     """The ids of one page of listings matching checked filters, in display order."""
     conditions = _conditions(user, filters) + text_conditions(session, filters.q)
+    conditions += _availability_conditions(session, filters)
     reference = _reference(session, user, filters)
     if reference is None:
         return _by_newest(session, conditions, filters.q, offset, limit)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from ..declarations import Domain
-from . import api, demo, jobs, services, views
+from . import api, calendar_views, demo, jobs, services, views
 
 DOMAIN = Domain(
     name="listings",
-    blueprints=(views.bp, views.renewal_bp),
-    api_blueprints=(api.blp,),
+    blueprints=(views.bp, views.renewal_bp, calendar_views.bp),
+    api_blueprints=(api.blp, calendar_views.blp),
     jobs=tuple(jobs.JOBS),
     policies={"listings:read": services.can_read_listing},
     nav_items=views.NAV_ITEMS,

@@ -45,6 +45,8 @@ def clean(data: dict[str, Any]) -> dict[str, Any]:
     for key in _BLANK_IS_NONE:
         if key in cleaned and cleaned[key] == "":
             cleaned[key] = None
+    if "booking_buffer_days" in cleaned and cleaned["booking_buffer_days"] is None:
+        cleaned["booking_buffer_days"] = 0  # an empty field: no buffer
     return cleaned
 
 

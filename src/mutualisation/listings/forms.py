@@ -68,6 +68,12 @@ class ListingForm(FlaskForm):
     recurring = BooleanField(_l("Recurring"))
     inexhaustible = BooleanField(_l("Inexhaustible (skills and know-how only)"))
     remote_possible = BooleanField(_l("Remote possible (skills and know-how only)"))
+    bookable_units = IntegerField(
+        _l("Lent again and again: number of units (equipment offers only)"), validators=[Optional()]
+    )
+    booking_buffer_days = IntegerField(
+        _l("Days kept after each return (cleaning, checks)"), validators=[Optional()]
+    )
     logistics = SelectField(_l("Logistics"), choices=LOGISTICS_CHOICES)
     max_distance_km = PlausibleFloatField(_l("Maximum distance (km)"), bound=KILOMETRES)
     conditions = SelectField(_l("Conditions"), choices=CONDITIONS_CHOICES)
@@ -118,3 +124,5 @@ class BrowseForm(FlaskForm):
     sort = SelectField(
         _l("Sort by"), choices=[("newest", _l("Newest")), ("nearest", _l("Nearest"))], validate_choice=False
     )
+    available_from = DateField(_l("Available from"), validators=[Optional()])
+    available_to = DateField(_l("Available to"), validators=[Optional()])

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..accounts.models import User
 from ..db import Base, UTCDateTime, utcnow
 from ..territories.models import Territory
+from .availability import MAX_BUFFER_DAYS, MAX_UNITS, STATES
 from .lifecycle import DRAFT, STATUSES
 from .vocabulary import (
     CATEGORIES,
@@ -40,6 +41,7 @@ __all__ = [
     "LISTING_STATUSES",
     "LOGISTICS",
     "Listing",
+    "ListingBooking",
     "ListingEvent",
     "ListingTerm",
 ]
@@ -61,6 +63,13 @@ class Listing(Base):
         CheckConstraint(
             "available_until IS NULL OR available_from IS NULL OR available_until >= available_from",
             name="window_order",
+        ),
+        CheckConstraint(
+            f"bookable_units IS NULL OR (bookable_units >= 1 AND bookable_units <= {MAX_UNITS})",
+            name="bookable_units",
+        ),
+        CheckConstraint(
+            f"booking_buffer_days >= 0 AND booking_buffer_days <= {MAX_BUFFER_DAYS}", name="booking_buffer"
         ),
         # The browse page's hot paths: status + category filters and the lat/lon bounding box.
         Index("ix_listings_status_category", "status", "category", "kind"),
@@ -102,6 +111,10 @@ class Listing(Base):
     territory_id: Mapped[int] = mapped_column(ForeignKey("territories.id"), index=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=DRAFT, server_default=DRAFT)
+    # Lent again and again: how many units the offer has (None: not bookable), and the days kept
+    # after each return for cleaning and checks. See listings/availability.py.
+    bookable_units: Mapped[int | None] = mapped_column(Integer)
+    booking_buffer_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Issue 14: the owner may keep a listing to the network's members (hidden from visitors).
     network_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     withdrawal_reason: Mapped[str | None] = mapped_column(String(300))
@@ -116,6 +129,34 @@ class Listing(Base):
     # Optimistic locking: an UPDATE that names a stale version touches no row and raises,
     # which the services turn into a 409 instead of a silent overwrite.
     __mapper_args__ = {"version_id_col": version}
+
+
+class ListingBooking(Base):
+    """One agreement's hold on a bookable offer: its period, units and how firm it is.
+
+    Agreements keep these rows in step with their status (agreements/capacity.py); listings own
+    them so that the calendar, the availability API and the browse filter read one small table
+    of their own. One row per agreement (the unique key), removed when the agreement falls through.
+    """
+
+    __tablename__ = "listing_bookings"
+    __table_args__ = (
+        CheckConstraint(check_in("state", STATES), name="state"),
+        CheckConstraint("ends_on >= starts_on", name="period_order"),
+        CheckConstraint("units >= 1", name="units_positive"),
+        Index("ix_listing_bookings_listing_period", "listing_id", "starts_on", "ends_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
+    agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("agreements.id", ondelete="CASCADE"), unique=True, index=True
+    )
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    units: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(12))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class ListingEvent(Base):

@@ -34,6 +34,8 @@ class ListingSchema(Schema):
     available_until = fields.Date(allow_none=True)
     recurring = fields.Boolean()
     inexhaustible = fields.Boolean()
+    bookable_units = fields.Integer(allow_none=True)
+    booking_buffer_days = fields.Integer()
     remote_possible = fields.Boolean()
     logistics = fields.String()
     max_distance_km = fields.Float(allow_none=True)
@@ -90,6 +92,8 @@ def listing_summary(row: Any, distance_km: float | None = None) -> dict[str, Any
         "available_until": _iso(row.available_until),
         "recurring": bool(row.recurring),
         "inexhaustible": bool(row.inexhaustible),
+        "bookable_units": row.bookable_units,
+        "booking_buffer_days": int(row.booking_buffer_days or 0),
         "remote_possible": bool(row.remote_possible),
         "logistics": row.logistics,
         "max_distance_km": _float(row.max_distance_km),
@@ -132,6 +136,8 @@ class _ContentSchema(Schema):
     available_until = fields.Date(allow_none=True)
     recurring = fields.Boolean()
     inexhaustible = fields.Boolean()
+    bookable_units = fields.Integer(allow_none=True, strict=True)
+    booking_buffer_days = fields.Integer(allow_none=True, strict=True)
     remote_possible = fields.Boolean()
     logistics = fields.String(validate=validate.OneOf(LOGISTICS))
     max_distance_km = PlausibleNumber(KILOMETRES)
@@ -176,6 +182,13 @@ class ListingQuerySchema(PageQuerySchema):
     status = fields.String(load_default=None, validate=validate.OneOf(lifecycle.STATUSES))
     sort = fields.String(load_default="newest", validate=validate.OneOf(("newest", "nearest")))
     mine = fields.Boolean(load_default=False, metadata={"description": "Only the listings I manage"})
+    available_from = fields.Date(
+        load_default=None,
+        metadata={"description": "Available from this day (ISO date)"},
+    )
+    available_to = fields.Date(
+        load_default=None, metadata={"description": "Available until this day (ISO date, inclusive)"}
+    )
 
 
 class MapQuerySchema(ListingQuerySchema):

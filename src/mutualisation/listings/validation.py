@@ -7,6 +7,7 @@ from typing import Any
 
 from ..i18n import N_
 from ..territories.geocoding import in_france, in_range
+from .availability import MAX_BUFFER_DAYS, MAX_UNITS
 from .taxonomy import Taxonomy
 from .vocabulary import CONDITIONS, DEFAULT_CONDITIONS, DEFAULT_LOGISTICS, KINDS, LOGISTICS
 
@@ -68,11 +69,28 @@ def _check_terms(data: dict[str, Any], errors: dict[str, list[str]]) -> None:
         _add(errors, "logistics", N_("Choose pickup, delivery or both."))
     if data.get("conditions", DEFAULT_CONDITIONS) not in CONDITIONS:
         _add(errors, "conditions", N_("Unknown conditions."))
+    _check_booking(data, errors)
     if data.get("category") not in SHAREABLE_CATEGORIES:
         if data.get("inexhaustible"):
             _add(errors, "inexhaustible", N_("Only skills and know-how can be inexhaustible."))
         if data.get("remote_possible"):
             _add(errors, "remote_possible", N_("Only skills and know-how can be shared remotely."))
+
+
+def _whole_between(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _check_booking(data: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    """Only an equipment offer is lent again and again by units (listings/availability.py)."""
+    units, buffer_days = data.get("bookable_units"), data.get("booking_buffer_days")
+    if units is not None:
+        if data.get("kind") != "offer" or data.get("category") != "equipment":
+            _add(errors, "bookable_units", N_("Only an equipment offer can be booked by units."))
+        elif not _whole_between(units, 1, MAX_UNITS):
+            _add(errors, "bookable_units", N_("Give a whole number of units from 1 to 1,000."))
+    if buffer_days is not None and not _whole_between(buffer_days, 0, MAX_BUFFER_DAYS):
+        _add(errors, "booking_buffer_days", N_("Give a whole number of days from 0 to 30."))
 
 
 def check_listing(data: dict[str, Any], taxonomy: Taxonomy) -> dict[str, list[str]]:

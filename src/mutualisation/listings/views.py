@@ -126,6 +126,8 @@ def _filters_from_form(form: BrowseForm):
         radius_km=form.radius_km.data,
         status=form.status.data or None,
         sort=form.sort.data or "newest",
+        available_from=form.available_from.data if "available_from" not in errors else None,
+        available_to=form.available_to.data if "available_to" not in errors else None,
     )
     return filters, errors
 

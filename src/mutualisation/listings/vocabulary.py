@@ -61,6 +61,8 @@ CONTENT_FIELDS = (
     "available_until",
     "recurring",
     "inexhaustible",
+    "bookable_units",
+    "booking_buffer_days",
     "remote_possible",
     "logistics",
     "max_distance_km",
