@@ -13,7 +13,7 @@ from alembic import op
 import mutualisation.db
 
 revision = "b00c1ng00001"
-down_revision = "e1b10b5a0001"
+down_revision = "c0e9a1000001"
 branch_labels = None
 depends_on = None
 
