@@ -15,6 +15,7 @@ from .accounts.domain import DOMAIN as ACCOUNTS
 from .accounts.permissions import register
 from .agreements.domain import DOMAIN as AGREEMENTS
 from .audit.domain import DOMAIN as AUDIT
+from .conversations.domain import DOMAIN as CONVERSATIONS
 from .declarations import DemoLoader, Domain, ScheduledJob
 from .impact.domain import DOMAIN as IMPACT
 from .listings import hooks
@@ -34,6 +35,7 @@ DOMAINS: tuple[Domain, ...] = (
     MATCHING,
     AGREEMENTS,
     IMPACT,
+    CONVERSATIONS,
     NOTIFICATIONS,
     AUDIT,
     SCHEDULING,

@@ -9,6 +9,7 @@ from . import storage as storage_models  # the blobs table of the database stora
 from .accounts import models as accounts_models
 from .agreements import models as agreements_models
 from .audit import models as audit_models
+from .conversations import models as conversations_models
 from .db import Base
 from .listings import models as listings_models
 from .matching import models as matching_models
@@ -24,6 +25,7 @@ MODEL_MODULES = (
     listings_models,
     matching_models,
     agreements_models,
+    conversations_models,
     notifications_models,
     scheduling_models,
     storage_models,

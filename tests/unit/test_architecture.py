@@ -27,6 +27,7 @@ PURE_MODULES = (
     "agreements/lifecycle.py",
     "agreements/lifecycle_state.py",
     "agreements/terms.py",
+    "agreements/timing.py",
     "agreements/transitions.py",
     "agreements/vocabulary.py",
     "geo.py",
