@@ -23,7 +23,6 @@ from .declarations import Domain
 from .domains import DOMAINS, configure_sessions, install_layout, install_notification_kinds, install_policies
 from .extensions import babel, cache_wtforms_translations, csrf, limiter, login_manager
 from .input_gate import install_input_gate
-from .json_provider import IsoJSONProvider
 from .paths import resource_dir
 from .security import install_security_headers
 from .settings import load_typed_settings
@@ -41,7 +40,6 @@ def create_app(settings: dict[str, Any] | None = None, domains: tuple[Domain, ..
         instance_path=config["INSTANCE_PATH"],
         instance_relative_config=False,
     )
-    app.json = IsoJSONProvider(app)  # ISO 8601 dates in every JSON answer (json_provider.py)
     app.config.update(config)
     app.extensions["mutualisation.settings"] = typed
     app.extensions["mutualisation.domains"] = domains

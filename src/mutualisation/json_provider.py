@@ -1,4 +1,4 @@
-"""The app's JSON provider: dates and datetimes as ISO 8601 in every response.
+"""The app's JSON dates: ISO 8601 in every response (`input_gate.SafeJSONProvider` uses this).
 
 Flask's default provider writes a `date` the way HTTP headers do ("Thu, 01 Apr 2027 00:00:00 GMT").
 Endpoints that answer through a marshmallow schema never noticed, but those that return a plain dict
@@ -23,7 +23,3 @@ def iso_default(value: Any) -> Any:
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     return DefaultJSONProvider.default(value)
-
-
-class IsoJSONProvider(DefaultJSONProvider):
-    default = staticmethod(iso_default)  # type: ignore[assignment]

@@ -29,7 +29,7 @@ STEP_NOTICES: Final[dict[str, tuple[str, str, str]]] = {
     Action.ACCEPT: (
         TERMS_ACCEPTED,
         N_("Terms accepted: %(title)s"),
-        N_('The other party accepted the terms of the agreement "%(title)s". It now goes to approval.'),
+        N_('The other party accepted the terms of the agreement "%(title)s".'),
     ),
     Action.START: (
         HANDOVER,
