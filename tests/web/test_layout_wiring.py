@@ -15,6 +15,7 @@ NAV_ORDER = [
     "listings.mine",
     "agreements.index",
     "agreements.approvals",
+    "conversations.index",
     "impact.sheet_list",
     "impact.network",
     "matching.admin",

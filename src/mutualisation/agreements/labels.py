@@ -37,6 +37,7 @@ CREATE = "create"
 EDIT = "edit"  # an edit of a draft by its author side (drafts.py): in the history too
 ACTION_LABELS: Final[dict[str, LazyString]] = {
     CREATE: _l("Draft created"),
+    EDIT: _l("Edit the draft"),
     A.PROPOSE: _l("Propose"),
     A.COUNTER_PROPOSE: _l("Counter-propose new terms"),
     A.ACCEPT: _l("Accept these terms"),

@@ -20,9 +20,9 @@ TERMS_ACCEPTED, HANDOVER, RETURNED = "agreement.terms_accepted", "agreement.hand
 
 # Declared by agreements/domain.py; create_app adds them to the notification kinds.
 NOTIFICATION_KINDS = (
-    kinds.Kind(TERMS_ACCEPTED, _l("The other party accepted the terms"), kinds.IMMEDIATE, False),
-    kinds.Kind(HANDOVER, _l("A handover was recorded"), kinds.IMMEDIATE, False),
-    kinds.Kind(RETURNED, _l("A return was recorded"), kinds.IMMEDIATE, False),
+    kinds.Kind(TERMS_ACCEPTED, _l("The other party accepted the terms"), kinds.DAILY, False),
+    kinds.Kind(HANDOVER, _l("A handover was recorded"), kinds.DAILY, False),
+    kinds.Kind(RETURNED, _l("A return was recorded"), kinds.DAILY, False),
 )
 
 STEP_NOTICES: Final[dict[str, tuple[str, str, str]]] = {
