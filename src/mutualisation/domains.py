@@ -16,6 +16,7 @@ from .accounts.permissions import register
 from .agreements.domain import DOMAIN as AGREEMENTS
 from .audit.domain import DOMAIN as AUDIT
 from .bookings.domain import DOMAIN as BOOKINGS
+from .conversations.domain import DOMAIN as CONVERSATIONS
 from .declarations import DemoLoader, Domain, ScheduledJob
 from .impact.domain import DOMAIN as IMPACT
 from .listings import hooks
@@ -36,6 +37,7 @@ DOMAINS: tuple[Domain, ...] = (
     AGREEMENTS,
     IMPACT,
     BOOKINGS,
+    CONVERSATIONS,
     NOTIFICATIONS,
     AUDIT,
     SCHEDULING,

@@ -18,6 +18,7 @@ from flask.json.provider import DefaultJSONProvider
 
 from .errors import UnreadableInput
 from .i18n import N_
+from .json_provider import iso_default
 
 # No payload of the API is deeper than a handful of levels (agreement terms → lines → line).
 MAX_JSON_DEPTH = 32
@@ -27,7 +28,9 @@ TOO_DEEP_MESSAGE = N_("The JSON document is nested too deeply.")
 
 
 class SafeJSONProvider(DefaultJSONProvider):
-    """Flask's JSON, parsing without RecursionError and writing only standard JSON."""
+    """Flask's JSON, parsing without RecursionError and writing only standard JSON, dates in ISO 8601."""
+
+    default = staticmethod(iso_default)  # type: ignore[assignment]
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         try:

@@ -10,6 +10,7 @@ from .accounts import models as accounts_models
 from .agreements import models as agreements_models
 from .audit import models as audit_models
 from .bookings import models as bookings_models
+from .conversations import models as conversations_models
 from .db import Base
 from .listings import models as listings_models
 from .matching import models as matching_models
@@ -26,6 +27,7 @@ MODEL_MODULES = (
     matching_models,
     agreements_models,
     bookings_models,
+    conversations_models,
     notifications_models,
     scheduling_models,
     storage_models,

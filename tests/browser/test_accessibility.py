@@ -66,6 +66,7 @@ def test_login_works_with_the_keyboard_alone(page):
         ("official@malaunay.demo", "/agreements/approvals"),
         ("technician@malaunay.demo", "/notifications"),
         ("technician@malaunay.demo", "/notifications/preferences"),
+        ("technician@malaunay.demo", "/conversations"),
         ("technician@malaunay.demo", "/profile"),
         ("admin@mutualisation.demo", "/admin/users"),
         ("admin@mutualisation.demo", "/admin/jobs"),
@@ -75,4 +76,14 @@ def test_main_pages_have_no_serious_accessibility_violation(page, email, path):
     log_in(page, email)
     response = page.goto(path)
     assert response is not None and response.status == 200
+    assert serious_violations(page) == []
+
+
+def test_the_question_page_of_a_listing_has_no_serious_accessibility_violation(page):
+    log_in(page, "technician@malaunay.demo")
+    offers = page.request.get("/api/v1/listings?kind=offer&per_page=50").json()["items"]
+    offer = next(o for o in offers if o["territory"] != "76402")
+    page.goto(f"/listings/{offer['id']}")
+    page.get_by_role("link", name="Poser une question").click()
+    page.wait_for_load_state()
     assert serious_violations(page) == []

@@ -28,6 +28,7 @@ PURE_MODULES = (
     "agreements/lifecycle_state.py",
     "agreements/terms.py",
     "agreements/convention.py",
+    "agreements/timing.py",
     "agreements/transitions.py",
     "agreements/vocabulary.py",
     "bookings/ical.py",

@@ -34,6 +34,7 @@ def _start(client, agreement_id: int, files, report: str = "Bon état général.
             "start-csrf_token": token,
             "start-version": "1",
             "start-report": report,
+            "start-confirm": "y",  # the agreed period is in 2030: a handover today is early (timing.py)
             "start-photos": [(io.BytesIO(data), name) for name, data in files],
         },
         content_type="multipart/form-data",

@@ -16,6 +16,7 @@ NAV_ORDER = [
     "agreements.index",
     "agreements.approvals",
     "calendar_feeds.manage",
+    "conversations.index",
     "impact.sheet_list",
     "impact.network",
     "matching.admin",

@@ -9,12 +9,13 @@ from flask_smorest import Blueprint
 
 from ..storage import storage_for
 from ..web import Page, api_user, db_session, paginated
-from . import convention_document, queries, services, signing
+from . import convention_document, drafts, queries, services, signing
 from .models import Agreement
 from .schemas import (
     AgreementCreateSchema,
     AgreementHistoryPageSchema,
     AgreementPageSchema,
+    AgreementPatchSchema,
     AgreementQuerySchema,
     AgreementSchema,
     AgreementTransitionSchema,
@@ -169,6 +170,26 @@ def get_agreement(agreement_id: int):
     """One agreement, with the actions the caller may take now."""
     user = api_user()
     return detail(queries.get(db_session(), user, agreement_id), user)
+
+
+@blp.route("/<int:agreement_id>", methods=["PATCH"])
+@blp.arguments(AgreementPatchSchema)
+@blp.response(200, AgreementSchema)
+@blp.alt_response(403, description="Not the draft's author side", schema="Error")
+@blp.alt_response(409, description="Stale terms version, or no longer a draft", schema="Error")
+@blp.alt_response(422, description="Invalid terms", schema="Error")
+def edit_draft(data, agreement_id: int):
+    """Edit a draft's terms before proposing it (its author side only); a new terms version is kept."""
+    user = api_user()
+    agreement = drafts.edit_draft(
+        db_session(),
+        user,
+        agreement_id,
+        version=data["version"],
+        terms=data["terms"],
+        comment=data.get("comment"),
+    )
+    return detail(agreement, user)
 
 
 @blp.route("/<int:agreement_id>/transitions", methods=["POST"])

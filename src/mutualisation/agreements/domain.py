@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..declarations import Domain
-from . import api, demo, jobs, permissions, views
+from . import api, demo, jobs, permissions, step_notices, views
 
 DOMAIN = Domain(
     name="agreements",
@@ -13,5 +13,6 @@ DOMAIN = Domain(
     policies=permissions.POLICIES,
     nav_items=views.NAV_ITEMS,
     dashboard_panels=views.PANELS,
+    notification_kinds=step_notices.NOTIFICATION_KINDS,
     demo_loader=demo.load,
 )

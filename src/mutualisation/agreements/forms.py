@@ -76,6 +76,7 @@ class TermsForm(ActionForm):
     conditions = SelectField(_l("Conditions"), choices=CONDITIONS_CHOICES, validators=[Optional()])
     deposit_eur = PlausibleDecimalField(_l("Deposit (€)"), bound=EUROS, validators=[NumberRange(min=0)])
     insurance_required = BooleanField(_l("Insurance certificate required"))
+    qualified_operator_required = BooleanField(_l("Qualified operator required (e.g. CACES)"))
 
     def fill_lines(self, lines) -> None:
         """Show `lines` (dicts), plus spare blank rows for new ones."""
@@ -87,16 +88,20 @@ class TermsForm(ActionForm):
             entry.form.unit.data = line.get("unit")
 
     def fill(self, terms) -> None:
-        if terms is None:
-            return
-        self.fill_lines(terms.lines or [])
-        self.starts_on.data = terms.starts_on
-        self.ends_on.data = terms.ends_on
-        self.kind.data = terms.kind
-        self.logistics.data = terms.logistics or ""
-        self.conditions.data = terms.conditions or ""
-        self.deposit_eur.data = terms.deposit_eur
-        self.insurance_required.data = terms.insurance_required
+        if terms is not None:
+            self.fill_terms(terms.as_dict())
+
+    def fill_terms(self, terms: dict) -> None:
+        """Show terms given as a dict (`drafts.initial_terms`), as `fill` shows a stored version."""
+        self.fill_lines(terms.get("lines") or [])
+        self.starts_on.data = terms.get("starts_on")
+        self.ends_on.data = terms.get("ends_on")
+        self.kind.data = terms.get("kind")
+        self.logistics.data = terms.get("logistics") or ""
+        self.conditions.data = terms.get("conditions") or ""
+        self.deposit_eur.data = terms.get("deposit_eur")
+        self.insurance_required.data = bool(terms.get("insurance_required"))
+        self.qualified_operator_required.data = bool(terms.get("qualified_operator_required"))
 
     def filled_rows(self) -> list[int]:
         """The indexes of the rows the user filled in (the service numbers lines in this order)."""
@@ -120,6 +125,7 @@ class TermsForm(ActionForm):
             "conditions": self.conditions.data or None,
             "deposit_eur": _num(self.deposit_eur.data),
             "insurance_required": bool(self.insurance_required.data),
+            "qualified_operator_required": bool(self.qualified_operator_required.data),
         }
 
     def payload(self) -> dict:
@@ -132,14 +138,26 @@ class CreateForm(TermsForm):
     need_id = HiddenField()
 
 
-class ReasonForm(ActionForm):
+class ConfirmedForm(ActionForm):
+    """A destructive action (refuse, cancel, withdraw): the person ticks that they mean it.
+
+    A checkbox rather than a JavaScript dialog: it works without scripts and the server checks it.
+    """
+
+    confirm = BooleanField(
+        _l("I confirm: this cannot be undone."),
+        validators=[DataRequired(_l("Tick the box to confirm."))],
+    )
+
+
+class ReasonForm(ConfirmedForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
 
     def payload(self) -> dict:
         return {**super().payload(), "reason": self.reason.data}
 
 
-class OptionalReasonForm(ActionForm):
+class OptionalReasonForm(ConfirmedForm):
     reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=2000)])
 
     def payload(self) -> dict:
@@ -222,6 +240,8 @@ class ReportForm(ActionForm):
 
     # Checked by the view (magic bytes, size), which hands the service plain bytes.
     photos = MultipleFileField(_l("Photos (JPEG or PNG, optional)"))
+    # Shown only after the view warned about the date (timing.py): ticked, it records anyway.
+    confirm = BooleanField(_l("Record it anyway"))
 
     def payload(self) -> dict:
         return {**super().payload(), "report": self.report.data or None}

@@ -34,8 +34,10 @@ STATUS_LABELS: Final[dict[Status, LazyString]] = {
 }
 # "create" is no lifecycle action, but the history shows it: the first row of every agreement.
 CREATE = "create"
+EDIT = "edit"  # an edit of a draft by its author side (drafts.py): in the history too
 ACTION_LABELS: Final[dict[str, LazyString]] = {
     CREATE: _l("Draft created"),
+    EDIT: _l("Edit the draft"),
     A.PROPOSE: _l("Propose"),
     A.COUNTER_PROPOSE: _l("Counter-propose new terms"),
     A.ACCEPT: _l("Accept these terms"),
@@ -58,6 +60,7 @@ ACTION_LABELS: Final[dict[str, LazyString]] = {
 # The history speaks in the past tense: what happened, not the button that did it.
 EVENT_LABELS: Final[dict[str, LazyString]] = {
     CREATE: _l("Draft created"),
+    EDIT: _l("Draft edited"),
     A.PROPOSE: _l("Terms proposed"),
     A.COUNTER_PROPOSE: _l("New terms counter-proposed"),
     A.ACCEPT: _l("Terms accepted"),
@@ -77,6 +80,30 @@ EVENT_LABELS: Final[dict[str, LazyString]] = {
     A.EXPIRE: _l("Expired without an answer"),
     A.AUTO_COMPLETE: _l("Closed automatically"),
 }
+# What the confirmation says once an action is done: what happened, in words, and for whom.
+# Every message may use %(title)s (the agreement), %(territory)s (the territory the person acts
+# for), %(party)s (their side's name) and %(other)s (the other side's name).
+DONE_MESSAGES: Final[dict[Action, LazyString]] = {
+    A.PROPOSE: _l("Terms proposed to %(other)s."),
+    A.COUNTER_PROPOSE: _l("New terms proposed to %(other)s."),
+    A.ACCEPT: _l("Terms accepted: the agreement with %(other)s goes on."),
+    A.APPROVE: _l("Agreement approved for %(territory)s."),
+    A.REFUSE: _l("Agreement refused for %(territory)s."),
+    A.SIGN: _l("Convention signed for %(party)s."),
+    A.START: _l("Handover recorded; %(other)s is told."),
+    A.REPORT_INCIDENT: _l("Incident reported to %(other)s."),
+    A.REQUEST_EXTENSION: _l("Extension requested from %(other)s."),
+    A.DECIDE_EXTENSION: _l("Your decision on the extension is recorded; %(other)s is told."),
+    A.RETURN: _l("Return recorded; %(other)s is told."),
+    A.COMPLETE: _l("Agreement with %(other)s closed."),
+    A.EVALUATE: _l("Evaluation filed for %(party)s. Thank you."),
+    A.WITHDRAW: _l("Agreement withdrawn: %(other)s will not be asked to answer it."),
+    A.CANCEL: _l("Agreement cancelled; %(other)s is told."),
+    A.EXPIRE: _l("Agreement expired without an answer."),
+    A.AUTO_COMPLETE: _l("Agreement closed automatically."),
+}
+# The actions that end an agreement or say no: red buttons, and a box to tick before acting.
+DESTRUCTIVE_ACTIONS: Final[frozenset[Action]] = frozenset({A.REFUSE, A.CANCEL, A.WITHDRAW})
 del S, A
 DECISION_KIND_LABELS: Final[dict[DecisionKind, LazyString]] = {
     DecisionKind.DELIBERATION: _l("Délibération of the municipal council"),
@@ -104,5 +131,6 @@ FIELD_LABELS: Final[dict[str, LazyString]] = {
     "conditions": _l("Conditions"),
     "deposit_eur": _l("Deposit (€)"),
     "insurance_required": _l("Insurance certificate required"),
+    "qualified_operator_required": _l("Qualified operator required (e.g. CACES)"),
     "kind": _l("Kind of agreement"),
 }

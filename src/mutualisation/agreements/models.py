@@ -189,6 +189,8 @@ class AgreementTerms(Base):
     conditions: Mapped[str | None] = mapped_column(String(20))
     deposit_eur: Mapped[float | None] = mapped_column(Numeric(12, 2, asdecimal=False))
     insurance_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # A CACES or another qualification the person operating the equipment must hold.
+    qualified_operator_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     kind: Mapped[str] = mapped_column(String(20))
     proposed_by_side: Mapped[str] = mapped_column(String(12))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -206,6 +208,7 @@ class AgreementTerms(Base):
             "conditions": self.conditions,
             "deposit_eur": self.deposit_eur,
             "insurance_required": self.insurance_required,
+            "qualified_operator_required": bool(self.qualified_operator_required),
             "kind": self.kind,
             "proposed_by_side": self.proposed_by_side,
         }

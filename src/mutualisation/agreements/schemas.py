@@ -26,6 +26,7 @@ class AgreementTermsInSchema(Schema):
     conditions = fields.String(allow_none=True, validate=validate.OneOf(CONDITIONS))
     deposit_eur = PlausibleNumber(EUROS, validate=validate.Range(min=0))
     insurance_required = fields.Boolean()
+    qualified_operator_required = fields.Boolean()
     kind = fields.String(validate=validate.OneOf(KINDS))
 
 
@@ -38,6 +39,14 @@ class AgreementCreateSchema(Schema):
     offer_id = fields.Integer(allow_none=True)
     need_id = fields.Integer(allow_none=True)
     terms = fields.Nested(AgreementTermsInSchema, allow_none=True)
+
+
+class AgreementPatchSchema(Schema):
+    """An edit of a draft by its author side, before proposing it."""
+
+    version = fields.Integer(required=True, metadata={"description": "The terms version the caller saw"})
+    terms = fields.Nested(AgreementTermsInSchema, required=True)
+    comment = fields.String(allow_none=True, validate=validate.Length(max=5000))
 
 
 class AgreementTransitionSchema(Schema):

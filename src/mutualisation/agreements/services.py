@@ -28,11 +28,10 @@ from ..listings import hooks as listing_hooks
 from ..listings.models import Listing
 from ..listings.permissions import get_visible_listing
 from ..storage import Storage
-from . import capacity, effects, lifecycle, notices, photos, queries
+from . import capacity, drafts, effects, lifecycle, notices, photos, queries, step_notices
 from .events import add_event
 from .models import Agreement, AgreementTerms
-from .state import PartyKey, actor_of, beyond_approval, caller_party, kind_for, listing_party, state_of
-from .terms import EMPTY_TERMS
+from .state import PartyKey, actor_of, beyond_approval, caller_party, listing_party, state_of
 from .vocabulary import Action, Side, Status
 
 
@@ -94,9 +93,7 @@ def _add_or_find_draft(session: Session, user: User, request: DraftRequest) -> D
     offer = _open_listing(session, user, offer_id, "offer", "offer_id")
     need = _open_listing(session, user, need_id, "need", "need_id")
     parties = _Parties.of(user, offer, need)
-    main = offer or need
-    assert main is not None
-    clean = effects.clean_terms(request.get("terms"), _initial_terms(main, now))
+    clean = effects.clean_terms(request.get("terms"), drafts.initial_terms(offer, need, now))
     _lock_listings(session, offer, need)
     existing = _open_draft(session, offer, need, parties)
     if existing is not None:
@@ -152,26 +149,6 @@ class _Parties:
             message = N_("You cannot make an agreement with yourself.")
             raise RuleViolation(message, fields={"offer_id" if offer is not None else "need_id": [message]})
         return parties
-
-
-def _initial_terms(main: Listing, now: dt.datetime) -> dict[str, Any]:
-    """The draft's first terms, taken from the listing it answers."""
-    base = dict(EMPTY_TERMS)
-    base.update(
-        lines=[{"description": main.title, "quantity": main.quantity, "unit": main.unit}],
-        starts_on=main.available_from,
-        ends_on=main.available_until,
-        logistics=main.logistics,
-        conditions=main.conditions,
-        deposit_eur=main.deposit_eur,
-        insurance_required=main.insurance_required,
-        kind=kind_for(main),
-    )
-    if base["starts_on"] and base["starts_on"] < now.date():
-        base["starts_on"] = None  # a window that opened in the past is no start date
-    if base["ends_on"] and base["starts_on"] is None and base["ends_on"] < now.date():
-        base["ends_on"] = None
-    return base
 
 
 def _lock_listings(session: Session, *listings: Listing | None) -> None:
@@ -377,6 +354,7 @@ def _decide_and_store(
     if uploads.photos:
         step.data["photos"] = uploads.store(agreement.id)
     _record_steps(step, action, before, payload.get("comment"))
+    step_notices.tell_other_side(step, action)
     if decision.target_status != before:
         agreement.status = decision.target_status
         agreement.status_changed_at = now

@@ -27,6 +27,7 @@ EMPTY_TERMS: Final[Mapping[str, Any]] = {
     "conditions": None,
     "deposit_eur": None,
     "insurance_required": False,
+    "qualified_operator_required": False,
     "kind": None,
 }
 KINDS: Final = values(AgreementKind)
@@ -126,6 +127,7 @@ def normalise_terms(
         ),
         "deposit_eur": deposit,
         "insurance_required": bool(merged.get("insurance_required")),
+        "qualified_operator_required": bool(merged.get("qualified_operator_required")),
         "kind": merged.get("kind"),
     }
     if clean["kind"] not in KINDS:
@@ -139,7 +141,7 @@ def terms_base(version: Mapping[str, Any] | None) -> dict[str, Any]:
     """The fields of a stored version (`AgreementTerms.as_dict()`), without its bookkeeping."""
     if version is None:
         return dict(EMPTY_TERMS)
-    return {name: version[name] for name in EMPTY_TERMS}
+    return {name: version.get(name, EMPTY_TERMS[name]) for name in EMPTY_TERMS}
 
 
 def terms_diff(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:

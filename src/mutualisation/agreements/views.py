@@ -11,19 +11,21 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..errors import Conflict, InvalidTransition, RuleViolation
+from ..db import utcnow
+from ..errors import Conflict, InvalidTransition, PermissionDenied, RuleViolation
 from ..listings.bookings import BookingConflict
 from ..listings.permissions import get_visible_listing
 from ..page_cache import cached_page
 from ..storage import Storage, storage_for
 from ..ui import DashboardPanel, NavItem
 from ..web import acting_user, db_session, page_from_args, show_form_errors
-from . import convention_document, photos, queries, services, signing
+from . import confirmations, convention_document, drafts, photos, queries, services, signing
 from .api import pdf_answer
-from .forms import ACTION_FORMS, CreateForm
+from .forms import ACTION_FORMS, CreateForm, TermsForm
 from .labels import (
     ACTION_LABELS,
     DECISION_KIND_LABELS,
+    DESTRUCTIVE_ACTIONS,
     EVENT_LABELS,
     FIELD_LABELS,
     KIND_LABELS,
@@ -31,7 +33,7 @@ from .labels import (
     SIGNATURE_METHOD_LABELS,
     STATUS_LABELS,
 )
-from .state import allowed_actions, kind_for, side_of_user
+from .state import allowed_actions, side_of_user
 from .terms import terms_diff
 from .vocabulary import Status
 
@@ -79,6 +81,7 @@ def _labels():
         "decision_kind_labels": DECISION_KIND_LABELS,
         "signature_method_labels": SIGNATURE_METHOD_LABELS,
         "iso_date": _iso_date,
+        "agreement_destructive_actions": DESTRUCTIVE_ACTIONS,
     }
 
 
@@ -149,13 +152,9 @@ def _listing_arg(name: str):
     return get_visible_listing(db_session(), acting_user(), listing_id)
 
 
-def _prefill(form: CreateForm, main) -> None:
-    form.fill_lines([{"description": main.title, "quantity": main.quantity, "unit": main.unit}])
-    form.kind.data = kind_for(main)
-    form.logistics.data = main.logistics or ""
-    form.conditions.data = main.conditions or ""
-    form.deposit_eur.data = main.deposit_eur
-    form.insurance_required.data = main.insurance_required
+def _prefill(form: CreateForm, offer, need) -> None:
+    """The same first terms the service would write: both listings' window, quantity and needs."""
+    form.fill_terms(drafts.initial_terms(offer, need, utcnow()))
 
 
 def _date_arg(name: str) -> dt.date | None:
@@ -183,7 +182,7 @@ def new():
         abort(404)
     form = CreateForm()
     if request.method == "GET":
-        _prefill(form, offer or need)
+        _prefill(form, offer, need)
         _prefill_picked_dates(form, offer)
     if form.validate_on_submit():
         try:
@@ -234,9 +233,21 @@ def _convention_file(agreement_id: int, user) -> signing.ConventionFile:
     )
 
 
-def _render_show(agreement, user, failed=None, status=200):
+def _edit_form(agreement, user, failed=None):
+    """The draft's own terms form, for its author side only, until it is proposed."""
+    if failed is not None:
+        return failed
+    if agreement.status != Status.DRAFT or side_of_user(agreement, user) != agreement.author_side:
+        return None
+    form = TermsForm(prefix="edit", formdata=None)
+    form.version.data = str(agreement.terms_version)
+    form.fill(agreement.current_terms())
+    return form
+
+
+def _render_show(agreement, user, failed=None, status=200, edit_failed=None):
     session = db_session()
-    events = queries.history(session, user, agreement.id)
+    events = confirmations.timeline(queries.history(session, user, agreement.id))
     diffs = []
     previous = None
     for terms in agreement.terms:
@@ -249,6 +260,7 @@ def _render_show(agreement, user, failed=None, status=200):
             events=events,
             diffs=diffs,
             forms=_forms_for(agreement, user, failed),
+            edit_form=_edit_form(agreement, user, edit_failed),
             my_side=side_of_user(agreement, user),
             field_labels=FIELD_LABELS,
             max_photo_mib=_mib(_max_photo_bytes()),
@@ -342,6 +354,16 @@ def _conflict_message(exc: Exception) -> str:
         "The terms have changed since you read them. Here is the current version: "
         "please check it before acting again."
     )
+def _needs_confirmation(agreement, action: str, form) -> bool:
+    """A handover before the start or a return after the end waits for the box to be ticked."""
+    if not hasattr(form, "confirm") or form.confirm.data:
+        return False
+    warning = confirmations.warning_for(agreement, action)
+    if warning is None:
+        return False
+    form.confirm.errors = [warning]
+    flash(warning, "warning")
+    return True
 
 
 @bp.route("/<int:agreement_id>/actions/<action>", methods=["POST"])
@@ -354,7 +376,7 @@ def act(agreement_id: int, action: str):
     if form_class is None:
         abort(404)
     form = form_class(prefix=action)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _needs_confirmation(agreement, action, form):
         report_photos = _checked_photos(form)
         try:
             if report_photos is None:
@@ -370,13 +392,46 @@ def act(agreement_id: int, action: str):
             show_form_errors(form, exc, field_for=_field_for)
             flash(gettext(exc.message), "danger")
         else:
-            flash(gettext("Done: %(action)s.", action=ACTION_LABELS[action]), "success")
+            flash(confirmations.done_message(agreement, user, action), "success")
             return redirect(url_for(".show", agreement_id=agreement_id))
     if form.version.errors:  # a hidden field shows no message of its own: say it above the forms
         flash(str(form.version.errors[0]), "danger")
     session.expire_all()
     agreement = queries.get(session, user, agreement_id)
     return _render_show(agreement, user, failed=(action, form), status=422)
+
+
+@bp.route("/<int:agreement_id>/edit", methods=["POST"])
+@login_required
+def edit(agreement_id: int):
+    """Save the draft's terms (its author side), then show the draft again, ready to propose."""
+    user, session = acting_user(), db_session()
+    queries.get(session, user, agreement_id)
+    form = TermsForm(prefix="edit")
+    if form.validate_on_submit():
+        try:
+            drafts.edit_draft(
+                session,
+                user,
+                agreement_id,
+                version=form.payload().get("version", -1),
+                terms=form.terms(),
+                comment=form.comment.data,
+            )
+        except (Conflict, StaleDataError):
+            session.rollback()
+            flash(gettext("The draft has changed since you read it. Here is the current version."), "warning")
+            return redirect(url_for(".show", agreement_id=agreement_id))
+        except (RuleViolation, InvalidTransition, PermissionDenied) as exc:
+            session.rollback()
+            show_form_errors(form, exc, field_for=_field_for)
+            flash(gettext(exc.message), "danger")
+        else:
+            flash(gettext("Draft saved. Propose it when the terms are right."), "success")
+            return redirect(url_for(".show", agreement_id=agreement_id))
+    session.expire_all()
+    agreement = queries.get(session, user, agreement_id)
+    return _render_show(agreement, user, status=422, edit_failed=form)
 
 
 @bp.route("/<int:agreement_id>/photos/<name>")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from ..agreements.api import detail as agreement_detail
+from ..agreements.schemas import AgreementSchema
 from ..api_base import PageQuerySchema
 from ..web import Page, api_user, db_session, paginated
 from . import services
@@ -38,7 +39,7 @@ def dismiss(data, suggestion_id: int):
 
 
 @blp.route("/suggestions/<int:suggestion_id>/accept", methods=["POST"])
-@blp.response(201)
+@blp.response(201, AgreementSchema)
 @blp.alt_response(403, description="The caller manages neither the offer nor the need", schema="Error")
 def accept(suggestion_id: int):
     """Accept a suggestion: 201 with the agreement draft (the same one if accepted twice)."""

@@ -27,7 +27,8 @@ def test_the_status_check_constraint_lists_exactly_the_lifecycle_statuses_in_ord
 
 def test_every_status_action_kind_and_side_has_its_label():
     assert set(labels.STATUS_LABELS) == set(Status)
-    assert set(labels.ACTION_LABELS) == set(labels.EVENT_LABELS) == {*Action, labels.CREATE}
+    assert set(labels.ACTION_LABELS) == set(labels.EVENT_LABELS) == {*Action, labels.CREATE, labels.EDIT}
+    assert set(labels.DONE_MESSAGES) == set(Action)  # every action confirms in words (confirmations.py)
     assert set(labels.KIND_LABELS) == set(AgreementKind)
     assert set(labels.SIDE_LABELS) == set(Side)
     assert [value for value, _label in KIND_CHOICES] == list(values(AgreementKind))
