@@ -46,7 +46,13 @@ def test_an_official_approving_reads_convention_validee_pour_his_territory(clien
     token = csrf_token(client, path)
     response = client.post(
         f"{path}/actions/approve",
-        data={"approve-csrf_token": token, "approve-version": "1"},
+        data={
+            "approve-csrf_token": token,
+            "approve-version": "1",
+            "approve-decision_kind": "delegation",
+            "approve-decision_reference": "DM-2026-14",
+            "approve-decision_date": "2026-04-12",
+        },
         follow_redirects=True,
     )
     assert "Convention validée pour Loos-en-Gohelle." in page_text(response)

@@ -101,6 +101,7 @@ DONE_MESSAGES: Final[dict[Action, LazyString]] = {
     A.CANCEL: _l("Agreement cancelled; %(other)s is told."),
     A.EXPIRE: _l("Agreement expired without an answer."),
     A.AUTO_COMPLETE: _l("Agreement closed automatically."),
+    A.AMEND: _l("Amendment proposed: the officials of both territories approve it again."),
 }
 # The actions that end an agreement or say no: red buttons, and a box to tick before acting.
 DESTRUCTIVE_ACTIONS: Final[frozenset[Action]] = frozenset({A.REFUSE, A.CANCEL, A.WITHDRAW})
