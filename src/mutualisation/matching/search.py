@@ -218,7 +218,10 @@ def subsets_for(sub: int, cfg: MatchingConfig) -> list[tuple[int | str, float]]:
     """Target subsets a query of subcategory `sub` may match, best subcategory factor first."""
     if sub == NO_SUBCATEGORY:
         return [("all", cfg.subcategory_wildcard_factor)]
-    return [(sub, 1.0), (NO_SUBCATEGORY, cfg.subcategory_wildcard_factor)]
+    # Disjoint subsets, so that no target is scored twice: the same code, each close code, the wildcard.
+    close: list[tuple[int | str, float]] = [(c, cfg.subcategory_close_factor) for c in cfg.close_to(sub)]
+    subsets = [(sub, 1.0), *close, (NO_SUBCATEGORY, cfg.subcategory_wildcard_factor)]
+    return sorted(subsets, key=lambda s: -s[1])
 
 
 Run = tuple[Array, Any, float | None, float]  # targets, tree, radius cap (None: the query's own), decay
