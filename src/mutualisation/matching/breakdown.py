@@ -9,7 +9,8 @@ is displayed or returned by the API; `tests/unit/matching/test_breakdown.py` che
 `render(compact(pair)) == explain(pair)` on random pairs. Both take their values from
 `scoring.pair_components`, the one place where the score's formula lives.
 
-Codes: S same subcategory, N close subcategory (a shared closeness group), s compatible subcategory; D distance, R distance of a remote pair;
+Codes: S same subcategory, N close subcategory (a shared closeness group), s compatible
+subcategory; D distance, R distance of a remote pair;
 W availability window (+ percentage covered); Q quantity fit (+ percentage), I inexhaustible,
 U quantity not specified; C past cooperation.
 
@@ -173,11 +174,12 @@ def explain(
 
 
 def render(stored: Any, distance_km: float, lang: str = "fr") -> list[dict[str, Any]]:
-    """The human breakdown of a stored one: [{criterion, value, points, label, message, message_fr, message_en}].
+    """The human breakdown of a stored one: [{criterion, value, points, label, message, message_fr, …}].
 
-    `message` is in `lang` ("fr" or "en"); `label` is its words alone and `points` the value out of
-    100, the unit in which pages show the score, so that a card's parts add up to its score. Accepts a compact list, its JSON text, or the former
-    verbose format (a list of dicts with both messages), so rows written before stay readable.
+    `message` is in `lang` ("fr" or "en"); `label` is its words alone and `points` the value out
+    of 100, the unit in which pages show the score, so that a card's parts add up to its score.
+    Accepts a compact list, its JSON text, or the former verbose format (a list of dicts with both
+    messages), so rows written before stay readable.
     """
     if isinstance(stored, str | bytes):
         stored = json.loads(stored)

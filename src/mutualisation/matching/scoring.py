@@ -11,7 +11,8 @@ Hard filters (a pair failing any of them is never suggested):
 - a quantity that can be met: offer quantity >= need quantity, unless the offer is inexhaustible
   or either quantity is unspecified (NaN);
 - distance: each listing imposes its own maximum distance (its `max_distance_km`, or the
-  default radius of its category, `default_radius_km`, when NaN), EXCEPT a listing marked remote-possible, which imposes none.
+  default radius of its category, `default_radius_km`, when NaN), EXCEPT a listing marked
+  remote-possible, which imposes none.
   A pair passes when its distance is within the minimum of the limits its two sides impose.
   So the distance filter disappears only when BOTH sides accept remote work; when only one side
   does, the other side's radius still applies (it never agreed to remote work). A pair where both
@@ -55,6 +56,7 @@ __all__ = [
     "NO_SUBCATEGORY",
     "OFFER",
     "Components",
+    "FilterMasks",
     "Listing",
     "ListingArrays",
     "MatchingConfig",
@@ -62,6 +64,7 @@ __all__ = [
     "cooperated",
     "cooperation_keys",
     "effective_radius_km",
+    "filter_masks",
     "pair_components",
     "pair_distance_km",
     "pair_scores",
@@ -213,14 +216,32 @@ def pair_components(
 # Vectorised hard filters and score
 
 
-def hard_filters(
+@dataclass(frozen=True)
+class FilterMasks:
+    """Which pairs pass each hard filter other than the category (the absence explainer counts them)."""
+
+    owner: Array  # not the same owner
+    subcategory: Array  # equal, close or wildcard subcategory
+    window: Array  # overlapping availability windows
+    quantity: Array  # a quantity that can be met
+    distance: Array  # within the radius both sides impose (NaN coordinates fail)
+    radius: Array  # that radius, in km
+
+    def all(self) -> Array:
+        passed: Array = self.subcategory & self.window & self.quantity & self.distance & self.owner
+        return passed
+
+
+def filter_masks(
     offers: ListingArrays, oi: Array, needs: ListingArrays, ni: Array, distance_km: Array, cfg: MatchingConfig
-) -> Array:
-    """Whether each pair passes the hard filters other than the category (see the module's doc)."""
+) -> FilterMasks:
+    """Each hard filter other than the category, pair by pair (see the module's doc)."""
     po, pn = offers.derived, needs.derived
     o_sub, n_sub = offers.subcategory[oi], needs.subcategory[ni]
     # Two listings filed under "other" are merely compatible, not the same subcategory.
-    sub_ok = (o_sub == n_sub) | (o_sub == NO_SUBCATEGORY) | (n_sub == NO_SUBCATEGORY) | cfg.close(o_sub, n_sub)
+    sub_ok = (
+        (o_sub == n_sub) | (o_sub == NO_SUBCATEGORY) | (n_sub == NO_SUBCATEGORY) | cfg.close(o_sub, n_sub)
+    )
     overlap = np.fmax(po.window_lo[oi], pn.window_lo[ni]) <= np.fmin(po.window_hi[oi], pn.window_hi[ni])
     qty_unspecified = po.quantity_unspecified[oi] | pn.quantity_unspecified[ni]
     with np.errstate(invalid="ignore"):
@@ -228,7 +249,21 @@ def hard_filters(
     # NaN coordinates give a NaN distance, which fails `d <= radius`.
     radius = np.minimum(offers.radius_km(cfg)[oi], needs.radius_km(cfg)[ni])
     d = np.asarray(distance_km, dtype=np.float64)
-    return sub_ok & overlap & qty_ok & (d <= radius) & (offers.owner[oi] != needs.owner[ni])  # type: ignore[no-any-return]
+    return FilterMasks(
+        owner=offers.owner[oi] != needs.owner[ni],
+        subcategory=sub_ok,
+        window=overlap,
+        quantity=qty_ok,
+        distance=d <= radius,
+        radius=radius,
+    )
+
+
+def hard_filters(
+    offers: ListingArrays, oi: Array, needs: ListingArrays, ni: Array, distance_km: Array, cfg: MatchingConfig
+) -> Array:
+    """Whether each pair passes the hard filters other than the category (see the module's doc)."""
+    return filter_masks(offers, oi, needs, ni, distance_km, cfg).all()
 
 
 def pair_scores(
