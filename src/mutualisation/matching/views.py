@@ -9,8 +9,9 @@ from flask_login import login_required
 
 from ..errors import DomainError
 from ..ui import DashboardPanel, NavItem
-from ..web import acting_user, db_session, safe_redirect_target
-from . import no_match, services
+from ..web import acting_user, db_session, page_from_args, safe_redirect_target
+from . import no_match, services, stats
+from .rates import top_reasons
 from .breakdown import render
 from .config import MatchingConfig
 from .forms import DISMISS_CHOICES, REASON_LABELS, AcceptForm, DismissForm, WidenForm
@@ -150,12 +151,7 @@ def widen_radius(listing_id: int):
             raise
         flash(gettext(exc.message), "danger")
         return redirect(back)
-    flash(
-        gettext(
-            "Radius widened to %(km)s km: the suggestions are up to date.", km=f"{form.radius_km.data:.0f}"
-        ),
-        "success",
-    )
+    flash(gettext("Radius widened to %(km)s km.", km=f"{form.radius_km.data:.0f}"), "success")
     return redirect(back)
 
 
@@ -165,5 +161,17 @@ def admin():
     user = acting_user()
     session = db_session()
     counts = services.dismissal_counts(session, user)
-    statuses = services.status_counts(session, user)
-    return render_template("matching/admin.html", counts=counts, statuses=statuses, reasons=REASON_LABELS)
+    page = page_from_args()
+    without, total = no_match.listings_without_suggestions(session, user, page.page, page.per_page)
+    return render_template(
+        "matching/admin.html",
+        counts=counts,
+        top=top_reasons(counts),
+        statuses=services.status_counts(session, user),
+        by_category=stats.rates_by_category(session, user),
+        by_territory=stats.rates_by_territory(session, user),
+        without=without,
+        without_total=total,
+        page=page,
+        reasons=REASON_LABELS,
+    )
