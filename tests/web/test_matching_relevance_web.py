@@ -125,7 +125,9 @@ def test_the_matching_admin_page_is_the_facilitators_only(client, session, role)
 
 def test_the_facilitator_sees_rates_reasons_and_listings_without_suggestion(client, session):
     loos, malaunay, _offer, need = far_podium(session)
-    chipper = make_listing(session, malaunay, kind="offer", subcategory="green_chipper", max_distance_km=300.0)
+    chipper = make_listing(
+        session, malaunay, kind="offer", subcategory="green_chipper", max_distance_km=300.0
+    )
     near = make_listing(session, loos, kind="need", subcategory="green_chipper", max_distance_km=300.0)
     session.flush()
     engine.full_recompute(session, MatchingConfig.from_mapping({}), coop=[])

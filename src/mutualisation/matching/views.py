@@ -11,10 +11,10 @@ from ..errors import DomainError
 from ..ui import DashboardPanel, NavItem
 from ..web import acting_user, db_session, page_from_args, safe_redirect_target
 from . import no_match, services, stats
-from .rates import top_reasons
 from .breakdown import render
 from .config import MatchingConfig
 from .forms import DISMISS_CHOICES, REASON_LABELS, AcceptForm, DismissForm, WidenForm
+from .rates import top_reasons
 
 bp = Blueprint("matching", __name__)
 
