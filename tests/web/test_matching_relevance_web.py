@@ -92,6 +92,7 @@ def test_widening_needs_the_csrf_token_and_the_right_to_manage_the_listing(app, 
         path, data={"csrf_token": csrf_token(other, "/"), "radius_km": 200, "version": need.version}
     )
     assert response.status_code in (403, 404)
+    assert "Élargir le rayon" not in other.get(f"/listings/{need.id}").get_data(as_text=True)
     session.expire_all()
     assert session.get(Listing, need.id).max_distance_km is None
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ..accounts.permissions import require
+from ..accounts.permissions import can_manage_listing, require
 from ..errors import ValidationFailed
 from ..i18n import N_
 from ..listings import services as listings
@@ -32,7 +32,7 @@ class NoMatch:
     listing_id: int
     version: int  # the listing's version the explanation read, carried by the widen button
     reasons: list[Reason]
-    widen_to_km: float | None
+    widen_to_km: float | None  # None too when the reader may not edit the listing
 
 
 def _has_suggestions(session: Session, listing: Listing) -> bool:
@@ -94,10 +94,11 @@ def no_match_for(session: Session, user, listing_id: int, cfg: MatchingConfig) -
     me = arrays_from_rows(subs.coded([_row(listing)]))
     others = arrays_from_rows(subs.coded(_counterparts(session, listing)))
     facts = absence_facts(me, others, cfg)
-    # A listing's radius has a ceiling: past it, the button would only meet a refusal.
-    widen = (
-        facts.widen_to_km if facts.widen_to_km is not None and facts.widen_to_km <= MAX_DISTANCE_KM else None
-    )
+    # A listing's radius has a ceiling, and only its managers may widen it: else a button would
+    # only meet a refusal.
+    widen = facts.widen_to_km
+    if widen is not None and (widen > MAX_DISTANCE_KM or not can_manage_listing(user, listing)):
+        widen = None
     return NoMatch(listing.id, listing.version, explain_absence(facts, cfg), widen)
 
 
