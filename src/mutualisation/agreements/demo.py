@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
+from ..listings import hooks
 from ..listings.models import Listing
 from . import services
 from .models import Agreement
@@ -106,6 +107,8 @@ def _offer(session: Session, title: str, subcategory: str, owner: User) -> Listi
         )
         session.add(listing)
         session.commit()
+        # Announced like a published listing, so that its suggestions exist before the nightly run.
+        hooks.listing_changed(session, listing.id, "published")
     return listing
 
 
