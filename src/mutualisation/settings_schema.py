@@ -123,6 +123,7 @@ class MatchingSection:
     decay_km: dict[str, float]
     remote_decay_km: float
     default_max_distance_km: float
+    default_radius_km: dict[str, float]
     top_k: int
     min_score: float
     notify_score: float

@@ -1,4 +1,4 @@
-"""Demo agreements between the demo territories, in several states (idempotent: by listing title)."""
+"""Demo agreements between the demo territories, one at every stage (idempotent: by listing title)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
+from ..listings import hooks
 from ..listings.models import Listing
 from . import services
 from .models import Agreement
@@ -33,6 +34,27 @@ SCENARIOS = (
         Status.EVALUATED,
         "Prévoir deux personnes pour le montage ; vérifier les sardines au retour.",
     ),
+    ("Grilles d'exposition (lot de 12)", "event_furniture", "malaunay", "grande-synthe", Status.DRAFT, None),
+    (
+        "Remorque plateau 750 kg",
+        "vehicle_utility",
+        "grande-synthe",
+        "loos-en-gohelle",
+        Status.NEGOTIATING,
+        None,
+    ),
+    (
+        "Tables et bancs de fête (lot de 30)",
+        "event_furniture",
+        "loos-en-gohelle",
+        "grande-synthe",
+        Status.APPROVED,
+        None,
+    ),
+    ("Tondeuse autoportée", "green_mowing", "le-mene", "malaunay", Status.SIGNED, None),
+    ("Nettoyeur haute pression", "tools_building_site", "malaunay", "loos-en-gohelle", Status.RETURNED, None),
+    ("Chapiteau 5 x 10 m", "event_tents", "grande-synthe", "malaunay", Status.COMPLETED, None),
+    ("Groupe électrogène 20 kVA", "tools_building_site", "le-mene", "loos-en-gohelle", Status.REFUSED, None),
 )
 _ORDER = (
     Status.PROPOSED,
@@ -44,6 +66,20 @@ _ORDER = (
     Status.COMPLETED,
     Status.EVALUATED,
 )
+
+
+# Stages off the straight line: (steps taken) to reach them.
+_PATHS = {
+    Status.DRAFT: (),
+    Status.NEGOTIATING: (Status.PROPOSED, Status.NEGOTIATING),
+    Status.REFUSED: (Status.PROPOSED, Status.PENDING_APPROVAL, Status.REFUSED),
+}
+
+
+def _steps(target: Status) -> tuple[Status, ...]:
+    if target in _PATHS:
+        return _PATHS[target]
+    return _ORDER[: _ORDER.index(target) + 1]
 
 
 def _user(session: Session, role: str, slug: str) -> User:
@@ -71,6 +107,8 @@ def _offer(session: Session, title: str, subcategory: str, owner: User) -> Listi
         )
         session.add(listing)
         session.commit()
+        # Announced like a published listing, so that its suggestions exist before the nightly run.
+        hooks.listing_changed(session, listing.id, "published")
     return listing
 
 
@@ -92,8 +130,7 @@ def load(session: Session) -> str:
             terms={"starts_on": start, "ends_on": start + dt.timedelta(days=5), "deposit_eur": 150},
         )
         created += 1
-        steps = _ORDER[: _ORDER.index(target) + 1]
-        for step in steps:
+        for step in _steps(target):
             _advance(session, agreement, step, owner_slug, requester_slug, lessons)
     return f"{created} agreement(s) created"
 
@@ -109,8 +146,15 @@ def _advance(session, agreement, step, owner_slug, requester_slug, lessons) -> N
     match step:
         case Status.PROPOSED:
             act(requester, "propose")
+        case Status.NEGOTIATING:
+            start = dt.date.today() + dt.timedelta(days=52)
+            terms = {"starts_on": start, "ends_on": start + dt.timedelta(days=3), "deposit_eur": 300}
+            act(owner, "counter_propose", terms=terms, comment="Plutôt la semaine suivante, caution 300 €.")
         case Status.PENDING_APPROVAL:
             act(owner, "accept", comment="D'accord pour ces dates.")
+        case Status.REFUSED:
+            reason = "Matériel réservé au plan communal de sauvegarde cet été."
+            act(_user(session, "official", owner_slug), "refuse", reason=reason)
         case Status.APPROVED:
             act(
                 _user(session, "official", owner_slug),

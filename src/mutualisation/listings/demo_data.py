@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from .demo_skills import ROWS as SKILL_ROWS
+
 
 class DemoListing(NamedTuple):
     territory_slug: str
@@ -452,4 +454,4 @@ _ROWS: list[tuple[str, str, str, str, str, str, str, dict[str, Any]]] = [
         {"remote_possible": False},
     ),
 ]
-DEMO_LISTINGS = [DemoListing(*row) for row in _ROWS]
+DEMO_LISTINGS = [DemoListing(*row) for row in [*_ROWS, *SKILL_ROWS]]

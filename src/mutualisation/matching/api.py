@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from flask import current_app
+from flask_babel import gettext
 from flask_smorest import Blueprint
 
 from ..agreements.api import detail as agreement_detail
 from ..agreements.schemas import AgreementSchema
 from ..api_base import PageQuerySchema
 from ..web import Page, api_user, db_session, paginated
-from . import services
+from . import no_match, services
+from .config import MatchingConfig
 from .schemas import DismissSchema, SuggestionPageSchema, SuggestionSchema
 
 blp = Blueprint(
@@ -22,11 +25,22 @@ blp = Blueprint(
 @blp.alt_response(403, description="The caller may not read this listing", schema="Error")
 @blp.alt_response(404, description="Unknown listing", schema="Error")
 def listing_suggestions(args, listing_id: int):
-    """The suggestions of one listing, best first."""
-    views = services.suggestions_for_listing(db_session(), api_user(), listing_id)
+    """The suggestions of one listing, best first.
+
+    A published listing without an active suggestion also gets `no_match_reasons` (why, e.g.
+    compatible offers beyond its radius) and `widen_to_km` (the radius that would let the nearest in).
+    """
+    session, user = db_session(), api_user()
+    views = services.suggestions_for_listing(session, user, listing_id)
     page = Page(args["page"], args["per_page"])
     items = [v.suggestion for v in views[page.offset : page.offset + page.per_page]]
-    return paginated(items, page, len(views))
+    body = paginated(items, page, len(views))
+    cfg = MatchingConfig.from_mapping(current_app.config.get("matching", {}))
+    found = no_match.no_match_for(session, user, listing_id, cfg)
+    reasons = found.reasons if found else []
+    body["no_match_reasons"] = [{"code": r.code, "message": gettext(r.msgid, **r.params)} for r in reasons]
+    body["widen_to_km"] = found.widen_to_km if found else None
+    return body
 
 
 @blp.route("/suggestions/<int:suggestion_id>/dismiss", methods=["POST"])

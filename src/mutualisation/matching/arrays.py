@@ -138,7 +138,7 @@ class ListingArrays:
 
     def radius_km(self, cfg: MatchingConfig) -> Array:
         """`effective_radius_km`, cached per default radius."""
-        key = ("radius", cfg.default_max_distance_km)
+        key = ("radius", cfg.default_max_distance_km, tuple(sorted(cfg.default_radius_km.items())))
         if key not in self._cache:
             self._cache[key] = effective_radius_km(self, cfg)
         return self._cache[key]  # type: ignore[no-any-return]
@@ -215,6 +215,9 @@ def _as_listing(row: Listing | Mapping[str, Any] | tuple[Any, ...]) -> Listing:
 
 
 def effective_radius_km(arrays: ListingArrays, cfg: MatchingConfig) -> Array:
-    """The distance limit each listing imposes: inf when remote is possible, else its own or the default."""
-    radius = np.where(np.isnan(arrays.max_distance_km), cfg.default_max_distance_km, arrays.max_distance_km)
+    """The distance limit each listing imposes: inf when remote is possible, else its own or the
+    default radius of its category."""
+    names, code = np.unique(arrays.category, return_inverse=True)
+    defaults = np.asarray([cfg.radius_for(str(c)) for c in names], dtype=np.float64)[code.ravel()]
+    radius = np.where(np.isnan(arrays.max_distance_km), defaults, arrays.max_distance_km)
     return np.where(arrays.remote_possible, np.inf, radius)

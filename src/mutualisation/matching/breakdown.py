@@ -9,7 +9,8 @@ is displayed or returned by the API; `tests/unit/matching/test_breakdown.py` che
 `render(compact(pair)) == explain(pair)` on random pairs. Both take their values from
 `scoring.pair_components`, the one place where the score's formula lives.
 
-Codes: S same subcategory, s compatible subcategory; D distance, R distance of a remote pair;
+Codes: S same subcategory, N close subcategory (a shared closeness group), s compatible
+subcategory; D distance, R distance of a remote pair;
 W availability window (+ percentage covered); Q quantity fit (+ percentage), I inexhaustible,
 U quantity not specified; C past cooperation.
 
@@ -26,12 +27,13 @@ import numpy as np
 
 from .arrays import Array, Listing, ListingArrays
 from .config import MatchingConfig
-from .phrases import part_message
+from .phrases import part_message, part_words
 from .scoring import Components, cooperation_keys, pair_components
 
 CRITERIA = {
     "S": "subcategory",
     "s": "subcategory",
+    "N": "subcategory",
     "D": "distance",
     "R": "distance",
     "W": "window",
@@ -86,10 +88,14 @@ def compact_json(
     _sub, v_dist, v_win, v_qty, _coop = parts.weighted(cfg)
     w_same = _stored_one(cfg.weight_subcategory)
     w_wild = _stored_one(cfg.weight_subcategory * cfg.subcategory_wildcard_factor)
-    sub_text = {True: f'[["S",{w_same!r}]', False: f'[["s",{w_wild!r}]'}
+    w_close = _stored_one(cfg.weight_subcategory * cfg.subcategory_close_factor)
+    sub_text = {(True, False): f'[["S",{w_same!r}]', (False, False): f'[["s",{w_wild!r}]'}
+    sub_text[(False, True)] = f'[["N",{w_close!r}]'
+    sub_text[(True, True)] = sub_text[(True, False)]  # never both: close codes differ
     coop_text = f',["C",{_stored_one(cfg.weight_cooperation)!r}]]'
     # Column by column, then one concatenation per row: a million rows take about a second.
-    sub_col = [sub_text[x] for x in parts.same_subcategory.tolist()]
+    pairs = zip(parts.same_subcategory.tolist(), parts.close_subcategory.tolist(), strict=True)
+    sub_col = [sub_text[x] for x in pairs]
     dist_col = [
         f',["R",{v!r}]' if r else f',["D",{v!r}]'
         for r, v in zip(parts.remote.tolist(), _stored_values(v_dist), strict=True)
@@ -125,7 +131,7 @@ def _codes(parts: Components, cfg: MatchingConfig) -> list[tuple[str, float, str
     """(code, value, percentage text or None) of the one pair in `parts`, exact values."""
     sub, dist, win, qty, coop = (float(v[0]) for v in parts.weighted(cfg))
     codes: list[tuple[str, float, str | None]] = [
-        ("S" if parts.same_subcategory[0] else "s", sub, None),
+        ("S" if parts.same_subcategory[0] else "N" if parts.close_subcategory[0] else "s", sub, None),
         ("R" if parts.remote[0] else "D", dist, None),
         ("W", win, f"{float(parts.window[0]) * 100:.0f}"),
     ]
@@ -168,10 +174,12 @@ def explain(
 
 
 def render(stored: Any, distance_km: float, lang: str = "fr") -> list[dict[str, Any]]:
-    """The human breakdown of a stored one: [{criterion, value, message, message_fr, message_en}].
+    """The human breakdown of a stored one: [{criterion, value, points, label, message, message_fr, …}].
 
-    `message` is in `lang` ("fr" or "en"). Accepts a compact list, its JSON text, or the former
-    verbose format (a list of dicts with both messages), so rows written before stay readable.
+    `message` is in `lang` ("fr" or "en"); `label` is its words alone and `points` the value out
+    of 100, the unit in which pages show the score, so that a card's parts add up to its score.
+    Accepts a compact list, its JSON text, or the former verbose format (a list of dicts with both
+    messages), so rows written before stay readable.
     """
     if isinstance(stored, str | bytes):
         stored = json.loads(stored)
@@ -180,14 +188,25 @@ def render(stored: Any, distance_km: float, lang: str = "fr") -> list[dict[str, 
         if isinstance(part, dict):
             fr, en = part.get("message_fr", ""), part.get("message_en", "")
             criterion, value = part.get("criterion"), part.get("value")
+            label = en if lang == "en" else fr
         else:
             code, value, *extra = part
             pct = None if not extra or extra[0] is None else str(extra[0])
             fr = part_message(code, float(value), pct, float(distance_km), "fr")
             en = part_message(code, float(value), pct, float(distance_km), "en")
+            label = part_words(code, pct, float(distance_km), lang)
             criterion = CRITERIA.get(code, code)
         message = en if lang == "en" else fr
+        points = round(float(value or 0) * 100, 1)
         out.append(
-            {"criterion": criterion, "value": value, "message": message, "message_fr": fr, "message_en": en}
+            {
+                "criterion": criterion,
+                "value": value,
+                "points": points,
+                "label": label,
+                "message": message,
+                "message_fr": fr,
+                "message_en": en,
+            }
         )
     return out

@@ -22,6 +22,7 @@ from ..paths import resource_dir
 _PHRASES: dict[str, str | None] = {
     "S": N_("same subcategory"),
     "s": N_("compatible subcategory"),
+    "N": N_("close subcategory"),
     "D": None,
     "R": N_("%(distance)s (remote)"),
     "W": N_("availability %(percent)s%% covered"),
@@ -52,9 +53,13 @@ def signed(value: float, lang: str) -> str:
     return text.replace(".", get_decimal_symbol(lang)).replace("-", get_minus_sign_symbol(lang))
 
 
-def part_message(code: str, value: float, percent: str | None, distance_km: float, lang: str) -> str:
-    """One line of a breakdown, e.g. "same subcategory +0.35", in `lang`."""
+def part_words(code: str, percent: str | None, distance_km: float, lang: str) -> str:
+    """What one part of a breakdown is about, e.g. "same subcategory", in `lang`."""
     distance = f"{distance_km:.0f} km" if distance_km >= 1 else "< 1 km"
     msgid = _PHRASES.get(code, _PHRASES["C"])
-    words = distance if msgid is None else translate(msgid, lang, distance=distance, percent=percent)
-    return f"{words} {signed(value, lang)}"
+    return distance if msgid is None else translate(msgid, lang, distance=distance, percent=percent)
+
+
+def part_message(code: str, value: float, percent: str | None, distance_km: float, lang: str) -> str:
+    """One line of a breakdown, e.g. "same subcategory +0.35", in `lang`."""
+    return f"{part_words(code, percent, distance_km, lang)} {signed(value, lang)}"

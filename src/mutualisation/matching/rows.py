@@ -10,12 +10,13 @@ import datetime as dt
 import hashlib
 import math
 import operator
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from .arrays import NEED, OFFER, ListingArrays
+from .closeness import default_codes
 
 
 class ListingRow(NamedTuple):
@@ -105,13 +106,15 @@ class Fingerprints:
 class Subcategories:
     """Subcategory codes → small ints shared by both sides; none or "other" is the wildcard 0."""
 
-    def __init__(self) -> None:
-        self.codes: dict[str, int] = {}
+    def __init__(self, seed: Mapping[str, int] | None = None) -> None:
+        # Seeded with the taxonomy's fixed codes, which the closeness groups of the config use.
+        self.codes: dict[str, int] = dict(default_codes() if seed is None else seed)
 
     def __call__(self, code: str | None) -> int:
         if code is None or code == "" or code == "other":
             return 0
-        return self.codes.setdefault(code, len(self.codes) + 1)
+        # A code unknown to the taxonomy (renamed since) gets a fresh int after the known ones.
+        return self.codes.setdefault(code, max(self.codes.values(), default=0) + 1)
 
     def coded(self, rows: list[ListingRow]) -> list[ListingRow]:
         """The rows with their subcategory coded, as the core reads them."""

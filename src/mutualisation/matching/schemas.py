@@ -18,6 +18,8 @@ class ContributionSchema(Schema):
         metadata={"description": "subcategory, distance, window, quantity or cooperation"}
     )
     value = fields.Float(metadata={"description": "Contribution to the score (the values sum to it)"})
+    points = fields.Float(metadata={"description": "The contribution out of 100, as pages show scores"})
+    label = fields.String(metadata={"description": "What the contribution is about (reader's language)"})
     message = fields.String(metadata={"description": "Explanation in the reader's language"})
     message_fr = fields.String(metadata={"description": "Explanation in French"})
     message_en = fields.String(metadata={"description": "Explanation in English"})
@@ -52,8 +54,26 @@ class SuggestionSchema(Schema):
         return data
 
 
+class NoMatchReasonSchema(Schema):
+    code = fields.String(
+        metadata={
+            "description": "beyond, beyond_theirs, subcategory, window, quantity, own, low_score, "
+            "none, not_located"
+        }
+    )
+    message = fields.String(metadata={"description": "The reason in the reader's language"})
+
+
 class SuggestionPageSchema(PageSchema):
     items = fields.List(fields.Nested(SuggestionSchema))
+    no_match_reasons = fields.List(
+        fields.Nested(NoMatchReasonSchema),
+        metadata={"description": "Why a published listing has no active suggestion (empty otherwise)"},
+    )
+    widen_to_km = fields.Float(
+        allow_none=True,
+        metadata={"description": "The radius letting the nearest counterpart in"},
+    )
 
 
 class DismissSchema(Schema):

@@ -5,12 +5,14 @@ Nothing here knows about Flask or the database: listings arrive as numpy columns
 
 Hard filters (a pair failing any of them is never suggested):
 - opposite kinds (the engine always pairs an offer with a need) and the same category;
-- compatible subcategory: equal codes, or one side has none / "other" (code `NO_SUBCATEGORY`);
+- compatible subcategory: equal codes, close codes (sharing a closeness group of the taxonomy,
+  `MatchingConfig.subcategory_groups`), or one side has none / "other" (code `NO_SUBCATEGORY`);
 - overlapping availability windows, an open end (NaN) reaching infinitely far;
 - a quantity that can be met: offer quantity >= need quantity, unless the offer is inexhaustible
   or either quantity is unspecified (NaN);
 - distance: each listing imposes its own maximum distance (its `max_distance_km`, or the
-  configured default when NaN), EXCEPT a listing marked remote-possible, which imposes none.
+  default radius of its category, `default_radius_km`, when NaN), EXCEPT a listing marked
+  remote-possible, which imposes none.
   A pair passes when its distance is within the minimum of the limits its two sides impose.
   So the distance filter disappears only when BOTH sides accept remote work; when only one side
   does, the other side's radius still applies (it never agreed to remote work). A pair where both
@@ -18,7 +20,8 @@ Hard filters (a pair failing any of them is never suggested):
 - not the same owner, and both listings have coordinates (NaN latitude or longitude ⇒ never matched).
 
 Soft score in [0, 1] (the weights sum to at most 1 and every factor lies in [0, 1]):
-  weight_subcategory  * (1 for the same subcategory, `subcategory_wildcard_factor` otherwise)
+  weight_subcategory  * (1 for the same subcategory, `subcategory_close_factor` for a close one,
+                         `subcategory_wildcard_factor` otherwise)
 + weight_distance     * exp(-distance / decay_km[category])   (remote pairs: remote_decay_km)
 + weight_window       * share of the need's window covered by the offer's
 + weight_quantity     * need quantity / offer quantity (1 if inexhaustible, a factor if unspecified)
@@ -53,6 +56,7 @@ __all__ = [
     "NO_SUBCATEGORY",
     "OFFER",
     "Components",
+    "FilterMasks",
     "Listing",
     "ListingArrays",
     "MatchingConfig",
@@ -60,6 +64,7 @@ __all__ = [
     "cooperated",
     "cooperation_keys",
     "effective_radius_km",
+    "filter_masks",
     "pair_components",
     "pair_distance_km",
     "pair_scores",
@@ -119,6 +124,7 @@ class Components:
     """
 
     same_subcategory: Array  # bool: equal codes, neither being the wildcard
+    close_subcategory: Array  # bool: different codes sharing a closeness group
     remote: Array  # bool: both sides accept remote work (the slow remote decay applies)
     distance: Array  # exp(-km / decay)
     window: Array  # share of the need's window the offer covers
@@ -129,7 +135,11 @@ class Components:
 
     def weighted(self, cfg: MatchingConfig) -> tuple[Array, Array, Array, Array, Array]:
         """(subcategory, distance, window, quantity, cooperation) contributions to the score."""
-        subcategory = np.where(self.same_subcategory, 1.0, cfg.subcategory_wildcard_factor)
+        subcategory = np.where(
+            self.same_subcategory,
+            1.0,
+            np.where(self.close_subcategory, cfg.subcategory_close_factor, cfg.subcategory_wildcard_factor),
+        )
         return (
             cfg.weight_subcategory * subcategory,
             cfg.weight_distance * self.distance,
@@ -188,9 +198,10 @@ def pair_components(
     unspecified = offers.derived.quantity_unspecified[oi] | needs.derived.quantity_unspecified[ni]
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(o_qty > 0, n_qty / o_qty, 1.0)
-    o_sub = offers.subcategory[oi]
+    o_sub, n_sub = offers.subcategory[oi], needs.subcategory[ni]
     return Components(
-        same_subcategory=(o_sub == needs.subcategory[ni]) & (o_sub != NO_SUBCATEGORY),
+        same_subcategory=(o_sub == n_sub) & (o_sub != NO_SUBCATEGORY),
+        close_subcategory=cfg.close(o_sub, n_sub),
         remote=remote,
         distance=np.exp(-np.asarray(distance_km, dtype=np.float64) / scale),
         window=_window_share(offers, oi, needs, ni, cfg),
@@ -205,14 +216,32 @@ def pair_components(
 # Vectorised hard filters and score
 
 
-def hard_filters(
+@dataclass(frozen=True)
+class FilterMasks:
+    """Which pairs pass each hard filter other than the category (the absence explainer counts them)."""
+
+    owner: Array  # not the same owner
+    subcategory: Array  # equal, close or wildcard subcategory
+    window: Array  # overlapping availability windows
+    quantity: Array  # a quantity that can be met
+    distance: Array  # within the radius both sides impose (NaN coordinates fail)
+    radius: Array  # that radius, in km
+
+    def all(self) -> Array:
+        passed: Array = self.subcategory & self.window & self.quantity & self.distance & self.owner
+        return passed
+
+
+def filter_masks(
     offers: ListingArrays, oi: Array, needs: ListingArrays, ni: Array, distance_km: Array, cfg: MatchingConfig
-) -> Array:
-    """Whether each pair passes the hard filters other than the category (see the module's doc)."""
+) -> FilterMasks:
+    """Each hard filter other than the category, pair by pair (see the module's doc)."""
     po, pn = offers.derived, needs.derived
     o_sub, n_sub = offers.subcategory[oi], needs.subcategory[ni]
     # Two listings filed under "other" are merely compatible, not the same subcategory.
-    sub_ok = (o_sub == n_sub) | (o_sub == NO_SUBCATEGORY) | (n_sub == NO_SUBCATEGORY)
+    sub_ok = (
+        (o_sub == n_sub) | (o_sub == NO_SUBCATEGORY) | (n_sub == NO_SUBCATEGORY) | cfg.close(o_sub, n_sub)
+    )
     overlap = np.fmax(po.window_lo[oi], pn.window_lo[ni]) <= np.fmin(po.window_hi[oi], pn.window_hi[ni])
     qty_unspecified = po.quantity_unspecified[oi] | pn.quantity_unspecified[ni]
     with np.errstate(invalid="ignore"):
@@ -220,7 +249,21 @@ def hard_filters(
     # NaN coordinates give a NaN distance, which fails `d <= radius`.
     radius = np.minimum(offers.radius_km(cfg)[oi], needs.radius_km(cfg)[ni])
     d = np.asarray(distance_km, dtype=np.float64)
-    return sub_ok & overlap & qty_ok & (d <= radius) & (offers.owner[oi] != needs.owner[ni])  # type: ignore[no-any-return]
+    return FilterMasks(
+        owner=offers.owner[oi] != needs.owner[ni],
+        subcategory=sub_ok,
+        window=overlap,
+        quantity=qty_ok,
+        distance=d <= radius,
+        radius=radius,
+    )
+
+
+def hard_filters(
+    offers: ListingArrays, oi: Array, needs: ListingArrays, ni: Array, distance_km: Array, cfg: MatchingConfig
+) -> Array:
+    """Whether each pair passes the hard filters other than the category (see the module's doc)."""
+    return filter_masks(offers, oi, needs, ni, distance_km, cfg).all()
 
 
 def pair_scores(

@@ -214,11 +214,22 @@ class KnnSearch:
         return done
 
 
-def subsets_for(sub: int, cfg: MatchingConfig) -> list[tuple[int | str, float]]:
-    """Target subsets a query of subcategory `sub` may match, best subcategory factor first."""
+Subset = int | str | tuple[int, ...]  # one subcategory, "all", or a set of close subcategories
+
+
+def subsets_for(sub: int, cfg: MatchingConfig) -> list[tuple[Subset, float]]:
+    """Target subsets a query of subcategory `sub` may match, best subcategory factor first.
+
+    Disjoint, so that no target is scored twice: the same code, the close codes (one subset, one
+    tree: they share their factor), the wildcard.
+    """
     if sub == NO_SUBCATEGORY:
         return [("all", cfg.subcategory_wildcard_factor)]
-    return [(sub, 1.0), (NO_SUBCATEGORY, cfg.subcategory_wildcard_factor)]
+    close = tuple(cfg.close_to(sub))
+    subsets: list[tuple[Subset, float]] = [(sub, 1.0), (NO_SUBCATEGORY, cfg.subcategory_wildcard_factor)]
+    if close:
+        subsets.append((close, cfg.subcategory_close_factor))
+    return sorted(subsets, key=lambda s: -s[1])
 
 
 Run = tuple[Array, Any, float | None, float]  # targets, tree, radius cap (None: the query's own), decay
@@ -240,12 +251,20 @@ class Sources:
         self.classes = classes
         self.sub = t_side.arrays.subcategory[t_pos]
         self.remote = t_side.arrays.remote_possible[t_pos]
-        self._cache: dict[tuple[int | str, str, int], tuple[Array, Any, float | None]] = {}
+        self._cache: dict[tuple[Subset, str, int], tuple[Array, Any, float | None]] = {}
 
-    def _subset(self, subset: int | str, flag: str, code: int) -> tuple[Array, Any, float | None]:
+    def _mask(self, subset: Subset) -> Array:
+        if subset == "all":
+            return np.ones(self.t_pos.size, dtype=bool)
+        if isinstance(subset, tuple):
+            return np.isin(self.sub, subset)
+        mask: Array = self.sub == subset
+        return mask
+
+    def _subset(self, subset: Subset, flag: str, code: int) -> tuple[Array, Any, float | None]:
         key = (subset, flag, code)
         if key not in self._cache:
-            mask = np.ones(self.t_pos.size, dtype=bool) if subset == "all" else self.sub == subset
+            mask = self._mask(subset)
             mask &= self.classes == code
             if flag == "local":
                 mask &= ~self.remote
@@ -257,7 +276,7 @@ class Sources:
             self._cache[key] = (tp, tree, cap)
         return self._cache[key]
 
-    def runs(self, subset: int | str, remote_query: bool, code: int) -> list[Run]:
+    def runs(self, subset: Subset, remote_query: bool, code: int) -> list[Run]:
         """(targets, tree, radius cap or None for the query's own, decay) to search."""
         if not remote_query:
             # The query's own radius bounds every pair, whatever the target's remote flag.

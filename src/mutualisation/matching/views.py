@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ..errors import DomainError
 from ..ui import DashboardPanel, NavItem
-from ..web import acting_user, db_session, safe_redirect_target
-from . import services
+from ..web import acting_user, db_session, page_from_args, safe_redirect_target
+from . import no_match, services, stats
 from .breakdown import render
-from .forms import DISMISS_CHOICES, REASON_LABELS, AcceptForm, DismissForm
+from .config import MatchingConfig
+from .forms import DISMISS_CHOICES, REASON_LABELS, AcceptForm, DismissForm, WidenForm
+from .rates import top_reasons
 
 bp = Blueprint("matching", __name__)
 
@@ -20,9 +22,30 @@ bp = Blueprint("matching", __name__)
 NAV_ITEMS = (NavItem("matching.admin", _l("Matching"), roles=("admin",), order=85),)
 
 
-def _panel(session, user) -> dict:
+def _config() -> MatchingConfig:
+    return MatchingConfig.from_mapping(current_app.config.get("matching", {}))
+
+
+def explain_no_match(listing_id: int) -> dict | None:
+    """Why the listing has no suggestion, translated ({reasons, widen_to_km, …}); None if it has some."""
+    user = acting_user()
+    found = no_match.no_match_for(db_session(), user, listing_id, _config()) if user else None
+    if found is None:
+        return None
+    reasons = [gettext(r.msgid, **r.params) for r in found.reasons]
     return {
-        "suggestions": services.suggestions_for_user(session, user),
+        "listing_id": found.listing_id,
+        "version": found.version,
+        "reasons": reasons,
+        "widen_to_km": found.widen_to_km,
+    }
+
+
+def _panel(session, user) -> dict:
+    suggestions = services.suggestions_for_user(session, user)
+    return {
+        "suggestions": suggestions,
+        "without": [] if suggestions else no_match.listings_without_suggestions_of(session, user),
         "lang": _lang(),
         "accept_form": AcceptForm(),
         "dismiss_form": DismissForm(),
@@ -57,6 +80,7 @@ def _template_helpers() -> dict:
     return {
         "matching_suggestions": matching_suggestions,
         "matching_breakdown": matching_breakdown,
+        "matching_no_match": explain_no_match,
         "matching_reasons": DISMISS_CHOICES,
         "matching_lang": _lang,
     }
@@ -112,11 +136,42 @@ def dismiss(suggestion_id: int):
     return redirect(_back(url_for("core.home")))
 
 
+@bp.route("/listings/<int:listing_id>/widen-radius", methods=["POST"])
+@login_required
+def widen_radius(listing_id: int):
+    form = WidenForm()
+    back = _back(url_for("listings.detail", listing_id=listing_id))
+    if not form.validate_on_submit():
+        flash(gettext("The radius could not be read."), "danger")
+        return redirect(back)
+    try:
+        no_match.widen_radius(db_session(), acting_user(), listing_id, form.radius_km.data, form.version.data)
+    except DomainError as exc:
+        if exc.status not in (409, 422):
+            raise
+        flash(gettext(exc.message), "danger")
+        return redirect(back)
+    flash(gettext("Radius widened to %(km)s km.", km=f"{form.radius_km.data:.0f}"), "success")
+    return redirect(back)
+
+
 @bp.route("/admin/matching")
 @login_required
 def admin():
     user = acting_user()
     session = db_session()
     counts = services.dismissal_counts(session, user)
-    statuses = services.status_counts(session, user)
-    return render_template("matching/admin.html", counts=counts, statuses=statuses, reasons=REASON_LABELS)
+    page = page_from_args()
+    without, total = no_match.listings_without_suggestions(session, user, page.page, page.per_page)
+    return render_template(
+        "matching/admin.html",
+        counts=counts,
+        top=top_reasons(counts),
+        statuses=services.status_counts(session, user),
+        by_category=stats.rates_by_category(session, user),
+        by_territory=stats.rates_by_territory(session, user),
+        without=without,
+        without_total=total,
+        page=page,
+        reasons=REASON_LABELS,
+    )

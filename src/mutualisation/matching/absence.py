@@ -1,0 +1,164 @@
+"""Why a listing has no suggestion (pure): counts of counterparts stopped by each hard filter.
+
+Explaining an absence matters as much as explaining a score: "3 compatible offers beyond your
+radius of 100 km; the nearest is 140 km away" tells the owner what to change. `absence_facts`
+runs the very same filters as the engine (`scoring.filter_masks`) against every published
+counterpart of the category and charges each counterpart to the FIRST filter it fails, in the
+order owner, subcategory, window, quantity, distance, score; `explain_absence` turns the counts
+into English msgids with their parameters, translated where they are shown.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..i18n import N_
+from .arrays import OFFER, ListingArrays
+from .config import MatchingConfig
+from .scoring import filter_masks, pair_distance_km, pair_scores
+
+# A widened radius is rounded up to this many km, so that the button offers a round figure.
+WIDEN_STEP_KM = 10.0
+
+
+@dataclass(frozen=True)
+class AbsenceFacts:
+    """What stopped each published counterpart of a listing's category."""
+
+    counterpart_kind: str  # "offer" or "need": what the listing is looking for
+    located: bool
+    counterparts: int
+    own: int  # the listing's owner's own counterparts
+    subcategory: int
+    window: int
+    quantity: int
+    beyond_radius: int  # pass every filter but the distance
+    nearest_beyond_km: float | None
+    radius_km: float  # the listing's own radius (inf when remote work is possible)
+    widen_to_km: float | None  # the radius that lets the nearest one in; None if ours is not the limit
+    low_score: int  # pass every filter but score below `min_score`
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One sentence of an explanation: an English msgid and its parameters."""
+
+    code: str
+    msgid: str
+    params: dict[str, Any]
+
+
+def _first_failures(masks: list[np.ndarray[Any, Any]]) -> list[int]:
+    """How many pairs fail each mask first (they are checked in order)."""
+    alive = np.ones(masks[0].shape, dtype=bool) if masks else np.ones(0, dtype=bool)
+    counts = []
+    for mask in masks:
+        counts.append(int((alive & ~mask).sum()))
+        alive &= mask
+    return counts
+
+
+def absence_facts(listing: ListingArrays, others: ListingArrays, cfg: MatchingConfig) -> AbsenceFacts:
+    """The facts of one listing (a one-row `listing`) against the counterparts `others`.
+
+    `others` are the published listings of the opposite kind in the listing's category.
+    """
+    n = len(others)
+    me, them = np.zeros(n, dtype=np.int64), np.arange(n)
+    is_offer = int(listing.kind[0]) == OFFER
+    sides = (listing, me, others, them) if is_offer else (others, them, listing, me)
+    own_radius = float(listing.radius_km(cfg)[0])
+    located = not (math.isnan(float(listing.lat[0])) or math.isnan(float(listing.lon[0])))
+    dist = pair_distance_km(*sides)
+    masks = filter_masks(*sides, dist, cfg)
+    own, sub, window, qty = _first_failures([masks.owner, masks.subcategory, masks.window, masks.quantity])
+    compatible = masks.owner & masks.subcategory & masks.window & masks.quantity
+    beyond = compatible & ~masks.distance & ~np.isnan(dist)
+    with np.errstate(invalid="ignore"):
+        score, valid = pair_scores(*sides, dist, cfg)
+        low = int((valid & (score < cfg.min_score)).sum())
+    nearest = float(dist[beyond].min()) if beyond.any() else None
+    # Our radius is the limit where the counterpart itself accepts the distance.
+    their = others.radius_km(cfg)
+    fixable = beyond & (dist <= their) & (dist > own_radius)
+    widen = math.ceil(float(dist[fixable].min()) / WIDEN_STEP_KM) * WIDEN_STEP_KM if fixable.any() else None
+    return AbsenceFacts(
+        counterpart_kind="need" if is_offer else "offer",
+        located=located,
+        counterparts=n,
+        own=own,
+        subcategory=sub,
+        window=window,
+        quantity=qty,
+        beyond_radius=int(beyond.sum()),
+        nearest_beyond_km=nearest,
+        radius_km=own_radius,
+        widen_to_km=widen,
+        low_score=low,
+    )
+
+
+_OFFERS = {
+    "none": N_("No other published offer in this category yet."),
+    "beyond": N_(
+        "%(count)s compatible offer(s) beyond your radius of %(radius)s; the nearest is %(nearest)s away."
+    ),
+    "beyond_theirs": N_(
+        "%(count)s compatible offer(s) beyond the distance their owners accept; "
+        "the nearest is %(nearest)s away."
+    ),
+    "subcategory": N_("%(count)s offer(s) of this category are in unrelated subcategories."),
+    "window": N_("%(count)s offer(s) are not available during your dates."),
+    "quantity": N_("%(count)s offer(s) cannot supply the quantity you need."),
+    "own": N_("%(count)s offer(s) are your own."),
+    "low_score": N_("%(count)s offer(s) fit but score below the threshold of %(threshold)s / 100."),
+}
+_NEEDS = {
+    "none": N_("No other published need in this category yet."),
+    "beyond": N_(
+        "%(count)s compatible need(s) beyond your radius of %(radius)s; the nearest is %(nearest)s away."
+    ),
+    "beyond_theirs": N_(
+        "%(count)s compatible need(s) beyond the distance their owners accept; "
+        "the nearest is %(nearest)s away."
+    ),
+    "subcategory": N_("%(count)s need(s) of this category are in unrelated subcategories."),
+    "window": N_("%(count)s need(s) fall outside your availability dates."),
+    "quantity": N_("%(count)s need(s) ask for more than the quantity you offer."),
+    "own": N_("%(count)s need(s) are your own."),
+    "low_score": N_("%(count)s need(s) fit but score below the threshold of %(threshold)s / 100."),
+}
+_NOT_LOCATED = N_("This listing has no location: give it an address or a territory to get suggestions.")
+
+
+def _km(value: float) -> str:
+    return f"{value:.0f} km"
+
+
+def explain_absence(facts: AbsenceFacts, cfg: MatchingConfig) -> list[Reason]:
+    """The reasons, most actionable first; an empty list when nothing explains the absence."""
+    if not facts.located:
+        return [Reason("not_located", _NOT_LOCATED, {})]
+    phrases = _OFFERS if facts.counterpart_kind == "offer" else _NEEDS
+    if facts.counterparts == 0:
+        return [Reason("none", phrases["none"], {})]
+    reasons = []
+    if facts.beyond_radius:
+        code = "beyond" if facts.widen_to_km is not None else "beyond_theirs"
+        nearest = _km(facts.nearest_beyond_km or 0.0)
+        params = {"count": facts.beyond_radius, "radius": _km(facts.radius_km), "nearest": nearest}
+        reasons.append(Reason(code, phrases[code], params))
+    for code in ("subcategory", "window", "quantity", "own"):
+        count = getattr(facts, code)
+        if count:
+            reasons.append(Reason(code, phrases[code], {"count": count}))
+    if facts.low_score:
+        threshold = f"{cfg.min_score * 100:.0f}"
+        reasons.append(
+            Reason("low_score", phrases["low_score"], {"count": facts.low_score, "threshold": threshold})
+        )
+    return reasons
