@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from mutualisation.agreements.models import Agreement, Evaluation
 from mutualisation.demo import load_demo
+from mutualisation.domains import install_policies
 from mutualisation.listings.models import Listing
 from mutualisation.matching.models import Suggestion
 from mutualisation.territories.models import Territory
@@ -15,6 +16,7 @@ from mutualisation.territories.models import Territory
 
 @pytest.fixture(scope="module")
 def demo(engine):
+    install_policies()  # as create_app does: the demo's use cases check their permissions
     with engine.connect() as connection:
         outer = connection.begin()
         session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)

@@ -135,6 +135,19 @@ def load(session: Session) -> str:
     return f"{created} agreement(s) created"
 
 
+# Each official approves with the decision that authorises them, as a convention names it.
+_OWNER_DECISION = {
+    "decision_kind": "arrete",
+    "decision_reference": "Arrêté 2026-041",
+    "decision_date": dt.date(2026, 3, 16),
+}
+_REQUESTER_DECISION = {
+    "decision_kind": "deliberation",
+    "decision_reference": "2026-018",
+    "decision_date": dt.date(2026, 3, 23),
+}
+
+
 def _advance(session, agreement, step, owner_slug, requester_slug, lessons) -> None:
     def act(user, action, **payload):
         services.transition(
@@ -156,20 +169,8 @@ def _advance(session, agreement, step, owner_slug, requester_slug, lessons) -> N
             reason = "Matériel réservé au plan communal de sauvegarde cet été."
             act(_user(session, "official", owner_slug), "refuse", reason=reason)
         case Status.APPROVED:
-            act(
-                _user(session, "official", owner_slug),
-                "approve",
-                decision_kind="arrete",
-                decision_reference="Arrêté 2026-041",
-                decision_date=dt.date(2026, 3, 16),
-            )
-            act(
-                _user(session, "official", requester_slug),
-                "approve",
-                decision_kind="deliberation",
-                decision_reference="2026-018",
-                decision_date=dt.date(2026, 3, 23),
-            )
+            for slug, decision in ((owner_slug, _OWNER_DECISION), (requester_slug, _REQUESTER_DECISION)):
+                act(_user(session, "official", slug), "approve", **decision)
         case Status.SIGNED:
             act(_user(session, "official", owner_slug), "sign")
             act(_user(session, "official", requester_slug), "sign")
