@@ -169,8 +169,8 @@ def _advance(session, agreement, step, owner_slug, requester_slug, lessons) -> N
             reason = "Matériel réservé au plan communal de sauvegarde cet été."
             act(_user(session, "official", owner_slug), "refuse", reason=reason)
         case Status.APPROVED:
-            for slug, decision in ((owner_slug, _OWNER_DECISION), (requester_slug, _REQUESTER_DECISION)):
-                act(_user(session, "official", slug), "approve", **decision)
+            act(_user(session, "official", owner_slug), "approve", **_OWNER_DECISION)
+            act(_user(session, "official", requester_slug), "approve", **_REQUESTER_DECISION)
         case Status.SIGNED:
             act(_user(session, "official", owner_slug), "sign")
             act(_user(session, "official", requester_slug), "sign")
