@@ -75,16 +75,18 @@ def _is_postgres(session: Session) -> bool:
 
 
 def fts5_query(groups: list[list[str]]) -> str:
-    """An FTS5 expression: each group's words stemmed, quoted and prefix-matched, OR-ed; groups AND-ed.
+    """An FTS5 expression: each group's words and their stems quoted and prefix-matched, OR-ed;
+    groups AND-ed.
 
     The words come from `search_words.query_words` (letters and digits only); quoting still keeps
     anything FTS5 could read as an operator ("NOT", "*") a plain word.
     """
     parts = []
     for group in groups:
-        stems = [s for s in _stemmer().stemWords(group) if s]
-        if stems:
-            parts.append("(" + " OR ".join(f'"{s.replace(chr(34), "")}"*' for s in stems) + ")")
+        # The word itself too: a stem is not always a prefix of its forms ("vegetaux" → "vegetal").
+        terms = sorted({t.replace(chr(34), "") for t in [*_stemmer().stemWords(group), *group] if t})
+        if terms:
+            parts.append("(" + " OR ".join(f'"{t}"*' for t in terms) + ")")
     return " AND ".join(parts)
 
 

@@ -83,7 +83,7 @@ def test_the_search_query_is_stemmed_quoted_and_prefixed():
     def groups(query):
         return [[w] for w in query_words(query)]
 
-    assert fts5_query(groups("Cantines scolaires")) == '("cantin"*) AND ("scolair"*)'
+    assert fts5_query(groups("Cantines scolaires")) == '("cantin"* OR "cantines"*) AND ("scolair"* OR "scolaires"*)'
     assert fts5_query(groups('NOT "x')) == '("not"*) AND ("x"*)'
     assert fts5_query(groups("!!!")) == ""
     assert tsquery_text([["epareuse", "eparpille"], ["broyeurs"]]) == "('epareuse':* | 'eparpille':*) & ('broyeurs':*)"
