@@ -129,7 +129,7 @@ def _has_hits(session: Session, index: TextIndex, word: str) -> bool:
 def _vocabulary(session: Session, index: TextIndex, word: str) -> list[str]:
     """Words of the index that may be what `word` was meant to be (checked by `closest`)."""
     size = func.length(column("term" if not _is_postgres(session) else "word"))
-    lengths = (bindparam("lo", len(word) - 2), bindparam("hi", len(word) + 2))
+    lengths: tuple[Any, Any] = (bindparam("lo", len(word) - 2), bindparam("hi", len(word) + 2))
     if _is_postgres(session):
         words = table(index.vocabulary_table, column("word"))
         query = (

@@ -17,8 +17,21 @@ _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "đ": "d", "ł": 
 _WORD = re.compile(r"[0-9a-z]+")
 # Too common to help a search, and dropped by PostgreSQL's French configuration anyway: skipped
 # on both databases so that both give the same answers.
-_STOPWORDS_FR = "a au aux avec ce ces dans de des du en et la le les leur mais ou par pas pour sa se ses son sur un une"
-STOPWORDS = frozenset(_STOPWORDS_FR.split()) | {"an", "and", "for", "in", "of", "on", "or", "the", "to", "with"}
+_STOPWORDS_FR = (
+    "a au aux avec ce ces dans de des du en et la le les leur mais ou par pas pour sa se ses son sur un une"
+)
+STOPWORDS = frozenset(_STOPWORDS_FR.split()) | {
+    "an",
+    "and",
+    "for",
+    "in",
+    "of",
+    "on",
+    "or",
+    "the",
+    "to",
+    "with",
+}
 MAX_WORDS = 8
 MAX_WORD = 60
 # Typos are only corrected in words long enough for a correction to mean something.

@@ -20,11 +20,11 @@ from typing import Any
 from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
+from .. import fulltext
 from ..accounts.models import User
 from ..accounts.permissions import ACTOR, OFFICIAL, TERRITORY_STAFF, is_admin, require
 from ..agreements.models import Agreement
 from ..agreements.permissions import can_read_agreement
-from .. import fulltext
 from ..audit.services import record
 from ..db import transaction, utcnow
 from ..declarations import Policy

@@ -118,3 +118,15 @@ class BrowseForm(FlaskForm):
     sort = SelectField(
         _l("Sort by"), choices=[("newest", _l("Newest")), ("nearest", _l("Nearest"))], validate_choice=False
     )
+
+
+class SaveSearchForm(FlaskForm):
+    """Save the browse page's current filters (carried as hidden fields) under an optional name."""
+
+    kind = HiddenField()
+    category = HiddenField()
+    subcategory = HiddenField()
+    q = HiddenField()
+    near = HiddenField()
+    radius_km = HiddenField()
+    label = StringField(_l("Name of this search (optional)"))

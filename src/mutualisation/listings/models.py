@@ -4,12 +4,12 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
     Float,
     ForeignKey,
-    JSON,
     Index,
     Integer,
     Numeric,

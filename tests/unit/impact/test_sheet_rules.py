@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from mutualisation.impact import charts, sheet_rules
 from mutualisation.fulltext import fts5_query, is_search_table, tsquery_text
+from mutualisation.impact import charts, sheet_rules
 from mutualisation.search_words import query_words
 
 CODES = ("mobility", "food")
@@ -83,10 +83,16 @@ def test_the_search_query_is_stemmed_quoted_and_prefixed():
     def groups(query):
         return [[w] for w in query_words(query)]
 
-    assert fts5_query(groups("Cantines scolaires")) == '("cantin"* OR "cantines"*) AND ("scolair"* OR "scolaires"*)'
+    assert (
+        fts5_query(groups("Cantines scolaires"))
+        == '("cantin"* OR "cantines"*) AND ("scolair"* OR "scolaires"*)'
+    )
     assert fts5_query(groups('NOT "x')) == '("not"*) AND ("x"*)'
     assert fts5_query(groups("!!!")) == ""
-    assert tsquery_text([["epareuse", "eparpille"], ["broyeurs"]]) == "('epareuse':* | 'eparpille':*) & ('broyeurs':*)"
+    assert (
+        tsquery_text([["epareuse", "eparpille"], ["broyeurs"]])
+        == "('epareuse':* | 'eparpille':*) & ('broyeurs':*)"
+    )
     assert is_search_table("fts_sheets_data") and not is_search_table("sheets")
 
 
