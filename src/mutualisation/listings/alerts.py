@@ -37,9 +37,10 @@ from .text_search import LISTING_INDEX
 
 ALERT_KIND = "listing.alert"
 # Declared by listings/domain.py; create_app adds it to the notification kinds (and so to the
-# e-mail preferences). Immediate: an alert is asked for to hear of a listing while it is fresh.
+# e-mail preferences). Information, so the daily digest by default, like every information kind;
+# the bell shows it at once, and a user may ask for immediate e-mails in the preferences.
 ALERT_NOTICE = kinds.Kind(
-    ALERT_KIND, _l("A new listing meets one of your saved searches"), kinds.IMMEDIATE, False
+    ALERT_KIND, _l("A new listing meets one of your saved searches"), kinds.DAILY, False
 )
 ALERT_NOT_FOUND = N_("No such saved search.")
 
