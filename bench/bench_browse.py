@@ -29,6 +29,9 @@ QUERIES = {
     ),
     "text 'broyeur'": "/api/v1/listings?q=broyeur",
     "text 'podium' + offers": "/api/v1/listings?q=podium&kind=offer",
+    "text 'broyeurs' (plural, French stem)": "/api/v1/listings?q=broyeurs",
+    "text 'eapreuse' (typo of épareuse)": "/api/v1/listings?q=eapreuse",
+    "text 'nacelle' 50 km around Lyon": "/api/v1/listings?q=nacelle&near=69123&radius_km=50",
     "no filter, newest": "/api/v1/listings",
 }
 
