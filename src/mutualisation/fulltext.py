@@ -15,7 +15,7 @@ query has no searchable word). The indexes themselves are built by the migration
 
 Typos: a query word that matches nothing at all is replaced by the nearest words of the index's
 vocabulary (`search_words.closest`: one or two typos, swaps included), so "eapreuse" finds
-"épareuse". The vocabulary is `fts_<table>_vocab`: on SQLite an `fts5vocab` view of the FTS
+"épareuse" (on SQLite, only words with the same first letter are candidates: see `_vocabulary`). The vocabulary is `fts_<table>_vocab`: on SQLite an `fts5vocab` view of the FTS
 table, on PostgreSQL a table of words kept by triggers and searched with `pg_trgm` similarity.
 
 Tables, indexes and triggers named `fts_*` belong to this module: the drift check skips them.
@@ -140,17 +140,14 @@ def _vocabulary(session: Session, index: TextIndex, word: str) -> list[str]:
         )
         return [str(w)[:MAX_WORD] for w in session.scalars(query)]
     # fts5vocab counts each term's rows as it reads it: reading the whole vocabulary costs a tenth
-    # of a second at 100,000 listings, a range of terms a few milliseconds. So the candidates are
-    # the terms starting with the word's first letter, or its second (a swap or an extra letter at
-    # the start); a typo on the first letter alone is not corrected on SQLite.
+    # of a second at 100,000 listings, the terms of one first letter a few milliseconds. So on
+    # SQLite a typo is corrected after the first letter only (PostgreSQL corrects it anywhere).
     terms = table(index.vocabulary_table, column("term"))
-    found: list[str] = []
-    for first in dict.fromkeys(word[:2]):
-        query = select(terms.c.term).where(
-            terms.c.term >= first, terms.c.term < chr(ord(first) + 1), size.between(*lengths)
-        )
-        found += [str(w)[:MAX_WORD] for w in session.scalars(query)]
-    return found
+    first = word[0]
+    query = select(terms.c.term).where(
+        terms.c.term >= first, terms.c.term < chr(ord(first) + 1), size.between(*lengths)
+    )
+    return [str(w)[:MAX_WORD] for w in session.scalars(query)]
 
 
 def corrected(session: Session, index: TextIndex, words: list[str]) -> list[list[str]]:
