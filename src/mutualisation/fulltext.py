@@ -15,8 +15,9 @@ query has no searchable word). The indexes themselves are built by the migration
 
 Typos: a query word that matches nothing at all is replaced by the nearest words of the index's
 vocabulary (`search_words.closest`: one or two typos, swaps included), so "eapreuse" finds
-"épareuse" (on SQLite, only words with the same first letter are candidates: see `_vocabulary`). The vocabulary is `fts_<table>_vocab`: on SQLite an `fts5vocab` view of the FTS
-table, on PostgreSQL a table of words kept by triggers and searched with `pg_trgm` similarity.
+"épareuse" (on SQLite, only words with the same first letter are candidates: see `_vocabulary`).
+The vocabulary is `fts_<table>_vocab`: on SQLite an `fts5vocab` view of the FTS table, on
+PostgreSQL a table of words kept by triggers and searched with `pg_trgm` similarity.
 
 Tables, indexes and triggers named `fts_*` belong to this module: the drift check skips them.
 """

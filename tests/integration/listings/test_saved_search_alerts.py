@@ -32,9 +32,8 @@ def people(session):
 
 
 def alerts_of(session, user):
-    return session.scalars(
-        select(Notification).where(Notification.recipient_id == user.id, Notification.kind == alerts.ALERT_KIND)
-    ).all()
+    mine = (Notification.recipient_id == user.id, Notification.kind == alerts.ALERT_KIND)
+    return session.scalars(select(Notification).where(*mine)).all()
 
 
 def publish(session, user, **changes):
