@@ -29,6 +29,9 @@ QUERIES = {
     ),
     "text 'broyeur'": "/api/v1/listings?q=broyeur",
     "text 'podium' + offers": "/api/v1/listings?q=podium&kind=offer",
+    "text 'broyeurs' (plural, French stem)": "/api/v1/listings?q=broyeurs",
+    "text 'eapreuse' (typo of épareuse)": "/api/v1/listings?q=eapreuse",
+    "text 'nacelle' 50 km around Lyon": "/api/v1/listings?q=nacelle&near=69123&radius_km=50",
     "no filter, newest": "/api/v1/listings",
     "50 km (62528), available 1-14 June": (
         "/api/v1/listings?near=62528&radius_km=50&available_from=2027-06-01&available_to=2027-06-14"

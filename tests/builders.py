@@ -104,18 +104,16 @@ def make_listing(session: Session, owner: User, kind: str = "offer", **overrides
         owner_id=owner.id,
         status="published",
     )
-    # Placed at the territory's point and indexed for text search, as the services would do.
+    # Placed at the territory's point, with the text search reads, as the services would do.
     values.setdefault("latitude", owner.territory.latitude)
     values.setdefault("longitude", owner.territory.longitude)
     values.update(overrides)
     listing = Listing(**values)
-    from mutualisation.listings.services import index_terms
     from mutualisation.territories.search import normalize
 
     listing.search_text = normalize(f"{listing.title} {listing.description}")
     session.add(listing)
-    session.flush()
-    index_terms(session, listing)
+    session.flush()  # the database indexes search_text by itself
     return listing
 
 

@@ -1,7 +1,7 @@
 """Experience sheets: sheets, revisions, reactions, links to agreements, and their text search.
 
 PostgreSQL gets the `unaccent` extension (search ignores accents); SQLite gets an FTS5 table
-`fts_sheets` with the `unicode61 remove_diacritics 2` tokenizer (see impact/search.py).
+`fts_sheets` with the `unicode61 remove_diacritics 2` tokenizer (now searched through mutualisation/fulltext.py).
 
 Revision ID: e5a1ee7e0001
 Revises: d4e5f6a70001

@@ -50,7 +50,7 @@ class Sheet(Base):
     pitfalls: Mapped[str] = mapped_column(Text, default="", server_default="")
     results_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     contacts: Mapped[str] = mapped_column(Text, default="", server_default="")
-    # Title and sections in one text, what the full-text search reads (see impact/search.py).
+    # Title and sections in one text, what the full-text search reads (see mutualisation/fulltext.py).
     search_document: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
+from .. import fulltext
 from ..accounts.models import User
 from ..accounts.permissions import ACTOR, OFFICIAL, TERRITORY_STAFF, is_admin, require
 from ..agreements.models import Agreement
@@ -31,11 +32,11 @@ from ..errors import Conflict, NotFound, RuleViolation
 from ..i18n import N_
 from ..paths import resource_dir
 from ..territories.models import Territory
-from . import search, sheet_rules
+from . import sheet_rules
 from .dashboards import ImpactFilter, aggregate
 from .models import Sheet, SheetAgreement, SheetReaction, SheetRevision
 
-SHEET_INDEX = search.TextIndex("sheets", Sheet.__table__.c.id, Sheet.__table__.c.search_document)
+SHEET_INDEX = fulltext.TextIndex("sheets", Sheet.__table__.c.id, Sheet.__table__.c.search_document)
 AUTHOR_ROLES = (*TERRITORY_STAFF, ACTOR)
 
 
@@ -102,7 +103,8 @@ def search_published(
     """Published sheets matching the filters, newest first, and their total."""
     query = select(Sheet).where(Sheet.status == "published")
     if filters.q and filters.q.strip():
-        query = query.where(search.matching_ids(session, SHEET_INDEX, filters.q.strip()))
+        wanted = fulltext.matching(session, SHEET_INDEX, filters.q)
+        query = query.where(wanted if wanted is not None else Sheet.id.is_(None))
     if filters.territory:
         query = query.join(Territory, Territory.id == Sheet.territory_id).where(
             Territory.code == filters.territory
@@ -189,7 +191,7 @@ def _refresh_document(session: Session, sheet: Sheet) -> None:
     labels = [t.fr for t in themes() if t.code in (sheet.themes or [])]
     sheet.search_document = sheet_rules.search_document(sheet.content(), labels)
     session.flush()
-    search.reindex(session, SHEET_INDEX, sheet.id, sheet.search_document)
+    fulltext.reindex(session, SHEET_INDEX, sheet.id, sheet.search_document)
 
 
 def _add_revision(session: Session, sheet: Sheet, user: User, comment: str = "") -> None:

@@ -24,7 +24,7 @@ from .fetching import fetch_column, fetch_points
 from .models import Listing
 from .permissions import drafts_visible_to, managed_by
 from .placement import bounding_box, distances_km
-from .search_index import text_conditions
+from .text_search import text_conditions
 from .vocabulary import CONTENT_FIELDS, KINDS
 
 SORTS = ("newest", "nearest")

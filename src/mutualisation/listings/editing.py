@@ -24,7 +24,7 @@ from .categories import taxonomy
 from .models import Listing, ListingEvent
 from .permissions import MAY_NOT_MANAGE, get_for_management, get_visible_listing
 from .placement import TERRITORY, locate
-from .search_index import index_terms, refresh_index, search_text
+from .text_search import refresh_search_text, search_text
 from .transitions import add_event, apply_transition, check_publishable
 from .validation import check_listing
 from .vocabulary import CONTENT_FIELDS, DEFAULT_CONDITIONS, DEFAULT_LOGISTICS
@@ -75,7 +75,6 @@ def _add_draft(session: Session, user: Any, values: dict[str, Any], geocoder: Ge
     listing.search_text = search_text(listing)
     session.add(listing)
     session.flush()
-    index_terms(session, listing)
     add_event(session, listing, user.id, None, lifecycle.DRAFT)
     record(session, user.id, "listing.created", "listing", listing.id, kind=listing.kind)
     return listing
@@ -137,7 +136,7 @@ def update(
         for name in changed:
             setattr(listing, name, merged[name])
         warnings = locate(listing, merged, geocoder, changed)
-        refresh_index(session, listing)
+        refresh_search_text(listing)
         record(session, user.id, "listing.updated", "listing", listing.id, fields=sorted(changed))
     listing.warnings = warnings  # type: ignore[attr-defined]
     hooks.listing_changed(session, listing.id, "updated")

@@ -126,3 +126,15 @@ class BrowseForm(FlaskForm):
     )
     available_from = DateField(_l("Available from"), validators=[Optional()])
     available_to = DateField(_l("Available to"), validators=[Optional()])
+
+
+class SaveSearchForm(FlaskForm):
+    """Save the browse page's current filters (carried as hidden fields) under an optional name."""
+
+    kind = HiddenField()
+    category = HiddenField()
+    subcategory = HiddenField()
+    q = HiddenField()
+    near = HiddenField()
+    radius_km = HiddenField()
+    label = StringField(_l("Name of this search (optional)"))

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -43,7 +45,7 @@ __all__ = [
     "Listing",
     "ListingBooking",
     "ListingEvent",
-    "ListingTerm",
+    "SavedSearch",
 ]
 
 
@@ -173,18 +175,15 @@ class ListingEvent(Base):
     comment: Mapped[str | None] = mapped_column(Text)
 
 
-class ListingTerm(Base):
-    """Inverted index of the words of a listing's title, subcategory and description.
+class SavedSearch(Base):
+    """A browse filter a user saved, to be told when a new listing matches it (issue 12)."""
 
-    A substring test on every row cannot stay fast at 100,000 listings; looking words
-    up by prefix in this table can, on SQLite and PostgreSQL alike. The services rewrite
-    a listing's terms whenever its text changes.
-    """
+    __tablename__ = "saved_searches"
 
-    __tablename__ = "listing_terms"
-    # Clustered on (term, listing_id) in SQLite too: one B-tree instead of two, which makes
-    # bulk loads about five times faster. Terms are removed by their key (see services).
-    __table_args__ = ({"sqlite_with_rowid": False},)
-
-    term: Mapped[str] = mapped_column(String(60), primary_key=True)
-    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    # The browse filters saved (kind, category, subcategory, q, near, radius_km), unset ones left out.
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

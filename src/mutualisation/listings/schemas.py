@@ -236,3 +236,31 @@ class CategorySchema(Schema):
     label_fr = fields.String()
     label_en = fields.String()
     subcategories = fields.List(fields.Nested(SubcategorySchema))
+
+
+class AlertCreateSchema(Schema):
+    """A saved search: the browse filters (at least one) and an optional name."""
+
+    kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(KINDS))
+    category = fields.String(load_default=None, allow_none=True)
+    subcategory = fields.String(load_default=None, allow_none=True)
+    q = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    near = fields.String(
+        load_default=None, allow_none=True, metadata={"description": "INSEE code of the reference territory"}
+    )
+    radius_km = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=1, max=1000))
+    label = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class AlertSchema(Schema):
+    id = fields.Integer()
+    label = fields.String()
+    filters = fields.Dict(
+        metadata={"description": "kind, category, subcategory, q, near, radius_km (set ones)"}
+    )
+    created_at = fields.DateTime()
+    last_notified_at = fields.DateTime(allow_none=True)
+
+
+class AlertPageSchema(PageSchema):
+    items = fields.List(fields.Nested(AlertSchema))

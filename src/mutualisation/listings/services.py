@@ -2,7 +2,7 @@
 
 The code lives in rooms by concern: `editing` (create, edit, duplicate), `transitions`
 (publish, withdraw, renew; reserve, release, fulfil, expire), `browse`, `permissions`
-(who sees and manages what, and the loaders), `placement`, `search_index` and `categories`.
+(who sees and manages what, and the loaders), `placement`, `text_search` and `categories`.
 New code imports from those modules.
 """
 
@@ -22,7 +22,6 @@ from .categories import category_tree, taxonomy
 from .editing import create, create_published, duplicate, history, update
 from .permissions import can_read_listing, get_for_management, get_visible_listing
 from .placement import bounding_box, distances_km
-from .search_index import index_terms, terms_of
 from .transitions import expire, fulfil, publish, release, renew, reserve, withdraw
 from .vocabulary import CONTENT_FIELDS
 
@@ -49,7 +48,6 @@ __all__ = [
     "get_listing",
     "get_visible_listing",
     "history",
-    "index_terms",
     "map_points",
     "my_listings",
     "publish",
@@ -58,7 +56,6 @@ __all__ = [
     "reserve",
     "status_counts",
     "taxonomy",
-    "terms_of",
     "update",
     "withdraw",
 ]

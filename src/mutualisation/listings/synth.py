@@ -26,8 +26,7 @@ from ..territories.models import Territory
 from ..territories.search import normalize
 from .categories import taxonomy
 from .lifecycle import ListingStatus
-from .models import Listing, ListingTerm
-from .search_index import terms_of
+from .models import Listing
 
 SYNTH_EMAIL = "synthetic@mutualisation.invalid"
 CHUNK = 10_000
@@ -66,39 +65,6 @@ DISTANCES = (50.0, 100.0, 200.0, 500.0)
 @cache
 def norm(text: str) -> str:
     return normalize(text)
-
-
-@cache
-def term_set(normalised: str) -> frozenset[str]:
-    return frozenset(terms_of(normalised))
-
-
-def _driver_cursor(session: Session) -> Any:
-    driver = session.connection().connection.driver_connection
-    assert driver is not None  # a live session's connection always has one
-    return driver.cursor()
-
-
-def _insert_terms(session: Session, terms: list[tuple[str, int]]) -> None:
-    """Straight to the driver, in index order: a million small rows are the bulk of the load."""
-    terms.sort()
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        # COPY is an order of magnitude faster than many INSERTs on PostgreSQL.
-        cursor = _driver_cursor(session)
-        with cursor.copy(f"COPY {ListingTerm.__tablename__} (term, listing_id) FROM STDIN") as copy:
-            for row in terms:
-                copy.write_row(row)
-        cursor.close()
-        return
-    placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO {ListingTerm.__tablename__} (term, listing_id) VALUES ({placeholder}, {placeholder})"  # noqa: S608 - constant names
-    cursor = _driver_cursor(session)
-    try:
-        for start in range(0, len(terms), 50_000):
-            cursor.executemany(sql, terms[start : start + 50_000])
-    finally:
-        cursor.close()
 
 
 @dataclass(frozen=True)
@@ -167,7 +133,7 @@ class _Draw:
 
 
 def _row(draw: _Draw, *, offers: int, first_id: int, owner_id: int, created: datetime) -> dict[str, Any]:
-    """One listing row; its index terms are added under the key "terms"."""
+    """One listing row (the database indexes its search text by itself)."""
     n, commune = draw.n, draw.commune
     category, subcategory, label = draw.subcategory
     kind = "offer" if n < offers else "need"
@@ -183,7 +149,6 @@ def _row(draw: _Draw, *, offers: int, first_id: int, owner_id: int, created: dat
         "title": f"{'Offre' if kind == 'offer' else 'Besoin'} : {label} ({commune.name})",
         "description": f"{label} — {word_a}, {word_b}. Annonce synthétique n° {n}.",
         "search_text": " ".join(parts) + f" annonce synthetique n {n}",
-        "terms": set().union(*(term_set(p) for p in parts)) | {"annonce", "synthetique", str(n)},
         "inexhaustible": shareable and bool(n % 2),
         "remote_possible": shareable and n % 3 == 0,
         "max_distance_km": DISTANCES[n % len(DISTANCES)],
@@ -225,21 +190,18 @@ def synthesise(session: Session, offers: int, needs: int, *, seed: int = 0) -> S
     now = utcnow()
     with transaction(session):
         owner = _owner(session, pool.communes[0].id)
-        # Explicit ids let the word index be written in the same bulk pass.
+        # Explicit ids: the newest listings get the highest ones, as in a live network.
         first_id = (session.scalar(select(func.max(Listing.id))) or 0) + 1
         total = offers + needs
         # The newest listings have the highest ids, as in a live network.
         ages = np.sort(rng.integers(0, 365 * 24 * 60, size=total))[::-1]
-        all_terms: list[tuple[str, int]] = []
         for start in range(0, total, CHUNK):
             rows = []
             for draw in _draws(rng, pool, start, min(CHUNK, total - start)):
                 created = now - timedelta(minutes=int(ages[draw.n]))
                 row = _row(draw, offers=offers, first_id=first_id, owner_id=owner.id, created=created)
-                all_terms += [(term, row["id"]) for term in row.pop("terms")]
                 rows.append(row)
             session.execute(insert(cast(Table, Listing.__table__)), rows)
-        _insert_terms(session, all_terms)
         if session.get_bind().dialect.name == "postgresql":
             session.execute(
                 text(

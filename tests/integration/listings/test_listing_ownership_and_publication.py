@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from mutualisation.audit.models import AuditEvent
 from mutualisation.errors import NotFound, PermissionDenied, RuleViolation
 from mutualisation.listings import browse, editing, hooks, services, transitions
-from mutualisation.listings.models import Listing, ListingEvent, ListingTerm
+from mutualisation.listings.models import Listing, ListingEvent
 from mutualisation.listings.permissions import get_for_management, get_visible_listing
 from tests.builders import make_listing, make_user
 from tests.integration.listings.test_listing_services import NEED
@@ -39,7 +39,7 @@ def test_create_published_writes_one_published_listing_with_its_draft_and_public
 def test_a_failure_in_the_publish_step_leaves_no_listing_event_term_or_audit_behind(session, monkeypatch):
     user = make_user(session, "technician", "76402")
     session.commit()
-    before = {model: count(session, model) for model in (Listing, ListingEvent, ListingTerm, AuditEvent)}
+    before = {model: count(session, model) for model in (Listing, ListingEvent, AuditEvent)}
 
     def broken_publish(*_args, **_kwargs):
         raise RuntimeError("the publish step failed")
@@ -47,7 +47,7 @@ def test_a_failure_in_the_publish_step_leaves_no_listing_event_term_or_audit_beh
     monkeypatch.setattr(editing, "apply_transition", broken_publish)
     with pytest.raises(RuntimeError):
         editing.create_published(session, user, NEED)
-    after = {model: count(session, model) for model in (Listing, ListingEvent, ListingTerm, AuditEvent)}
+    after = {model: count(session, model) for model in (Listing, ListingEvent, AuditEvent)}
     assert after == before
     monkeypatch.undo()
     # The retry creates exactly one listing: nothing was left to duplicate.

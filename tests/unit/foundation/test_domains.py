@@ -14,6 +14,7 @@ from mutualisation.app import create_app
 from mutualisation.declarations import Domain, ScheduledJob, cron
 from mutualisation.domains import DOMAINS, all_jobs, configure_sessions
 from mutualisation.listings import hooks
+from mutualisation.listings.alerts import announce_new_listing
 from mutualisation.matching.domain import follow_listing_change
 from mutualisation.scheduler import app_jobs
 
@@ -61,14 +62,14 @@ def test_two_jobs_with_one_name_stop_the_scheduler():
         all_jobs([Domain(name="x", jobs=(job,)), Domain(name="y", jobs=(job,))])
 
 
-def test_matching_follows_listing_changes_only_in_sessions_of_a_configured_factory(app):
+def test_alerts_and_matching_follow_listing_changes_only_in_sessions_of_a_configured_factory(app):
     plain = sessionmaker()()
     assert hooks.followers_of(plain) == ()
     app_session = app.extensions["mutualisation.sessions"]()
-    assert hooks.followers_of(app_session) == (follow_listing_change,)
+    assert hooks.followers_of(app_session) == (announce_new_listing, follow_listing_change)
     configured = sessionmaker()
     configure_sessions(configured)
-    assert hooks.followers_of(configured()) == (follow_listing_change,)
+    assert hooks.followers_of(configured()) == (announce_new_listing, follow_listing_change)
 
 
 def test_a_follower_added_to_one_session_stays_in_that_session(app):
@@ -76,7 +77,7 @@ def test_a_follower_added_to_one_session_stays_in_that_session(app):
     first, second = factory(), factory()
     seen = []
     hooks.follow(first, lambda _s, listing_id, change: seen.append((listing_id, change)))
-    assert len(hooks.followers_of(first)) == 2 and len(hooks.followers_of(second)) == 1
+    assert len(hooks.followers_of(first)) == 3 and len(hooks.followers_of(second)) == 2
 
 
 def test_a_failing_follower_is_logged_and_the_next_one_still_runs(caplog):

@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
+from mutualisation.fulltext import fts5_query, is_search_table, tsquery_text
 from mutualisation.impact import charts, sheet_rules
-from mutualisation.impact.search import fts5_query, is_search_table
+from mutualisation.search_words import query_words
 
 CODES = ("mobility", "food")
 
@@ -79,9 +80,19 @@ def test_the_themes_file_needs_french_and_english_labels():
 
 
 def test_the_search_query_is_stemmed_quoted_and_prefixed():
-    assert fts5_query("Cantines scolaires") == '"cantin"* AND "scolair"*'
-    assert fts5_query('NOT "x') == '"not"* AND "x"*'
-    assert fts5_query("!!!") == ""
+    def groups(query):
+        return [[w] for w in query_words(query)]
+
+    assert (
+        fts5_query(groups("Cantines scolaires"))
+        == '("cantin"* OR "cantines"*) AND ("scolair"* OR "scolaires"*)'
+    )
+    assert fts5_query(groups('NOT "x')) == '("not"*) AND ("x"*)'
+    assert fts5_query(groups("!!!")) == ""
+    assert (
+        tsquery_text([["epareuse", "eparpille"], ["broyeurs"]])
+        == "('epareuse':* | 'eparpille':*) & ('broyeurs':*)"
+    )
     assert is_search_table("fts_sheets_data") and not is_search_table("sheets")
 
 

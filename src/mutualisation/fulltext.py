@@ -1,0 +1,184 @@
+"""Full-text search with the databases' own engines, for any table: listings and experience sheets.
+
+Infrastructure: it knows no domain. A `TextIndex` names a table, its id column and the plain-text
+"document" column the domain keeps; `matching(session, index, query)` returns a SQL condition on
+the id column, true for the rows whose document holds every word of the query (or None when the
+query has no searchable word). The indexes themselves are built by the migrations
+(`5ea4c0000001`), kept in the migrations' own words:
+
+- PostgreSQL: a GIN index on `to_tsvector('french'::regconfig, mutu_unaccent(document))`
+  (`mutu_unaccent` is `unaccent` declared IMMUTABLE, so that an index may use it). Each query
+  word is folded (no accents) and matched as a French stem prefix: "broyeurs" finds "broyeur".
+- SQLite: an FTS5 table `fts_<table>` (`unicode61 remove_diacritics 2`). FTS5 does not stem, so
+  each word is cut to its French Snowball stem and matched as a prefix, which gives the same
+  answers for plural and verb forms.
+
+Typos: a query word that matches nothing at all is replaced by the nearest words of the index's
+vocabulary (`search_words.closest`: one or two typos, swaps included), so "eapreuse" finds
+"épareuse" (on SQLite, only words with the same first letter are candidates: see `_vocabulary`).
+The vocabulary is `fts_<table>_vocab`: on SQLite an `fts5vocab` view of the FTS table, on
+PostgreSQL a table of words kept by triggers and searched with `pg_trgm` similarity.
+
+Tables, indexes and triggers named `fts_*` belong to this module: the drift check skips them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import bindparam, column, delete, func, insert, literal_column, select, table
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from .search_words import MAX_WORD, closest, query_words
+
+FTS_PREFIX = "fts_"
+# Rows of the vocabulary read for one mistyped word: the nearest by trigrams on PostgreSQL.
+MAX_CANDIDATES = 200
+
+
+@dataclass(frozen=True)
+class TextIndex:
+    table: str
+    id_column: ColumnElement[Any]
+    document_column: ColumnElement[Any]
+    # The FTS5 table's column: the document column itself for an external-content table.
+    fts_column: str = "document"
+
+    @property
+    def fts_table(self) -> str:
+        return f"{FTS_PREFIX}{self.table}"
+
+    @property
+    def vocabulary_table(self) -> str:
+        return f"{FTS_PREFIX}{self.table}_vocab"
+
+    def fts(self) -> Any:
+        """The SQLite FTS5 table as a Core construct: names are quoted, never pasted into SQL."""
+        return table(self.fts_table, column("rowid"), column(self.fts_column))
+
+
+def is_search_table(name: str | None) -> bool:
+    return bool(name and name.startswith(FTS_PREFIX))
+
+
+@cache
+def _stemmer() -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("french")
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def fts5_query(groups: list[list[str]]) -> str:
+    """An FTS5 expression: each group's words and their stems quoted and prefix-matched, OR-ed;
+    groups AND-ed.
+
+    The words come from `search_words.query_words` (letters and digits only); quoting still keeps
+    anything FTS5 could read as an operator ("NOT", "*") a plain word.
+    """
+    parts = []
+    for group in groups:
+        # The word itself too: a stem is not always a prefix of its forms ("vegetaux" → "vegetal").
+        terms = sorted({t.replace(chr(34), "") for t in [*_stemmer().stemWords(group), *group] if t})
+        if terms:
+            parts.append("(" + " OR ".join(f'"{t}"*' for t in terms) + ")")
+    return " AND ".join(parts)
+
+
+def tsquery_text(groups: list[list[str]]) -> str:
+    """The same expression for PostgreSQL's `to_tsquery('french', …)`, which stems by itself."""
+    parts = []
+    for group in groups:
+        words = [w.replace("'", "") for w in group if w]
+        if words:
+            parts.append("(" + " | ".join(f"'{w}':*" for w in words) + ")")
+    return " & ".join(parts)
+
+
+def _french() -> Any:
+    # A literal, not a parameter: the planner uses the GIN index only for the indexed expression.
+    return literal_column("'french'::regconfig")
+
+
+def _pg_document(index: TextIndex) -> Any:
+    return func.to_tsvector(_french(), func.mutu_unaccent(index.document_column))
+
+
+def _condition(session: Session, index: TextIndex, groups: list[list[str]], name: str) -> ColumnElement[bool]:
+    if _is_postgres(session):
+        wanted = func.to_tsquery(_french(), bindparam(name, tsquery_text(groups)))
+        return _pg_document(index).op("@@")(wanted)
+    expression = fts5_query(groups)
+    if not expression:
+        return index.id_column.is_(None)  # nothing searchable: nothing matches
+    fts = index.fts()
+    hits = select(fts.c.rowid).where(fts.c[index.fts_column].op("MATCH")(bindparam(name, expression)))
+    return index.id_column.in_(hits)
+
+
+def _has_hits(session: Session, index: TextIndex, word: str) -> bool:
+    condition = _condition(session, index, [[word]], "fts_word")
+    return session.execute(select(index.id_column).where(condition).limit(1)).first() is not None
+
+
+def _vocabulary(session: Session, index: TextIndex, word: str) -> list[str]:
+    """Words of the index that may be what `word` was meant to be (checked by `closest`)."""
+    size = func.length(column("term" if not _is_postgres(session) else "word"))
+    lengths: tuple[Any, Any] = (bindparam("lo", len(word) - 2), bindparam("hi", len(word) + 2))
+    if _is_postgres(session):
+        words = table(index.vocabulary_table, column("word"))
+        query = (
+            select(words.c.word)
+            .where(words.c.word.op("%")(bindparam("typo", word)), size.between(*lengths))
+            .order_by(func.similarity(words.c.word, bindparam("typo", word)).desc())
+            .limit(MAX_CANDIDATES)
+        )
+        return [str(w)[:MAX_WORD] for w in session.scalars(query)]
+    # fts5vocab counts each term's rows as it reads it: reading the whole vocabulary costs a tenth
+    # of a second at 100,000 listings, the terms of one first letter a few milliseconds. So on
+    # SQLite a typo is corrected after the first letter only (PostgreSQL corrects it anywhere).
+    terms = table(index.vocabulary_table, column("term"))
+    first = word[0]
+    query = select(terms.c.term).where(
+        terms.c.term >= first, terms.c.term < chr(ord(first) + 1), size.between(*lengths)
+    )
+    return [str(w)[:MAX_WORD] for w in session.scalars(query)]
+
+
+def corrected(session: Session, index: TextIndex, words: list[str]) -> list[list[str]]:
+    """Each word as it is when the index knows it, else the nearest words it knows (if any)."""
+    groups = []
+    for word in words:
+        if _has_hits(session, index, word):
+            groups.append([word])
+        else:
+            groups.append(closest(word, _vocabulary(session, index, word)) or [word])
+    return groups
+
+
+def matching(
+    session: Session, index: TextIndex, query: str | None, *, forgiving: bool = True
+) -> ColumnElement[bool] | None:
+    """A condition on `index.id_column`, true for the rows whose document holds every word of
+    `query` (typos forgiven unless `forgiving` is false); None when the query has no word."""
+    words = query_words(query)
+    if not words:
+        return None
+    groups = corrected(session, index, words) if forgiving else [[w] for w in words]
+    return _condition(session, index, groups, "fts_query")
+
+
+def reindex(session: Session, index: TextIndex, row_id: int, document: str) -> None:
+    """Keep a SQLite FTS table without triggers in step with a row's document (PostgreSQL and the
+    trigger-kept tables need nothing)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    fts = index.fts()
+    session.execute(delete(fts).where(fts.c.rowid == row_id))
+    session.execute(insert(fts).values({"rowid": row_id, index.fts_column: document}))

@@ -1,0 +1,80 @@
+"""Text search of listings on the databases' own full-text engines (SQLite FTS5, PostgreSQL
+tsvector + unaccent), with French word forms, accents both ways and typos forgiven (issue 12)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mutualisation.listings import browse as browsing
+from mutualisation.listings.models import Listing
+from mutualisation.listings.text_search import refresh_search_text
+from tests.builders import make_listing, make_user
+
+TITLES = (
+    "Épareuse à bras déporté",
+    "Broyeur de végétaux thermique",
+    "Nacelle élévatrice 12 m",
+    "Podium modulaire pour festival",
+)
+
+
+@pytest.fixture
+def network(session):
+    owner = make_user(session, "technician", "76402")
+    reader = make_user(session, "technician", "62528")
+    listings = {title: make_listing(session, owner, title=title) for title in TITLES}
+    return reader, owner, listings
+
+
+def titles(session, user, q, **filters):
+    result = browsing.browse(session, user, browsing.Filters(q=q, **filters))
+    return sorted(listing.title for listing in result.items)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("broyeurs", ["Broyeur de végétaux thermique"]),  # a plural finds the singular
+        ("BROYEUR vegetaux", ["Broyeur de végétaux thermique"]),  # accents forgotten
+        ("épareuse", ["Épareuse à bras déporté"]),
+        ("eparéuse", ["Épareuse à bras déporté"]),  # an accent too many
+        ("nacelles élévatrices", ["Nacelle élévatrice 12 m"]),
+        ("broy", ["Broyeur de végétaux thermique"]),  # a beginning of word
+        ("eapreuse", ["Épareuse à bras déporté"]),  # two letters swapped
+        ("brpyeur", ["Broyeur de végétaux thermique"]),  # one letter wrong
+        ("podium festivak", ["Podium modulaire pour festival"]),  # one word of two mistyped
+        ("broyeur nacelle", []),  # every word must be found
+        ("tracteur", []),  # nothing near it
+        ('"NOT* (', []),  # operators typed by a user are only text, never an error
+    ],
+)
+def test_the_text_filter_forgives_word_forms_accents_and_typos(session, network, query, expected):
+    reader, _owner, _listings = network
+    assert titles(session, reader, query) == expected
+
+
+def test_a_query_of_stopwords_or_punctuation_filters_nothing(session, network):
+    reader, _owner, _listings = network
+    assert titles(session, reader, "de la !!") == sorted(TITLES)
+
+
+def test_the_index_follows_edits_and_deletions(session, network):
+    reader, _owner, listings = network
+    listing = listings["Nacelle élévatrice 12 m"]
+    listing.title = "Chapiteau de réception"
+    refresh_search_text(listing)  # what the editing services call
+    session.flush()
+    assert titles(session, reader, "chapiteaux") == ["Chapiteau de réception"]
+    assert titles(session, reader, "nacelle") == []
+    session.delete(session.get(Listing, listings["Podium modulaire pour festival"].id))
+    session.flush()
+    assert titles(session, reader, "podium") == []
+
+
+def test_the_text_filter_combines_with_the_other_filters(session, network):
+    reader, _owner, _listings = network
+    assert titles(session, reader, "eapreuse", kind="offer") == ["Épareuse à bras déporté"]
+    assert titles(session, reader, "eapreuse", kind="need") == []
+    near = titles(session, reader, "broyeurs", near="76402", radius_km=10)
+    assert near == ["Broyeur de végétaux thermique"]
+    assert titles(session, reader, "broyeurs", near="62528", radius_km=10) == []

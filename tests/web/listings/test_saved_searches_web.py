@@ -1,0 +1,132 @@
+"""Saved searches (alerts) through their doors, issue 12: the JSON API (`/api/v1/alerts`) and
+the pages (save from the browse page, list, delete), with real HTTP on both databases."""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+
+from sqlalchemy import select
+
+from mutualisation.accounts.services import create_token
+from mutualisation.listings.models import SavedSearch
+from mutualisation.notifications.models import Notification
+from tests.builders import csrf_token, login, make_listing, make_territory, make_user
+
+NACELLE = {
+    "kind": "offer",
+    "category": "equipment",
+    "subcategory": "vehicle_machinery",
+    "title": "Nacelle élévatrice",
+    "publish": True,
+}
+
+
+def bearer(session, user) -> dict:
+    _token, clear = create_token(session, user, "test")
+    return {"Authorization": f"Bearer {clear}"}
+
+
+def test_the_api_saves_lists_and_deletes_a_search(client, session):
+    user = make_user(session, "technician", "62528")
+    make_territory(session, "76402")
+    headers = bearer(session, user)
+    created = client.post(
+        "/api/v1/alerts", json={"q": "nacelles", "near": "76402", "radius_km": 150}, headers=headers
+    )
+    assert created.status_code == 201, created.get_json()
+    body = created.get_json()
+    assert body["filters"] == {"q": "nacelles", "near": "76402", "radius_km": 150.0}
+    assert body["label"] and body["last_notified_at"] is None
+    listed = client.get("/api/v1/alerts", headers=headers).get_json()
+    assert listed["total"] == 1 and [a["id"] for a in listed["items"]] == [body["id"]]
+    assert client.delete(f"/api/v1/alerts/{body['id']}", headers=headers).status_code == 204
+    assert client.get("/api/v1/alerts", headers=headers).get_json()["total"] == 0
+
+
+def test_the_api_refuses_bad_filters_with_field_messages_and_never_a_500(client, session):
+    headers = bearer(session, make_user(session))
+    cases = [
+        ({}, "q"),
+        ({"kind": "gift"}, "kind"),
+        ({"near": "99999"}, "near"),
+        ({"radius_km": "far"}, "radius_km"),
+        ({"q": "x", "radius_km": 30}, "radius_km"),
+        ({"q": "x", "colour": "red"}, "colour"),
+    ]
+    for data, field in cases:
+        response = client.post("/api/v1/alerts", json=data, headers=headers)
+        assert response.status_code == 422, (data, response.get_json())
+        assert field in response.get_json()["error"]["fields"], data
+    assert client.post("/api/v1/alerts", data="not json", headers=headers).status_code in (400, 415, 422)
+
+
+def test_only_the_owner_deletes_a_search_others_get_404(client, session):
+    owner, other = make_user(session), make_user(session)
+    created = client.post("/api/v1/alerts", json={"q": "podium"}, headers=bearer(session, owner)).get_json()
+    assert client.delete(f"/api/v1/alerts/{created['id']}", headers=bearer(session, other)).status_code == 404
+    assert client.get("/api/v1/alerts", headers=bearer(session, other)).get_json()["total"] == 0
+    assert session.get(SavedSearch, created["id"]) is not None
+
+
+def test_the_api_wants_a_caller_and_refuses_cookie_writes(client, session):
+    assert client.get("/api/v1/alerts").status_code == 401
+    assert client.post("/api/v1/alerts", json={"q": "x"}).status_code == 401
+    login(client, make_user(session))
+    assert client.post("/api/v1/alerts", json={"q": "x"}).status_code == 401  # writes need a token
+
+
+def test_publishing_through_the_api_tells_the_seeker_in_french(client, session):
+    seeker, author = make_user(session, "technician", "62528"), make_user(session, "technician", "76402")
+    client.post("/api/v1/alerts", json={"q": "nacelles"}, headers=bearer(session, seeker))
+    published = client.post("/api/v1/listings", json=NACELLE, headers=bearer(session, author))
+    assert published.status_code == 201, published.get_json()
+    notices = session.scalars(select(Notification).where(Notification.recipient_id == seeker.id)).all()
+    assert [n.kind for n in notices] == ["listing.alert"]
+    assert notices[0].subject == "Nouvelle annonce pour votre recherche «\u00a0«\u00a0nacelles\u00a0»\u00a0»"
+    assert session.scalars(select(Notification).where(Notification.recipient_id == author.id)).all() == []
+
+
+def test_a_user_saves_the_browse_filters_from_the_page_then_deletes_the_search(client, session):
+    user = make_user(session, "technician", "62528")
+    make_listing(session, make_user(session, "technician", "76402"), title="Épareuse")
+    login(client, user)
+    page = client.get("/listings/?q=eapreuse&kind=offer").get_data(as_text=True)
+    assert "Épareuse" in page and "Enregistrer cette recherche" in page
+    token = csrf_token(client, "/listings/?q=eapreuse&kind=offer")
+    saved = client.post(
+        "/alerts/", data={"csrf_token": token, "q": "eapreuse", "kind": "offer", "label": "Épareuses"}
+    )
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("/alerts/")
+    listing = htmllib.unescape(client.get("/alerts/").get_data(as_text=True))
+    assert "Épareuses" in listing and "Mes recherches enregistrées" in listing
+    alert = session.scalar(select(SavedSearch).where(SavedSearch.user_id == user.id))
+    assert alert.filters == {"kind": "offer", "q": "eapreuse"}
+    assert re.search(r'href="/listings/\?[^"]*q=eapreuse', listing)
+    deleted = client.post(f"/alerts/{alert.id}/delete", data={"csrf_token": csrf_token(client, "/alerts/")})
+    assert deleted.status_code == 302
+    assert session.scalars(select(SavedSearch)).all() == []
+
+
+def test_saving_without_a_csrf_token_or_without_filters_saves_nothing(client, session):
+    user = make_user(session)
+    login(client, user)
+    client.post("/alerts/", data={"q": "podium"})
+    token = csrf_token(client, "/listings/?q=podium")
+    refused = client.post("/alerts/", data={"csrf_token": token}, follow_redirects=True)
+    assert "Choisissez au moins un filtre" in htmllib.unescape(refused.get_data(as_text=True))
+    assert session.scalars(select(SavedSearch)).all() == []
+
+
+def test_another_users_search_cannot_be_deleted_from_the_page(client, session):
+    owner = make_user(session)
+    other = make_user(session)
+    created = client.post("/api/v1/alerts", json={"q": "podium"}, headers=bearer(session, owner)).get_json()
+    login(client, other)
+    response = client.post(
+        f"/alerts/{created['id']}/delete",
+        data={"csrf_token": csrf_token(client, "/alerts/")},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert session.get(SavedSearch, created["id"]) is not None
