@@ -21,6 +21,7 @@ from . import editing, lifecycle, transitions
 from .categories import category_label, category_tree
 from .expiry import read_renewal_token, renew_listing
 from .forms import (
+    CHOOSE,
     ActionForm,
     BrowseForm,
     ListingForm,
@@ -75,8 +76,8 @@ def _tree_json() -> str:
 
 
 def _setup_form(form: ListingForm) -> ListingForm:
-    form.category.choices = category_choices(_locale())
-    form.subcategory.choices = subcategory_choices(_locale())
+    form.category.choices = category_choices(_locale(), blank=CHOOSE)
+    form.subcategory.choices = subcategory_choices(_locale(), blank=CHOOSE)
     return form
 
 
@@ -121,7 +122,7 @@ def _filters_from_form(form: BrowseForm):
         category=form.category.data or None,
         subcategory=form.subcategory.data or None,
         q=(form.q.data or "").strip() or None,
-        near=(form.near.data or "").strip() or None,
+        near=form.near.code,
         radius_km=form.radius_km.data,
         status=form.status.data or None,
         sort=form.sort.data or "newest",
@@ -156,7 +157,7 @@ def create():
     require(acting_user(), "listings:create", None, N_("You may not create listings."))
     form = _setup_form(ListingForm())
     if request.method == "GET":
-        form.kind.data = request.args.get("kind", "offer")
+        form.kind.data = request.args.get("kind", "")
     if form.validate_on_submit():
         try:
             listing = editing.create(db_session(), acting_user(), form.content(), geocoder=current_geocoder())

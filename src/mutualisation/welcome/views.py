@@ -107,7 +107,9 @@ def invitations_page():
     if user.role not in (rules.ADMIN, *rules.STAFF):
         raise PermissionDenied(gettext("You are not allowed to see invitations."))
     prefill = {k: v for k in ("email", "role") if (v := request.args.get(k))}
-    form = InviteForm(territory=request.args.get("territory") or user.territory.code, **prefill)
+    form = InviteForm(**prefill)
+    if request.method == "GET":
+        form.territory.prefill(request.args.get("territory") or user.territory.code)
     form.role.choices = [c for c in form.role.choices if c[0] in rules.roles_invitable_by(user.role)]
     if form.validate_on_submit():
         try:
@@ -116,7 +118,7 @@ def invitations_page():
                 user,
                 email=form.email.data,
                 role=form.role.data,
-                territory_code=form.territory.data,
+                territory_code=form.territory.code,
             )
         except DomainError as exc:
             _errors(form, exc)
@@ -200,14 +202,14 @@ def accept_invitation(token: str):
 @bp.route("/join", methods=["GET", "POST"])
 @limiter.limit(join_limit, methods=["POST"])
 def join_page():
-    form = JoinForm(territory=request.args.get("territory", ""))
+    form = JoinForm()
     query = (request.args.get("q") or "").strip()[:100]
     found = territories.search(db_session(), query, limit=10)[0] if query else []
     if form.validate_on_submit():
         try:
             join.submit(
                 db_session(),
-                territory_code=form.territory.data,
+                territory_code=form.territory.code,
                 name=form.name.data,
                 email=form.email.data,
                 motivation=form.motivation.data,
@@ -220,17 +222,21 @@ def join_page():
                 "success",
             )
             return redirect(url_for("core.home"))
-    chosen = _chosen_territory(form.territory.data)
+    chosen = _chosen_territory(form.territory, request.args.get("territory", ""))
     return render_template("accounts/join.html", form=form, query=query, found=found, chosen=chosen)
 
 
-def _chosen_territory(code: str | None):
-    if not code:
-        return None
+def _chosen_territory(field, code: str):
+    """The territory the form designates: resolved by its validation, or picked in step 1 (a
+    link with its code), which then fills the field with its name."""
+    if field.territory is not None or not code or request.method == "POST":
+        return field.territory
     try:
-        return territories.get_by_code(db_session(), code)
+        chosen = territories.get_by_code(db_session(), code)
     except DomainError:
         return None
+    field.prefill(chosen.code)
+    return chosen
 
 
 @bp.route("/join-requests")
