@@ -81,9 +81,15 @@ def _setup_form(form: ListingForm) -> ListingForm:
     return form
 
 
-def _flash_warnings(listing) -> None:
-    for warning in getattr(listing, "warnings", []):
-        flash(gettext(warning), "warning")
+def _flash_saved(listing, saved: str) -> None:
+    """One message for the save: a warning that says why when the address was not located (the
+    listing then stands at the town hall), never a success next to it that reads as if it had been."""
+    warnings = [gettext(w) for w in getattr(listing, "warnings", [])]
+    if warnings:
+        approximate = gettext("Position shown as approximate: the town hall.")
+        flash(" ".join([saved, *warnings, approximate]), "warning")
+    else:
+        flash(saved, "success")
 
 
 @bp.route("/")
@@ -164,8 +170,7 @@ def create():
         except (RuleViolation, ValidationFailed) as exc:
             show_form_errors(form, exc, with_message=True)
         else:
-            _flash_warnings(listing)
-            flash(gettext("Draft saved. Publish it when it is ready."), "success")
+            _flash_saved(listing, gettext("Draft saved. Publish it when it is ready."))
             return redirect(url_for("listings.detail", listing_id=listing.id))
     return render_template("listings/form.html", form=form, listing=None, tree_json=_tree_json())
 
@@ -196,8 +201,7 @@ def edit(listing_id: int):
         except (RuleViolation, ValidationFailed) as exc:
             show_form_errors(form, exc, with_message=True)
         else:
-            _flash_warnings(listing)
-            flash(gettext("Listing saved."), "success")
+            _flash_saved(listing, gettext("Listing saved."))
             return redirect(url_for("listings.detail", listing_id=listing.id))
     return render_template("listings/form.html", form=form, listing=listing, tree_json=_tree_json())
 
