@@ -11,7 +11,7 @@ from ..db import utcnow
 from ..errors import DomainError, PermissionDenied
 from ..extensions import limiter
 from ..territories import services as territories
-from ..ui import VISITOR, DashboardPanel, NavItem
+from ..ui import MANAGE, VISITOR, DashboardPanel, NavItem
 from ..web import acting_user, db_session, page_from_args, show_form_errors
 from . import invitations, join, notify, pages, reset, rules
 from .forms import AcceptInvitationForm, ConfirmForm, ForgotForm, InviteForm, JoinForm, NewPasswordForm
@@ -24,10 +24,18 @@ bp.register_blueprint(pages_bp)  # public pages, nested: the app registers one b
 # Declared by welcome/domain.py; create_app adds them to the shared layout.
 NAV_ITEMS = (
     NavItem(
-        "welcome.invitations_page", _l("Invitations"), roles=("admin", "technician", "official"), order=85
+        "welcome.invitations_page",
+        _l("Invitations"),
+        roles=("admin", "technician", "official"),
+        order=85,
+        menu=MANAGE,
     ),
     NavItem(
-        "welcome.join_requests", _l("Join requests"), roles=("admin", "technician", "official"), order=86
+        "welcome.join_requests",
+        _l("Join requests"),
+        roles=("admin", "technician", "official"),
+        order=86,
+        menu=MANAGE,
     ),
     # What a visitor may open without an account (the experience sheets and impact declare theirs).
     NavItem("core.home", _l("Home"), roles=(VISITOR,), order=1),
