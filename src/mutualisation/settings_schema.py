@@ -127,6 +127,18 @@ class MatchingSection:
     notify_score: float
 
 
+@dataclass(frozen=True)
+class AccessibilitySection:
+    """What the accessibility statement declares (RGAA 4.1 model)."""
+
+    status: str
+    audit_date: str
+    compliance_rate: str
+    publisher: str
+    contact_email: str
+    contact_url: str
+
+
 SECTIONS: dict[str, type] = {
     "map": MapSection,
     "geocoding": GeocodingSection,
@@ -136,6 +148,7 @@ SECTIONS: dict[str, type] = {
     "scheduler": SchedulerSection,
     "expiry": ExpirySection,
     "matching": MatchingSection,
+    "accessibility": AccessibilitySection,
 }
 
 
@@ -152,6 +165,7 @@ class Settings:
     scheduler: SchedulerSection
     expiry: ExpirySection
     matching: MatchingSection
+    accessibility: AccessibilitySection
 
     @property
     def secret_key(self) -> str:
