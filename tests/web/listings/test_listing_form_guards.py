@@ -29,7 +29,7 @@ def _post(client, data):
 
 def _selected(page: str, name: str) -> str:
     select_html = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', page, re.S).group(0)
-    chosen = re.search(r'<option[^>]*selected[^>]*>([^<]*)</option>', select_html)
+    chosen = re.search(r"<option[^>]*selected[^>]*>([^<]*)</option>", select_html)
     return chosen.group(1) if chosen else re.search(r"<option[^>]*>([^<]*)</option>", select_html).group(1)
 
 
