@@ -76,3 +76,31 @@ def test_printing_hides_the_navigation_forms_and_buttons(page, path):
             assert element.is_hidden(), selector
     page.emulate_media(media="screen")
     assert page.locator("header nav").is_visible()
+
+
+@pytest.mark.parametrize(
+    ("email", "path"),
+    [
+        (None, "/accessibilite"),
+        ("technician@malaunay.demo", "/listings/?near=Trifouillis"),  # the error summary
+        ("technician@malaunay.demo", "/listings/?near=malaunay"),  # a commune shown back by name
+    ],
+)
+def test_the_new_pages_and_states_have_no_serious_accessibility_violation(page, email, path):
+    from tests.browser.test_accessibility import serious_violations
+
+    page.set_viewport_size({"width": 1366, "height": 768})
+    if email:
+        log_in(page, email)
+    page.goto(path)
+    assert serious_violations(page) == []
+
+
+def test_the_error_summary_links_to_the_field_it_names(page):
+    log_in(page, "technician@malaunay.demo")
+    page.goto("/listings/new")
+    page.locator("form.listing-form button[type=submit]").click()
+    summary = page.locator("#error-summary")
+    assert summary.is_visible()
+    summary.get_by_role("link").first.click()
+    assert page.evaluate("document.activeElement.id") == "kind"
