@@ -160,3 +160,18 @@ def test_an_invitation_takes_a_postcode_and_shows_the_name_by_default(client, ga
         data={"email": "new@example.org", "role": "actor", "territory": "59760", "csrf_token": token},
     )
     assert response.status_code == 302
+
+
+def test_the_api_accepts_the_pick_among_several_communes(client, gazetteer):
+    owner = make_user(gazetteer, "technician", "67425")
+    make_listing(gazetteer, owner, title="Tentes")
+    login(client, make_user(gazetteer, "technician", "62528"))
+    query = {"near": "Saint-Martin", "near_code": "67425", "radius_km": 5}
+    body = client.get("/api/v1/listings", query_string=query).get_json()
+    assert [i["title"] for i in body["items"]] == ["Tentes"]
+
+
+def test_the_map_page_sends_the_resolved_commune_to_its_points(client, gazetteer):
+    login(client, make_user(gazetteer, "technician", "62528"))
+    page = htmllib.unescape(client.get("/listings/map?near=malaunay").get_data(as_text=True))
+    assert "near=76402" in page and _near_value(page) == "Malaunay"

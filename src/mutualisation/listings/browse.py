@@ -39,6 +39,7 @@ class Filters:
     subcategory: str | None = None
     q: str | None = None
     near: str | None = None
+    near_code: str | None = None  # the commune picked among several that `near` matches
     radius_km: float | None = None
     status: str | None = None
     sort: str = "newest"
@@ -119,7 +120,7 @@ def _conditions(user: Any, filters: Filters) -> list[ColumnElement[bool]]:
 def _reference(session: Session, user: Any, filters: Filters) -> Territory | None:
     if filters.near:
         # The one commune resolver: a name, a postcode or an INSEE code, as every commune field.
-        found = resolve(session, filters.near)
+        found = resolve(session, filters.near, picked=filters.near_code)
         if len(found) > 1:
             raise ValidationFailed(INVALID, {"near": [SEVERAL_COMMUNES]})
         if not found or found[0].latitude is None:

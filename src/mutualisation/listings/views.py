@@ -144,6 +144,9 @@ def map_view():
     form.subcategory.choices = subcategory_choices(_locale(), blank=gettext("All subcategories"))
     conf = current_app.config["map"]
     query = {k: v for k, v in request.args.items() if v and k not in ("page", "per_page")}
+    form.validate()  # resolves "near" as the list does: its name shown, its code sent to the points
+    if form.near.code:
+        query.update(near=form.near.code, near_code=form.near.code)
     return render_template(
         "listings/map.html",
         form=form,
