@@ -175,3 +175,14 @@ def test_the_map_page_sends_the_resolved_commune_to_its_points(client, gazetteer
     login(client, make_user(gazetteer, "technician", "62528"))
     page = htmllib.unescape(client.get("/listings/map?near=malaunay").get_data(as_text=True))
     assert "near=76402" in page and _near_value(page) == "Malaunay"
+
+
+@pytest.mark.parametrize("typed", ["Malaunay", "76770", "76402", "Malaunay (76402)"])
+def test_the_facilitators_user_filter_reads_a_commune_like_every_other_field(client, gazetteer, typed):
+    make_user(gazetteer, "official", "76402", name="Élue de Malaunay")
+    make_user(gazetteer, "official", "62528", name="Élu de Loos")
+    login(client, make_user(gazetteer, "admin", "62528"))
+    page = htmllib.unescape(
+        client.get("/admin/users", query_string={"territory": typed}).get_data(as_text=True)
+    )
+    assert "Élue de Malaunay" in page and "Élu de Loos" not in page
