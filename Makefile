@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 5000
+# E-mail links must point where `make run` serves: derived from PORT unless set (a proxy's address).
+MUTUALISATION_PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 export MUTUALISATION_ENV ?= development
 
 .PHONY: run test lint bench install clean-venv translations
@@ -26,7 +28,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/mutualisation init-local
+	MUTUALISATION_PUBLIC_BASE_URL=$(MUTUALISATION_PUBLIC_BASE_URL) $(BIN)/mutualisation init-local
 	@echo ""
 	@echo "  Mutualisation is served on http://127.0.0.1:$(PORT)"
 	@echo "  Demo logins (password: demo-password — change it outside a demo):"
@@ -34,7 +36,7 @@ run: $(STAMP)
 	@echo "    technician@malaunay.demo  official@malaunay.demo  technician@le-mene.demo  technician@grande-synthe.demo"
 	@echo "    admin@mutualisation.demo"
 	@echo ""
-	PORT=$(PORT) $(BIN)/mutualisation serve --port $(PORT)
+	MUTUALISATION_PUBLIC_BASE_URL=$(MUTUALISATION_PUBLIC_BASE_URL) PORT=$(PORT) $(BIN)/mutualisation serve --port $(PORT)
 
 # Gates first (lint with complexity, then types; configured in pyproject.toml), then the suite,
 # whose tests/unit/test_architecture.py checks module and function sizes, import cycles and pure modules.

@@ -1,4 +1,5 @@
-"""Pages that belong to no single domain: home dashboard, health check, language switch, API docs."""
+"""Pages that belong to no single domain: home dashboard, health check, language switch, API docs,
+the accessibility statement."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import text
 from .accounts.names import ROLE_LABELS, role_label
 from .api_base import api
 from .page_cache import cached_page
+from .settings import settings_of
 from .ui import nav_for, panels_for
 from .web import acting_user, db_session, safe_redirect_target
 
@@ -100,3 +102,20 @@ def api_docs():
     """Interactive reference rendered from the OpenAPI document itself (no CDN)."""
     spec = api.spec.to_dict()
     return render_template("core/api_docs.html", spec=spec)
+
+
+@bp.route("/accessibilite")
+def accessibility():
+    """The accessibility statement a public body owes (RGAA 4.1 model), linked from every footer;
+    what it declares comes from the `[accessibility]` settings."""
+    declared = settings_of(current_app).accessibility
+    try:
+        audited = date.fromisoformat(declared.audit_date) if declared.audit_date else None
+    except ValueError:  # the settings are checked for type, not for a date's shape
+        audited = None
+    return render_template(
+        "core/accessibility.html",
+        declared=declared,
+        audited=audited,
+        base_url=current_app.config["PUBLIC_BASE_URL"],
+    )

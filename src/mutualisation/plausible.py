@@ -35,6 +35,8 @@ QUANTITY = Bound(1_000_000)
 EUROS = Bound(10_000_000)
 KILOMETRES = Bound(40_000)
 KILOGRAMS = Bound(10_000_000)
+# How far around a commune a search may reach: the API's own limit, mainland France's width.
+SEARCH_RADIUS_KM = Bound(1_000, minimum=0)
 
 
 def problem(value: Any, bound: Bound) -> str | None:
@@ -91,12 +93,21 @@ def _chain(bound: Bound, validators: list[Any] | None) -> list[Any]:
     return [Optional(), PlausibleValidator(bound), *(validators or [])]
 
 
+def _attributes(bound: Bound, kw: dict[str, Any]) -> dict[str, Any]:
+    """The bound, told to the browser too (`max`, and `min` when the sign is part of it), so that a
+    number input refuses an implausible value before it is even sent."""
+    render_kw = {"max": bound.maximum, "step": "any", **kw.get("render_kw", {})}
+    if bound.minimum is not None:
+        render_kw.setdefault("min", bound.minimum)
+    return {**kw, "render_kw": render_kw}
+
+
 class PlausibleFloatField(FloatField):
     def __init__(self, label: Any = None, *, bound: Bound, validators: list[Any] | None = None, **kw: Any):
-        super().__init__(label, validators=_chain(bound, validators), **kw)
+        super().__init__(label, validators=_chain(bound, validators), **_attributes(bound, kw))
 
 
 class PlausibleDecimalField(DecimalField):
     def __init__(self, label: Any = None, *, bound: Bound, validators: list[Any] | None = None, **kw: Any):
         kw.setdefault("places", None)
-        super().__init__(label, validators=_chain(bound, validators), **kw)
+        super().__init__(label, validators=_chain(bound, validators), **_attributes(bound, kw))

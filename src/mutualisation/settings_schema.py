@@ -138,6 +138,18 @@ class PageCacheSection:
     max_entries: int
 
 
+@dataclass(frozen=True)
+class AccessibilitySection:
+    """What the accessibility statement declares (RGAA 4.1 model)."""
+
+    status: str
+    audit_date: str
+    compliance_rate: str
+    publisher: str
+    contact_email: str
+    contact_url: str
+
+
 SECTIONS: dict[str, type] = {
     "map": MapSection,
     "geocoding": GeocodingSection,
@@ -148,6 +160,7 @@ SECTIONS: dict[str, type] = {
     "expiry": ExpirySection,
     "matching": MatchingSection,
     "page_cache": PageCacheSection,
+    "accessibility": AccessibilitySection,
 }
 
 
@@ -165,6 +178,7 @@ class Settings:
     expiry: ExpirySection
     matching: MatchingSection
     page_cache: PageCacheSection
+    accessibility: AccessibilitySection
 
     @property
     def secret_key(self) -> str:

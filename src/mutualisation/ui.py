@@ -13,6 +13,9 @@ MEMBERS = ("admin", "technician", "official", "actor")
 # Not a role a user holds: the nav of someone not logged in. An item lists it to be shown to visitors.
 VISITOR = "visitor"
 EVERYONE = (*MEMBERS, VISITOR)
+# The management pages (users, invitations, jobs…) fold into one menu: the bar keeps one line
+# at 1366 px however many tools a role has.
+MANAGE = "manage"
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,7 @@ class NavItem:
     label: Any  # a lazy gettext string
     roles: tuple[str, ...] = MEMBERS
     order: int = 50
+    menu: str = ""  # "" on the bar itself, MANAGE in the management menu
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy.orm import Session
@@ -134,11 +134,14 @@ def paginated(items: list[Any], page: Page, total: int) -> dict[str, Any]:
 
 
 def show_form_errors(form, exc: DomainError, *, field_for=None, with_message: bool = False, **params) -> None:
-    """Put a service's field errors next to the form's fields, translated; the rest in one flash.
+    """Put a service's field errors next to the form's fields, translated; the rest in the form's
+    own `form_errors`.
 
     Every HTML door shows a service's RuleViolation the same way: the user keeps what they typed
     and reads, in their language, what to correct and where. `field_for(form, name)` maps a
-    service field name to a form field when the names differ (nested lines, prefixes).
+    service field name to a form field when the names differ (nested lines, prefixes). The page's
+    one error summary (base.html, `g.form_with_errors`) lists it all, linked to the fields: no
+    second banner says the same thing in a flash.
     """
     unplaced: list[str] = []
     for name, messages in exc.fields.items():
@@ -149,5 +152,5 @@ def show_form_errors(form, exc: DomainError, *, field_for=None, with_message: bo
         else:
             unplaced += translated
     head = [gettext(exc.message)] if with_message and exc.message else []
-    if head or unplaced:
-        flash(" ".join(head + unplaced), "danger")
+    form.form_errors = [*getattr(form, "form_errors", []), *head, *unplaced]
+    g.form_with_errors = form

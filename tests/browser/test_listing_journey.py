@@ -33,11 +33,15 @@ def test_technician_publishes_a_need_finds_it_within_300_km_and_sees_it_on_the_m
 
     page.goto("/listings/")
     page.get_by_label("Catégorie", exact=True).select_option("equipment")
-    page.get_by_label("Autour de (commune ou code INSEE)").fill("62528")
+    # A typed commune name, as people write it: the one resolver finds Loos-en-Gohelle.
+    near = page.get_by_label("Autour de (commune, code postal ou code INSEE)")
+    near.fill("loos en gohelle")
     page.keyboard.press("Escape")
     page.get_by_label("Dans un rayon de (km)").fill("300")
     page.get_by_role("button", name="Rechercher").click()
-    page.wait_for_url("**near=62528**")
+    page.wait_for_url("**near=loos+en+gohelle**")
+    # After the search, the field shows the commune's name, not a code.
+    assert near.input_value() == "Loos-en-Gohelle"
     result = page.get_by_role("link", name=TITLE)
     assert result.is_visible()
 

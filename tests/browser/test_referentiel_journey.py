@@ -15,6 +15,7 @@ pytestmark = pytest.mark.browser
 
 
 def log_out(page) -> None:
+    page.locator("header .account-menu").click()  # logging out sits in the account's menu
     page.get_by_role("button", name="Se déconnecter").click()
 
 

@@ -10,7 +10,7 @@ from flask_login import login_required, login_user, logout_user
 from ..errors import DomainError, PermissionDenied, Unauthorized
 from ..extensions import account_key, limiter
 from ..i18n import N_
-from ..ui import NavItem
+from ..ui import MANAGE, NavItem
 from ..web import acting_user, db_session, page_from_args, safe_redirect_target, show_form_errors
 from . import directory, services
 from .forms import LocaleForm, LoginForm, PasswordChangeForm, TokenForm, UserUpdateForm
@@ -19,7 +19,7 @@ from .permissions import can_manage_users
 bp = Blueprint("accounts", __name__)
 
 # Declared by accounts/domain.py; create_app adds it to the shared layout.
-NAV_ITEMS = (NavItem("accounts.admin_users", _l("Users"), roles=("admin",), order=90),)
+NAV_ITEMS = (NavItem("accounts.admin_users", _l("Users"), roles=("admin",), order=90, menu=MANAGE),)
 
 
 def _login_limit() -> str:

@@ -194,8 +194,7 @@ def new():
                 terms=form.terms(),
             )
         except RuleViolation as exc:
-            show_form_errors(form, exc, field_for=_field_for)
-            flash(gettext(exc.message), "danger")
+            show_form_errors(form, exc, field_for=_field_for, with_message=True)
         else:
             if draft.created:
                 flash(gettext("The draft agreement is created. Check the terms, then propose it."), "success")
@@ -389,8 +388,7 @@ def act(agreement_id: int, action: str):
             return redirect(url_for(".show", agreement_id=agreement_id))
         except (RuleViolation, InvalidTransition) as exc:
             session.rollback()
-            show_form_errors(form, exc, field_for=_field_for)
-            flash(gettext(exc.message), "danger")
+            show_form_errors(form, exc, field_for=_field_for, with_message=True)
         else:
             flash(confirmations.done_message(agreement, user, action), "success")
             return redirect(url_for(".show", agreement_id=agreement_id))

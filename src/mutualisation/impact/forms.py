@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from .sheet_rules import SECTIONS
+from .sheet_rules import MAX_POPULATION, SECTIONS
 
 SECTION_LABELS = {
     "context": _l("Context"),
@@ -43,7 +43,9 @@ class SheetForm(FlaskForm):
     title = StringField(_l("Title"))
     themes = CheckboxesField(_l("Themes"), validate_choice=False)
     category = SelectField(_l("Category"), validate_choice=False)
-    population = IntegerField(_l("Population"), validators=[Optional()])
+    population = IntegerField(
+        _l("Population"), validators=[Optional()], render_kw={"min": 0, "max": MAX_POPULATION}
+    )
     started_on = DateField(_l("Started on"), validators=[Optional()])
     ended_on = DateField(_l("Ended on"), validators=[Optional()])
     context = TextAreaField(SECTION_LABELS["context"], render_kw={"rows": 3})

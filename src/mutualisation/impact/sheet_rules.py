@@ -72,10 +72,15 @@ def _date(value: Any, name: str, errors: dict[str, list[str]]) -> dt.date | None
         return None
 
 
+# More than any French territory holds (the whole country is under 70 million), far inside a
+# 32-bit integer column: 10^12 is refused with a message, not by the database.
+MAX_POPULATION: Final = 100_000_000
+
+
 def _population(value: Any, errors: dict[str, list[str]]) -> int | None:
     if value in (None, ""):
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_POPULATION:
         errors["population"] = [N_("Enter a whole number of inhabitants.")]
         return None
     return value

@@ -16,6 +16,7 @@ from ..accounts.permissions import require
 from ..errors import ValidationFailed
 from ..i18n import N_
 from ..territories.models import Territory
+from ..territories.services import SEVERAL_COMMUNES, UNKNOWN_COMMUNE, resolve
 from . import lifecycle
 from .availability import MAX_SPAN_DAYS
 from .bookings import full_listing_ids
@@ -41,6 +42,7 @@ class Filters:
     subcategory: str | None = None
     q: str | None = None
     near: str | None = None
+    near_code: str | None = None  # the commune picked among several that `near` matches
     radius_km: float | None = None
     status: str | None = None
     sort: str = "newest"
@@ -153,10 +155,13 @@ def _conditions(user: Any, filters: Filters) -> list[ColumnElement[bool]]:
 
 def _reference(session: Session, user: Any, filters: Filters) -> Territory | None:
     if filters.near:
-        territory = session.scalar(select(Territory).where(Territory.code == filters.near.strip().upper()))
-        if territory is None or territory.latitude is None:
-            raise ValidationFailed(INVALID, {"near": [N_("Unknown territory.")]})
-        return territory
+        # The one commune resolver: a name, a postcode or an INSEE code, as every commune field.
+        found = resolve(session, filters.near, picked=filters.near_code)
+        if len(found) > 1:
+            raise ValidationFailed(INVALID, {"near": [SEVERAL_COMMUNES]})
+        if not found or found[0].latitude is None:
+            raise ValidationFailed(INVALID, {"near": [UNKNOWN_COMMUNE]})
+        return found[0]
     if filters.sort == "nearest" and user is not None:
         own = session.get(Territory, user.territory_id)
         # A territory without a point has no distances: its users get the newest first.

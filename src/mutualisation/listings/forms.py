@@ -9,14 +9,20 @@ from wtforms import (
     DateField,
     FloatField,
     HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Optional
+from wtforms.validators import DataRequired, Optional
 
-from ..plausible import EUROS, KILOMETRES, QUANTITY, PlausibleFloatField
+from ..plausible import (
+    EUROS,
+    KILOMETRES,
+    QUANTITY,
+    SEARCH_RADIUS_KM,
+    PlausibleFloatField,
+)
+from ..territories.forms import CommuneField
 from .categories import taxonomy
 from .labels import (
     CONDITIONS_LABELS,
@@ -55,13 +61,25 @@ def subcategory_choices(locale: str, blank: Any = None) -> dict[str, list[tuple[
     return groups
 
 
+CHOOSE = _l("Choose…")
+# The listing form starts on "Choose…" for what it is: a default kind or subcategory filed
+# needs as offers and chippers under "podium" when people did not notice it.
+KIND_FORM_CHOICES = [("", CHOOSE), *KIND_CHOICES]
+
+
 class ListingForm(FlaskForm):
-    kind = SelectField(_l("Type"), choices=KIND_CHOICES)
-    category = SelectField(_l("Category"))
-    subcategory = SelectField(_l("Subcategory"), validate_choice=False)
-    title = StringField(_l("Title"))
+    kind = SelectField(
+        _l("Type"), choices=KIND_FORM_CHOICES, validators=[DataRequired(message=_l("Choose offer or need."))]
+    )
+    category = SelectField(_l("Category"), validators=[DataRequired(message=_l("Choose a category."))])
+    subcategory = SelectField(
+        _l("Subcategory"),
+        validate_choice=False,
+        validators=[DataRequired(message=_l("Choose a subcategory."))],
+    )
+    title = StringField(_l("Title"), validators=[DataRequired(message=_l("A title is required."))])
     description = TextAreaField(_l("Description"), render_kw={"rows": 6})
-    quantity = PlausibleFloatField(_l("Quantity"), bound=QUANTITY)
+    quantity = PlausibleFloatField(_l("Quantity"), bound=QUANTITY, render_kw={"min": 0})
     unit = StringField(_l("Unit"))
     available_from = DateField(_l("Available from"), validators=[Optional()])
     available_until = DateField(_l("Available until"), validators=[Optional()])
@@ -75,13 +93,14 @@ class ListingForm(FlaskForm):
         _l("Days kept after each return (cleaning, checks)"), validators=[Optional()]
     )
     logistics = SelectField(_l("Logistics"), choices=LOGISTICS_CHOICES)
-    max_distance_km = PlausibleFloatField(_l("Maximum distance (km)"), bound=KILOMETRES)
+    max_distance_km = PlausibleFloatField(_l("Maximum distance (km)"), bound=KILOMETRES, render_kw={"min": 0})
     conditions = SelectField(_l("Conditions"), choices=CONDITIONS_CHOICES)
-    deposit_eur = PlausibleFloatField(_l("Deposit (EUR)"), bound=EUROS)
+    deposit_eur = PlausibleFloatField(_l("Deposit (EUR)"), bound=EUROS, render_kw={"min": 0})
     insurance_required = BooleanField(_l("Insurance required"))
     qualified_operator_required = BooleanField(_l("Qualified operator required"))
     network_only = BooleanField(_l("Keep private to the network's members (hidden from visitors)"))
     address = StringField(_l("Address (optional)"))
+    # Their range is the service's rule, with its own messages ("outside France").
     latitude = FloatField(_l("Latitude"), validators=[Optional()])
     longitude = FloatField(_l("Longitude"), validators=[Optional()])
     version = HiddenField()
@@ -114,8 +133,8 @@ class BrowseForm(FlaskForm):
     category = SelectField(_l("Category"), validate_choice=False)
     subcategory = SelectField(_l("Subcategory"), validate_choice=False)
     q = StringField(_l("Text"))
-    near = StringField(_l("Near (commune or INSEE code)"))
-    radius_km = IntegerField(_l("Within (km)"), validators=[Optional()])
+    near = CommuneField(_l("Near (commune, postcode or INSEE code)"))
+    radius_km = PlausibleFloatField(_l("Within (km)"), bound=SEARCH_RADIUS_KM)
     status = SelectField(
         _l("Status"),
         choices=STATUS_FILTER_CHOICES,

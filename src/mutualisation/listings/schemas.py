@@ -177,7 +177,14 @@ class ListingQuerySchema(PageQuerySchema):
     category = fields.String(load_default=None)
     subcategory = fields.String(load_default=None)
     q = fields.String(load_default=None, validate=validate.Length(max=200))
-    near = fields.String(load_default=None, metadata={"description": "INSEE code of the reference territory"})
+    near = fields.String(
+        load_default=None, metadata={"description": "The reference commune: its name, postcode or INSEE code"}
+    )
+    near_code = fields.String(
+        load_default=None,
+        validate=validate.Length(max=9),
+        metadata={"description": "When `near` matches several communes: the INSEE code of the one meant"},
+    )
     radius_km = fields.Float(load_default=None, validate=validate.Range(min=1, max=1000))
     status = fields.String(load_default=None, validate=validate.OneOf(lifecycle.STATUSES))
     sort = fields.String(load_default="newest", validate=validate.OneOf(("newest", "nearest")))

@@ -22,6 +22,7 @@ from . import editing, lifecycle, transitions
 from .categories import category_label, category_tree
 from .expiry import read_renewal_token, renew_listing
 from .forms import (
+    CHOOSE,
     ActionForm,
     BrowseForm,
     ListingForm,
@@ -76,14 +77,20 @@ def _tree_json() -> str:
 
 
 def _setup_form(form: ListingForm) -> ListingForm:
-    form.category.choices = category_choices(_locale())
-    form.subcategory.choices = subcategory_choices(_locale())
+    form.category.choices = category_choices(_locale(), blank=CHOOSE)
+    form.subcategory.choices = subcategory_choices(_locale(), blank=CHOOSE)
     return form
 
 
-def _flash_warnings(listing) -> None:
-    for warning in getattr(listing, "warnings", []):
-        flash(gettext(warning), "warning")
+def _flash_saved(listing, saved: str) -> None:
+    """One message for the save: a warning that says why when the address was not located (the
+    listing then stands at the town hall), never a success next to it that reads as if it had been."""
+    warnings = [gettext(w) for w in getattr(listing, "warnings", [])]
+    if warnings:
+        approximate = gettext("Position shown as approximate: the town hall.")
+        flash(" ".join([saved, *warnings, approximate]), "warning")
+    else:
+        flash(saved, "success")
 
 
 @bp.route("/")
@@ -122,7 +129,7 @@ def _filters_from_form(form: BrowseForm):
         category=form.category.data or None,
         subcategory=form.subcategory.data or None,
         q=(form.q.data or "").strip() or None,
-        near=(form.near.data or "").strip() or None,
+        near=form.near.code,
         radius_km=form.radius_km.data,
         status=form.status.data or None,
         sort=form.sort.data or "newest",
@@ -140,6 +147,9 @@ def map_view():
     form.subcategory.choices = subcategory_choices(_locale(), blank=gettext("All subcategories"))
     conf = current_app.config["map"]
     query = {k: v for k, v in request.args.items() if v and k not in ("page", "per_page")}
+    form.validate()  # resolves "near" as the list does: its name shown, its code sent to the points
+    if form.near.code:
+        query.update(near=form.near.code, near_code=form.near.code)
     return render_template(
         "listings/map.html",
         form=form,
@@ -159,15 +169,14 @@ def create():
     require(acting_user(), "listings:create", None, N_("You may not create listings."))
     form = _setup_form(ListingForm())
     if request.method == "GET":
-        form.kind.data = request.args.get("kind", "offer")
+        form.kind.data = request.args.get("kind", "")
     if form.validate_on_submit():
         try:
             listing = editing.create(db_session(), acting_user(), form.content(), geocoder=current_geocoder())
         except (RuleViolation, ValidationFailed) as exc:
             show_form_errors(form, exc, with_message=True)
         else:
-            _flash_warnings(listing)
-            flash(gettext("Draft saved. Publish it when it is ready."), "success")
+            _flash_saved(listing, gettext("Draft saved. Publish it when it is ready."))
             return redirect(url_for("listings.detail", listing_id=listing.id))
     return render_template("listings/form.html", form=form, listing=None, tree_json=_tree_json())
 
@@ -198,8 +207,7 @@ def edit(listing_id: int):
         except (RuleViolation, ValidationFailed) as exc:
             show_form_errors(form, exc, with_message=True)
         else:
-            _flash_warnings(listing)
-            flash(gettext("Listing saved."), "success")
+            _flash_saved(listing, gettext("Listing saved."))
             return redirect(url_for("listings.detail", listing_id=listing.id))
     return render_template("listings/form.html", form=form, listing=listing, tree_json=_tree_json())
 

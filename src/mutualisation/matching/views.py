@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ..errors import DomainError
-from ..ui import DashboardPanel, NavItem
+from ..ui import MANAGE, DashboardPanel, NavItem
 from ..web import acting_user, db_session, page_from_args, safe_redirect_target
 from . import no_match, services, stats
 from .breakdown import render
@@ -19,7 +19,7 @@ from .rates import top_reasons
 bp = Blueprint("matching", __name__)
 
 # Declared by matching/domain.py; create_app adds them to the shared layout.
-NAV_ITEMS = (NavItem("matching.admin", _l("Matching"), roles=("admin",), order=85),)
+NAV_ITEMS = (NavItem("matching.admin", _l("Matching"), roles=("admin",), order=85, menu=MANAGE),)
 
 
 def _config() -> MatchingConfig:

@@ -77,3 +77,15 @@ def classify_query(text: str) -> ClassifiedQuery:
     if kinds:
         return ClassifiedQuery(frozenset(kinds), compact)
     return ClassifiedQuery(frozenset({QueryKind.NAME}), normalize(text))
+
+
+# "Saint-Martin (65388)": what the autocomplete shows for a suggestion, name then code.
+_PICKED = re.compile(r"^(?P<name>.*?)\s*\((?P<code>(?:\d{2}|2A|2B)\d{3}|\d{9})\)\s*$", re.IGNORECASE)
+
+
+def split_pick(text: str) -> tuple[str, str | None]:
+    """The name and the code of a suggestion's text ``"Name (CODE)"``; a plain text has no code."""
+    found = _PICKED.match(text or "")
+    if found is None:
+        return (text or "").strip(), None
+    return found.group("name").strip(), found.group("code").upper()

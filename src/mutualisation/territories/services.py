@@ -13,7 +13,7 @@ from ..db import transaction
 from ..errors import NotFound
 from ..i18n import N_
 from .models import AppMeta, Territory, TerritoryPostcode
-from .search import classify_query, normalize
+from .search import classify_query, normalize, split_pick
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,56 @@ def search(session: Session, text: str, *, limit: int = 20, offset: int = 0) -> 
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     query = query.order_by(Territory.population.desc().nulls_last(), Territory.name)
     return list(session.scalars(query.offset(offset).limit(limit))), total
+
+
+UNKNOWN_COMMUNE = N_("No commune matches this text: type its name, its postcode or its INSEE code.")
+SEVERAL_COMMUNES = N_("Several communes match: give the postcode or the INSEE code of the one you mean.")
+COMMUNES = ("commune",)
+COMMUNES_AND_EPCIS = ("commune", "epci")
+_SIREN_DIGITS = 9
+
+
+def resolve(
+    session: Session,
+    text: str,
+    *,
+    picked: str | None = None,
+    kinds: tuple[str, ...] = COMMUNES,
+    limit: int = 10,
+) -> list[Territory]:
+    """The territories a typed text designates: none, one (resolved) or several (a choice).
+
+    The one resolver of every commune field, web or API: a name (accents, hyphens and case
+    ignored), a postcode, an INSEE code, a SIREN code when groupings are welcome, or the
+    autocomplete's "Name (CODE)". `picked` is the code chosen among an earlier answer's
+    several: it settles the choice as long as it is one of the text's matches.
+    """
+    name, code = split_pick(text)
+    if code is not None:
+        found = session.scalar(select(Territory).where(Territory.code == code, Territory.kind.in_(kinds)))
+        if found is not None:
+            return [found]
+        text = name
+    compact = "".join((text or "").split())
+    if compact.isdigit() and len(compact) == _SIREN_DIGITS:
+        found = session.scalar(select(Territory).where(Territory.code == compact, Territory.kind.in_(kinds)))
+        return [found] if found is not None else []
+    candidates = _candidates(session, text, kinds)
+    if picked and len(candidates) > 1:
+        candidates = [t for t in candidates if t.code == picked.strip().upper()] or candidates
+    return candidates[:limit]
+
+
+def _candidates(session: Session, text: str, kinds: tuple[str, ...]) -> list[Territory]:
+    if not classify_query(text).is_name:
+        return [t for t in search(session, text, limit=200)[0] if t.kind in kinds]
+    # Exact names first, looked up on their own: "Saint-Martin" has dozens of exact namesakes
+    # that a partial search, ordered by population, would bury under "Saint-Martin-d'Hères".
+    exact = select(Territory).where(Territory.search_name == normalize(text), Territory.kind.in_(kinds))
+    found = list(session.scalars(exact.order_by(Territory.population.desc().nulls_last(), Territory.code)))
+    if found:
+        return found
+    return [t for t in search(session, text, limit=200)[0] if t.kind in kinds]
 
 
 def _escape_like(text: str) -> str:

@@ -14,6 +14,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from ..accounts.forms import ROLE_CHOICES
+from ..territories.forms import CommuneField
+from ..territories.services import COMMUNES_AND_EPCIS
 
 
 class ForgotForm(FlaskForm):
@@ -31,7 +33,11 @@ class NewPasswordForm(FlaskForm):
 class InviteForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField(_l("Role"), choices=[c for c in ROLE_CHOICES if c[0] != "admin"])
-    territory = StringField(_l("Territory (INSEE or SIREN code)"), validators=[DataRequired(), Length(max=9)])
+    territory = CommuneField(
+        _l("Territory (commune name, postcode, INSEE or SIREN code)"),
+        validators=[DataRequired()],
+        kinds=COMMUNES_AND_EPCIS,
+    )
 
 
 class AcceptInvitationForm(NewPasswordForm):
@@ -41,8 +47,10 @@ class AcceptInvitationForm(NewPasswordForm):
 
 
 class JoinForm(FlaskForm):
-    territory = StringField(
-        _l("Commune or intercommunality (INSEE or SIREN code)"), validators=[DataRequired(), Length(max=9)]
+    territory = CommuneField(
+        _l("Commune or intercommunality (name, postcode, INSEE or SIREN code)"),
+        validators=[DataRequired()],
+        kinds=COMMUNES_AND_EPCIS,
     )
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])

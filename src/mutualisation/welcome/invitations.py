@@ -20,6 +20,7 @@ from ..db import transaction, utcnow
 from ..errors import NotFound, PermissionDenied, RuleViolation
 from ..i18n import N_
 from ..territories.models import Territory
+from ..territories.services import COMMUNES_AND_EPCIS, SEVERAL_COMMUNES, UNKNOWN_COMMUNE, resolve
 from . import rules
 from .models import Invitation, TerritoryProfile
 
@@ -33,10 +34,14 @@ class NewInvitation:
 
 
 def territory_by_code(session: Session, code: str) -> Territory:
-    territory = session.scalar(select(Territory).where(Territory.code == (code or "").strip().upper()))
-    if territory is None:
-        raise RuleViolation(N_("Unknown territory."), {"territory": [N_("Unknown territory code.")]})
-    return territory
+    """The territory an invitation or a join request names: by code, or as any commune field
+    reads it (a name, a postcode), through the territories' one resolver."""
+    found = resolve(session, code or "", kinds=COMMUNES_AND_EPCIS)
+    if len(found) > 1:
+        raise RuleViolation(N_("Unknown territory."), {"territory": [SEVERAL_COMMUNES]})
+    if not found:
+        raise RuleViolation(N_("Unknown territory."), {"territory": [UNKNOWN_COMMUNE]})
+    return found[0]
 
 
 def check_email(session: Session, email: str) -> str:

@@ -11,7 +11,7 @@ from ..db import utcnow
 from ..errors import DomainError, PermissionDenied
 from ..extensions import limiter
 from ..territories import services as territories
-from ..ui import VISITOR, DashboardPanel, NavItem
+from ..ui import MANAGE, VISITOR, DashboardPanel, NavItem
 from ..web import acting_user, db_session, page_from_args, show_form_errors
 from . import invitations, join, notify, pages, reset, rules
 from .forms import AcceptInvitationForm, ConfirmForm, ForgotForm, InviteForm, JoinForm, NewPasswordForm
@@ -24,10 +24,18 @@ bp.register_blueprint(pages_bp)  # public pages, nested: the app registers one b
 # Declared by welcome/domain.py; create_app adds them to the shared layout.
 NAV_ITEMS = (
     NavItem(
-        "welcome.invitations_page", _l("Invitations"), roles=("admin", "technician", "official"), order=85
+        "welcome.invitations_page",
+        _l("Invitations"),
+        roles=("admin", "technician", "official"),
+        order=85,
+        menu=MANAGE,
     ),
     NavItem(
-        "welcome.join_requests", _l("Join requests"), roles=("admin", "technician", "official"), order=86
+        "welcome.join_requests",
+        _l("Join requests"),
+        roles=("admin", "technician", "official"),
+        order=86,
+        menu=MANAGE,
     ),
     # What a visitor may open without an account (the experience sheets and impact declare theirs).
     NavItem("core.home", _l("Home"), roles=(VISITOR,), order=1),
@@ -107,7 +115,9 @@ def invitations_page():
     if user.role not in (rules.ADMIN, *rules.STAFF):
         raise PermissionDenied(gettext("You are not allowed to see invitations."))
     prefill = {k: v for k in ("email", "role") if (v := request.args.get(k))}
-    form = InviteForm(territory=request.args.get("territory") or user.territory.code, **prefill)
+    form = InviteForm(**prefill)
+    if request.method == "GET":
+        form.territory.prefill(request.args.get("territory") or user.territory.code)
     form.role.choices = [c for c in form.role.choices if c[0] in rules.roles_invitable_by(user.role)]
     if form.validate_on_submit():
         try:
@@ -116,7 +126,7 @@ def invitations_page():
                 user,
                 email=form.email.data,
                 role=form.role.data,
-                territory_code=form.territory.data,
+                territory_code=form.territory.code,
             )
         except DomainError as exc:
             _errors(form, exc)
@@ -200,14 +210,14 @@ def accept_invitation(token: str):
 @bp.route("/join", methods=["GET", "POST"])
 @limiter.limit(join_limit, methods=["POST"])
 def join_page():
-    form = JoinForm(territory=request.args.get("territory", ""))
+    form = JoinForm()
     query = (request.args.get("q") or "").strip()[:100]
     found = territories.search(db_session(), query, limit=10)[0] if query else []
     if form.validate_on_submit():
         try:
             join.submit(
                 db_session(),
-                territory_code=form.territory.data,
+                territory_code=form.territory.code,
                 name=form.name.data,
                 email=form.email.data,
                 motivation=form.motivation.data,
@@ -220,17 +230,21 @@ def join_page():
                 "success",
             )
             return redirect(url_for("core.home"))
-    chosen = _chosen_territory(form.territory.data)
+    chosen = _chosen_territory(form.territory, request.args.get("territory", ""))
     return render_template("accounts/join.html", form=form, query=query, found=found, chosen=chosen)
 
 
-def _chosen_territory(code: str | None):
-    if not code:
-        return None
+def _chosen_territory(field, code: str):
+    """The territory the form designates: resolved by its validation, or picked in step 1 (a
+    link with its code), which then fills the field with its name."""
+    if field.territory is not None or not code or request.method == "POST":
+        return field.territory
     try:
-        return territories.get_by_code(db_session(), code)
+        chosen = territories.get_by_code(db_session(), code)
     except DomainError:
         return None
+    field.prefill(chosen.code)
+    return chosen
 
 
 @bp.route("/join-requests")

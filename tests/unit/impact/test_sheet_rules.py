@@ -104,3 +104,14 @@ def test_bars_are_scaled_to_the_largest_value_and_negative_values_draw_nothing()
     assert heights[0] == pytest.approx(chart.baseline - charts.MARGIN_TOP)
     assert heights[1] == pytest.approx(heights[0] / 2, abs=0.1) and heights[2] == 0
     assert charts.bar_chart([], "v").bars == ()
+
+
+@pytest.mark.parametrize("population", [-1, sheet_rules.MAX_POPULATION + 1, 10**12])
+def test_an_implausible_population_is_refused_with_a_field_message(population):
+    _out, errors = sheet_rules.clean_sheet({"title": "T", "population": population}, [], partial=True)
+    assert errors["population"] == ["Enter a whole number of inhabitants."]
+
+
+def test_the_largest_plausible_population_is_kept():
+    out, errors = sheet_rules.clean_sheet({"population": sheet_rules.MAX_POPULATION}, [], partial=True)
+    assert errors == {} and out["population"] == sheet_rules.MAX_POPULATION

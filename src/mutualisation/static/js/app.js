@@ -1,5 +1,6 @@
-// Territory autocomplete for inputs with the class "territory-autocomplete": it suggests
-// communes from /api/v1/territories and fills the input with the INSEE code.
+// Territory autocomplete for inputs with the class "territory-autocomplete" (every commune field):
+// it suggests communes from /api/v1/territories, shows the chosen commune's name in the input and
+// keeps its code in the hidden "<name>_code" input, which typing again clears.
 (function () {
   "use strict";
   function debounce(fn, ms) {
@@ -20,7 +21,15 @@
     input.setAttribute("aria-expanded", "false");
     input.setAttribute("autocomplete", "off");
     function close() { list.hidden = true; input.setAttribute("aria-expanded", "false"); }
-    function choose(item) { input.value = item.dataset.code; close(); input.dispatchEvent(new Event("change")); }
+    const codeInput = input.form ? input.form.querySelector('input[type="hidden"][name="' + input.name + '_code"]') : null;
+    function choose(item) {
+      // Without the hidden input (a choice is on screen), "Name (CODE)" still designates one commune.
+      input.value = codeInput ? item.dataset.name : item.dataset.name + " (" + item.dataset.code + ")";
+      if (codeInput) codeInput.value = item.dataset.code;
+      close();
+      input.dispatchEvent(new Event("change"));
+    }
+    input.addEventListener("input", function () { if (codeInput) codeInput.value = ""; });
     input.addEventListener("input", debounce(async function () {
       const q = input.value.trim();
       if (q.length < 2) { close(); return; }
@@ -35,6 +44,7 @@
         li.setAttribute("role", "option");
         li.tabIndex = -1;
         li.dataset.code = t.code;
+        li.dataset.name = t.name;
         li.textContent = t.name + " (" + (t.department || "") + ") — " + t.code;
         li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(li); });
         li.addEventListener("keydown", function (e) {
