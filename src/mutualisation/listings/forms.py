@@ -9,6 +9,7 @@ from wtforms import (
     DateField,
     FloatField,
     HiddenField,
+    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -23,6 +24,7 @@ from ..plausible import (
     PlausibleFloatField,
 )
 from ..territories.forms import CommuneField
+from .availability import MAX_BUFFER_DAYS, MAX_UNITS
 from .categories import taxonomy
 from .labels import (
     CONDITIONS_LABELS,
@@ -86,11 +88,17 @@ class ListingForm(FlaskForm):
     recurring = BooleanField(_l("Recurring"))
     inexhaustible = BooleanField(_l("Inexhaustible (skills and know-how only)"))
     remote_possible = BooleanField(_l("Remote possible (skills and know-how only)"))
+    # Bounds from the booking rules (availability.py), shown to the browser as min/max too;
+    # the service checks them again with its own French message.
     bookable_units = IntegerField(
-        _l("Lent again and again: number of units (equipment offers only)"), validators=[Optional()]
+        _l("Lent again and again: number of units (equipment offers only)"),
+        validators=[Optional()],
+        render_kw={"min": 1, "max": MAX_UNITS},
     )
     booking_buffer_days = IntegerField(
-        _l("Days kept after each return (cleaning, checks)"), validators=[Optional()]
+        _l("Days kept after each return (cleaning, checks)"),
+        validators=[Optional()],
+        render_kw={"min": 0, "max": MAX_BUFFER_DAYS},
     )
     logistics = SelectField(_l("Logistics"), choices=LOGISTICS_CHOICES)
     max_distance_km = PlausibleFloatField(_l("Maximum distance (km)"), bound=KILOMETRES, render_kw={"min": 0})
