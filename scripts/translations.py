@@ -53,6 +53,14 @@ def french_typography(text: str) -> str:
     return _NO_SPACE_BEFORE.sub(lambda m: NBSP + m.group(1), text)
 
 
+def _forms(value: str | list[str], count: int) -> str | tuple[str, ...]:
+    """A table's [singular, plural] spread over the catalogue's forms (French has three in CLDR:
+    one, many as in "1 000 000 de", other), the plural repeated."""
+    if isinstance(value, str):
+        return value
+    return tuple(value[min(i, len(value) - 1)] for i in range(count))
+
+
 def french_of(value: str | list[str] | tuple[str, ...]) -> str | tuple[str, ...]:
     if isinstance(value, list | tuple):
         return tuple(french_typography(form) for form in value)
@@ -100,7 +108,7 @@ def main(tables: list[str]) -> int:
             for message in catalog:
                 key = message.id if isinstance(message.id, str) else message.id[0]
                 if key in extra and isinstance(message.id, str) == isinstance(extra[key], str):
-                    message.string = extra[key]
+                    message.string = _forms(extra[key], catalog.num_plurals)
                 if message.id and message.string:
                     message.string = french_of(message.string)
         with po_path.open("wb") as fh:

@@ -176,6 +176,29 @@ def qty(value: Number | None, unit: str | None = None) -> str:
     return f"{num(value)}{NBSP}{unit_for(value, unit.strip())}"
 
 
+def measure(value: Number | None, unit: str | None = None) -> str:
+    """A figure with the unit a table of figures declares: "€" is money, "kg" a mass (kg or t),
+    "km" a distance, anything else a quantity of that unit."""
+    if value is None:
+        return ""
+    if unit == "€":
+        return money(value)
+    if unit == "kg":
+        return mass(value)
+    if unit == "km":
+        return f"{num(value, 0)}{NBSP}km"
+    return qty(value, unit)
+
+
+def month(value: str | dt.date | None) -> str:
+    """A month: "mai 2027", "May 2027", from a date or a "2027-05" key."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(f"{value[:7]}-01")
+    return format_date(value, "LLLL y")
+
+
 def human(value: Any) -> Any:
     """A value about to be put into a sentence for a person: dates, moments and numbers formatted,
     anything else as it is. Notification texts run their parameters through this."""
@@ -187,9 +210,7 @@ def human(value: Any) -> Any:
         return day(value)
     if isinstance(value, float | Decimal):
         return num(value)
-    if isinstance(value, int):
-        return num(value)
-    return value
+    return value  # integers stay integers: msgids may format them with %(n)d
 
 
 FILTERS = {
@@ -202,6 +223,8 @@ FILTERS = {
     "co2e": co2e,
     "qty": qty,
     "percent": percent,
+    "measure": measure,
+    "month": month,
     # Flask-Babel's own date filter, kept as an alias so that no page uses another format.
     "dateformat": day,
 }

@@ -45,6 +45,11 @@ WITHDRAWAL_REASON_LABELS: Mapping[str, Any] = {
     "no_longer_available": _l("No longer available"),
     "other": _l("Other reason"),
 }
+# Comments the code writes in a listing's history, beside the reasons people choose.
+HISTORY_COMMENT_LABELS: Mapping[str, Any] = {
+    **WITHDRAWAL_REASON_LABELS,
+    "available_until passed": _l("The availability window has passed"),  # listings/expiry.py
+}
 
 
 def choices(labels: Mapping[str, Any], order: Iterable[str] | None = None) -> list[tuple[str, Any]]:
@@ -77,7 +82,7 @@ def reason_label(stored: str | None) -> str:
         return gettext("Agreement no. %(number)s", number=found.group(1))
     if found := _RENEWED_COMMENT.match(stored):
         return gettext("Renewed until %(date)s", date=day(dt.date.fromisoformat(found.group(1))))
-    return label(WITHDRAWAL_REASON_LABELS, stored)
+    return label(HISTORY_COMMENT_LABELS, stored)
 
 
 def template_helpers() -> dict[str, Any]:

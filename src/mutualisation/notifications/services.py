@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from ..accounts.models import User
 from ..audit.services import record
 from ..db import transaction, utcnow
 from ..errors import NotFound, ValidationFailed
+from ..formatting import human
 from ..i18n import N_
 from . import kinds
 from .models import Notification, NotificationPreference
@@ -40,12 +41,19 @@ def frequency_for(session: Session, user_id: int, kind: str) -> str:
     return chosen or kinds.default_frequency(kind)
 
 
+def _translate(text: str | tuple[str, str], values: dict[str, Any]) -> str:
+    """A msgid, or a (singular, plural) pair chosen by the `count` parameter."""
+    if isinstance(text, tuple):
+        return ngettext(text[0], text[1], int(values.get("count", 1)), **values)
+    return gettext(text, **values)
+
+
 def notify(
     session: Session,
     recipient: User,
     kind: str,
-    subject: str,
-    body: str = "",
+    subject: str | tuple[str, str],
+    body: str | tuple[str, str] = "",
     *,
     object_type: str | None = None,
     object_id: object = None,
@@ -61,8 +69,9 @@ def notify(
     """
     locale = recipient.locale or "fr"
     with force_locale(locale):
-        subject_text = gettext(subject, **params)
-        body_text = gettext(body, **params) if body else ""
+        values = {key: human(value) for key, value in params.items()}
+        subject_text = _translate(subject, values)
+        body_text = _translate(body, values) if body else ""
     frequency = frequency_for(session, recipient.id, kind)
     notification = Notification(
         recipient_id=recipient.id,

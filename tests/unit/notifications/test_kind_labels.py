@@ -7,10 +7,9 @@ import ast
 from pathlib import Path
 
 from flask_babel import force_locale
-
-import mutualisation
 from markupsafe import escape
 
+import mutualisation
 from mutualisation.notifications import kinds
 from tests.builders import login, make_user
 
