@@ -204,7 +204,10 @@ def _factor(entry: Any, where: str) -> Factor:
     if not _is_number(value) or value < 0:
         raise FactorsError(f"{where}: 'value' must be a non-negative number")
     return Factor(
-        float(value), _text(entry, "source", where), _text(entry, "method", where), _optional_text(entry, "source_en", where)
+        float(value),
+        _text(entry, "source", where),
+        _text(entry, "method", where),
+        _optional_text(entry, "source_en", where),
     )
 
 
@@ -348,7 +351,9 @@ def co2e_avoided(evaluation: Evaluation, factors: ImpactFactors) -> ImpactResult
         avoided_fr = "Évité\u00a0: aucun facteur pour cette catégorie, donc aucun gain compté."
         avoided_en = "Avoided: no factor for this category, so no gain is counted."
     else:
-        avoided_fr = "Évité\u00a0: aucun gain direct compté pour ce type de convention (seul le transport l'est)."
+        avoided_fr = (
+            "Évité\u00a0: aucun gain direct compté pour ce type de convention (seul le transport l'est)."
+        )
         avoided_en = "Avoided: no direct gain is counted for this kind of agreement (only transport is)."
 
     transport, transport_fr, transport_en = _transport(evaluation, factors, km)

@@ -67,7 +67,10 @@ def notify_new(
             user,
             NOTIFY_KIND,
             N_("New matching suggestions"),
-            NP_("One of your listings has new suggestions.", "%(count)s of your listings have new suggestions."),
+            NP_(
+                "One of your listings has new suggestions.",
+                "%(count)s of your listings have new suggestions.",
+            ),
             object_type="listing" if one else None,
             object_id=one,
             link=f"/listings/{one}/suggestions" if one else "/",

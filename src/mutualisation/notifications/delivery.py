@@ -344,11 +344,15 @@ def _digest_message(
     with force_locale(locale):
         subject = (
             ngettext(
-                "Your daily summary: %(num)d notification", "Your daily summary: %(num)d notifications", len(items)
+                "Your daily summary: %(num)d notification",
+                "Your daily summary: %(num)d notifications",
+                len(items),
             )
             if frequency == kinds.DAILY
             else ngettext(
-                "Your weekly summary: %(num)d notification", "Your weekly summary: %(num)d notifications", len(items)
+                "Your weekly summary: %(num)d notification",
+                "Your weekly summary: %(num)d notifications",
+                len(items),
             )
         )
     return build_message(

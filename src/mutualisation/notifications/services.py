@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from flask_babel import force_locale, gettext, ngettext
+from flask_babel import force_locale
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
@@ -18,9 +18,8 @@ from ..accounts.models import User
 from ..audit.services import record
 from ..db import transaction, utcnow
 from ..errors import NotFound, ValidationFailed
-from ..formatting import human
 from ..i18n import N_
-from . import kinds
+from . import kinds, messages
 from .models import Notification, NotificationPreference
 
 # What the outbox does with a new notification, by the frequency the recipient chose for its kind.
@@ -39,13 +38,6 @@ def frequency_for(session: Session, user_id: int, kind: str) -> str:
         )
     )
     return chosen or kinds.default_frequency(kind)
-
-
-def _translate(text: str | tuple[str, str], values: dict[str, Any]) -> str:
-    """A msgid, or a (singular, plural) pair chosen by the `count` parameter."""
-    if isinstance(text, tuple):
-        return ngettext(text[0], text[1], int(values.get("count", 1)), **values)
-    return gettext(text, **values)
 
 
 def notify(
@@ -69,9 +61,8 @@ def notify(
     """
     locale = recipient.locale or "fr"
     with force_locale(locale):
-        values = {key: human(value) for key, value in params.items()}
-        subject_text = _translate(subject, values)
-        body_text = _translate(body, values) if body else ""
+        subject_text = messages.translate(subject, params)
+        body_text = messages.translate(body, params) if body else ""
     frequency = frequency_for(session, recipient.id, kind)
     notification = Notification(
         recipient_id=recipient.id,
@@ -82,6 +73,7 @@ def notify(
         object_id=None if object_id is None else str(object_id),
         link=link,
         locale=locale,
+        message=messages.stored(subject, body, params),
         email_frequency=frequency,
         email_status=_STATUS_FOR_FREQUENCY[frequency],
     )
