@@ -83,9 +83,8 @@ def act(page, agreement_url: str, label: str, **fields) -> None:
         form.get_by_label(field_label, exact=True).fill(value)
     form.get_by_role("button", name=label).click()
     page.wait_for_load_state()
-    assert f"C'est fait\u00a0: {label}." in page.locator(".flash-messages").inner_text(), page.content()[
-        :3000
-    ]
+    done = f"C'est fait\u00a0: {label}."
+    assert done in page.locator(".flash-messages").inner_text(), page.content()[:3000]
 
 
 def test_a_loan_goes_from_request_to_evaluation_through_the_pages(person, tmp_path):

@@ -23,8 +23,6 @@ CFG = MatchingConfig(top_k=3, min_score=0.2)
 def _flushes_bump_the_categories(session_factory):
     """The app attaches the flush listener to its sessions; these tests attach it to theirs."""
     engine.attach_flush_listener(session_factory)
-
-
 SUBS = {None: 0, "other": 0, "chipper": 1, "mower": 2, "trailer": 3}
 
 
