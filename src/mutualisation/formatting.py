@@ -130,7 +130,7 @@ def co2e(kilograms: Number | None) -> str:
 
 def percent(ratio: Number | None) -> str:
     """A ratio as a percentage: 0.25 → "25 %" (French) or "25%" (English)."""
-    return "" if ratio is None else format_percent(_plain(ratio), format="#,##0.#%")
+    return "" if ratio is None else format_percent(_plain(ratio))
 
 
 def _is_plural(value: Number) -> bool:
