@@ -51,6 +51,7 @@ def french_typography(text: str) -> str:
     text = re.sub(r"[ \u202f\u00a0]?»", f"{NBSP}»", text)
     text = _SPACE_BEFORE.sub(lambda m: NBSP + m.group(1), text)
     text = text.replace(" %%", f"{NBSP}%%")  # "85 %": a number and its percent sign stay together
+    text = text.replace("n° ", f"n°{NBSP}")
     return _NO_SPACE_BEFORE.sub(lambda m: NBSP + m.group(1), text)
 
 
