@@ -61,11 +61,13 @@ def _plain(value: Number) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(repr(float(value)))
 
 
-def day(value: dt.date | dt.datetime | None, width: str = "long") -> str:
+def day(value: dt.date | dt.datetime | str | None, width: str = "long") -> str:
     """A calendar day: "3 mai 2027", "May 3, 2027". A moment gives its day in Paris (23:30 UTC is
     already tomorrow there). `width` may be "short" for dense tables ("03/05/2027")."""
-    if value is None:
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):  # a date kept as JSON text (agreement terms, event data)
+        value = dt.date.fromisoformat(value[:10])
     if isinstance(value, dt.datetime):
         value = to_user_timezone(value).date()
     return format_date(value, width)
