@@ -1,12 +1,16 @@
 """Keep the catalogues in step with the code: extract, update, fill French from a table, compile.
 
 Usage: python scripts/translations.py [fr-table.toml ...]
-Each table maps English msgids to French, `"msgid" = "traduction"`. English needs no table:
-its catalogue is compiled with empty translations, which gettext answers with the msgid.
+Each table maps English msgids to French, `"msgid" = "traduction"`; a plural message (ngettext)
+maps its singular msgid to the list of French forms, `"%(num)d day" = ["%(num)d jour", "%(num)d jours"]`.
+English needs no table: its catalogue is compiled with empty translations, which gettext answers
+with the msgid. French typography is applied here, once, to every table: a non-breaking space
+before « : ; ! ? » and inside guillemets, and "straight quotes" become « guillemets ».
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tomllib
@@ -18,7 +22,51 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "src" / "mutualisation" / "translations"
 POT = TRANSLATIONS / "messages.pot"
-KEYWORDS = ["-k", "_l", "-k", "lazy_gettext", "-k", "N_", "-k", "ngettext:1,2", "-k", "lazy_ngettext:1,2"]
+NBSP = "\u00a0"
+KEYWORDS = [
+    "-k",
+    "_l",
+    "-k",
+    "lazy_gettext",
+    "-k",
+    "N_",
+    "-k",
+    "ngettext:1,2",
+    "-k",
+    "lazy_ngettext:1,2",
+    "-k",
+    "NP_:1,2",
+]
+_QUOTED = re.compile(r'(?<![=\w])"([^"<>]+)"')
+_SPACE_BEFORE = re.compile(r"[ \u202f]([:;!?])")
+_NO_SPACE_BEFORE = re.compile(r"(?<!Authorization)(?<=[^\s\u00a0\u202f(%/:])([;!?]|:(?=\s))(?=\s|$)")
+
+
+def french_typography(text: str) -> str:
+    """Non-breaking spaces before « : ; ! ? » and inside guillemets; straight quotes to guillemets.
+
+    A colon is spaced only when a space follows it, so URLs and times ("13:18") stay as they are."""
+    text = _QUOTED.sub(lambda m: f"«{NBSP}{m.group(1).strip()}{NBSP}»", text)
+    text = re.sub(r"«[ \u202f\u00a0]?", f"«{NBSP}", text)
+    text = re.sub(r"[ \u202f\u00a0]?»", f"{NBSP}»", text)
+    text = _SPACE_BEFORE.sub(lambda m: NBSP + m.group(1), text)
+    text = text.replace(" %%", f"{NBSP}%%")  # "85 %": a number and its percent sign stay together
+    text = text.replace("n° ", f"n°{NBSP}")
+    return _NO_SPACE_BEFORE.sub(lambda m: NBSP + m.group(1), text)
+
+
+def _forms(value: str | list[str], count: int) -> str | tuple[str, ...]:
+    """A table's [singular, plural] spread over the catalogue's forms (French has three in CLDR:
+    one, many as in "1 000 000 de", other), the plural repeated."""
+    if isinstance(value, str):
+        return value
+    return tuple(value[min(i, len(value) - 1)] for i in range(count))
+
+
+def french_of(value: str | list[str] | tuple[str, ...]) -> str | tuple[str, ...]:
+    if isinstance(value, list | tuple):
+        return tuple(french_typography(form) for form in value)
+    return french_typography(value)
 
 
 def run(*args: str) -> None:
@@ -61,8 +109,10 @@ def main(tables: list[str]) -> int:
         if locale == "fr":
             for message in catalog:
                 key = message.id if isinstance(message.id, str) else message.id[0]
-                if key in extra and isinstance(message.id, str):
-                    message.string = extra[key]
+                if key in extra and isinstance(message.id, str) == isinstance(extra[key], str):
+                    message.string = _forms(extra[key], catalog.num_plurals)
+                if message.id and message.string:
+                    message.string = french_of(message.string)
         with po_path.open("wb") as fh:
             write_po(fh, catalog, width=0, omit_header=False, no_location=True)
         with (po_path.with_suffix(".mo")).open("wb") as fh:
@@ -70,7 +120,7 @@ def main(tables: list[str]) -> int:
     missing = [
         m.id
         for m in read_po((TRANSLATIONS / "fr/LC_MESSAGES/messages.po").open("rb"))
-        if m.id and not m.string
+        if m.id and (not m.string if isinstance(m.string, str) else not all(m.string))
     ]
     for msgid in missing:
         print(f"missing French: {msgid!r}")

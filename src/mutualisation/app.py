@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import assets, core_views
+from . import assets, core_views, formatting
 from .accounts.services import load_session_user, user_for_token
 from .api_base import api, api_settings, authenticate_api_request
 from .audit.services import latest_event_id
@@ -59,6 +59,7 @@ def create_app(settings: dict[str, Any] | None = None, domains: tuple[Domain, ..
     install_input_gate(app)
     _init_extensions(app)
     _register_blueprints(app, domains)
+    formatting.install_filters(app)
     install_policies(domains)
     install_layout(domains)
     install_notification_kinds(domains)

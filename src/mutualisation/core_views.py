@@ -3,10 +3,8 @@ the accessibility statement."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import get_locale
 from sqlalchemy import text
 
 from .accounts.names import ROLE_LABELS, role_label
@@ -29,35 +27,6 @@ def _layout_context():
         "get_locale": get_locale,
         "role_choices": [(code, role_label(code)) for code in ROLE_LABELS],
     }
-
-
-@bp.app_template_filter("km")
-def format_km(value: float | None) -> str:
-    """A distance in the reader's number format: "38", "2,5" in French, "2.5" in English."""
-    if value is None:
-        return ""
-    return format_decimal(round(value, 1) if value < 10 else round(value), format="#,##0.#")
-
-
-@bp.app_template_filter("num")
-def format_number(value: float | None) -> str:
-    """A quantity or an amount in the reader's number format, without useless decimals: "1", "2,5"."""
-    return "" if value is None else format_decimal(value, format="#,##0.##")
-
-
-@bp.app_template_filter("when")
-def format_when(value: datetime | None, width: str = "short") -> str:
-    """A moment as the reader reads it: their format, in the app's time zone (BABEL_DEFAULT_TIMEZONE,
-    Europe/Paris). The one filter every template uses to show a time, so that histories, timelines
-    and notifications agree; the database keeps UTC."""
-    return "" if value is None else format_datetime(value, width)
-
-
-@bp.app_template_filter("day")
-def format_day(value: date | datetime | None, width: str = "short") -> str:
-    """The calendar day of a moment in the app's time zone (23:30 UTC is already tomorrow in
-    Paris), or a plain date as it is."""
-    return "" if value is None else format_date(value, width)
 
 
 @bp.route("/")

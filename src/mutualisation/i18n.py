@@ -10,3 +10,9 @@ from __future__ import annotations
 
 def N_(message: str) -> str:
     return message
+
+
+def NP_(singular: str, plural: str) -> tuple[str, str]:
+    """A notification text with a plural form: `notify` picks the form for its `count` parameter
+    with ngettext, in the recipient's language (`pybabel extract -k NP_:1,2` finds both)."""
+    return (singular, plural)

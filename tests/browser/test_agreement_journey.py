@@ -97,7 +97,7 @@ def approve(page, agreement_url: str, kind: str, number: str, date: str) -> None
     form.get_by_label("Date de la décision").fill(date)
     form.get_by_role("button", name="Valider au nom de mon territoire").click()
     page.wait_for_load_state()
-    assert "C'est fait : Valider au nom de mon territoire." in page.locator(".flash-messages").inner_text()
+    assert "Convention validée pour" in page.locator(".flash-messages").inner_text()
 
 
 def test_a_loan_goes_from_request_to_evaluation_through_the_pages(person, tmp_path):

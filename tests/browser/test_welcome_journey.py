@@ -119,7 +119,7 @@ def test_a_forgotten_password_is_reset_and_old_sessions_and_tokens_stop(page, br
     assert old.request.get("/api/v1/me", headers=bearer).status == 200
 
     page.goto("/login")
-    page.get_by_role("link", name="Mot de passe oublié ?").click()
+    page.get_by_role("link", name="Mot de passe oublié\u00a0?").click()
     assert serious_violations(page) == []
     page.get_by_label("Courriel").fill(email)
     page.get_by_role("button", name="M'envoyer un lien").click()
@@ -155,13 +155,13 @@ def test_a_visitor_reads_a_territory_page_and_public_listings_then_asks_to_join(
     page.get_by_label("Nom, code postal ou code INSEE").fill("Audruicq")
     page.get_by_role("button", name="Rechercher").click()
     page.get_by_role("link", name=re.compile("Audruicq \\(62057")).click()
-    assert page.get_by_text("Territoire choisi : Audruicq (62057)").is_visible()
+    assert page.get_by_text("Territoire choisi\u00a0: Audruicq (62057)").is_visible()
     assert serious_violations(page) == []
     page.locator("#name").fill("Dominique Martin")
     page.locator("#email").fill("dominique@asso-audruicq.fr")
     page.locator("#motivation").fill("Notre association prête du matériel de fête.")
     page.get_by_role("button", name="Envoyer ma demande").click()
-    assert page.get_by_text("Merci : votre demande est envoyée.").is_visible()
+    assert page.get_by_text("Merci\u00a0: votre demande est envoyée.").is_visible()
 
 
 def test_the_facilitators_join_requests_and_a_territory_edit_page_are_accessible(page):

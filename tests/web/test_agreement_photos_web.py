@@ -91,7 +91,7 @@ def test_a_photo_over_the_configured_size_is_refused(client, session, people, ap
     big = JPEG + b"\x00" * 2048
     response = _start(client, agreement.id, [("grande.jpg", big)])
     assert response.status_code == 422
-    assert "grande.jpg : Chaque photo doit peser au plus" in response.get_data(as_text=True)
+    assert "grande.jpg\u00a0: Chaque photo doit peser au plus" in response.get_data(as_text=True)
     session.expire_all()
     assert session.get(Agreement, agreement.id).status == "signed"
     assert not _stored_files(app, agreement.id)

@@ -33,7 +33,7 @@ def test_the_bell_shows_the_unread_count_with_a_french_label(app, client, sessio
 
     html = client.get("/").get_data(as_text=True)
 
-    assert '<span class="visually-hidden">Notifications non lues :</span>' in html
+    assert '<span class="visually-hidden">Notifications non lues\u00a0:</span>' in html
     assert '<span class="badge text-bg-light">3</span>' in html
 
 

@@ -15,8 +15,8 @@ from mutualisation.notifications.models import Notification
 from tests.builders import login, make_agreement, make_listing, make_notification, make_user
 
 LATE_UTC = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
-PARIS_MOMENT = "01/12/2026 00:30"
-PARIS_DAY = "01/12/2026"
+PARIS_MOMENT = "1 décembre 2026 à 00:30"
+PARIS_DAY = "1 décembre 2026"
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
@@ -47,7 +47,7 @@ def test_histories_timelines_lists_and_notifications_show_paris_time(app, client
     for path, expected in pages.items():
         page = client.get(path).get_data(as_text=True)
         assert expected in page, path
-        assert "30/11/2026 23:30" not in page, path
+        assert "30 novembre 2026 à 23:30" not in page, path
     client.post("/logout", data={"csrf_token": _token(client)})
     login(client, make_user(session, "official", "76402"))
     assert PARIS_DAY in client.get("/agreements/approvals").get_data(as_text=True)

@@ -28,7 +28,7 @@ def link_in(message, prefix: str) -> str:
 
 def test_the_login_page_offers_a_forgotten_password_link(client):
     html = client.get("/login").get_data(as_text=True)
-    assert "Mot de passe oublié ?" in html and 'href="/password/forgot"' in html
+    assert "Mot de passe oublié\u00a0?" in html and 'href="/password/forgot"' in html
 
 
 def test_forgot_password_answers_the_same_for_known_and_unknown_emails(client, session, app):
@@ -216,7 +216,7 @@ def test_the_facilitators_dashboard_counts_waiting_join_requests(client, session
     make_territory(session, "62057", name="Audruicq")
     join.submit(session, territory_code="62057", name="D", email="d@example.org", motivation="M")
     login(client, make_user(session, "admin"))
-    assert "Demandes d'adhésion en attente : 1" in client.get("/").get_data(as_text=True)
+    assert "Demandes d'adhésion en attente\u00a0: 1" in client.get("/").get_data(as_text=True)
 
 
 def test_the_home_page_shows_the_networks_figures_and_ways_in(client, session):

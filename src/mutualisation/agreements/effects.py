@@ -201,7 +201,7 @@ def _convention(step: Applying, _effect: o.ConventionDocumentRequested) -> None:
         step.agreement,
         "agreement.approved",
         N_("Agreement approved: %(title)s"),
-        N_('The agreement "%(title)s" is approved. The convention is ready to print and sign.'),
+        N_('The agreement "%(title)s" is approved. Its document is ready to print and sign.'),
     )
 
 

@@ -45,6 +45,9 @@ EVALUATION_FIELDS: Final = (
 )
 CO2E_METHODS: Final = ("avoided_purchase", "shared_use")
 VEHICLE_LABELS_FR: Final = {"none": "sans véhicule", "car": "voiture", "van": "utilitaire", "truck": "camion"}
+VEHICLE_LABELS_EN: Final = {"none": "no vehicle", "car": "car", "van": "van", "truck": "truck"}
+NBSP: Final = "\u00a0"
+NARROW_NBSP: Final = "\u202f"
 AGREEMENT_KINDS: Final = ("loan", "service", "know_how")
 BASES: Final = ("per_kg", "none")
 # Figures that must be non-negative numbers when given.
@@ -64,8 +67,13 @@ class FactorsError(ValueError):
 @dataclass(frozen=True)
 class Factor:
     value: float
-    source: str
+    source: str  # in French, as the ADEME bases name it
     method: str
+    source_en: str = ""  # the English reader's label; the French one when the file gives none
+
+    @property
+    def source_english(self) -> str:
+        return self.source_en or self.source
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,7 @@ class KindRule:
     basis: str  # "per_kg" or "none"
     source: str
     method: str
+    source_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -194,7 +203,16 @@ def _factor(entry: Any, where: str) -> Factor:
     value: Any = entry.get("value")
     if not _is_number(value) or value < 0:
         raise FactorsError(f"{where}: 'value' must be a non-negative number")
-    return Factor(float(value), _text(entry, "source", where), _text(entry, "method", where))
+    return Factor(
+        float(value),
+        _text(entry, "source", where),
+        _text(entry, "method", where),
+        _optional_text(entry, "source_en", where),
+    )
+
+
+def _optional_text(entry: Mapping[str, Any], key: str, where: str) -> str:
+    return _text(entry, key, where) if key in entry else ""
 
 
 def load_factors(mapping: Mapping[str, Any]) -> ImpactFactors:
@@ -211,7 +229,12 @@ def load_factors(mapping: Mapping[str, Any]) -> ImpactFactors:
         basis = entry.get("basis")
         if basis not in BASES:
             raise FactorsError(f"{where}: 'basis' must be one of {', '.join(BASES)}")
-        kinds[kind] = KindRule(basis, _text(entry, "source", where), _text(entry, "method", where))
+        kinds[kind] = KindRule(
+            basis,
+            _text(entry, "source", where),
+            _text(entry, "method", where),
+            _optional_text(entry, "source_en", where),
+        )
 
     categories: dict[str, CategoryFactors] = {}
     raw_categories = mapping.get("categories", {})
@@ -251,12 +274,16 @@ def money_saved(evaluation: Evaluation) -> float | None:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:.4g}"
+    """Four significant digits at most, never in scientific notation (10452 stays "10,452")."""
+    magnitude = math.floor(math.log10(abs(value))) if value else 0
+    decimals = max(0, 3 - magnitude)
+    text = f"{round(value, decimals):,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _fmt_fr(value: float) -> str:
-    # French writes a decimal comma.
-    return _fmt(value).replace(".", ",")
+    # French writes a decimal comma and groups thousands with a narrow non-breaking space.
+    return _fmt(value).replace(",", NARROW_NBSP).replace(".", ",")
 
 
 def _avoided_by_method(evaluation: Evaluation, kg: float, material: Factor) -> tuple[float, str, str]:
@@ -265,17 +292,17 @@ def _avoided_by_method(evaluation: Evaluation, kg: float, material: Factor) -> t
         share = float(evaluation.lifetime_share)
         return (
             kg * material.value * share,
-            f"Évité : {_fmt_fr(kg)} kg × {_fmt_fr(material.value)} kg CO2e/kg "
+            f"Évité\u00a0: {_fmt_fr(kg)} kg × {_fmt_fr(material.value)} kg CO2e/kg "
             f"× {_fmt_fr(share)} de la durée de vie utilisée, usage partagé ({material.source}).",
             f"Avoided: {_fmt(kg)} kg × {_fmt(material.value)} kg CO2e/kg "
-            f"× {_fmt(share)} of the lifetime used, shared use ({material.source}).",
+            f"× {_fmt(share)} of the lifetime used, shared use ({material.source_english}).",
         )
     return (
         kg * material.value,
-        f"Évité : {_fmt_fr(kg)} kg réemployés × {_fmt_fr(material.value)} kg CO2e/kg, "
+        f"Évité\u00a0: {_fmt_fr(kg)} kg réemployés × {_fmt_fr(material.value)} kg CO2e/kg, "
         f"achat neuf évité ({material.source}).",
         f"Avoided: {_fmt(kg)} kg reused × {_fmt(material.value)} kg CO2e/kg, "
-        f"new purchase avoided ({material.source}).",
+        f"new purchase avoided ({material.source_english}).",
     )
 
 
@@ -288,18 +315,18 @@ def _transport(evaluation: Evaluation, factors: ImpactFactors, km: float) -> tup
             raise ValueError(f"unknown vehicle: {evaluation.vehicle!r}")
         transport = km * vehicle.value
         transport_fr = (
-            f"Transport : {_fmt_fr(km)} km × {_fmt_fr(vehicle.value)} kg CO2e/km "
+            f"Transport\u00a0: {_fmt_fr(km)} km × {_fmt_fr(vehicle.value)} kg CO2e/km "
             f"({VEHICLE_LABELS_FR[evaluation.vehicle]}, {vehicle.source})."
         )
         transport_en = (
             f"Transport: {_fmt(km)} km × {_fmt(vehicle.value)} kg CO2e/km "
-            f"({evaluation.vehicle}, {vehicle.source})."
+            f"({VEHICLE_LABELS_EN[evaluation.vehicle]}, {vehicle.source_english})."
         )
     elif km > 0:
-        transport_fr = "Transport : véhicule non renseigné, trajet non compté."
+        transport_fr = "Transport\u00a0: véhicule non renseigné, trajet non compté."
         transport_en = "Transport: no vehicle entered, so the travel is not counted."
     else:
-        transport_fr = "Transport : aucun trajet renseigné."
+        transport_fr = "Transport\u00a0: aucun trajet renseigné."
         transport_en = "Transport: no travel entered."
 
     return transport, transport_fr, transport_en
@@ -318,13 +345,15 @@ def co2e_avoided(evaluation: Evaluation, factors: ImpactFactors) -> ImpactResult
     if rule.basis == "per_kg" and material is not None and kg > 0:
         avoided, avoided_fr, avoided_en = _avoided_by_method(evaluation, kg, material)
     elif rule.basis == "per_kg" and material is not None:
-        avoided_fr = "Évité : aucune masse renseignée, donc aucun gain compté."
+        avoided_fr = "Évité\u00a0: aucune masse renseignée, donc aucun gain compté."
         avoided_en = "Avoided: no mass entered, so no gain is counted."
     elif rule.basis == "per_kg":
-        avoided_fr = "Évité : aucun facteur pour cette catégorie, donc aucun gain compté."
+        avoided_fr = "Évité\u00a0: aucun facteur pour cette catégorie, donc aucun gain compté."
         avoided_en = "Avoided: no factor for this category, so no gain is counted."
     else:
-        avoided_fr = "Évité : aucun gain direct compté pour ce type de convention (seul le transport l'est)."
+        avoided_fr = (
+            "Évité\u00a0: aucun gain direct compté pour ce type de convention (seul le transport l'est)."
+        )
         avoided_en = "Avoided: no direct gain is counted for this kind of agreement (only transport is)."
 
     transport, transport_fr, transport_en = _transport(evaluation, factors, km)
@@ -334,7 +363,7 @@ def co2e_avoided(evaluation: Evaluation, factors: ImpactFactors) -> ImpactResult
         avoided_kg=avoided,
         transport_kg=transport,
         net_kg=net,
-        method_fr=f"{avoided_fr} {transport_fr} Net : {_fmt_fr(net)} kg CO2e.",
+        method_fr=f"{avoided_fr} {transport_fr} Net\u00a0: {_fmt_fr(net)} kg CO2e.",
         method_en=f"{avoided_en} {transport_en} Net: {_fmt(net)} kg CO2e.",
         money_saved_eur=money_saved(evaluation),
     )

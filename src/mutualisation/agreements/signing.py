@@ -80,7 +80,7 @@ def convention_file(
     """The convention PDF for a party or an admin (403/404 otherwise), issuing it the first time."""
     agreement = queries.get(session, user, agreement_id)
     if agreement.convention_generated_at is None:
-        raise NotFound(N_("The convention exists once every territory party has approved the agreement."))
+        raise NotFound(N_("The signed document exists once every territory party has approved the agreement."))
     if agreement.convention_sha256 is not None:
         return ConventionFile(render(agreement), agreement.convention_sha256, frozen=True)
     if agreement.convention_pdf_key is not None:
@@ -159,7 +159,7 @@ def sign(
     stored: str | None = None
     if method == SignatureMethod.UPLOAD:
         if not request.scan:
-            message = N_("Upload the convention signed by hand, as a PDF.")
+            message = N_("Upload the agreement signed by hand, as a PDF.")
             raise RuleViolation(N_("Please correct the highlighted fields."), fields={"scan": [message]})
         scan = _checked(request.scan, request.max_bytes, "scan")
         stored = _key(agreement_id, "signed")

@@ -336,7 +336,7 @@ def _checked_photos(form) -> list[photos.Photo] | None:
         result = photos.check(upload.stream.read(limit + 1), limit)
         if isinstance(result, str):
             message = gettext(result, mib=_mib(limit))
-            errors.append(f"{upload.filename} : {message}")
+            errors.append(gettext("%(label)s: %(value)s", label=upload.filename, value=message))
         else:
             checked.append(result)
     if errors:

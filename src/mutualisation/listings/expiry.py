@@ -100,7 +100,7 @@ def warn_expiring(
                 object_id=listing.id,
                 link=listing_link(listing.id),
                 title=listing.title,
-                date=_day(listing.available_until).strftime("%d/%m/%Y"),
+                date=_day(listing.available_until),
                 url=renewal_url(listing),
             )
             count += 1

@@ -8,12 +8,15 @@ other domains (agreement terms) import them. Labels are lazy: they follow the re
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from ..formatting import day
 from .lifecycle import OTHER_REASON_PREFIX, ListingStatus
 from .vocabulary import Conditions, Kind, Logistics
 
@@ -42,6 +45,11 @@ WITHDRAWAL_REASON_LABELS: Mapping[str, Any] = {
     "no_longer_available": _l("No longer available"),
     "other": _l("Other reason"),
 }
+# Comments the code writes in a listing's history, beside the reasons people choose.
+HISTORY_COMMENT_LABELS: Mapping[str, Any] = {
+    **WITHDRAWAL_REASON_LABELS,
+    "available_until passed": _l("The availability window has passed"),  # listings/expiry.py
+}
 
 
 def choices(labels: Mapping[str, Any], order: Iterable[str] | None = None) -> list[tuple[str, Any]]:
@@ -57,13 +65,24 @@ def label(labels: Mapping[str, Any], code: str | None) -> str:
     return str(found) if found is not None else code
 
 
+# Comments the code itself writes into a listing's history (agreements' reservations, renewals):
+# stored as data, read in the reader's language.
+_AGREEMENT_COMMENT = re.compile(r"^agreement #(\d+)$")
+_RENEWED_COMMENT = re.compile(r"^renewed until (\d{4}-\d{2}-\d{2})$")
+
+
 def reason_label(stored: str | None) -> str:
-    """A stored withdrawal reason: a known code, or "other: <free text>"."""
+    """A stored history comment: a withdrawal reason code, "other: <free text>", a comment the
+    code wrote (an agreement's reservation, a renewal), or what a person typed."""
     if not stored:
         return ""
     if stored.startswith(OTHER_REASON_PREFIX):
-        return f"{gettext('Other reason')} : {stored[len(OTHER_REASON_PREFIX) :]}"
-    return label(WITHDRAWAL_REASON_LABELS, stored)
+        return gettext("Other reason: %(text)s", text=stored[len(OTHER_REASON_PREFIX) :])
+    if found := _AGREEMENT_COMMENT.match(stored):
+        return gettext("Agreement no. %(number)s", number=found.group(1))
+    if found := _RENEWED_COMMENT.match(stored):
+        return gettext("Renewed until %(date)s", date=day(dt.date.fromisoformat(found.group(1))))
+    return label(HISTORY_COMMENT_LABELS, stored)
 
 
 def template_helpers() -> dict[str, Any]:

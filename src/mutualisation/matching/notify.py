@@ -7,6 +7,7 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..i18n import N_, NP_
 from .config import MatchingConfig
 from .reading import owners as read_owners
 from .rows import Fingerprints
@@ -65,8 +66,11 @@ def notify_new(
             session,
             user,
             NOTIFY_KIND,
-            "New matching suggestions",
-            "%(count)s of your listings have new suggestions.",
+            N_("New matching suggestions"),
+            NP_(
+                "One of your listings has new suggestions.",
+                "%(count)s of your listings have new suggestions.",
+            ),
             object_type="listing" if one else None,
             object_id=one,
             link=f"/listings/{one}/suggestions" if one else "/",

@@ -337,15 +337,23 @@ def _send_one_digest(
 def _digest_message(
     settings: MailSettings, user: User, ids: list[int], items: list[Notification], frequency: str
 ) -> EmailMessage:
-    from flask_babel import force_locale, gettext
+    from flask_babel import force_locale, ngettext
 
     locale = user.locale or items[0].locale or "fr"
     kind_codes = sorted({i.kind for i in items})
     with force_locale(locale):
         subject = (
-            gettext("Your daily summary: %(n)d notifications", n=len(items))
+            ngettext(
+                "Your daily summary: %(num)d notification",
+                "Your daily summary: %(num)d notifications",
+                len(items),
+            )
             if frequency == kinds.DAILY
-            else gettext("Your weekly summary: %(n)d notifications", n=len(items))
+            else ngettext(
+                "Your weekly summary: %(num)d notification",
+                "Your weekly summary: %(num)d notifications",
+                len(items),
+            )
         )
     return build_message(
         settings,

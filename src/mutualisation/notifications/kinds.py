@@ -47,8 +47,11 @@ _action("agreement.approval_requested", _l("An agreement awaits your approval"))
 _action("agreement.reminder", _l("Reminder about an agreement"))
 _action("agreement.overdue", _l("An agreement item is overdue"))
 _action("agreement.evaluation_due", _l("An agreement evaluation is due"))
+_action("agreement.extension_requested", _l("An extension of an agreement is requested"))
+_action("agreement.incident", _l("An incident is reported on an agreement"))
 _info("agreement.approved", _l("An agreement was approved"))
 _info("agreement.refused", _l("An agreement was refused"))
+_info("agreement.signed", _l("An agreement was signed"))
 _info("matching.new_suggestion", _l("New matching suggestions"))
 _info("matching.new_suggestions", _l("New matching suggestions (grouped)"))
 _info("listing.expiring", _l("A listing is about to expire"))
@@ -65,5 +68,7 @@ def default_frequency(code: str) -> str:
 
 
 def label(code: str) -> Any:
+    """The kind's label; a code nobody registered reads as a plain "Notification", never as a code
+    (tests/unit/notifications/test_kind_labels.py checks that every kind notified is registered)."""
     kind = KINDS.get(code)
-    return kind.label if kind else code
+    return kind.label if kind else _l("Notification")

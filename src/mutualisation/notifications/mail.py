@@ -107,8 +107,8 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
 def header_value(value: str) -> str:
     """A value that is safe in one header line: user text (a listing title in a subject) may hold
     line breaks or other control characters, which the mail layer refuses (or, worse, would read
-    as a new header). They become one space each run."""
-    return " ".join(_CONTROL_CHARACTERS.sub(" ", value).split())
+    as a new header). They become one space each run; French non-breaking spaces stay."""
+    return " ".join(part for part in _CONTROL_CHARACTERS.sub(" ", value).split(" ") if part)
 
 
 def build_message(

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -31,6 +32,10 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     link: Mapped[str | None] = mapped_column(String(500))
     locale: Mapped[str] = mapped_column(String(5), default="fr", server_default="fr")
+    # What subject and body were written from: {"subject": msgid, "body": msgid, "params": {...}}
+    # (a msgid may be a [singular, plural] pair). The centre renders it again in the reader's
+    # current language; subject and body keep the recipient's language for e-mails.
+    message: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # E-mail delivery state: pending → sending (claimed, leased until next_attempt_at) → sent | failed;

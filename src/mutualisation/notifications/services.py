@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,7 @@ from ..audit.services import record
 from ..db import transaction, utcnow
 from ..errors import NotFound, ValidationFailed
 from ..i18n import N_
-from . import kinds
+from . import kinds, messages
 from .models import Notification, NotificationPreference
 
 # What the outbox does with a new notification, by the frequency the recipient chose for its kind.
@@ -44,8 +44,8 @@ def notify(
     session: Session,
     recipient: User,
     kind: str,
-    subject: str,
-    body: str = "",
+    subject: str | tuple[str, str],
+    body: str | tuple[str, str] = "",
     *,
     object_type: str | None = None,
     object_id: object = None,
@@ -61,8 +61,8 @@ def notify(
     """
     locale = recipient.locale or "fr"
     with force_locale(locale):
-        subject_text = gettext(subject, **params)
-        body_text = gettext(body, **params) if body else ""
+        subject_text = messages.translate(subject, params)
+        body_text = messages.translate(body, params) if body else ""
     frequency = frequency_for(session, recipient.id, kind)
     notification = Notification(
         recipient_id=recipient.id,
@@ -73,6 +73,7 @@ def notify(
         object_id=None if object_id is None else str(object_id),
         link=link,
         locale=locale,
+        message=messages.stored(subject, body, params),
         email_frequency=frequency,
         email_status=_STATUS_FOR_FREQUENCY[frequency],
     )

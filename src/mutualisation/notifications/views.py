@@ -9,7 +9,7 @@ from flask_login import login_required
 from ..errors import DomainError
 from ..extensions import csrf
 from ..web import acting_user, db_session, page_from_args, safe_redirect_target
-from . import kinds, services
+from . import kinds, messages, services
 from .forms import ConfirmForm, field_name, preferences_form
 from .mail import read_unsubscribe_token
 
@@ -44,6 +44,7 @@ def index():
         unread_only=unread_only,
         form=ConfirmForm(),
         kind_label=kinds.label,
+        text_of=lambda n: messages.read(n.message, n.subject, n.body),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_date, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required, login_user
 
@@ -300,8 +300,3 @@ def _welcome_context():
         "public_name": public_name,
         "network_figures": lambda: pages.network_figures(db_session()),  # called by the home page only
     }
-
-
-@bp.app_template_filter("welcome_date")
-def _welcome_date(value) -> str:
-    return format_date(value, format="medium") if value else ""

@@ -48,7 +48,7 @@ def test_a_daily_digest_groups_items_by_object_newest_first_and_is_sent_once(
     assert counts == {"digests": 1, "items": 3, "retried": 0, "failed": 0}
     assert again["digests"] == 0
     [message] = smtp_sink.messages
-    assert message["Subject"] == "Votre résumé du jour : 3 notifications"
+    assert message["Subject"] == "Votre résumé du jour\u00a0: 3 notifications"
     text = text_part(message)
     # Listing 1 has the newest item, so its group comes first, holding both of its items.
     assert text.index("/listings/1") < text.index("/listings/2")
@@ -75,7 +75,7 @@ def test_weekly_items_wait_for_the_weekly_digest(ctx, session, smtp_sink, mail_s
     assert send_digests(session, mail_settings, "daily", NOW)["digests"] == 0
     assert send_digests(session, mail_settings, "weekly", NOW)["items"] == 1
     [message] = smtp_sink.messages
-    assert message["Subject"] == "Votre résumé de la semaine : 1 notifications"
+    assert message["Subject"] == "Votre résumé de la semaine\u00a0: 1 notification"
     assert message["List-Unsubscribe"].startswith("<https://mutualisation.example/notifications/unsubscribe/")
 
 

@@ -60,7 +60,7 @@ def test_owners_are_warned_once_ahead_with_a_one_click_renewal(ctx, session):
     [warning] = _notifications(session, owner, "listing.expiring")
     assert warning.object_id == str(soon.id)
     assert "/notifications/renew-listing/" in warning.body
-    assert "« " + soon.title + " »" in warning.subject
+    assert "«\u00a0" + soon.title + "\u00a0»" in warning.subject
     # The next day, the other listing enters the window; the first is not warned again.
     assert warn_expiring(session, NOW + timedelta(days=1), 7, _url) == 1
     assert len(_notifications(session, owner, "listing.expiring")) == 2

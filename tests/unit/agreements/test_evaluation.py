@@ -157,7 +157,7 @@ def test_loan_avoids_the_manufacturing_of_its_mass_minus_the_transport(factors):
     assert result.net_kg == pytest.approx(456)
     assert "120 kg" in result.method_en
     assert "ADEME, Base Carbone 2023" in result.method_en
-    assert result.method_fr.startswith("Évité : 120 kg")
+    assert result.method_fr.startswith("Évité\u00a0: 120 kg")
     assert "utilitaire" in result.method_fr
 
 
@@ -321,3 +321,15 @@ def test_lessons_learned_must_be_text():
 def test_all_errors_are_reported_at_once():
     fields = {"satisfaction": 9, "kg_diverted": -3, "vehicle": "rocket"}
     assert set(validate_evaluation(fields)) == {"satisfaction", "kg_diverted", "vehicle"}
+
+
+def test_explanations_never_use_scientific_notation():
+    from mutualisation.agreements.evaluation import _fmt, _fmt_fr
+
+    assert _fmt(10452.0) == "10,452"
+    assert _fmt_fr(10452.0) == "10\u202f452"
+    assert _fmt_fr(-10452.4) == "-10\u202f452"
+    assert _fmt(0.22) == "0.22"
+    assert _fmt_fr(0.5) == "0,5"
+    assert _fmt(3.0) == "3"
+    assert _fmt(0.0) == "0"

@@ -53,5 +53,10 @@ def test_the_evaluation_form_says_what_mass_to_enter_and_offers_both_methods(cli
         },
     )
     assert sent.status_code in (200, 302), sent.get_data(as_text=True)[:500]
-    page = client.get(f"/agreements/{agreement.id}").get_data(as_text=True).replace("\u202f", " ")
+    page = (
+        client.get(f"/agreements/{agreement.id}")
+        .get_data(as_text=True)
+        .replace("\u202f", " ")
+        .replace("\xa0", " ")
+    )
     assert "usage partagé" in page and "300 €" in page

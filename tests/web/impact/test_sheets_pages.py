@@ -146,6 +146,6 @@ def test_a_territory_page_shows_its_published_sheets_and_its_evaluated_impact(cl
     assert "Brouillon caché" not in html and "Fiche de Malaunay" not in html
     assert f'href="/impact/territory/{LOOS}"' in html
     impact = html.split('id="impact-title"')[1].split("</section>")[0]
-    assert re.search(r"Économies réalisées \(€\)</dt><dd[^>]*>1[\s\u202f\xa0]?234<", impact), impact
+    assert re.search(r"Économies réalisées</dt><dd[^>]*>1[\s\u202f\xa0]?234[\s\u202f\xa0]€<", impact), impact
     empty = client.get("/territories/76402").get_data(as_text=True)
     assert "Fiche de Malaunay" in empty and "Prêt de broyeur" not in empty
