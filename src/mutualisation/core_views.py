@@ -3,6 +3,8 @@ the accessibility statement."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from sqlalchemy import text

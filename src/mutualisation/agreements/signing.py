@@ -80,7 +80,7 @@ def convention_file(
     """The convention PDF for a party or an admin (403/404 otherwise), issuing it the first time."""
     agreement = queries.get(session, user, agreement_id)
     if agreement.convention_generated_at is None:
-        raise NotFound(N_("The signed document exists once every territory party has approved the agreement."))
+        raise NotFound(N_("The document exists once every territory party has approved the agreement."))
     if agreement.convention_sha256 is not None:
         return ConventionFile(render(agreement), agreement.convention_sha256, frozen=True)
     if agreement.convention_pdf_key is not None:
