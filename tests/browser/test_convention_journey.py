@@ -3,8 +3,8 @@ need and a Loos-en-Gohelle offer, the suggestion accepted, the proposal, two app
 their decision, the PDF convention (read with pypdf), a signature in the app and a scan signed by
 hand, and the frozen fingerprint on the page and in the timeline.
 
-The draft's edition and the conversation come from the drafts branch: `edit_the_draft` and
-`talk_it_over` are the steps where they go.
+The author edits the prefilled draft and writes in the agreement's thread, which the other side
+reads before accepting.
 """
 
 from __future__ import annotations
@@ -65,7 +65,10 @@ def action_form(page, label: str):
 def submit(page, form, label: str) -> None:
     form.get_by_role("button", name=label).click()
     page.wait_for_load_state()
-    assert f"C'est fait : {label}." in page.locator(".flash-messages").inner_text(), page.content()[:3000]
+    # The confirmation says what happened (labels.DONE_MESSAGES), never "C'est fait : <button>".
+    done = page.locator(".flash-messages .alert-success")
+    assert done.count() == 1, (label, page.content()[:3000])
+    assert "C'est fait" not in done.inner_text()
 
 
 def act(page, agreement_url: str, label: str) -> None:
@@ -108,13 +111,25 @@ def accept_the_suggestion(page, need_id: int) -> str:
 
 
 def edit_the_draft(page, agreement_url: str) -> None:
-    """The drafts branch's edition of the prefilled draft goes here."""
+    """The author adjusts the prefilled draft before proposing it."""
     page.goto(agreement_url)
     assert OFFER_TITLE in page.locator("main table").first.inner_text()
+    edit = page.locator("form.agreement-edit")
+    edit.get_by_label("Commentaire (facultatif)").fill("Un seul podium suffit.")
+    edit.get_by_role("group", name="Ressource 1").get_by_label("Quantité").fill("1")
+    edit.get_by_role("button", name="Enregistrer le brouillon").click()
+    page.wait_for_load_state()
+    assert "Brouillon enregistré" in page.locator(".flash-messages").inner_text()
 
 
 def talk_it_over(page, agreement_url: str) -> None:
-    """The drafts branch's conversation goes here."""
+    """A message in the agreement's own thread, which the other side reads later."""
+    page.goto(agreement_url)
+    thread = page.locator("#messages")
+    thread.get_by_label("Votre message").fill("Le montage est-il compris ?")
+    thread.get_by_role("button", name="Envoyer le message").click()
+    page.wait_for_load_state()
+    assert "Le montage est-il compris ?" in page.locator("#messages").inner_text()
 
 
 def approve(page, agreement_url: str, kind: str, number: str, date: str) -> None:
@@ -162,6 +177,8 @@ def test_a_need_and_an_offer_become_a_signed_convention_through_the_pages(person
     talk_it_over(grande_synthe, agreement_url)
     act(grande_synthe, agreement_url, "Proposer")
     loos = person("technician@loos-en-gohelle.demo")
+    loos.goto(agreement_url)
+    assert "Le montage est-il compris ?" in loos.locator("#messages").inner_text()
     act(loos, agreement_url, "Accepter ces conditions")
 
     gs_official = person("official@grande-synthe.demo")
@@ -170,7 +187,7 @@ def test_a_need_and_an_offer_become_a_signed_convention_through_the_pages(person
     approve(loos_official, agreement_url, "delegation", "DEC-2026-17", "2026-04-20")
     loos_official.goto(agreement_url)
     approvals = flat(" ".join(loos_official.locator("li.agreement-approval").all_inner_texts()))
-    assert "Délibération du conseil municipal n° 2026-042 du 12/04/2026" in approvals
+    assert "Délibération du conseil municipal n° 2026-042 du 12 avril 2026" in approvals
 
     issued = read_the_convention(gs_official, agreement_url)
     issued_sha256 = hashlib.sha256(issued).hexdigest()

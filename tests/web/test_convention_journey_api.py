@@ -2,8 +2,8 @@
 Loos-en-Gohelle offer, the suggestion accepted, the proposal, two approvals carrying their
 decision, the PDF convention read with pypdf, both signatures and the frozen fingerprint.
 
-The draft's edition (PATCH) and the conversation come from the drafts branch: `edit_the_draft`
-and `talk_it_over` are the steps where they go.
+The author edits the draft (PATCH, with a stale version refused) and both sides talk it over
+(a question on the offer, then the agreement's thread) before the proposal.
 """
 
 from __future__ import annotations
@@ -121,12 +121,44 @@ def accept_the_suggestion(journey: Journey, session) -> None:
 
 
 def edit_the_draft(journey: Journey) -> None:
-    """The drafts branch's PATCH /api/v1/agreements/{id} goes here; the draft is already prefilled."""
-    assert journey.agreement()["status"] == "draft"
+    """The author narrows the prefilled draft (PATCH with its terms version) before proposing."""
+    draft = journey.agreement()
+    assert draft["status"] == "draft"
+    terms = {
+        "starts_on": draft["terms"]["starts_on"],
+        "ends_on": draft["terms"]["starts_on"],  # one day is enough for the fête
+        "deposit_eur": 500,
+        "lines": [{"description": "Podium modulaire 6 x 4 m", "quantity": 1, "unit": "unité"}],
+    }
+    path = f"/api/v1/agreements/{journey.agreement_id}"
+    edited = journey.client.patch(
+        path,
+        json={"version": draft["version"], "terms": terms, "comment": "Un seul jour suffit."},
+        headers=journey.headers["gs_tech"],
+    )
+    assert edited.status_code == 200, edited.get_json()
+    assert edited.get_json()["terms"]["deposit_eur"] == 500
+    stale = journey.client.patch(
+        path, json={"version": draft["version"], "terms": terms}, headers=journey.headers["gs_tech"]
+    )
+    assert stale.status_code == 409
 
 
 def talk_it_over(journey: Journey) -> None:
-    """The drafts branch's /api/v1/agreements/{id}/messages conversation goes here."""
+    """A question on the offer, then the agreement's own thread, read by the other side."""
+    question = journey.client.post(
+        f"/api/v1/listings/{journey.offer_id}/messages",
+        json={"body": "Le montage est-il compris ?"},
+        headers=journey.headers["gs_tech"],
+    )
+    assert question.status_code == 201, question.get_json()
+    thread = f"/api/v1/agreements/{journey.agreement_id}/messages"
+    for who, body in (("gs_tech", "Livraison possible le matin ?"), ("loos_tech", "Oui, à 8 h.")):
+        sent = journey.client.post(thread, json={"body": body}, headers=journey.headers[who])
+        assert sent.status_code == 201, sent.get_json()
+    read = journey.get("loos_tech", thread).get_json()["items"]
+    assert [m["body"] for m in read] == ["Livraison possible le matin ?", "Oui, à 8 h."]
+    assert all("@" not in str(m["author"]) for m in read)  # never an e-mail address
 
 
 def propose_and_accept(journey: Journey) -> None:
