@@ -121,7 +121,7 @@ def test_breakdown_sums_to_the_score_and_reads_in_both_languages():
     assert parts[0].message_fr == "même sous-catégorie +0,35"
     assert parts[0].message_en == "same subcategory +0.35"
     assert parts[1].message_fr.startswith("13 km +0,")
-    assert "51 %" in parts[2].message_fr and "51%" in parts[2].message_en
+    assert "51\u00a0%" in parts[2].message_fr and "51%" in parts[2].message_en
 
 
 def test_vectorised_scores_equal_explain_on_random_pairs():
