@@ -198,7 +198,8 @@ def main() -> None:
     args = parser.parse_args()
     n = args.size or (5000 if args.quick else 100_000)
     print(
-        f"{cpu_name()} | {os.cpu_count()} logical cores | Python {sys.version.split()[0]} | numpy {np.__version__}"
+        f"{cpu_name()} | {os.cpu_count()} logical cores | Python {sys.version.split()[0]} "
+        f"| numpy {np.__version__}"
     )
     print(f"load average (1, 5, 15 min): {load_average()}")
     targets = [("SQLite", None)]

@@ -34,7 +34,7 @@ from .search_index import terms_of
 # `.invalid` is reserved (RFC 2606): no mail to a synthetic owner can ever be delivered.
 SYNTH_EMAIL_DOMAIN = "synthetic.mutualisation.invalid"
 # Not an argon2 hash: verification always fails, so nobody can log in as a synthetic owner.
-UNUSABLE_PASSWORD = "!synthetic"
+UNUSABLE_PASSWORD = "!synthetic"  # noqa: S105 - deliberately not a password
 CHUNK = 10_000
 WORDS = (
     "mutualisation",

@@ -3,8 +3,8 @@
 Listings are read one query per category, matched by the pure core (`candidates`), compared with
 the stored suggestions (`diff`) and the difference is written in bulk (`writers`). A failure
 leaves the previous suggestions intact. Categories whose inputs hash as at the previous full
-recompute (`inputs`) are skipped: their listings and suggestions are not even read. The incremental updates that follow in this process
-start from the snapshots it leaves (`snapshots`).
+recompute (`inputs`) are skipped: their listings and suggestions are not even read. The
+incremental updates that follow in this process start from the snapshots it leaves (`snapshots`).
 """
 
 from __future__ import annotations
