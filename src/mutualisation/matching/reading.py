@@ -60,6 +60,7 @@ def suggestions_outside(session: Session, skipped: list[str]) -> list[tuple[Any,
     offer, need = aliased(Listing), aliased(Listing)
     stmt = (
         select(*SUGGESTION_COLUMNS)
+        .select_from(Suggestion)
         .join(offer, offer.id == Suggestion.offer_id)
         .join(need, need.id == Suggestion.need_id)
         .where(~(offer.category.in_(skipped) & need.category.in_(skipped)))
