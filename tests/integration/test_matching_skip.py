@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from mutualisation.db import utcnow
 from mutualisation.listings.models import Listing
@@ -80,3 +80,25 @@ def test_another_configuration_recomputes_everything(session):
     other = MatchingConfig(top_k=2, min_score=0.2)
     engine.full_recompute(session, other, coop=[])
     assert stored_pairs(session) == expected_pairs(listings, other)
+
+
+def test_a_large_sqlite_write_rebuilds_the_indexes_it_dropped(session, monkeypatch):
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite's writer only")
+    from mutualisation.matching import writers
+
+    def indexes():
+        return sorted(
+            session.execute(
+                text("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'suggestions'")
+            ).scalars()
+        )
+
+    before = indexes()
+    assert "ix_suggestions_need_id" in before
+    monkeypatch.setattr(writers, "_REINDEX_FROM_ROWS", 1)
+    monkeypatch.setattr(writers, "COPY_FROM_ROWS", 0)
+    listings = random_network(session, 12)
+    counts = engine.full_recompute(session, CFG, coop=[])
+    assert counts.inserted > 1 and indexes() == before
+    assert stored_pairs(session) == expected_pairs(listings)

@@ -23,7 +23,24 @@ COPY_FROM_ROWS = 500
 _ANALYZE_FROM_ROWS = 50_000
 _SQLITE_WRITE_CACHE_KIB = -512_000  # negative: KiB, i.e. up to 500 MB of pages
 
+# From this many inserted rows, SQLite's secondary indexes are dropped and rebuilt around the write.
+_REINDEX_FROM_ROWS = 100_000
+
 AfterDeletes = Callable[[], None] | None
+
+
+def _drop_secondary_indexes(cursor: Any) -> list[str]:
+    """Drop the suggestions' droppable indexes (in the caller's transaction) and return their DDL.
+
+    The unique (offer_id, need_id) index belongs to the table and stays; rows arrive in its order.
+    """
+    found = cursor.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'suggestions' "
+        "AND sql IS NOT NULL"
+    ).fetchall()
+    for name, _sql in found:
+        cursor.execute(f'DROP INDEX "{name}"')
+    return [sql for _name, sql in found]
 
 
 def write(session: Session, changes: Changes, after_deletes: AfterDeletes = None) -> None:
@@ -69,7 +86,10 @@ class DBAPIWriter:
         try:
             previous = cursor.execute("PRAGMA cache_size").fetchone()[0]
             cursor.execute(f"PRAGMA cache_size = {_SQLITE_WRITE_CACHE_KIB}")
+            indexes = _drop_secondary_indexes(cursor) if len(changes.inserts) >= _REINDEX_FROM_ROWS else []
             self._write(changes, after_deletes)
+            for sql in indexes:  # one sort per index instead of a random insert per row
+                cursor.execute(sql)
         finally:
             cursor.execute(f"PRAGMA cache_size = {int(previous)}")
             cursor.close()
