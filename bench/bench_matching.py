@@ -106,18 +106,20 @@ def match_run(url: str, instance: str) -> dict[str, float]:
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), MUTUALISATION_DATABASE_URL=url)
     env.update(MUTUALISATION_INSTANCE_PATH=instance, MUTUALISATION_ENV="development")
     code = "import sys, resource; from mutualisation.cli import main; sys.argv[0] = 'mutualisation'; main()"
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     started = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-c", code, "match", "run"], env=env, capture_output=True, text=True, check=True
     ).stdout
     wall = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_kib, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime - cpu_before
     phases = {k: float(v) for k, v in re.findall(r"(load|match|write) ([\d.]+) s", out)}
     counts = {k: int(v) for v, k in re.findall(r"(\d+) (inserted|updated|deleted|unchanged)", out)}
     # RUSAGE_CHILDREN keeps the largest child so far: a smaller later child reads as unknown.
     peak = peak_kib / 1024 if peak_kib > before else float("nan")
-    return {"wall": wall, "peak_mb": peak, **phases, **counts}
+    return {"wall": wall, "cpu": cpu, "peak_mb": peak, **phases, **counts}
 
 
 def incremental(url: str) -> tuple[float, float, list[float]]:
@@ -169,12 +171,14 @@ def run(label: str, url: str, n: int, instance: str) -> None:
     first = match_run(url, instance)
     stored = count_suggestions(url)
     print(
-        f"  match run, first: {first['wall']:.2f} s (load {first['load']:.2f}, match {first['match']:.2f}, "
-        f"write {first['write']:.2f}) — {stored:,} suggestions stored, peak {first['peak_mb']:.0f} MB"
+        f"  match run, first: {first['wall']:.2f} s wall, {first['cpu']:.2f} s CPU "
+        f"(load {first['load']:.2f}, match {first['match']:.2f}, write {first['write']:.2f}) — "
+        f"{stored:,} suggestions stored, peak {first['peak_mb']:.0f} MB"
     )
     second = match_run(url, instance)
     print(
-        f"  match run, nothing changed: {second['wall']:.2f} s (load {second['load']:.2f}, "
+        f"  match run, nothing changed: {second['wall']:.2f} s wall, {second['cpu']:.2f} s CPU "
+        f"(load {second['load']:.2f}, "
         f"match {second['match']:.2f}, write {second['write']:.2f}) — {second.get('inserted', 0)} inserted, "
         f"{second.get('updated', 0)} updated, {second.get('deleted', 0)} deleted"
     )
@@ -186,8 +190,12 @@ def run(label: str, url: str, n: int, instance: str) -> None:
     first_goal = GOALS["first_postgresql" if url.startswith("postgresql") else "first_sqlite"]
     print(f"  goals ({label}, {n:,} x {n:,}; load average now {load_average()}):")
     goal("matching step / reference", first["match"] / ref, GOALS["match_ratio"], "x")
-    goal("first match run", first["wall"], first_goal, "s")
-    goal("second match run, nothing changed", second["wall"], GOALS["second"], "s")
+    goal("first match run (wall)", first["wall"], first_goal, "s")
+    goal(
+        "first match run (CPU of the process, what a quiet machine would take)", first["cpu"], first_goal, "s"
+    )
+    goal("second match run, nothing changed (wall)", second["wall"], GOALS["second"], "s")
+    goal("second match run, nothing changed (CPU)", second["cpu"], GOALS["second"], "s")
     goal("incremental p99", p99, GOAL_P99_MS, "ms")
     goal("peak memory of match run", first["peak_mb"], GOAL_PEAK_MB, "MB")
     print(f"  {'PASS' if stored > 1_000_000 else 'INFO'} suggestions stored: {stored:,}")
