@@ -191,9 +191,7 @@ def run(label: str, url: str, n: int, instance: str) -> None:
     print(f"  goals ({label}, {n:,} x {n:,}; load average now {load_average()}):")
     goal("matching step / reference", first["match"] / ref, GOALS["match_ratio"], "x")
     goal("first match run (wall)", first["wall"], first_goal, "s")
-    goal(
-        "first match run (CPU of the process, what a quiet machine would take)", first["cpu"], first_goal, "s"
-    )
+    goal("first match run (CPU seconds of the process)", first["cpu"], first_goal, "s")
     goal("second match run, nothing changed (wall)", second["wall"], GOALS["second"], "s")
     goal("second match run, nothing changed (CPU)", second["cpu"], GOALS["second"], "s")
     goal("incremental p99", p99, GOAL_P99_MS, "ms")
