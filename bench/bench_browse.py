@@ -33,6 +33,10 @@ QUERIES = {
 }
 
 
+
+
+
+
 def build(url: str, instance: str, size: int):
     from mutualisation.accounts.models import User
     from mutualisation.accounts.passwords import hash_password
@@ -82,6 +86,8 @@ def build(url: str, instance: str, size: int):
         session.commit()
         _token, clear = create_token(session, user, "bench")
     return app, {"Authorization": f"Bearer {clear}"}
+
+
 
 
 def measure(app, headers, runs: int) -> None:

@@ -34,6 +34,12 @@ EMAIL = "technician@loos-en-gohelle.demo"
 PASSWORD = "demo-password"  # noqa: S105 - the demo network's documented password
 
 
+
+
+
+
+
+
 def server_env(url: str, instance: str) -> dict[str, str]:
     return {
         **os.environ,
