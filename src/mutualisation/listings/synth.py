@@ -2,11 +2,14 @@
 
 Listings land on communes drawn at random, weighted by population (people, and so
 listings, gather in towns), and are written with bulk inserts: 100,000 rows take seconds.
+Each commune used gets its own owner, an inactive technician account that cannot log in
+(`SYNTH_EMAIL_DOMAIN`, an unusable password hash), so that the engine pairs listings of
+different communes as it would in a real network (it never pairs one owner's listings).
+The matching benchmark and `mutualisation demo synth` both call `synthesise`.
 """
 
 from __future__ import annotations
 
-import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,8 +20,7 @@ import numpy as np
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from ..accounts.models import User
-from ..accounts.passwords import hash_password
+from ..accounts.models import User, new_session_token
 from ..db import transaction, utcnow
 from ..errors import RuleViolation
 from ..i18n import N_
@@ -28,7 +30,10 @@ from .categories import taxonomy
 from .lifecycle import ListingStatus
 from .models import Listing
 
-SYNTH_EMAIL = "synthetic@mutualisation.invalid"
+# `.invalid` is reserved (RFC 2606): no mail to a synthetic owner can ever be delivered.
+SYNTH_EMAIL_DOMAIN = "synthetic.mutualisation.invalid"
+# Not an argon2 hash: verification always fails, so nobody can log in as a synthetic owner.
+UNUSABLE_PASSWORD = "!synthetic"  # noqa: S105 - deliberately not a password
 CHUNK = 10_000
 WORDS = (
     "mutualisation",
@@ -74,21 +79,47 @@ class SynthReport:
     seconds: float
 
 
-def _owner(session: Session, territory_id: int) -> User:
-    user = session.scalar(select(User).where(User.email == SYNTH_EMAIL))
-    if user is None:
-        user = User(
-            email=SYNTH_EMAIL,
-            name="Réseau synthétique",
-            organisation="Banc d'essai",
-            role="technician",
-            territory_id=territory_id,
-            password_hash=hash_password(secrets.token_urlsafe(24)),
-            is_active=False,  # nobody logs in as the synthetic owner
-        )
-        session.add(user)
-        session.flush()
-    return user
+def synth_email(commune_code: str) -> str:
+    """The synthetic owner's address for one commune."""
+    return f"commune-{commune_code}@{SYNTH_EMAIL_DOMAIN}"
+
+
+class _Owners:
+    """One inactive technician per commune used, created in bulk on first use, reused afterwards."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        pattern = f"%@{SYNTH_EMAIL_DOMAIN}"
+        rows = session.execute(select(User.territory_id, User.id).where(User.email.like(pattern)))
+        self.by_commune: dict[int, int] = {int(t): int(u) for t, u in rows}
+
+    def ensure(self, communes: list[Any]) -> None:
+        missing = {c.id: c for c in communes if c.id not in self.by_commune}
+        if not missing:
+            return
+        now = utcnow()
+        rows = [
+            {
+                "email": synth_email(c.code),
+                "name": f"Réseau synthétique — {c.name}",
+                "organisation": "Banc d'essai",
+                "role": "technician",
+                "territory_id": c.id,
+                "password_hash": UNUSABLE_PASSWORD,
+                "is_active": False,  # nobody logs in as a synthetic owner
+                "session_token": new_session_token(),
+                "created_at": now,
+            }
+            for c in missing.values()
+        ]
+        self.session.execute(insert(cast(Table, User.__table__)), rows)
+        emails = [r["email"] for r in rows]
+        for start in range(0, len(emails), 5000):
+            stmt = select(User.territory_id, User.id).where(User.email.in_(emails[start : start + 5000]))
+            self.by_commune.update({int(t): int(u) for t, u in self.session.execute(stmt)})
+
+    def __getitem__(self, commune_id: int) -> int:
+        return self.by_commune[commune_id]
 
 
 @dataclass(frozen=True)
@@ -107,7 +138,12 @@ def _pool(session: Session) -> _Pool:
     communes = list(
         session.execute(
             select(
-                Territory.id, Territory.name, Territory.latitude, Territory.longitude, Territory.population
+                Territory.id,
+                Territory.code,
+                Territory.name,
+                Territory.latitude,
+                Territory.longitude,
+                Territory.population,
             ).where(Territory.kind == "commune", Territory.latitude.is_not(None))
         ).all()
     )
@@ -189,7 +225,7 @@ def synthesise(session: Session, offers: int, needs: int, *, seed: int = 0) -> S
     rng = np.random.default_rng(seed)
     now = utcnow()
     with transaction(session):
-        owner = _owner(session, pool.communes[0].id)
+        owners = _Owners(session)
         # Explicit ids: the newest listings get the highest ones, as in a live network.
         first_id = (session.scalar(select(func.max(Listing.id))) or 0) + 1
         total = offers + needs
@@ -197,9 +233,12 @@ def synthesise(session: Session, offers: int, needs: int, *, seed: int = 0) -> S
         ages = np.sort(rng.integers(0, 365 * 24 * 60, size=total))[::-1]
         for start in range(0, total, CHUNK):
             rows = []
-            for draw in _draws(rng, pool, start, min(CHUNK, total - start)):
+            draws = _draws(rng, pool, start, min(CHUNK, total - start))
+            owners.ensure([d.commune for d in draws])
+            for draw in draws:
+                owner_id = owners[draw.commune.id]
                 created = now - timedelta(minutes=int(ages[draw.n]))
-                row = _row(draw, offers=offers, first_id=first_id, owner_id=owner.id, created=created)
+                row = _row(draw, offers=offers, first_id=first_id, owner_id=owner_id, created=created)
                 rows.append(row)
             session.execute(insert(cast(Table, Listing.__table__)), rows)
         if session.get_bind().dialect.name == "postgresql":

@@ -302,12 +302,27 @@ def score_against(
     return score, valid, dist
 
 
-def reach(listing: ListingArrays | object, index: MatchingIndex) -> Reach:
+def _own_top_k(lid: int, ids: Array, scored: tuple[Array, Array, Array], k: int) -> TopK:
+    """The listing's top-k from its scores against every counterpart: exact, as the brute force."""
+    score, valid, dist = scored
+    v = np.flatnonzero(valid)
+    if not v.size:
+        return to_topk(np.asarray([lid]), *empty(1, k))
+    return to_topk(np.asarray([lid]), *row_top_k(score[None, v], dist[None, v], ids[None, v], k))
+
+
+def reach(
+    listing: ListingArrays | object,
+    index: MatchingIndex,
+    scored: tuple[Array, Array, Array] | None = None,
+) -> Reach:
     """Top-k of one new or changed listing, and the counterparts whose own top-k it changes.
 
     The counterparts L can reach are found by scoring L against every counterpart of its category
     in one vectorised pass (hard filters included, so the distance filter acts as the radius query);
-    at 100,000 listings this costs a few milliseconds, less than any tree query setup.
+    at 100,000 listings this costs a few milliseconds, less than any tree query setup. The same
+    pass gives the listing's own top-k. `scored` is that pass when the caller already made it
+    (`score_against(listing, counterparts)`, row-aligned with the index's counterparts).
     """
     row = listing if isinstance(listing, ListingArrays) else ListingArrays.from_rows([listing])  # type: ignore[list-item]
     cfg, k = index.cfg, index.cfg.top_k
@@ -317,8 +332,9 @@ def reach(listing: ListingArrays | object, index: MatchingIndex) -> Reach:
     else:
         own_side, other, other_top, kind = index.needs, index.offers, index.offer_top, NEED
     keys, terr = index.coop_keys, index.coop_territories
-    own = _top_k(row, kind, other, cfg, k, keys, terr)
-    score, valid, dist = score_against(row, other, cfg, keys)
+    scored = score_against(row, other, cfg, keys) if scored is None else scored
+    own = _own_top_k(lid, other.id, scored, k)
+    score, valid, dist = scored
     had_old = (other_top.ids == lid).any(axis=1)
     enters = (
         valid

@@ -15,9 +15,9 @@ rows, which a Python loop would take seconds to walk. Pure: numpy only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -211,13 +211,21 @@ class NewPairs:
         ]
 
 
+class Rows(Protocol):
+    """Rows to insert: a list, or rows computed as they are read (`explainer.ExplainedRows`)."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[InsertRow]: ...
+
+
 @dataclass
 class Changes:
-    """What to write: ids to delete, rows to update, rows to insert."""
+    """What to write: ids to delete, rows to update, rows to insert (read once, by the writer)."""
 
     deletes: list[int] = field(default_factory=list)
     updates: list[UpdateRow] = field(default_factory=list)
-    inserts: list[InsertRow] = field(default_factory=list)
+    inserts: Rows = field(default_factory=list)
     explain: list[Explained] = field(default_factory=list)
     new: NewPairs | None = None
 

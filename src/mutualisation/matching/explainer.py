@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
+
 import numpy as np
 
 from .arrays import Array, ListingArrays
 from .breakdown import compact_json
 from .config import MatchingConfig
-from .diff import Changes
+from .diff import Changes, InsertRow, NewPairs
 from .scoring import cooperation_keys
 
 
@@ -18,18 +21,26 @@ class Explainer:
         self.cfg = cfg
         self.keys = cooperation_keys(coop)
         self.parts: list[ListingArrays] = []
+        self._joined: tuple[ListingArrays, Array, Array] | None = None
 
     def add(self, arrays: ListingArrays) -> None:
         if len(arrays):
             self.parts.append(arrays)
+            self._joined = None
+
+    def _lookup(self) -> tuple[ListingArrays, Array, Array]:
+        """(every listing added, the order of their ids, the sorted ids), built once for all calls."""
+        if self._joined is None:
+            arrays = ListingArrays.concat(self.parts) if len(self.parts) > 1 else self.parts[0]
+            order = np.argsort(arrays.id, kind="stable")
+            self._joined = (arrays, order, arrays.id[order])
+        return self._joined
 
     def many(self, o: Array, n: Array, km: Array) -> list[str | None]:
         """Compact JSON breakdown of each pair (o[j], n[j]) at km[j]; None when a listing is unknown here."""
         if not o.size or not self.parts:
             return [None] * int(o.size)
-        arrays = ListingArrays.concat(self.parts) if len(self.parts) > 1 else self.parts[0]
-        order = np.argsort(arrays.id, kind="stable")
-        sorted_ids = arrays.id[order]
+        arrays, order, sorted_ids = self._lookup()
         po = np.minimum(np.searchsorted(sorted_ids, o), len(sorted_ids) - 1)
         pn = np.minimum(np.searchsorted(sorted_ids, n), len(sorted_ids) - 1)
         known = (sorted_ids[po] == o) & (sorted_ids[pn] == n)
@@ -86,10 +97,32 @@ def explain_changes(changes: Changes, explainer: Explainer) -> None:
         for item, text in zip(changes.explain, texts, strict=True):
             item.row.breakdown = text
     if changes.new is not None:
-        new = changes.new
-        breakdowns = explainer.many(
-            np.asarray(new.offer_id, dtype=np.int64),
-            np.asarray(new.need_id, dtype=np.int64),
-            np.asarray(new.km, dtype=np.float64),
-        )
-        changes.inserts = new.rows(["[]" if b is None else b for b in breakdowns])
+        changes.inserts = ExplainedRows(changes.new, explainer)
+        changes.new = None
+
+
+class ExplainedRows:
+    """The rows to insert, their breakdowns computed a chunk at a time as the writer reads them.
+
+    A full recompute inserts over a million rows: their breakdown strings and row tuples, all in
+    memory at once, would take about a gigabyte. Read once, in (offer_id, need_id) order.
+    """
+
+    CHUNK = 50_000
+
+    def __init__(self, new: NewPairs, explainer: Explainer) -> None:
+        self.new, self.explainer = new, explainer
+
+    def __len__(self) -> int:
+        return len(self.new.offer_id)
+
+    def __iter__(self) -> Iterator[InsertRow]:
+        columns = [getattr(self.new, f.name) for f in dataclasses.fields(self.new)]
+        for start in range(0, len(self), self.CHUNK):
+            part = NewPairs(*(c[start : start + self.CHUNK] for c in columns))
+            breakdowns = self.explainer.many(
+                np.asarray(part.offer_id, dtype=np.int64),
+                np.asarray(part.need_id, dtype=np.int64),
+                np.asarray(part.km, dtype=np.float64),
+            )
+            yield from part.rows(["[]" if b is None else b for b in breakdowns])

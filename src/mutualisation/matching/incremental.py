@@ -159,7 +159,11 @@ class _Update:
         if self.active:
             offers, needs = (self.own_arrays, cands.arrays) if offer else (cands.arrays, self.own_arrays)
             index = MatchingIndex.from_tops(offers, needs, self.cfg, cands.top, cands.top, self.coop)
-            result = reach(self.me, index)
+            scored = None
+            if self.scored is not None:  # the pass over every counterpart, cut to the candidates
+                at = np.asarray([self.other_side.pos[c] for c in cands.ids], dtype=np.int64)
+                scored = (self.scored[0][at], self.scored[1][at], self.scored[2][at])
+            result = reach(self.me, index, scored)
             return result.own, result.updated
         row_of = cands.row_of()
         queries = cands.arrays.take(

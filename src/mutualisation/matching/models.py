@@ -79,3 +79,6 @@ class MatchingState(Base):
     version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     run_start: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     last_listing_id: Mapped[int | None] = mapped_column(Integer)
+    # What the category's stored suggestions were last fully computed from (`recompute.inputs_key`):
+    # a full recompute whose inputs hash the same skips the category (nothing could change).
+    computed_inputs: Mapped[str | None] = mapped_column(String(64))

@@ -1,4 +1,4 @@
-"""One in-app notification per owner and run, for the new suggestions worth telling."""
+"""One in-app notification per active owner and run, for the new suggestions worth telling."""
 
 from __future__ import annotations
 
@@ -56,7 +56,10 @@ def notify_new(
     users = {}
     for start in range(0, len(owner_ids), CHUNK):
         chunk = owner_ids[start : start + CHUNK]
-        users.update({u.id: u for u in session.scalars(select(User).where(User.id.in_(chunk)))})
+        # An inactive account cannot log in: a notice would never be read (synthetic networks give
+        # thousands of such owners, and one notice costs a flush).
+        active = select(User).where(User.id.in_(chunk), User.is_active.is_(True))
+        users.update({u.id: u for u in session.scalars(active)})
     for owner_id, listings in per_owner.items():
         user = users.get(owner_id)
         if user is None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import column, inspect, select, table
-from sqlalchemy.orm import Session
+from sqlalchemy import column, func, inspect, select, table
+from sqlalchemy.orm import Session, aliased
 
 from ..listings.models import Listing
 from .models import Suggestion
@@ -49,6 +49,37 @@ def stored_suggestions(session: Session) -> list[tuple[Any, ...]]:
         return list(cursor.fetchall())
     finally:
         cursor.close()
+
+
+def suggestion_count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Suggestion)) or 0)
+
+
+def suggestions_outside(session: Session, skipped: list[str]) -> list[tuple[Any, ...]]:
+    """Like `stored_suggestions`, less the pairs whose two listings are both in `skipped` categories."""
+    offer, need = aliased(Listing), aliased(Listing)
+    stmt = (
+        select(*SUGGESTION_COLUMNS)
+        .select_from(Suggestion)
+        .join(offer, offer.id == Suggestion.offer_id)
+        .join(need, need.id == Suggestion.need_id)
+        .where(~(offer.category.in_(skipped) & need.category.in_(skipped)))
+    )
+    return [tuple(r) for r in session.execute(stmt)]  # type: ignore[arg-type]
+
+
+def listing_rows(session: Session, listing_ids: list[int]) -> list[ListingRow]:
+    """The published, located listings among `listing_ids` (in chunks of a few thousand ids)."""
+    out: list[ListingRow] = []
+    for start in range(0, len(listing_ids), 5000):
+        stmt = select(*LISTING_COLUMNS).where(
+            Listing.id.in_(listing_ids[start : start + 5000]),
+            Listing.status == "published",
+            Listing.latitude.is_not(None),
+            Listing.longitude.is_not(None),
+        )
+        out += [ListingRow._make(r) for r in session.execute(stmt)]
+    return out
 
 
 def suggestions_where(session: Session, *conditions: object) -> list[SuggestionRow]:

@@ -2,8 +2,9 @@
 
 Listings are read one query per category, matched by the pure core (`candidates`), compared with
 the stored suggestions (`diff`) and the difference is written in bulk (`writers`). A failure
-leaves the previous suggestions intact. The incremental updates that follow in this process
-start from the snapshots it leaves (`snapshots`).
+leaves the previous suggestions intact. Categories whose inputs hash as at the previous full
+recompute (`inputs`) are skipped: their listings and suggestions are not even read. The
+incremental updates that follow in this process start from the snapshots it leaves (`snapshots`).
 """
 
 from __future__ import annotations
@@ -18,8 +19,16 @@ from .candidates import top_k_for_needs, top_k_for_offers
 from .config import MatchingConfig
 from .diff import Counts, Desired, diff
 from .explainer import Explainer, explain_changes
+from .inputs import aggregates, computed, inputs_key, store
 from .notify import notify_new
-from .reading import categories, cooperations, load_category, stored_suggestions
+from .reading import (
+    cooperations,
+    listing_rows,
+    load_category,
+    stored_suggestions,
+    suggestion_count,
+    suggestions_outside,
+)
 from .rows import Fingerprints, ListingRow
 from .snapshots import SNAPSHOT_LOCK, SNAPSHOTS, Snapshot, State, state
 from .topk import TopK
@@ -34,10 +43,50 @@ class _Category:
     needs: list[ListingRow]
 
 
-def _read(session: Session, fingerprints: Fingerprints) -> list[_Category]:
+@dataclass
+class _Plan:
+    """Which categories to recompute, and the input keys to record once they are written."""
+
+    states: dict[str, State]  # every category with published listings
+    keys: dict[str, str | None]
+    skipped: set[str]  # same inputs as at the previous full recompute
+    vanished: list[str]  # a key is stored but no listing is published any more
+    untouched: int = 0  # stored suggestions of skipped categories, left unread
+
+    @classmethod
+    def of(cls, session: Session, cfg: MatchingConfig, coop: list[tuple[int, int]]) -> _Plan:
+        found, before = aggregates(session), computed(session)
+        states = {c: state(session, c) for c in sorted(found)}
+        keys: dict[str, str | None] = {c: inputs_key(c, states[c], found[c], cfg, coop) for c in states}
+        skipped = {c for c, k in keys.items() if before.get(c) == k}
+        vanished = [c for c, k in before.items() if k is not None and c not in found]
+        return cls(states, keys, skipped, vanished)
+
+    def to_store(self) -> dict[str, str | None]:
+        out = {c: k for c, k in self.keys.items() if c not in self.skipped}
+        return out | {c: None for c in self.vanished}
+
+    def existing(self, session: Session, fingerprints: Fingerprints) -> list[tuple[object, ...]]:
+        """The stored suggestions the recomputed categories may change, every listing they name
+        being fingerprinted as in a full read."""
+        if not self.skipped:
+            return stored_suggestions(session)
+        if not self.vanished and self.skipped == set(self.states):
+            self.untouched = suggestion_count(session)
+            return []
+        rows = suggestions_outside(session, sorted(self.skipped))
+        self.untouched = suggestion_count(session) - len(rows)
+        unknown = {i for r in rows for i in (r[1], r[2]) if i not in fingerprints}
+        for row in listing_rows(session, sorted(unknown)):
+            fingerprints.set_row(row)
+        return rows
+
+
+def _read(session: Session, fingerprints: Fingerprints, plan: _Plan) -> list[_Category]:
     read = []
-    for category in categories(session):
-        now = state(session, category)  # read before the listings (see snapshots.category_snapshot)
+    for category, now in plan.states.items():
+        if category in plan.skipped:
+            continue
         offers, needs = load_category(session, category)
         for r in offers + needs:
             fingerprints.set_row(r)
@@ -81,13 +130,15 @@ def full_recompute(
         coop = cooperations(session) if coop is None else coop
         explainer = Explainer(cfg, coop)
         fingerprints = Fingerprints(())
-        read = _read(session, fingerprints)
-        existing = stored_suggestions(session)
+        plan = _Plan.of(session, cfg, coop)
+        read = _read(session, fingerprints, plan)  # states were read before the listings
+        existing = plan.existing(session, fingerprints)
         t1 = time.perf_counter()
         tops, snapshots = _match(read, cfg, coop, explainer, str(session.connection().engine.url))
         desired = Desired.from_tops(tops)
         t2 = time.perf_counter()
         changes = diff(existing, desired, fingerprints, counts)
+        counts.unchanged += plan.untouched
         explain_changes(changes, explainer)
         write(session, changes, after_deletes)
         counts.deleted, counts.updated, counts.inserted = (
@@ -97,6 +148,7 @@ def full_recompute(
         )
         if notify:
             notify_new(session, counts.new_pairs, cfg, fingerprints=fingerprints)
+        store(session, plan.to_store())
         t3 = time.perf_counter()
     with SNAPSHOT_LOCK:
         SNAPSHOTS.update(snapshots)

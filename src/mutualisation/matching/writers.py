@@ -21,9 +21,28 @@ CHUNK = 5000
 # COPY pays a few statements of setup: small change sets (incremental updates) use executemany.
 COPY_FROM_ROWS = 500
 _ANALYZE_FROM_ROWS = 50_000
-_SQLITE_WRITE_CACHE_KIB = -512_000  # negative: KiB, i.e. up to 500 MB of pages
+# Negative: KiB, i.e. up to 64 MB of pages. Enough since a large write drops the secondary indexes
+# and appends in the unique index's order; a bigger cache only grows the peak memory of a full run.
+_SQLITE_WRITE_CACHE_KIB = -65_536
+
+# From this many inserted rows, SQLite's secondary indexes are dropped and rebuilt around the write.
+_REINDEX_FROM_ROWS = 100_000
 
 AfterDeletes = Callable[[], None] | None
+
+
+def _drop_secondary_indexes(cursor: Any) -> list[str]:
+    """Drop the suggestions' droppable indexes (in the caller's transaction) and return their DDL.
+
+    The unique (offer_id, need_id) index belongs to the table and stays; rows arrive in its order.
+    """
+    found = cursor.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'suggestions' "
+        "AND sql IS NOT NULL"
+    ).fetchall()
+    for name, _sql in found:
+        cursor.execute(f'DROP INDEX "{name}"')
+    return [sql for _name, sql in found]
 
 
 def write(session: Session, changes: Changes, after_deletes: AfterDeletes = None) -> None:
@@ -69,7 +88,10 @@ class DBAPIWriter:
         try:
             previous = cursor.execute("PRAGMA cache_size").fetchone()[0]
             cursor.execute(f"PRAGMA cache_size = {_SQLITE_WRITE_CACHE_KIB}")
+            indexes = _drop_secondary_indexes(cursor) if len(changes.inserts) >= _REINDEX_FROM_ROWS else []
             self._write(changes, after_deletes)
+            for sql in indexes:  # one sort per index instead of a random insert per row
+                cursor.execute(sql)
         finally:
             cursor.execute(f"PRAGMA cache_size = {int(previous)}")
             cursor.close()
@@ -97,7 +119,14 @@ class DBAPIWriter:
         columns = ", ".join((*INSERT_COLUMNS, "created_at", "updated_at"))
         placeholders = ", ".join((*marks, m, m))
         insert_sql = f"INSERT INTO suggestions ({columns}) VALUES ({placeholders})"  # noqa: S608
-        self._executemany(insert_sql, [(*r, self.stamp, self.stamp) for r in changes.inserts])
+        if changes.inserts:
+            # A generator: a million-row list of parameter tuples would double the peak memory.
+            stamps = (self.stamp, self.stamp)
+            cursor: Any = self.connection.connection.cursor()  # the driver's: it takes any iterable
+            try:
+                cursor.executemany(insert_sql, (r + stamps for r in changes.inserts))
+            finally:
+                cursor.close()
 
 
 def _copy_text(value: object) -> str:
