@@ -39,7 +39,10 @@ SHOTS = [
     ("map.png", "technician@loos-en-gohelle.demo", "/listings/map"),
     ("agreements.png", "official@malaunay.demo", "/agreements"),
     ("approval-queue.png", "official@malaunay.demo", "/agreements/approvals"),
-    ("agreement.png", "technician@le-mene.demo", "/agreements/4"),
+    ("agreement.png", "admin@mutualisation.demo", "/agreements/{evaluated}"),
+    ("agreement-approved.png", "admin@mutualisation.demo", "/agreements/{approved}"),
+    ("convention.png", "admin@mutualisation.demo", "/agreements/{approved}/convention"),
+    ("calendar.png", "technician@malaunay.demo", "/listings/{bookable}/calendar"),
     ("home-visitor.png", None, "/"),
     ("impact.png", None, "/impact"),
     ("sheets.png", None, "/sheets"),
@@ -48,7 +51,24 @@ SHOTS = [
 ]
 
 
-def serve(folder: Path) -> str:
+def demo_ids(session) -> dict[str, int]:
+    """The ids the shots name, found in the demo rather than written down: they move with it."""
+    from sqlalchemy import select
+
+    from mutualisation.agreements.models import Agreement
+    from mutualisation.listings.models import Listing
+
+    def first(column, condition) -> int:
+        return int(session.scalars(select(column).where(condition).order_by(column).limit(1)).one())
+
+    return {
+        "evaluated": first(Agreement.id, Agreement.status == "evaluated"),
+        "approved": first(Agreement.id, Agreement.status == "approved"),
+        "bookable": first(Listing.id, Listing.bookable_units.is_not(None)),
+    }
+
+
+def serve(folder: Path) -> tuple[str, dict[str, int]]:
     app = create_app(
         {
             "ENV": "testing",
@@ -60,15 +80,16 @@ def serve(folder: Path) -> str:
     upgrade(app.extensions["mutualisation.engine"])
     with app.app_context():
         load_demo(db_session())
+        ids = demo_ids(db_session())
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_port}"
+    return f"http://127.0.0.1:{server.server_port}", ids
 
 
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
-        base = serve(Path(tmp))
+        base, ids = serve(Path(tmp))
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         for name, email, path in SHOTS:
             context = browser.new_context(
@@ -82,6 +103,7 @@ def main(out: Path) -> None:
                 page.get_by_label("Mot de passe").fill("demo-password")
                 page.get_by_role("button", name="Se connecter").click()
                 page.wait_for_url(lambda url: "/login" not in url)
+            path = path.format(**ids)
             response = page.goto(path)
             if response is None or response.status >= 400:
                 print(f"skipped {name}: {path} answered {response.status if response else 'nothing'}")

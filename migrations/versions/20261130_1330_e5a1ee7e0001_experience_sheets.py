@@ -139,7 +139,7 @@ def upgrade() -> None:
     _sheets()
     _children()
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+        op.execute("CREATE EXTENSION IF NOT EXISTS unaccent WITH SCHEMA public")  # one per database, named in full later
     else:
         # Kept in the migration's own words (not imported) so that it never changes after release.
         op.execute(

@@ -65,8 +65,10 @@ SQLITE_TRIGGERS = (
 
 
 def _postgres_upgrade() -> None:
-    op.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
-    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    # In `public`, named in full below: the schema may have its own search_path (a private schema
+    # per application, or per test), and an extension lives once per database.
+    op.execute("CREATE EXTENSION IF NOT EXISTS unaccent WITH SCHEMA public")
+    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
     op.execute(UNACCENT)
     for name, column in DOCUMENTS:
         op.execute(
@@ -74,7 +76,7 @@ def _postgres_upgrade() -> None:
             f"USING gin (to_tsvector('french'::regconfig, mutu_unaccent({column})))"
         )
         op.execute(f"CREATE TABLE fts_{name}_vocab (word text PRIMARY KEY)")
-        op.execute(f"CREATE INDEX fts_{name}_vocab_trgm ON fts_{name}_vocab USING gin (word gin_trgm_ops)")
+        op.execute(f"CREATE INDEX fts_{name}_vocab_trgm ON fts_{name}_vocab USING gin (word public.gin_trgm_ops)")
         op.execute(VOCABULARY_FUNCTION.format(table=name, column=column))
         # Inserts by statement (a bulk load reads its rows once); updates only when the text changed.
         op.execute(

@@ -135,8 +135,8 @@ def _vocabulary(session: Session, index: TextIndex, word: str) -> list[str]:
         words = table(index.vocabulary_table, column("word"))
         query = (
             select(words.c.word)
-            .where(words.c.word.op("%")(bindparam("typo", word)), size.between(*lengths))
-            .order_by(func.similarity(words.c.word, bindparam("typo", word)).desc())
+            .where(words.c.word.op("OPERATOR(public.%)")(bindparam("typo", word)), size.between(*lengths))
+            .order_by(func.public.similarity(words.c.word, bindparam("typo", word)).desc())
             .limit(MAX_CANDIDATES)
         )
         return [str(w)[:MAX_WORD] for w in session.scalars(query)]

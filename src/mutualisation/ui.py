@@ -16,6 +16,17 @@ EVERYONE = (*MEMBERS, VISITOR)
 # The management pages (users, invitations, jobs…) fold into one menu: the bar keeps one line
 # at 1366 px however many tools a role has.
 MANAGE = "manage"
+# Personal settings (one's calendars…) go to the account menu, beside the profile.
+ACCOUNT = "account"
+# Beside the bell, as an icon with a hidden label: what one checks often (messages).
+BESIDE_BELL = "beside_bell"
+# The icons of BESIDE_BELL items, as one SVG path each (16 × 16 view box).
+ENVELOPE_ICON = (
+    "M0 4a2 2 0 0 1 2-2h12a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H2a2 2 0 0 1-2-2V4Zm2-1a1 1 0 0 0-1 1v.217l7 "
+    "4.2 7-4.2V4a1 1 0 0 0-1-1H2Zm13 2.383-4.708 2.825L15 11.105V5.383Zm-.034 6.876-5.64-3.471L8 "
+    "9.583l-1.326-.795-5.64 3.47A1 1 0 0 0 2 13h12a1 1 0 0 0 .966-.741ZM1 11.105l4.708-2.897L1 "
+    "5.383v5.722Z"
+)
 
 
 @dataclass(frozen=True)
@@ -24,7 +35,8 @@ class NavItem:
     label: Any  # a lazy gettext string
     roles: tuple[str, ...] = MEMBERS
     order: int = 50
-    menu: str = ""  # "" on the bar itself, MANAGE in the management menu
+    menu: str = ""  # "" on the bar itself, or MANAGE, ACCOUNT, BESIDE_BELL
+    icon: str = ""  # an SVG path, for BESIDE_BELL items
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,20 @@ def text_problems(text: str, lang: str, codes: set[str]) -> list[str]:
 
 
 def check_page(page, lang: str, codes: set[str]) -> tuple[list[str], str]:
-    text = page.evaluate("document.body.innerText")
+    # Text marked as another language (lang="…", as a French convention's legal body is on an
+    # English page, WCAG 3.1.2) is that language by design: only the page's own language is read.
+    text = page.evaluate(
+        """(lang) => {
+            const body = document.body.cloneNode(true);
+            body.querySelectorAll('[lang]').forEach(e => { if (!e.lang.startsWith(lang)) e.remove(); });
+            document.documentElement.appendChild(body);
+            body.style.position = 'absolute';
+            const text = body.innerText;
+            body.remove();
+            return text;
+        }""",
+        lang,
+    )
     problems = text_problems(text, lang, codes)
     if page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
         problems.append(

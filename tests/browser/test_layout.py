@@ -72,7 +72,7 @@ def test_printing_hides_the_navigation_forms_and_buttons(page, kind):
     assert response is not None and response.status == 200
     page.emulate_media(media="print")
     assert page.locator("header nav").is_hidden()
-    assert page.locator("footer").is_hidden()
+    assert page.locator("body > footer").is_hidden()
     for selector in ("main form", "main .btn"):
         for element in page.locator(selector).all():
             assert element.is_hidden(), selector

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 
 from ..declarations import now_paris
 from ..settings import settings_of
-from ..ui import NavItem
+from ..ui import ACCOUNT, NavItem
 from ..web import acting_user, db_session
 from . import services
 
@@ -18,7 +18,13 @@ bp = Blueprint("calendar_feeds", __name__)
 
 # The people who take part in loans; the facilitator reads agreements but lends nothing.
 NAV_ITEMS = (
-    NavItem("calendar_feeds.manage", _l("My calendars"), roles=("technician", "official", "actor"), order=35),
+    NavItem(
+        "calendar_feeds.manage",
+        _l("My calendars"),
+        roles=("technician", "official", "actor"),
+        order=35,
+        menu=ACCOUNT,
+    ),
 )
 ICS = "text/calendar; charset=utf-8"
 

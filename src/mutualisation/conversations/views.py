@@ -11,7 +11,7 @@ from flask_login import login_required
 
 from ..errors import RuleViolation, ValidationFailed
 from ..listings.permissions import get_visible_listing
-from ..ui import NavItem
+from ..ui import BESIDE_BELL, ENVELOPE_ICON, NavItem
 from ..web import acting_user, db_session, page_from_args, show_form_errors
 from . import participants, services
 from .forms import MessageForm
@@ -19,7 +19,9 @@ from .forms import MessageForm
 bp = Blueprint("conversations", __name__)
 
 # Declared by conversations/domain.py; create_app adds it to the shared layout.
-NAV_ITEMS = (NavItem("conversations.index", _l("Messages"), order=35),)
+NAV_ITEMS = (
+    NavItem("conversations.index", _l("Messages"), order=35, menu=BESIDE_BELL, icon=ENVELOPE_ICON),
+)
 
 
 @bp.app_context_processor
