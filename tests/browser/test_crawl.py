@@ -141,8 +141,12 @@ def crawl(page, origin: str, lang: str) -> tuple[dict[str, list[str]], int]:
         if status != 200:
             problems[url] = [f"status {status}"]
             continue
+        landed = urlsplit(page.url).path
+        if landed != urlsplit(url).path and landed in seen:
+            continue  # a redirect to a page the crawl reads on its own (an agreement's thread)
+        seen.add(landed)
         found, title = check_page(page, lang, codes)
-        path_pattern = pattern_of(url).split("?")[0]
+        path_pattern = pattern_of(landed if landed != urlsplit(url).path else url).split("?")[0]
         other = titles.setdefault(title, path_pattern)
         if other != path_pattern:
             found.append(f"title {title!r} also names {other}")
