@@ -59,6 +59,14 @@ def connection(engine):
             outer.rollback()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _domain_policies() -> None:
+    """The domains' permissions, installed once as create_app installs them: a test that writes
+    through its own sessions (committed concurrency tests, the demo) then behaves as when it runs
+    after another test, never "unknown permission" when run alone."""
+    install_policies()
+
+
 @pytest.fixture
 def session_factory(connection) -> sessionmaker[Session]:
     """Sessions that share the test's connection; their commits become savepoints.

@@ -5,17 +5,15 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mutualisation.accounts.models import User
 from mutualisation.agreements import services
 from mutualisation.agreements.models import Agreement, AgreementEvent, Approval
-from mutualisation.audit.models import AuditEvent
-from mutualisation.listings.models import Listing, ListingEvent
-from mutualisation.notifications.models import Notification
 from mutualisation.territories.models import Territory
 from tests.builders import make_agreement, make_user
+from tests.committed import remove_committed
 
 
 @pytest.fixture
@@ -34,18 +32,7 @@ def committed(engine):
         session.commit()
         ids = {"agreement": agreement.id, "officials": [o.id for o in officials]}
     yield ids
-    with Session(engine) as session:
-        user_ids = list(session.scalars(select(User.id).where(User.email.like("%@example.org"))))
-        listing_ids = list(session.scalars(select(Listing.id).where(Listing.owner_id.in_(user_ids))))
-        session.execute(delete(Notification).where(Notification.recipient_id.in_(user_ids)))
-        session.execute(delete(AuditEvent).where(AuditEvent.actor_id.in_(user_ids)))
-        session.execute(delete(AuditEvent).where(AuditEvent.object_type == "agreement"))
-        session.execute(delete(Agreement).where(Agreement.created_by_id.in_(user_ids)))
-        session.execute(delete(ListingEvent).where(ListingEvent.listing_id.in_(listing_ids)))
-        session.execute(delete(Listing).where(Listing.id.in_(listing_ids)))
-        session.execute(delete(User).where(User.id.in_(user_ids)))
-        session.execute(delete(Territory).where(Territory.code.not_in(existing)))
-        session.commit()
+    remove_committed(engine, existing)
 
 
 def test_two_officials_approving_at_the_same_moment_both_count_and_approve_once(engine, committed):

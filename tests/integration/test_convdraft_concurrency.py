@@ -6,20 +6,18 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mutualisation.accounts.models import User
 from mutualisation.agreements.models import Agreement
-from mutualisation.audit.models import AuditEvent
 from mutualisation.conversations import services as conversations
 from mutualisation.conversations.models import Conversation, Message
-from mutualisation.listings.models import Listing, ListingEvent
 from mutualisation.matching import services as matching
 from mutualisation.matching.models import Suggestion
-from mutualisation.notifications.models import Notification
 from mutualisation.territories.models import Territory
 from tests.builders import make_listing, make_user
+from tests.committed import remove_committed
 
 
 @pytest.fixture
@@ -39,19 +37,7 @@ def committed(engine):
         session.commit()
         ids = {"users": [u.id for u in gs], "suggestion": suggestion.id, "offer": offer.id}
     yield ids
-    with Session(engine) as session:
-        user_ids = list(session.scalars(select(User.id).where(User.email.like("%@example.org"))))
-        listing_ids = list(session.scalars(select(Listing.id).where(Listing.owner_id.in_(user_ids))))
-        session.execute(delete(Notification).where(Notification.recipient_id.in_(user_ids)))
-        session.execute(delete(AuditEvent).where(AuditEvent.actor_id.in_(user_ids)))
-        session.execute(delete(Conversation).where(Conversation.listing_id.in_(listing_ids)))
-        session.execute(delete(Agreement).where(Agreement.created_by_id.in_(user_ids)))
-        session.execute(delete(Suggestion).where(Suggestion.offer_id.in_(listing_ids)))
-        session.execute(delete(ListingEvent).where(ListingEvent.listing_id.in_(listing_ids)))
-        session.execute(delete(Listing).where(Listing.id.in_(listing_ids)))
-        session.execute(delete(User).where(User.id.in_(user_ids)))
-        session.execute(delete(Territory).where(Territory.code.not_in(existing)))
-        session.commit()
+    remove_committed(engine, existing)
 
 
 def run_together(engine, user_ids, work) -> list[BaseException]:

@@ -11,19 +11,18 @@ import datetime as dt
 import threading
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mutualisation.accounts.models import User
 from mutualisation.agreements import services
 from mutualisation.agreements.models import Agreement
-from mutualisation.audit.models import AuditEvent
 from mutualisation.domains import install_policies
 from mutualisation.listings.bookings import BookingConflict
-from mutualisation.listings.models import Listing, ListingBooking, ListingEvent
-from mutualisation.notifications.models import Notification
+from mutualisation.listings.models import Listing, ListingBooking
 from mutualisation.territories.models import Territory
 from tests.builders import make_listing, make_user
+from tests.committed import remove_committed
 
 REQUESTER_TERRITORIES = ("76402", "22046", "59271", "76402")
 
@@ -52,18 +51,7 @@ def staged(engine):
         session.commit()
         ids = {"owner": owner.id, "offer": offer.id, "agreements": agreements}
     yield ids
-    with Session(engine) as session:
-        user_ids = list(session.scalars(select(User.id).where(User.email.like("%@example.org"))))
-        listing_ids = list(session.scalars(select(Listing.id).where(Listing.owner_id.in_(user_ids))))
-        session.execute(delete(Notification).where(Notification.recipient_id.in_(user_ids)))
-        session.execute(delete(AuditEvent).where(AuditEvent.actor_id.in_(user_ids)))
-        session.execute(delete(AuditEvent).where(AuditEvent.object_type == "agreement"))
-        session.execute(delete(Agreement).where(Agreement.created_by_id.in_(user_ids)))
-        session.execute(delete(ListingEvent).where(ListingEvent.listing_id.in_(listing_ids)))
-        session.execute(delete(Listing).where(Listing.id.in_(listing_ids)))
-        session.execute(delete(User).where(User.id.in_(user_ids)))
-        session.execute(delete(Territory).where(Territory.code.not_in(existing)))
-        session.commit()
+    remove_committed(engine, existing)
 
 
 def _at_once(engine, calls):

@@ -1,0 +1,38 @@
+"""Cleaning up after the tests that must really commit (concurrency on PostgreSQL): they cannot use
+the rolled-back transaction of the other tests, so they delete what they wrote, in dependency order."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from mutualisation.accounts.models import User
+from mutualisation.agreements.models import Agreement
+from mutualisation.audit.models import AuditEvent
+from mutualisation.conversations.models import Conversation
+from mutualisation.listings.models import Listing, ListingEvent
+from mutualisation.matching.models import Suggestion
+from mutualisation.notifications.models import Notification
+from mutualisation.territories.models import Territory
+
+
+def remove_committed(engine, territories_before: set[str]) -> None:
+    """Delete the test users (tests/builders.py writes them on example.org), all they made, and the
+    territories that did not exist before the test."""
+    with Session(engine) as session:
+        user_ids = list(session.scalars(select(User.id).where(User.email.like("%@example.org"))))
+        listing_ids = list(session.scalars(select(Listing.id).where(Listing.owner_id.in_(user_ids))))
+        for statement in (
+            delete(Notification).where(Notification.recipient_id.in_(user_ids)),
+            delete(AuditEvent).where(AuditEvent.actor_id.in_(user_ids)),
+            delete(AuditEvent).where(AuditEvent.object_type == "agreement"),
+            delete(Conversation).where(Conversation.listing_id.in_(listing_ids)),
+            delete(Agreement).where(Agreement.created_by_id.in_(user_ids)),
+            delete(Suggestion).where(Suggestion.offer_id.in_(listing_ids)),
+            delete(ListingEvent).where(ListingEvent.listing_id.in_(listing_ids)),
+            delete(Listing).where(Listing.id.in_(listing_ids)),
+            delete(User).where(User.id.in_(user_ids)),
+            delete(Territory).where(Territory.code.not_in(territories_before)),
+        ):
+            session.execute(statement)
+        session.commit()
