@@ -188,3 +188,20 @@ def test_an_agreement_page_holds_its_thread(client, session):
     login(client, outsider)
     response = client.get(path)
     assert response.status_code in (403, 404) and "Livraison le 2 ?" not in page_text(response)
+
+
+def test_the_changes_between_two_versions_read_as_dates_money_and_labels(client, session):
+    """The table of what changed between terms versions goes through the formatting layer."""
+    gs, loos = make_user(session, "technician", GRANDE_SYNTHE), make_user(session, "technician", LOOS)
+    agreement = make_agreement(session, gs, loos, "proposed")
+    counter = {"ends_on": dt.date(2030, 6, 9), "deposit_eur": 1500, "logistics": "pickup"}
+    services.transition(session, loos, agreement.id, "counter_propose", {"version": 1, "terms": counter})
+    login(client, gs)
+
+    page = page_text(client.get(f"/agreements/{agreement.id}"))
+    changes = re.search(r'<table class="table table-sm terms-diff">.*?</table>', page, re.S).group(0)
+    text = unescape(re.sub(r"<[^>]+>", " ", changes))
+
+    assert "9 juin 2030" in text and "10 juin 2030" in text
+    assert re.search(r"1\s500\s€", text), text
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b|\bpickup\b|1500\.0", text), text
