@@ -38,6 +38,8 @@ from flask_babel import get_locale
 from flask_caching import Cache
 from flask_login import current_user
 
+from .settings import settings_of
+
 cache = Cache()
 
 # A cached page never outlives this, whatever the settings say: it bounds what time alone changes.
@@ -48,16 +50,18 @@ _WRITE_MARK = "_page_cache_mark"
 
 def init_page_cache(app: Flask, content_version: Callable[[], int | None]) -> None:
     """Bind the store named by `[page_cache] store` and the reader of the content version."""
-    conf = app.config["page_cache"]
-    store = str(conf["store"])
-    config: dict[str, Any] = {"CACHE_DEFAULT_TIMEOUT": min(int(conf["seconds"]), _MAX_SECONDS)}
-    if store.startswith("redis://"):
-        config.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=store, CACHE_KEY_PREFIX="mutualisation:page:")
+    conf = settings_of(app).page_cache
+    config: dict[str, Any] = {"CACHE_DEFAULT_TIMEOUT": min(conf.seconds, _MAX_SECONDS)}
+    if conf.store.startswith("redis://"):
+        config.update(
+            CACHE_TYPE="RedisCache", CACHE_REDIS_URL=conf.store, CACHE_KEY_PREFIX="mutualisation:page:"
+        )
     else:
-        config.update(CACHE_TYPE="SimpleCache", CACHE_THRESHOLD=int(conf["max_entries"]))
+        config.update(CACHE_TYPE="SimpleCache", CACHE_THRESHOLD=conf.max_entries)
     cache.init_app(app, config=config)
     app.extensions["mutualisation.content_version"] = content_version
-    app.after_request(_mark_own_write)
+    if conf.seconds:  # with the cache off, no marker to keep: a write's cookie stays as it was
+        app.after_request(_mark_own_write)
 
 
 def _mark_own_write(response: Response) -> Response:
@@ -90,7 +94,7 @@ def cached_page(view: Callable[..., Any]) -> Callable[..., Any]:
 
 def _key() -> str | None:
     """The cache key of this request, or None when this request must neither read nor fill it."""
-    if not current_app.config["page_cache"]["seconds"] or request.method != "GET":
+    if not settings_of(current_app).page_cache.seconds or request.method != "GET":
         return None
     if not current_user or not current_user.is_authenticated or session.get("_flashes"):
         return None

@@ -174,3 +174,44 @@ def test_a_shared_redis_store_serves_every_worker(engine, session_factory, tmp_p
         assert "Barnum avant" in _page(client, f"/listings/{listing.id}")
     finally:
         redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
+
+
+def test_with_the_cache_off_no_page_reads_the_content_version_nor_marks_a_write(app, client, session):
+    """`seconds = 0` (the test settings): no lookup of the newest audit event on any GET, and a
+    write by the session leaves no cache marker in its cookie."""
+    versions_read = []
+    real_version = app.extensions["mutualisation.content_version"]
+    app.extensions["mutualisation.content_version"] = lambda: versions_read.append(1) or real_version()
+    owner = make_user(session, "technician")
+    listing = make_listing(session, owner, title="Tente pliante")
+    _log_in(client, owner)
+    assert "Tente pliante" in _page(client, f"/listings/{listing.id}")
+    _page(client, "/agreements")
+    token = csrf_token(client, "/notifications")
+    assert client.post("/notifications/read-all", data={"csrf_token": token}).status_code == 302
+
+    assert versions_read == []
+    with client.session_transaction() as browser_session:
+        assert "_page_cache_mark" not in browser_session
+
+
+def test_with_the_cache_on_a_cached_page_reads_the_content_version(
+    engine, session_factory, tmp_path, session
+):
+    """The counterpart of the test above, so that it cannot pass with the version never read."""
+    application = _cached_app(engine, session_factory, tmp_path)
+    versions_read = []
+    real_version = application.extensions["mutualisation.content_version"]
+    application.extensions["mutualisation.content_version"] = lambda: (
+        versions_read.append(1) or real_version()
+    )
+    client = application.test_client()
+    owner = make_user(session, "technician")
+    _log_in(client, owner)
+    _page(client, "/agreements")
+    token = csrf_token(client, "/notifications")
+    client.post("/notifications/read-all", data={"csrf_token": token})
+
+    assert versions_read
+    with client.session_transaction() as browser_session:
+        assert browser_session.get("_page_cache_mark")
