@@ -3,8 +3,6 @@ the accessibility statement."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from sqlalchemy import text
@@ -80,13 +78,9 @@ def accessibility():
     """The accessibility statement a public body owes (RGAA 4.1 model), linked from every footer;
     what it declares comes from the `[accessibility]` settings."""
     declared = settings_of(current_app).accessibility
-    try:
-        audited = date.fromisoformat(declared.audit_date) if declared.audit_date else None
-    except ValueError:  # the settings are checked for type, not for a date's shape
-        audited = None
     return render_template(
         "core/accessibility.html",
         declared=declared,
-        audited=audited,
+        audited=declared.audited,
         base_url=current_app.config["PUBLIC_BASE_URL"],
     )

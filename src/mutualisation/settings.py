@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .paths import resource_dir
-from .settings_schema import SECTIONS, CoreSettings, Settings
+from .settings_schema import SECTIONS, AccessibilitySection, CoreSettings, Settings
 
 ENV_PREFIX = "MUTUALISATION_"
 KNOWN_ENVS = ("development", "testing", "production")
@@ -312,5 +312,18 @@ def _validate(settings: Settings) -> None:
         problems.append("DATABASE_URL must be a sqlite:// or postgresql:// URL")
     if core.BABEL_DEFAULT_LOCALE not in core.LANGUAGES:
         problems.append("BABEL_DEFAULT_LOCALE must be one of LANGUAGES")
+    problems += _accessibility_problems(settings.accessibility)
     if problems:
         raise SettingsError("Invalid configuration: " + "; ".join(problems))
+
+
+def _accessibility_problems(declared: AccessibilitySection) -> list[str]:
+    """The statement declares a conformity status and an audit day: a typo would publish a wrong one."""
+    problems = []
+    if declared.status not in declared.STATUSES:
+        problems.append(f"[accessibility] status must be one of {', '.join(declared.STATUSES)}")
+    try:
+        declared.audited  # noqa: B018 - reading it is the check
+    except ValueError:
+        problems.append('[accessibility] audit_date must be an ISO date ("2026-03-15") or empty')
+    return problems

@@ -7,6 +7,7 @@ file and variables. The only exceptions are the secrets, which are empty when no
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,6 +149,13 @@ class AccessibilitySection:
     publisher: str
     contact_email: str
     contact_url: str
+
+    STATUSES = ("full", "partial", "none")
+
+    @property
+    def audited(self) -> dt.date | None:
+        """The day of the last audit; `settings._validate` refused any other shape at start-up."""
+        return dt.date.fromisoformat(self.audit_date) if self.audit_date else None
 
 
 SECTIONS: dict[str, type] = {

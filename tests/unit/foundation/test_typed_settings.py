@@ -144,3 +144,15 @@ def test_a_file_that_is_not_valid_toml_is_named(config_dir, tmp_path):
     (config_dir / "testing.toml").write_text("[geocoding\n")
     with pytest.raises(SettingsError, match=r"config/testing\.toml is not valid TOML"):
         _load(config_dir, tmp_path)
+
+
+def test_the_accessibility_statement_refuses_an_unknown_status_or_a_malformed_audit_date(
+    config_dir, tmp_path
+):
+    with pytest.raises(SettingsError, match=r"\[accessibility\] status must be one of full, partial, none"):
+        _load(config_dir, tmp_path, accessibility={"status": "partielle"})
+    with pytest.raises(SettingsError, match=r"\[accessibility\] audit_date must be an ISO date"):
+        _load(config_dir, tmp_path, accessibility={"audit_date": "15/03/2026"})
+    declared = _load(config_dir, tmp_path, accessibility={"audit_date": "2026-03-15"}).accessibility
+    assert declared.audited is not None and declared.audited.isoformat() == "2026-03-15"
+    assert _load(config_dir, tmp_path).accessibility.audited is None
