@@ -54,9 +54,13 @@ class CommuneField(StringField):
         """Show a commune given by a link (often its code) as a pick: its name, its code kept."""
         found = resolve(db_session(), text, kinds=self.kinds) if text else []
         if len(found) == 1:
-            self.data, self.picked = found[0].name, found[0].code
+            self.show(found[0])
         else:
             self.data = text
+
+    def show(self, territory: Territory) -> None:
+        """Show a territory already found as the pick: its name, its code kept."""
+        self.data, self.picked = territory.name, territory.code
 
     def pre_validate(self, form: Any) -> None:
         text = (self.data or "").strip()

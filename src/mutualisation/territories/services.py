@@ -6,7 +6,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, func, insert, or_, select, update
+from sqlalchemy import Select, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..db import transaction
@@ -43,9 +43,18 @@ def get_by_code(session: Session, code: str) -> Territory:
 
 def search(session: Session, text: str, *, limit: int = 20, offset: int = 0) -> tuple[list[Territory], int]:
     """Find territories by name, postcode or INSEE code; accents, case and hyphens ignored."""
+    query = _search_query(text)
+    if query is None:
+        return [], 0
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    return _ranked(session, query, limit, offset), total
+
+
+def _search_query(text: str) -> Select[Territory] | None:
+    """What `search` selects, unordered by population; None when the text designates nothing."""
     text = (text or "").strip()
     if not text:
-        return [], 0
+        return None
     query = select(Territory)
     classified = classify_query(text)
     if not classified.is_name:
@@ -56,18 +65,19 @@ def search(session: Session, text: str, *, limit: int = 20, offset: int = 0) -> 
         if classified.may_be_postcode:
             by_postcode = select(TerritoryPostcode.territory_id).where(TerritoryPostcode.postcode == code)
             conditions.append(Territory.id.in_(by_postcode))
-        query = query.where(or_(*conditions))
-    else:
-        needle = classified.value
-        if not needle:
-            return [], 0
-        pattern = _escape_like(needle)
-        query = query.where(Territory.search_name.like(f"%{pattern}%", escape="\\"))
-        # Names that start with the text come first, then the most populated: what people mean.
-        query = query.order_by(case((Territory.search_name.like(f"{pattern}%", escape="\\"), 0), else_=1))
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+        return query.where(or_(*conditions))
+    needle = classified.value
+    if not needle:
+        return None
+    pattern = _escape_like(needle)
+    query = query.where(Territory.search_name.like(f"%{pattern}%", escape="\\"))
+    # Names that start with the text come first, then the most populated: what people mean.
+    return query.order_by(case((Territory.search_name.like(f"{pattern}%", escape="\\"), 0), else_=1))
+
+
+def _ranked(session: Session, query: Select[Territory], limit: int, offset: int = 0) -> list[Territory]:
     query = query.order_by(Territory.population.desc().nulls_last(), Territory.name)
-    return list(session.scalars(query.offset(offset).limit(limit))), total
+    return list(session.scalars(query.offset(offset).limit(limit)))
 
 
 UNKNOWN_COMMUNE = N_("No commune matches this text: type its name, its postcode or its INSEE code.")
@@ -109,15 +119,18 @@ def resolve(
 
 
 def _candidates(session: Session, text: str, kinds: tuple[str, ...]) -> list[Territory]:
-    if not classify_query(text).is_name:
-        return [t for t in search(session, text, limit=200)[0] if t.kind in kinds]
-    # Exact names first, looked up on their own: "Saint-Martin" has dozens of exact namesakes
-    # that a partial search, ordered by population, would bury under "Saint-Martin-d'Hères".
-    exact = select(Territory).where(Territory.search_name == normalize(text), Territory.kind.in_(kinds))
-    found = list(session.scalars(exact.order_by(Territory.population.desc().nulls_last(), Territory.code)))
-    if found:
-        return found
-    return [t for t in search(session, text, limit=200)[0] if t.kind in kinds]
+    if classify_query(text).is_name:
+        # Exact names first, looked up on their own: "Saint-Martin" has dozens of exact namesakes
+        # that a partial search, ordered by population, would bury under "Saint-Martin-d'Hères".
+        exact = select(Territory).where(Territory.search_name == normalize(text), Territory.kind.in_(kinds))
+        found = list(
+            session.scalars(exact.order_by(Territory.population.desc().nulls_last(), Territory.code))
+        )
+        if found:
+            return found
+    # `search`'s selection without its count: a field needs the matches, not how many pages they fill.
+    query = _search_query(text)
+    return [] if query is None else _ranked(session, query.where(Territory.kind.in_(kinds)), 200)
 
 
 def _escape_like(text: str) -> str:

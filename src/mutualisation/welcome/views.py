@@ -243,7 +243,7 @@ def _chosen_territory(field, code: str):
         chosen = territories.get_by_code(db_session(), code)
     except DomainError:
         return None
-    field.prefill(chosen.code)
+    field.show(chosen)
     return chosen
 
 
