@@ -253,7 +253,17 @@ class AlertCreateSchema(Schema):
     subcategory = fields.String(load_default=None, allow_none=True)
     q = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     near = fields.String(
-        load_default=None, allow_none=True, metadata={"description": "INSEE code of the reference territory"}
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "The reference commune: its name, postcode or INSEE code (kept as the code)"
+        },
+    )
+    near_code = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=9),
+        metadata={"description": "When `near` matches several communes: the INSEE code of the one meant"},
     )
     radius_km = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=1, max=1000))
     label = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
