@@ -204,9 +204,13 @@ def territory_feed(session: Session, token: str, link: Link, now: dt.datetime, h
     territory = session.get(Territory, feed.territory_id)
     if territory is None:
         raise NotFound(UNKNOWN_FEED)
+    bookings = listing_bookings.territory_bookings(session, territory.id)
+    # Their agreements in one query (not one per booking): the feed holds every booking.
+    ids = {booking.agreement_id for booking, _listing in bookings}
+    agreements = {a.id: a for a in session.scalars(select(Agreement).where(Agreement.id.in_(ids)))}
     events = []
-    for booking, listing in listing_bookings.territory_bookings(session, territory.id):
-        agreement = session.get(Agreement, booking.agreement_id)
+    for booking, listing in bookings:
+        agreement = agreements.get(booking.agreement_id)
         if agreement is None:
             continue
         state = gettext("booked") if booking.state == "booked" else gettext("tentative")
