@@ -281,3 +281,26 @@ class AlertSchema(Schema):
 
 class AlertPageSchema(PageSchema):
     items = fields.List(fields.Nested(AlertSchema))
+
+
+class AvailabilityQuerySchema(Schema):
+    from_ = fields.Date(data_key="from", load_default=None, metadata={"description": "First day (ISO date)"})
+    to = fields.Date(load_default=None, metadata={"description": "Last day, inclusive (ISO date)"})
+
+
+class DaySchema(Schema):
+    date = fields.Date(attribute="day")  # availability.Day, dumped as it is
+    units = fields.Integer()
+    free = fields.Integer(metadata={"description": "Units neither booked nor accepted: still bookable"})
+    booked = fields.Integer(metadata={"description": "Units of approved (or later) agreements"})
+    tentative = fields.Integer(metadata={"description": "Units asked for or accepted, not yet approved"})
+    accepted = fields.Integer(metadata={"description": "Units of accepted agreements awaiting approval"})
+    requested = fields.Integer(metadata={"description": "Units of proposals still under discussion"})
+    state = fields.String(metadata={"description": "free | tentative | partly_booked | booked"})
+
+
+class AvailabilitySchema(Schema):
+    listing_id = fields.Integer()
+    units = fields.Integer()
+    buffer_days = fields.Integer()
+    days = fields.List(fields.Nested(DaySchema))
