@@ -11,7 +11,7 @@ SQLite: an external-content FTS5 table `fts_listings` kept by triggers on `listi
 Kept in the migration's own words (nothing imported) so that it never changes after release.
 
 Revision ID: 5ea4c0000001
-Revises: e1b10b5a0001
+Revises: c0vd0a000001
 Create Date: 2026-11-30 17:00
 """
 
@@ -37,18 +37,25 @@ AS $$ SELECT public.unaccent('public.unaccent'::regdictionary, $1) $$
 """
 
 # The words of new or changed documents join the vocabulary; none ever leaves (a stale word
-# only makes a correction that finds nothing).
+# only makes a correction that finds nothing). `{rows}`: the statement's rows to read.
 VOCABULARY_FUNCTION = """
-CREATE OR REPLACE FUNCTION fts_{table}_vocab_add() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION fts_{table}_vocab_{name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO fts_{table}_vocab (word)
-    SELECT DISTINCT w FROM new_rows,
+    SELECT DISTINCT w FROM {rows},
         unnest(tsvector_to_array(to_tsvector('simple', mutu_unaccent(new_rows.{column})))) AS w
     WHERE length(w) BETWEEN 4 AND 60 AND w !~ '^[0-9]+$'
     ON CONFLICT DO NOTHING;
     RETURN NULL;
 END $$
 """
+# An UPDATE trigger with transition tables cannot name its columns (UPDATE OF), and most updates
+# of a listing (status, version, a job's bulk change) leave its text alone: only the rows whose
+# document changed are read.
+CHANGED_ROWS = (
+    "new_rows JOIN old_rows ON old_rows.id = new_rows.id "
+    "AND old_rows.{column} IS DISTINCT FROM new_rows.{column}"
+)
 
 SQLITE_TRIGGERS = (
     """CREATE TRIGGER fts_listings_insert AFTER INSERT ON listings BEGIN
@@ -77,7 +84,9 @@ def _postgres_upgrade() -> None:
         )
         op.execute(f"CREATE TABLE fts_{name}_vocab (word text PRIMARY KEY)")
         op.execute(f"CREATE INDEX fts_{name}_vocab_trgm ON fts_{name}_vocab USING gin (word public.gin_trgm_ops)")
-        op.execute(VOCABULARY_FUNCTION.format(table=name, column=column))
+        changed = CHANGED_ROWS.format(column=column)
+        op.execute(VOCABULARY_FUNCTION.format(table=name, name="add", rows="new_rows", column=column))
+        op.execute(VOCABULARY_FUNCTION.format(table=name, name="changed", rows=changed, column=column))
         # Inserts by statement (a bulk load reads its rows once); updates only when the text changed.
         op.execute(
             f"CREATE TRIGGER fts_{name}_vocab_insert AFTER INSERT ON {name} "
@@ -85,7 +94,8 @@ def _postgres_upgrade() -> None:
         )
         op.execute(
             f"CREATE TRIGGER fts_{name}_vocab_update AFTER UPDATE ON {name} "
-            f"REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION fts_{name}_vocab_add()"
+            "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION fts_{name}_vocab_changed()"
         )
         op.execute(
             f"INSERT INTO fts_{name}_vocab (word) SELECT DISTINCT w FROM {name}, "
@@ -165,6 +175,7 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS fts_{name}_vocab_insert ON {name}")
             op.execute(f"DROP TRIGGER IF EXISTS fts_{name}_vocab_update ON {name}")
             op.execute(f"DROP FUNCTION IF EXISTS fts_{name}_vocab_add()")
+            op.execute(f"DROP FUNCTION IF EXISTS fts_{name}_vocab_changed()")
             op.execute(f"DROP TABLE IF EXISTS fts_{name}_vocab")
             op.execute(f"DROP INDEX IF EXISTS fts_{name}_tsv")
         op.execute("DROP FUNCTION IF EXISTS mutu_unaccent(text)")

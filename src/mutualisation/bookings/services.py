@@ -61,7 +61,8 @@ class Delays:
 
 
 # Tokens ----------------------------------------------------------------------------------------
-def _may_manage_territory_feed(user: User) -> bool:
+def may_manage_territory_feed(user: User) -> bool:
+    """Technicians and officials manage their territory's equipment feed."""
     return user.is_active and user.role in TERRITORY_STAFF
 
 
@@ -69,7 +70,7 @@ def feeds_of(session: Session, user: User) -> dict[str, CalendarFeed | None]:
     """The user's own feed and, for territory staff, their territory's (None: not created yet)."""
     own = session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
     territory = None
-    if _may_manage_territory_feed(user):
+    if may_manage_territory_feed(user):
         territory = session.scalar(select(CalendarFeed).where(CalendarFeed.territory_id == user.territory_id))
     return {USER: own, TERRITORY: territory}
 
@@ -77,7 +78,7 @@ def feeds_of(session: Session, user: User) -> dict[str, CalendarFeed | None]:
 def _owner_filter(user: User, which: str) -> dict[str, int]:
     if which == USER:
         return {"user_id": user.id}
-    if which == TERRITORY and _may_manage_territory_feed(user):
+    if which == TERRITORY and may_manage_territory_feed(user):
         return {"territory_id": user.territory_id}
     raise PermissionDenied(N_("Only the territory's technicians and officials manage its calendar."))
 
@@ -204,9 +205,13 @@ def territory_feed(session: Session, token: str, link: Link, now: dt.datetime, h
     territory = session.get(Territory, feed.territory_id)
     if territory is None:
         raise NotFound(UNKNOWN_FEED)
+    bookings = listing_bookings.territory_bookings(session, territory.id)
+    # Their agreements in one query (not one per booking): the feed holds every booking.
+    ids = {booking.agreement_id for booking, _listing in bookings}
+    agreements = {a.id: a for a in session.scalars(select(Agreement).where(Agreement.id.in_(ids)))}
     events = []
-    for booking, listing in listing_bookings.territory_bookings(session, territory.id):
-        agreement = session.get(Agreement, booking.agreement_id)
+    for booking, listing in bookings:
+        agreement = agreements.get(booking.agreement_id)
         if agreement is None:
             continue
         state = gettext("booked") if booking.state == "booked" else gettext("tentative")

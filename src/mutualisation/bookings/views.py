@@ -76,7 +76,7 @@ def manage():
         "bookings/calendars.html",
         user_url=_feed_url(feeds[services.USER], services.USER),
         territory_url=_feed_url(feeds[services.TERRITORY], services.TERRITORY),
-        may_manage_territory=user.role in ("technician", "official"),
+        may_manage_territory=services.may_manage_territory_feed(user),
         form=FeedForm(),
     )
 

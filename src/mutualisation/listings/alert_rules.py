@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 FILTER_KEYS = ("kind", "category", "subcategory", "q", "near", "radius_km")
-# Same default as the browse page (listings/browse.py DEFAULT_RADIUS_KM).
+# Around a commune without a radius: the browse page and the saved searches alike (radius_of).
 DEFAULT_RADIUS_KM = 50.0
 MAX_ALERTS = 20
 MAX_LABEL = 200
@@ -46,7 +46,8 @@ def kept_filters(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def radius_of(filters: Mapping[str, Any]) -> float | None:
-    """The radius a search with a territory looks within; None without a territory."""
+    """The radius a search with a territory looks within; None without a territory (the browse
+    page's rule too: a saved search is announced what the browse page would show)."""
     if not filters.get("near"):
         return None
     radius = filters.get("radius_km")

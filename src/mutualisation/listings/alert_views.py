@@ -12,6 +12,9 @@ from . import alerts
 from .alert_rules import FILTER_KEYS
 from .forms import ActionForm, SaveSearchForm
 
+# What the browse page's "save this search" form carries: the filters, and the commune picked.
+CARRIED = (*FILTER_KEYS, "near_code")
+
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 
 
@@ -23,7 +26,7 @@ def index():
 
 
 def _browse_args(form: SaveSearchForm) -> dict[str, str]:
-    return {key: getattr(form, key).data for key in FILTER_KEYS if getattr(form, key).data}
+    return {key: getattr(form, key).data for key in CARRIED if getattr(form, key).data}
 
 
 @bp.route("/", methods=["POST"])
@@ -33,7 +36,7 @@ def create():
     if not form.validate_on_submit():
         flash(gettext("The form has expired: please send it again."), "danger")
         return redirect(url_for("listings.browse", **_browse_args(form)))
-    data = {key: getattr(form, key).data or None for key in (*FILTER_KEYS, "label")}
+    data = {key: getattr(form, key).data or None for key in (*CARRIED, "label")}
     try:
         alert = alerts.create_alert(db_session(), acting_user(), data)
     except (ValidationFailed, RuleViolation) as exc:
@@ -69,7 +72,7 @@ def browse_link(filters: dict) -> str:
 
 def save_search_form() -> SaveSearchForm:
     """The browse page's "save this search" form, filled with the filters being shown."""
-    return SaveSearchForm(formdata=None, data={k: v for k, v in request.args.items() if k in FILTER_KEYS})
+    return SaveSearchForm(formdata=None, data={k: v for k, v in request.args.items() if k in CARRIED})
 
 
 @bp.app_context_processor

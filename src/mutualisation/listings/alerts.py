@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
@@ -27,6 +27,7 @@ from ..i18n import N_
 from ..notifications import kinds
 from ..notifications.services import notify
 from ..territories.models import Territory
+from ..territories.services import SEVERAL_COMMUNES, UNKNOWN_COMMUNE, resolve
 from . import alert_rules, lifecycle
 from .browse import INVALID, Filters, filter_errors
 from .categories import category_label
@@ -45,21 +46,27 @@ ALERT_NOTICE = kinds.Kind(
 ALERT_NOT_FOUND = N_("No such saved search.")
 
 
-def _territory(session: Session, code: str | None) -> Territory | None:
-    if not code:
-        return None
-    return session.scalar(select(Territory).where(Territory.code == code))
+def _near(
+    session: Session, filters: dict[str, Any], picked: str | None
+) -> tuple[Territory | None, list[str]]:
+    """The commune a search looks around, resolved as the browse page resolves it (a name, a
+    postcode or an INSEE code: territories' one resolver), or the error; the search keeps its code."""
+    if not filters.get("near"):
+        return None, []
+    found = resolve(session, filters["near"], picked=picked)
+    if len(found) > 1:
+        return None, [SEVERAL_COMMUNES]
+    if not found or found[0].latitude is None:
+        return None, [UNKNOWN_COMMUNE]
+    filters["near"] = found[0].code
+    return found[0], []
 
 
-def _errors(session: Session, filters: dict[str, Any], label_text: str) -> dict[str, list[str]]:
+def _errors(filters: dict[str, Any], label_text: str) -> dict[str, list[str]]:
     given: dict[str, Any] = {k: filters.get(k) for k in alert_rules.FILTER_KEYS}
     browse_filters = Filters(**given)
     errors = {k: v for k, v in filter_errors(browse_filters).items() if k in alert_rules.FILTER_KEYS}
-    if filters.get("near"):
-        territory = _territory(session, filters["near"])
-        if territory is None or territory.latitude is None:
-            errors["near"] = [N_("Unknown territory.")]
-    elif "radius_km" in filters:
+    if "radius_km" in filters and not filters.get("near"):
         errors["radius_km"] = [N_("Choose a territory to search around.")]
     if len(filters.get("q", "")) > alert_rules.MAX_QUERY:
         errors["q"] = [N_("The search text is too long.")]
@@ -70,7 +77,7 @@ def _errors(session: Session, filters: dict[str, Any], label_text: str) -> dict[
     return errors
 
 
-def _names(session: Session, filters: dict[str, Any]) -> dict[str, str]:
+def _names(filters: dict[str, Any], place: Territory | None) -> dict[str, str]:
     names: dict[str, str] = {}
     if filters.get("kind"):
         names[filters["kind"]] = label(KIND_LABELS, filters["kind"])
@@ -80,9 +87,8 @@ def _names(session: Session, filters: dict[str, Any]) -> dict[str, str]:
         names[filters["subcategory"]] = category_label(
             filters.get("category", ""), filters["subcategory"], "fr"
         )
-    territory = _territory(session, filters.get("near"))
-    if territory is not None:
-        names[territory.code] = territory.name
+    if place is not None:
+        names[place.code] = place.name
     return names
 
 
@@ -94,17 +100,18 @@ def create_alert(session: Session, user: Any, data: dict[str, Any]) -> SavedSear
     except (TypeError, ValueError):
         raise ValidationFailed(INVALID, {"radius_km": [N_("Enter a number.")]}) from None
     label_text = str(data.get("label") or "").strip()
-    errors = _errors(session, filters, label_text)
+    place, near_errors = _near(session, filters, data.get("near_code"))
+    errors = _errors(filters, label_text) | ({"near": near_errors} if near_errors else {})
     if errors:
         raise ValidationFailed(INVALID, errors)
-    count = len(session.scalars(select(SavedSearch.id).where(SavedSearch.user_id == user.id)).all())
+    count = session.scalar(select(func.count(SavedSearch.id)).where(SavedSearch.user_id == user.id)) or 0
     if count >= alert_rules.MAX_ALERTS:
         raise RuleViolation(N_("You already have the most saved searches allowed: delete one first."))
     with transaction(session):
         alert = SavedSearch(
             user_id=user.id,
             filters=filters,
-            label=label_text or alert_rules.default_label(filters, _names(session, filters)),
+            label=label_text or alert_rules.default_label(filters, _names(filters, place)),
         )
         session.add(alert)
         session.flush()

@@ -18,6 +18,7 @@ from ..i18n import N_
 from ..territories.models import Territory
 from ..territories.services import SEVERAL_COMMUNES, UNKNOWN_COMMUNE, resolve
 from . import lifecycle
+from .alert_rules import radius_of
 from .availability import MAX_SPAN_DAYS
 from .bookings import full_listing_ids
 from .categories import taxonomy
@@ -29,7 +30,6 @@ from .text_search import text_conditions
 from .vocabulary import CONTENT_FIELDS, KINDS
 
 SORTS = ("newest", "nearest")
-DEFAULT_RADIUS_KM = 50.0
 MAX_RADIUS_KM = 1000
 INVALID = N_("Some fields are not valid.")
 UNKNOWN_STATUS = N_("Unknown status.")
@@ -186,9 +186,8 @@ def _by_newest(
 
 
 def _radius(filters: Filters) -> float | None:
-    if not filters.near:
-        return None
-    return DEFAULT_RADIUS_KM if filters.radius_km is None else filters.radius_km
+    # The one radius rule, which saved searches apply too (alert_rules.py).
+    return radius_of({"near": filters.near, "radius_km": filters.radius_km})
 
 
 def _around(

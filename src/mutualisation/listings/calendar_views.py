@@ -11,7 +11,6 @@ import datetime as dt
 from flask import Blueprint, abort, render_template, request
 from flask_login import login_required
 from flask_smorest import Blueprint as ApiBlueprint
-from marshmallow import Schema, fields
 
 from ..declarations import now_paris
 from ..errors import RuleViolation, ValidationFailed
@@ -20,6 +19,7 @@ from ..web import acting_user, api_user, db_session
 from . import availability, bookings
 from .models import Listing
 from .permissions import get_visible_listing
+from .schemas import AvailabilityQuerySchema, AvailabilitySchema
 
 bp = Blueprint("listing_calendar", __name__, url_prefix="/listings")
 blp = ApiBlueprint(
@@ -77,29 +77,6 @@ def calendar(listing_id: int):
     )
 
 
-class AvailabilityQuerySchema(Schema):
-    from_ = fields.Date(data_key="from", load_default=None, metadata={"description": "First day (ISO date)"})
-    to = fields.Date(load_default=None, metadata={"description": "Last day, inclusive (ISO date)"})
-
-
-class DaySchema(Schema):
-    date = fields.Date()
-    units = fields.Integer()
-    free = fields.Integer(metadata={"description": "Units neither booked nor accepted: still bookable"})
-    booked = fields.Integer(metadata={"description": "Units of approved (or later) agreements"})
-    tentative = fields.Integer(metadata={"description": "Units asked for or accepted, not yet approved"})
-    accepted = fields.Integer(metadata={"description": "Units of accepted agreements awaiting approval"})
-    requested = fields.Integer(metadata={"description": "Units of proposals still under discussion"})
-    state = fields.String(metadata={"description": "free | tentative | partly_booked | booked"})
-
-
-class AvailabilitySchema(Schema):
-    listing_id = fields.Integer()
-    units = fields.Integer()
-    buffer_days = fields.Integer()
-    days = fields.List(fields.Nested(DaySchema))
-
-
 def _span(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
     start = start or now_paris().date()
     end = end or _add_months(start.replace(day=1), DEFAULT_MONTHS) - availability.ONE_DAY
@@ -118,22 +95,9 @@ def availability_days(query, listing_id: int):
     session = db_session()
     listing = _bookable(session, api_user(), listing_id)
     start, end = _span(query.get("from_"), query.get("to"))
-    days = bookings.calendar(session, listing, start, end)
     return {
         "listing_id": listing.id,
         "units": listing.bookable_units,
         "buffer_days": listing.booking_buffer_days,
-        "days": [
-            {
-                "date": d.day,
-                "units": d.units,
-                "free": d.free,
-                "booked": d.booked,
-                "tentative": d.tentative,
-                "accepted": d.accepted,
-                "requested": d.requested,
-                "state": str(d.state),
-            }
-            for d in days
-        ],
+        "days": bookings.calendar(session, listing, start, end),
     }

@@ -163,5 +163,6 @@ class SaveSearchForm(FlaskForm):
     subcategory = HiddenField()
     q = HiddenField()
     near = HiddenField()
+    near_code = HiddenField()  # the commune picked on the browse page when `near` matched several
     radius_km = HiddenField()
     label = StringField(_l("Name of this search (optional)"))

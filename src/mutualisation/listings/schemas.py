@@ -253,7 +253,17 @@ class AlertCreateSchema(Schema):
     subcategory = fields.String(load_default=None, allow_none=True)
     q = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     near = fields.String(
-        load_default=None, allow_none=True, metadata={"description": "INSEE code of the reference territory"}
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "The reference commune: its name, postcode or INSEE code (kept as the code)"
+        },
+    )
+    near_code = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=9),
+        metadata={"description": "When `near` matches several communes: the INSEE code of the one meant"},
     )
     radius_km = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=1, max=1000))
     label = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
@@ -271,3 +281,26 @@ class AlertSchema(Schema):
 
 class AlertPageSchema(PageSchema):
     items = fields.List(fields.Nested(AlertSchema))
+
+
+class AvailabilityQuerySchema(Schema):
+    from_ = fields.Date(data_key="from", load_default=None, metadata={"description": "First day (ISO date)"})
+    to = fields.Date(load_default=None, metadata={"description": "Last day, inclusive (ISO date)"})
+
+
+class DaySchema(Schema):
+    date = fields.Date(attribute="day")  # availability.Day, dumped as it is
+    units = fields.Integer()
+    free = fields.Integer(metadata={"description": "Units neither booked nor accepted: still bookable"})
+    booked = fields.Integer(metadata={"description": "Units of approved (or later) agreements"})
+    tentative = fields.Integer(metadata={"description": "Units asked for or accepted, not yet approved"})
+    accepted = fields.Integer(metadata={"description": "Units of accepted agreements awaiting approval"})
+    requested = fields.Integer(metadata={"description": "Units of proposals still under discussion"})
+    state = fields.String(metadata={"description": "free | tentative | partly_booked | booked"})
+
+
+class AvailabilitySchema(Schema):
+    listing_id = fields.Integer()
+    units = fields.Integer()
+    buffer_days = fields.Integer()
+    days = fields.List(fields.Nested(DaySchema))

@@ -226,10 +226,10 @@ def synthesise(session: Session, offers: int, needs: int, *, seed: int = 0) -> S
     now = utcnow()
     with transaction(session):
         owners = _Owners(session)
-        # Explicit ids: the newest listings get the highest ones, as in a live network.
+        # Explicit ids, and ages falling as they grow: the newest listings have the highest ids,
+        # as in a live network.
         first_id = (session.scalar(select(func.max(Listing.id))) or 0) + 1
         total = offers + needs
-        # The newest listings have the highest ids, as in a live network.
         ages = np.sort(rng.integers(0, 365 * 24 * 60, size=total))[::-1]
         for start in range(0, total, CHUNK):
             rows = []

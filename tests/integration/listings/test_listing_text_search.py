@@ -71,6 +71,18 @@ def test_the_index_follows_edits_and_deletions(session, network):
     assert titles(session, reader, "podium") == []
 
 
+def test_a_word_an_edit_brings_is_known_to_the_typo_correction(session, network):
+    # The vocabulary (PostgreSQL: kept by triggers) learns the words of a changed text, even
+    # when the same statement changes other columns of other rows.
+    reader, _owner, listings = network
+    listings["Podium modulaire pour festival"].status = "withdrawn"
+    listing = listings["Nacelle élévatrice 12 m"]
+    listing.title = "Chapiteau de réception"
+    refresh_search_text(listing)
+    session.flush()
+    assert titles(session, reader, "chapitaeu") == ["Chapiteau de réception"]
+
+
 def test_the_text_filter_combines_with_the_other_filters(session, network):
     reader, _owner, _listings = network
     assert titles(session, reader, "eapreuse", kind="offer") == ["Épareuse à bras déporté"]

@@ -94,6 +94,11 @@ def test_only_its_owner_deletes_a_saved_search_and_the_deletion_is_audited(sessi
 def test_a_visitor_or_inactive_account_saves_nothing(session, people):
     with pytest.raises(PermissionDenied):
         alerts.create_alert(session, None, {"q": "nacelle"})
+    people["other"].is_active = False
+    session.flush()
+    with pytest.raises(PermissionDenied):
+        alerts.create_alert(session, people["other"], {"q": "nacelle"})
+    assert session.scalars(select(SavedSearch)).all() == []
 
 
 def test_a_new_listing_meeting_a_saved_search_is_announced_once_to_its_owner(session, people):

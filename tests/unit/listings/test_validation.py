@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from mutualisation.listings.availability import MAX_BUFFER_DAYS, MAX_UNITS
 from mutualisation.listings.services import bounding_box, distances_km, taxonomy
 from mutualisation.listings.validation import check_listing
 from mutualisation.territories.geocoding import in_france
@@ -90,3 +91,25 @@ def test_the_bounding_box_contains_the_radius_circle():
     for bearing in range(0, 360, 15):
         dest = great_circle(kilometers=99.9).destination((50.0, 2.0), bearing)
         assert lat_min <= dest.latitude <= lat_max and lon_min <= dest.longitude <= lon_max
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"bookable_units": 3}, "bookable_units"),  # a need is never booked by units
+        ({"kind": "offer", "category": "skill", "subcategory": None, "bookable_units": 3}, "bookable_units"),
+        ({"kind": "offer", "bookable_units": 0}, "bookable_units"),
+        ({"kind": "offer", "bookable_units": 1001}, "bookable_units"),
+        ({"kind": "offer", "bookable_units": 2.5}, "bookable_units"),
+        ({"kind": "offer", "bookable_units": True}, "bookable_units"),
+        ({"kind": "offer", "bookable_units": 3, "booking_buffer_days": -1}, "booking_buffer_days"),
+        ({"kind": "offer", "bookable_units": 3, "booking_buffer_days": 31}, "booking_buffer_days"),
+    ],
+)
+def test_booking_units_and_buffer_are_bounded_by_the_booking_rules(changes, field):
+    assert field in errors_for(**changes)
+
+
+def test_an_equipment_offer_takes_units_and_a_buffer_within_the_bounds():
+    assert errors_for(kind="offer", bookable_units=MAX_UNITS, booking_buffer_days=MAX_BUFFER_DAYS) == {}
+    assert errors_for(kind="offer", bookable_units=1, booking_buffer_days=0) == {}

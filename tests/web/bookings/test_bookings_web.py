@@ -164,6 +164,7 @@ def test_the_private_feeds_parse_and_hold_the_handover_return_and_deadline_in_pa
     (booking,) = territory.walk("VEVENT")
     assert booking.decoded("DTSTART") == dt.date(2030, 6, 1)
     assert booking.decoded("DTEND") == dt.date(2030, 6, 11)  # whole days: the end is exclusive
+    assert "Malaunay" in str(booking["SUMMARY"]) and "3 barnums" in str(booking["SUMMARY"])
 
     # Renewing the address revokes the old one.
     token = csrf_token(client, "/account/calendars")

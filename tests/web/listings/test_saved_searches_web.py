@@ -130,3 +130,29 @@ def test_another_users_search_cannot_be_deleted_from_the_page(client, session):
     )
     assert response.status_code == 200
     assert session.get(SavedSearch, created["id"]) is not None
+
+
+def test_a_search_near_a_commune_typed_by_name_is_saved_with_its_insee_code(client, session):
+    # The browse page takes a commune as people type it (name, postcode or code): saving that
+    # search keeps the commune it resolved to, as the browse page did.
+    user = make_user(session, "technician", "62528")
+    make_territory(session, "76402")
+    login(client, user)
+    page = client.get("/listings/?near=Malaunay&radius_km=30").get_data(as_text=True)
+    assert "Enregistrer cette recherche" in page
+    token = csrf_token(client, "/listings/?near=Malaunay")
+    saved = client.post("/alerts/", data={"csrf_token": token, "near": "Malaunay", "radius_km": "30"})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("/alerts/")
+    alert = session.scalar(select(SavedSearch).where(SavedSearch.user_id == user.id))
+    assert alert.filters == {"near": "76402", "radius_km": 30.0}
+    assert "Malaunay" in alert.label
+
+
+def test_the_api_saves_a_search_near_a_commune_given_by_name_or_code(client, session):
+    make_territory(session, "76402")
+    headers = bearer(session, make_user(session))
+    by_name = client.post("/api/v1/alerts", json={"near": "malaunay"}, headers=headers)
+    assert by_name.status_code == 201, by_name.get_json()
+    assert by_name.get_json()["filters"] == {"near": "76402"}
+    by_code = client.post("/api/v1/alerts", json={"near": " 76402 "}, headers=headers)
+    assert by_code.get_json()["filters"] == {"near": "76402"}
