@@ -64,6 +64,33 @@ def make_user(session: Session, role: str = "technician", territory_code: str = 
     return user
 
 
+# The test people by name, `<town>_<role>`: one table, so that every test file calls Loos's
+# technician "loos_tech" and builds them the same way.
+ROLES_BY_NAME = {
+    "admin": ("admin", "62528"),
+    "loos_tech": ("technician", "62528"),
+    "loos_official": ("official", "62528"),
+    "loos_actor": ("actor", "62528"),
+    "mal_tech": ("technician", "76402"),
+    "mal_official": ("official", "76402"),
+    "mal_actor": ("actor", "76402"),
+    "mene_official": ("official", "22046"),
+}
+
+
+def make_people(session: Session, *names: str) -> dict[str, User]:
+    """The named users of ROLES_BY_NAME, created in the order given."""
+    return {name: make_user(session, *ROLES_BY_NAME[name]) for name in names}
+
+
+def bearer(session: Session, user: User) -> dict[str, str]:
+    """The Authorization header of a fresh API token of `user`."""
+    from mutualisation.accounts.services import create_token
+
+    _token, clear = create_token(session, user, "tests")
+    return {"Authorization": f"Bearer {clear}"}
+
+
 def login(client, user: User, password: str = PASSWORD):
     """Log in through the real form, CSRF token included."""
     import re

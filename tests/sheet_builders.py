@@ -5,6 +5,7 @@ from __future__ import annotations
 from mutualisation.agreements import services as agreements
 from mutualisation.impact import sheets
 from tests.builders import make_agreement
+from tests.builders import make_people as make_named_people
 
 
 def make_evaluated_agreement(session, requester, offer_owner, **figures):
@@ -50,26 +51,9 @@ def make_sheet(session, author, publish_by=None, **content):
     return sheet
 
 
-ROLES_BY_NAME = {
-    "admin": ("admin", "62528"),
-    "loos_tech": ("technician", "62528"),
-    "loos_official": ("official", "62528"),
-    "loos_actor": ("actor", "62528"),
-    "mal_tech": ("technician", "76402"),
-    "mal_official": ("official", "76402"),
-    "mal_actor": ("actor", "76402"),
-}
+SHEET_PEOPLE = ("admin", "loos_tech", "loos_official", "loos_actor", "mal_tech", "mal_official", "mal_actor")
 
 
 def make_people(session) -> dict:
     """One user per role in Loos-en-Gohelle and Malaunay, named `<town>_<role>`, plus an admin."""
-    from tests.builders import make_user
-
-    return {name: make_user(session, role, code) for name, (role, code) in ROLES_BY_NAME.items()}
-
-
-def bearer(session, user) -> dict:
-    from mutualisation.accounts.services import create_token
-
-    _token, clear = create_token(session, user, "tests")
-    return {"Authorization": f"Bearer {clear}"}
+    return make_named_people(session, *SHEET_PEOPLE)

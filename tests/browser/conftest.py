@@ -85,15 +85,43 @@ def browser():
         instance.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
+PAGE_TIMEOUT_MS = 15_000
+
+
+def _new_context(browser, live_server):
     context = browser.new_context(base_url=live_server, locale="fr-FR")
     # Tests have no internet: map tiles and any other outside request fail at once.
     context.route(lambda url: not url.startswith(live_server), lambda route: route.abort())
+    return context
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = _new_context(browser, live_server)
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
     yield page
     context.close()
+
+
+@pytest.fixture
+def person(request, browser, live_server):
+    """person(email) -> a logged-in page in its own browser context (a test module may set a
+    longer PAGE_TIMEOUT_MS)."""
+    timeout = getattr(request.module, "PAGE_TIMEOUT_MS", PAGE_TIMEOUT_MS)
+    contexts = []
+
+    def open_as(email: str):
+        context = _new_context(browser, live_server)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(timeout)
+        log_in(page, email)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
 
 
 def log_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
@@ -102,3 +130,26 @@ def log_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+def action_form(page, label: str):
+    """The agreement page's action form whose heading is `label`."""
+    return page.locator("form.agreement-action").filter(
+        has=page.get_by_role("heading", name=label, exact=True)
+    )
+
+
+def send_message(page, text: str) -> None:
+    """Write in the thread (#messages) of the page open, and see the message in it."""
+    thread = page.locator("#messages")
+    thread.get_by_label("Votre message").fill(text)
+    thread.get_by_role("button", name="Envoyer le message").click()
+    page.wait_for_load_state()
+    assert text in page.locator("#messages").inner_text()
+
+
+def ask_about_listing(page, listing_id: int, text: str) -> None:
+    """Ask a listing's territory a question from the listing's page."""
+    page.goto(f"/listings/{listing_id}")
+    page.get_by_role("link", name="Poser une question").click()
+    send_message(page, text)

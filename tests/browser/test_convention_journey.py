@@ -21,7 +21,7 @@ from mutualisation.accounts.models import User
 from mutualisation.agreements.convention import REQUIRED_ARTICLES
 from mutualisation.matching import engine
 from mutualisation.matching.scoring import MatchingConfig
-from tests.browser.conftest import log_in
+from tests.browser.conftest import action_form, send_message
 from tests.builders import make_neutral_listing
 
 pytestmark = pytest.mark.browser
@@ -30,22 +30,7 @@ OFFER_TITLE = "Scène mobile 8 x 6 m (convention)"
 NEED_TITLE = "Scène pour la fête des Nations (convention)"
 
 
-@pytest.fixture
-def person(browser, live_server):
-    contexts = []
-
-    def open_as(email: str):
-        context = browser.new_context(base_url=live_server, locale="fr-FR")
-        context.route(lambda url: not url.startswith(live_server), lambda route: route.abort())
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        log_in(page, email)
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
+PAGE_TIMEOUT_MS = 20_000  # the person fixture's: PDF pages take longer
 
 
 def flat(text: str) -> str:
@@ -54,12 +39,6 @@ def flat(text: str) -> str:
 
 def pdf_text(data: bytes) -> str:
     return flat(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages))
-
-
-def action_form(page, label: str):
-    return page.locator("form.agreement-action").filter(
-        has=page.get_by_role("heading", name=label, exact=True)
-    )
 
 
 def submit(page, form, label: str) -> None:
@@ -125,11 +104,7 @@ def edit_the_draft(page, agreement_url: str) -> None:
 def talk_it_over(page, agreement_url: str) -> None:
     """A message in the agreement's own thread, which the other side reads later."""
     page.goto(agreement_url)
-    thread = page.locator("#messages")
-    thread.get_by_label("Votre message").fill("Le montage est-il compris ?")
-    thread.get_by_role("button", name="Envoyer le message").click()
-    page.wait_for_load_state()
-    assert "Le montage est-il compris ?" in page.locator("#messages").inner_text()
+    send_message(page, "Le montage est-il compris ?")
 
 
 def approve(page, agreement_url: str, kind: str, number: str, date: str) -> None:

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.browser.test_agreement_journey import person  # noqa: F401  (the fixture)
+from tests.browser.conftest import action_form, ask_about_listing, send_message
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ def suggestion_of_a_grande_synthe_need(page) -> tuple[int, dict]:
     raise AssertionError("the demo network has no active suggestion for a Grande-Synthe need")
 
 
-def test_accept_a_suggestion_edit_the_draft_talk_and_propose(person):  # noqa: F811
+def test_accept_a_suggestion_edit_the_draft_talk_and_propose(person):
     gs = person("technician@grande-synthe.demo")
     need_id, suggestion = suggestion_of_a_grande_synthe_need(gs)
     offer = gs.request.get(f"/api/v1/listings/{suggestion['offer_id']}").json()
@@ -46,6 +46,14 @@ def test_accept_a_suggestion_edit_the_draft_talk_and_propose(person):  # noqa: F
         assert edit.get_by_label("Date de fin", exact=True).input_value() == need["available_until"]
     if offer.get("qualified_operator_required") or need.get("qualified_operator_required"):
         assert edit.get_by_label("Opérateur qualifié exigé (par exemple CACES)").is_checked()
+    # Unconditional: what is lent is the offer's item, and a requirement nobody stated stays off.
+    assert (
+        edit.get_by_role("group", name="Ressource 1").get_by_label("Désignation").input_value()
+        == offer["title"]
+    )
+    assert edit.get_by_label("Opérateur qualifié exigé (par exemple CACES)").is_checked() == bool(
+        offer["qualified_operator_required"] or need["qualified_operator_required"]
+    )
 
     edit.get_by_label("Commentaire (facultatif)").fill("Quantité ajustée")
     edit.get_by_role("group", name="Ressource 1").get_by_label("Quantité").fill("1")
@@ -53,24 +61,11 @@ def test_accept_a_suggestion_edit_the_draft_talk_and_propose(person):  # noqa: F
     gs.wait_for_load_state()
     assert "Brouillon enregistré" in gs.locator(".flash-messages").inner_text()
 
-    thread = gs.locator("#messages")
-    thread.get_by_label("Votre message").fill("Pouvez-vous livrer le matin ?")
-    thread.get_by_role("button", name="Envoyer le message").click()
-    gs.wait_for_load_state()
-    assert "Pouvez-vous livrer le matin ?" in gs.locator("#messages").inner_text()
-
-    gs.goto(f"/listings/{offer['id']}")
-    gs.get_by_role("link", name="Poser une question").click()
-    gs.get_by_label("Votre message").fill("Le matériel est-il assuré ?")
-    gs.get_by_role("button", name="Envoyer le message").click()
-    gs.wait_for_load_state()
-    assert "Le matériel est-il assuré ?" in gs.locator("#messages").inner_text()
+    send_message(gs, "Pouvez-vous livrer le matin ?")
+    ask_about_listing(gs, offer["id"], "Le matériel est-il assuré ?")
 
     gs.goto(agreement_url)
-    form = gs.locator("form.agreement-action").filter(
-        has=gs.get_by_role("heading", name="Proposer", exact=True)
-    )
-    form.get_by_role("button", name="Proposer").click()
+    action_form(gs, "Proposer").get_by_role("button", name="Proposer").click()
     gs.wait_for_load_state()
     assert "Conditions proposées à" in gs.locator(".flash-messages").inner_text()
 

@@ -69,5 +69,8 @@ def test_a_write_from_a_reading_session_is_one_transaction_all_or_nothing(sessio
             reader.execute(text("UPDATE reading_counter SET value = value + 1 WHERE id = 1"))
         with sessions() as check:
             assert _value(check) == 1  # the failed write left nothing; the next one committed
+        # Back to reading: autocommit again, no transaction left open on the reading session.
+        assert _value(reader) == 1
+        assert _server_transaction_status(reader) == psycopg.pq.TransactionStatus.IDLE
     finally:
         reader.close()

@@ -9,29 +9,18 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
-from mutualisation.accounts.services import create_token
 from mutualisation.agreements.models import Agreement
-from tests.builders import csrf_token, login, make_agreement, make_listing, make_user
+from tests.builders import bearer, csrf_token, login, make_agreement, make_listing, make_people
 
 LOOS, MALAUNAY, LE_MENE = "62528", "76402", "22046"
 DRAFT_TITLE = "Nacelle élévatrice en préparation"
 
 
-def bearer(session, user) -> dict:
-    _token, clear = create_token(session, user, "tests")
-    return {"Authorization": f"Bearer {clear}"}
-
-
 @pytest.fixture
 def people(session):
-    return {
-        "loos_tech": make_user(session, "technician", LOOS),
-        "loos_official": make_user(session, "official", LOOS),
-        "mal_tech": make_user(session, "technician", MALAUNAY),
-        "mal_official": make_user(session, "official", MALAUNAY),
-        "mal_actor": make_user(session, "actor", MALAUNAY),
-        "loos_actor": make_user(session, "actor", LOOS),
-    }
+    return make_people(
+        session, "loos_tech", "loos_official", "mal_tech", "mal_official", "mal_actor", "loos_actor"
+    )
 
 
 def _count(session) -> int:

@@ -6,29 +6,24 @@ import re
 
 import pytest
 
-from mutualisation.accounts.services import create_token
 from mutualisation.agreements.models import Agreement
-from tests.builders import csrf_token, login, make_agreement, make_listing, make_user
+from tests.builders import bearer, csrf_token, login, make_agreement, make_listing, make_people
 
 LOOS, MALAUNAY, LE_MENE = "62528", "76402", "22046"
 
 
-def bearer(session, user) -> dict:
-    _token, clear = create_token(session, user, "tests")
-    return {"Authorization": f"Bearer {clear}"}
-
-
 @pytest.fixture
 def people(session):
-    return {
-        "loos_tech": make_user(session, "technician", LOOS),
-        "loos_official": make_user(session, "official", LOOS),
-        "mal_tech": make_user(session, "technician", MALAUNAY),
-        "mal_official": make_user(session, "official", MALAUNAY),
-        "mene_official": make_user(session, "official", LE_MENE),
-        "loos_actor": make_user(session, "actor", LOOS),
-        "admin": make_user(session, "admin", LOOS),
-    }
+    return make_people(
+        session,
+        "loos_tech",
+        "loos_official",
+        "mal_tech",
+        "mal_official",
+        "mene_official",
+        "loos_actor",
+        "admin",
+    )
 
 
 def test_the_api_creates_a_draft_and_drives_it_to_approval(client, session, people):

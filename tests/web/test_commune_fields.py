@@ -111,6 +111,7 @@ def test_the_api_reads_near_as_a_name_or_a_postcode_and_refuses_an_ambiguous_one
     ambiguous = client.get("/api/v1/listings", query_string={"near": "Saint-Martin"})
     assert ambiguous.status_code in (400, 422)
     assert "near" in ambiguous.get_json()["error"]["fields"]
+    assert ambiguous.get_json()["error"]["code"] == "validation_error"
 
 
 # Join and invitations ---------------------------------------------------------------------

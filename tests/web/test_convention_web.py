@@ -8,29 +8,18 @@ import io
 
 import pytest
 
-from mutualisation.accounts.services import create_token
 from mutualisation.agreements.models import Agreement
-from tests.builders import csrf_token, login, make_agreement, make_user
+from tests.builders import bearer, csrf_token, login, make_agreement, make_people
 
 LOOS, MALAUNAY, LE_MENE = "62528", "76402", "22046"
 ACT = {"decision_kind": "arrete", "decision_reference": "A-12", "decision_date": "2026-04-12"}
 
 
-def bearer(session, user) -> dict:
-    _token, clear = create_token(session, user, "convention")
-    return {"Authorization": f"Bearer {clear}"}
-
-
 @pytest.fixture
 def people(session):
-    return {
-        "loos_tech": make_user(session, "technician", LOOS),
-        "loos_official": make_user(session, "official", LOOS),
-        "mal_tech": make_user(session, "technician", MALAUNAY),
-        "mal_official": make_user(session, "official", MALAUNAY),
-        "mene_official": make_user(session, "official", LE_MENE),
-        "admin": make_user(session, "admin", LOOS),
-    }
+    return make_people(
+        session, "loos_tech", "loos_official", "mal_tech", "mal_official", "mene_official", "admin"
+    )
 
 
 def transition(client, headers, agreement_id, action, **fields):

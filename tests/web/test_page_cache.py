@@ -46,6 +46,21 @@ def _rename_quietly(session, listing, title: str) -> None:
     session.flush()
 
 
+def _assert_cached(session, client, user, path: str) -> None:
+    """Proof that `path` comes from the cache for this client (else the checks that follow would
+    hold without any cache): the user's name, changed quietly, still shows its old value."""
+    shown = _page(client, path)
+    assert user.name in shown
+    session.execute(
+        text("UPDATE users SET name = :n WHERE id = :id"), {"n": "Nom changé en douce", "id": user.id}
+    )
+    session.flush()
+    again = _page(client, path)
+    assert user.name in again and "Nom changé en douce" not in again
+    session.execute(text("UPDATE users SET name = :n WHERE id = :id"), {"n": user.name, "id": user.id})
+    session.flush()
+
+
 def _log_in(client, user) -> None:
     """Log in and read the welcome message: a pending flash message keeps pages out of the cache."""
     login(client, user)
@@ -76,7 +91,7 @@ def test_a_write_by_the_same_session_is_seen_at_once_even_unaudited(cached_clien
     owner = make_user(session, "technician")
     listing = make_listing(session, owner, title="Broyeur avant")
     _log_in(cached_client, owner)
-    _page(cached_client, f"/listings/{listing.id}")
+    _assert_cached(session, cached_client, owner, f"/listings/{listing.id}")
 
     _rename_quietly(session, listing, "Broyeur après")
     token = csrf_token(cached_client, "/notifications")
@@ -101,7 +116,7 @@ def test_time_alone_ends_a_cached_page(engine, session_factory, tmp_path, sessio
 def test_a_flash_message_is_shown_once_and_never_replayed(cached_client, session):
     owner = make_user(session, "technician")
     _log_in(cached_client, owner)
-    _page(cached_client, "/")
+    _assert_cached(session, cached_client, owner, "/")
     with cached_client.session_transaction() as browser_session:
         browser_session["_flashes"] = [("success", "Message unique du test")]
 
@@ -115,10 +130,10 @@ def test_each_session_gets_its_own_page_and_csrf_token(engine, session_factory, 
     first, second = application.test_client(), application.test_client()
     owner = make_user(session, "technician")
     _log_in(first, owner)
-    login(second, owner)
+    _log_in(second, owner)  # its welcome message read: its next pages can be cached
     tokens = []
     for client in (first, second):
-        _page(client, "/agreements")
+        _assert_cached(session, client, owner, "/agreements")
         page = _page(client, "/agreements")  # the cached copy
         tokens.append(re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1))
 
@@ -132,6 +147,7 @@ def test_visitors_and_other_users_never_get_someone_elses_page(cached_client, se
     other = make_user(session, "technician", territory_code="76410", name="Bruno Voisin")
     _log_in(cached_client, owner)
     assert "Alice Technicienne" in _page(cached_client, "/")
+    _assert_cached(session, cached_client, owner, "/")
     cached_client.post("/logout", data={"csrf_token": csrf_token(cached_client, "/")})
 
     assert "Alice Technicienne" not in _page(cached_client, "/")  # the visitors' landing page

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.builders import csrf_token, login, make_agreement
-from tests.sheet_builders import bearer
+from tests.builders import bearer, csrf_token, login, make_agreement
 
 
 def test_the_api_evaluation_records_shared_use_and_its_share(client, session, people):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.builders import make_user
-from tests.sheet_builders import bearer, make_evaluated_agreement, make_sheet
+from tests.builders import bearer, make_user
+from tests.sheet_builders import make_evaluated_agreement, make_sheet
 
 LOOS, MALAUNAY = "62528", "76402"
 
