@@ -189,11 +189,6 @@ def test_the_conversations_list_is_paginated_as_every_list(spec):
     assert set(spec["components"]["schemas"]["ConversationList"]["properties"]) >= PAGE
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="API.md: `near=<insee>`; since the one commune resolver, an INSEE code that is also another "
-    "commune's postcode (2,991 communes) answers 422 'Several communes match' (listings/browse.py)",
-)
 def test_near_takes_an_insee_code_even_when_it_is_also_another_communes_postcode(client, session):
     # Châtenay's INSEE code is 01090; 01090 is also the postcode of other Ain communes.
     chatenay = make_territory(session, "01090", name="Châtenay", latitude=46.1, longitude=5.2)

@@ -113,6 +113,11 @@ def resolve(
         found = session.scalar(select(Territory).where(Territory.code == compact, Territory.kind.in_(kinds)))
         return [found] if found is not None else []
     candidates = _candidates(session, text, kinds)
+    # A code typed in full names its commune even when it is also other communes' postcode (01090
+    # is Châtenay's INSEE code and the postcode of other Ain communes): the API's `near=<insee>`.
+    exact_code = [t for t in candidates if t.code == compact.upper()]
+    if len(candidates) > 1 and exact_code:
+        return exact_code
     if picked and len(candidates) > 1:
         candidates = [t for t in candidates if t.code == picked.strip().upper()] or candidates
     return candidates[:limit]
