@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import event, select
 
 from mutualisation.agreements.models import Agreement
@@ -171,7 +172,9 @@ def test_the_facilitator_sees_rates_reasons_and_listings_without_suggestion(clie
     login(client, make_user(session, "admin", "62528"))
     page = client.get("/admin/matching").get_data(as_text=True)
     assert re.search(r"<li>Trop loin\s*:\s*1</li>", page)
-    assert "Matériel" in page and "1 (100 %)" in page  # the month's one equipment suggestion was dismissed
+    # the month's one equipment suggestion was dismissed (a French percentage: a no-break space)
+    assert "Matériel" in page and "1 (100\u00a0%)" in page
+    assert format_date(dismissed.created_at, "LLLL y", locale="fr") in page  # "novembre 2026", not "2026-11"
     assert "Taux d'acceptation et d'écartement" in page
     assert "Motifs d'écartement les plus fréquents" in page
     assert f'href="/listings/{need.id}"' in page  # the podium need has no suggestion

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ..errors import DomainError
+from ..formatting import km
 from ..ui import MANAGE, DashboardPanel, NavItem
 from ..web import acting_user, db_session, page_from_args, safe_redirect_target
 from . import no_match, services, stats
@@ -160,7 +161,7 @@ def widen_radius(listing_id: int):
             raise
         flash(gettext(exc.message), "danger")
         return redirect(back)
-    flash(gettext("Radius widened to %(km)s km.", km=f"{form.radius_km.data:.0f}"), "success")
+    flash(gettext("Radius widened to %(km)s km.", km=km(form.radius_km.data)), "success")
     return redirect(back)
 
 
