@@ -234,6 +234,20 @@ def test_both_owners_are_notified_of_new_suggestions_only(session):
     assert len(session.execute(select(Notification.id)).all()) == 2
 
 
+def test_an_inactive_owner_is_not_notified(session):
+    from mutualisation.notifications.models import Notification
+
+    a, b = (
+        make_user(session, "technician", "62528"),
+        make_user(session, "technician", "59271", is_active=False),
+    )
+    make_listing(session, a, kind="offer", subcategory="chipper", max_distance_km=300.0)
+    make_listing(session, b, kind="need", subcategory="chipper", max_distance_km=300.0)
+    counts = engine.full_recompute(session, MatchingConfig(notify_score=0.3), coop=[])
+    assert counts.inserted == 1  # the pair is suggested all the same
+    assert session.execute(select(Notification.recipient_id)).scalars().all() == [a.id]
+
+
 def test_past_cooperation_adds_a_bonus_to_the_breakdown(session):
     a, b = make_user(session, "technician", "62528"), make_user(session, "technician", "59271")
     make_listing(session, a, kind="offer", subcategory="chipper", max_distance_km=300.0)

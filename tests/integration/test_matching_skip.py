@@ -18,16 +18,35 @@ def _flushes_bump_the_categories(session_factory):
     engine.attach_flush_listener(session_factory)
 
 
+@pytest.fixture
+def reads(monkeypatch):
+    """The categories a full recompute reads (the real reader, recorded)."""
+    from mutualisation.matching import recompute
+
+    read: list[str] = []
+
+    def recording(session, category):
+        read.append(category)
+        return load_category(session, category)
+
+    load_category = recompute.load_category
+    monkeypatch.setattr(recompute, "load_category", recording)
+    return read
+
+
 def keys(session):
     return dict(session.execute(select(MatchingState.category, MatchingState.computed_inputs)).all())
 
 
-def test_a_second_run_with_nothing_changed_reads_no_category(session):
+def test_a_second_run_with_nothing_changed_reads_no_category(session, reads):
     random_network(session, 5)
     engine.full_recompute(session, CFG, coop=[])
     stored = keys(session)
     assert set(stored) == {"equipment", "skill"} and all(stored.values())
+    assert sorted(reads) == ["equipment", "skill"]
+    reads.clear()
     again = engine.full_recompute(session, CFG, coop=[])
+    assert reads == []
     assert (again.inserted, again.updated, again.deleted) == (0, 0, 0)
     assert again.unchanged == len(stored_pairs(session)) > 0
     assert keys(session) == stored
@@ -49,13 +68,15 @@ def test_a_change_in_one_category_recomputes_it_exactly(session, seed):
     assert keys(session) != before
 
 
-def test_a_change_only_to_the_other_category_leaves_this_one_unread(session):
+def test_a_change_only_to_the_other_category_leaves_this_one_unread(session, reads):
     listings = random_network(session, 9)
     engine.full_recompute(session, CFG, coop=[])
     before = keys(session)
     next(x for x in listings if x.category == "skill").max_distance_km = 500.0
     session.flush()
+    reads.clear()
     engine.full_recompute(session, CFG, coop=[])
+    assert reads == ["skill"]
     after = keys(session)
     assert after["equipment"] == before["equipment"] and after["skill"] != before["skill"]
     assert stored_pairs(session) == expected_pairs(listings)

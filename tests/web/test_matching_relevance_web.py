@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from babel.dates import format_date
+from sqlalchemy import event, select
 
 from mutualisation.agreements.models import Agreement
 from mutualisation.audit.models import AuditEvent
 from mutualisation.demo import load_demo
 from mutualisation.listings.models import Listing
-from mutualisation.matching import engine, services
+from mutualisation.matching import engine, no_match, services
 from mutualisation.matching.models import Suggestion
 from mutualisation.matching.scoring import MatchingConfig
 from tests.builders import PASSWORD, csrf_token, login, make_user
@@ -97,6 +98,42 @@ def test_widening_needs_the_csrf_token_and_the_right_to_manage_the_listing(app, 
     assert session.get(Listing, need.id).max_distance_km is None
 
 
+def test_the_dashboard_says_why_the_users_listings_have_no_suggestion(client, session):
+    loos, _malaunay, _offer, need = far_podium(session)
+    # An actor's listing of the same territory: the technician does not manage it.
+    actor = make_user(session, "actor", "62528")
+    foreign = make_listing(session, actor, kind="need", subcategory="event_stage", title="Besoin d'un acteur")
+    session.flush()
+    login(client, loos)
+    dashboard = client.get("/").get_data(as_text=True)
+    assert f'href="/listings/{need.id}"' in dashboard and 'data-testid="no-match"' in dashboard
+    assert "1 offre(s) compatible(s) au-delà de votre rayon de 100 km" in dashboard
+    assert re.search(r"Élargir le rayon à \d+ km", dashboard)
+    assert f'href="/listings/{foreign.id}"' not in dashboard
+
+
+def test_the_dashboards_explanations_read_the_counterparts_once(session):
+    loos, _malaunay, _offer, need = far_podium(session)
+    second = make_listing(session, loos, kind="need", subcategory="event_stage", title="Un second podium")
+    session.flush()
+    listings = no_match.listings_without_suggestions_of(session, loos)
+    assert {listing.id for listing in listings} == {need.id, second.id}
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    bind = session.get_bind()
+    event.listen(bind, "before_cursor_execute", count)
+    try:
+        found = no_match.no_match_for_listings(session, loos, listings, MatchingConfig.from_mapping({}))
+    finally:
+        event.remove(bind, "before_cursor_execute", count)
+    assert [f.listing_id for f in found] == [listing.id for listing in listings]
+    assert all([r.code for r in f.reasons] == ["beyond"] for f in found)
+    assert len(statements) == 1  # one query for both listings' counterparts
+
+
 def test_a_card_links_the_other_listing_with_its_territory_distance_and_points(client, session):
     loos, _malaunay, offer, need = far_podium(session)
     need.max_distance_km = 300.0
@@ -135,7 +172,9 @@ def test_the_facilitator_sees_rates_reasons_and_listings_without_suggestion(clie
     login(client, make_user(session, "admin", "62528"))
     page = client.get("/admin/matching").get_data(as_text=True)
     assert re.search(r"<li>Trop loin\s*:\s*1</li>", page)
-    assert "Matériel" in page and "1 (100 %)" in page  # the month's one equipment suggestion was dismissed
+    # the month's one equipment suggestion was dismissed (a French percentage: a no-break space)
+    assert "Matériel" in page and "1 (100\u00a0%)" in page
+    assert format_date(dismissed.created_at, "LLLL y", locale="fr") in page  # "novembre 2026", not "2026-11"
     assert "Taux d'acceptation et d'écartement" in page
     assert "Motifs d'écartement les plus fréquents" in page
     assert f'href="/listings/{need.id}"' in page  # the podium need has no suggestion

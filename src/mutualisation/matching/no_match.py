@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..accounts.permissions import can_manage_listing, require
@@ -16,7 +16,7 @@ from ..errors import ValidationFailed
 from ..i18n import N_
 from ..listings import services as listings
 from ..listings.models import Listing
-from ..listings.permissions import get_visible_listing
+from ..listings.permissions import get_visible_listing, managed_by
 from ..listings.validation import MAX_DISTANCE_KM
 from .absence import Reason, absence_facts, explain_absence
 from .config import MatchingConfig
@@ -35,19 +35,22 @@ class NoMatch:
     widen_to_km: float | None  # None too when the reader may not edit the listing
 
 
+# A suggestion a listing "has": active and in the top-k of at least one side.
+_SHOWN = and_(
+    Suggestion.status == "active",
+    or_(Suggestion.offer_rank.is_not(None), Suggestion.need_rank.is_not(None)),
+)
+
+
 def _has_suggestions(session: Session, listing: Listing) -> bool:
     mine = Suggestion.offer_id if listing.kind == "offer" else Suggestion.need_id
-    ranked = or_(Suggestion.offer_rank.is_not(None), Suggestion.need_rank.is_not(None))
-    stmt = select(Suggestion.id).where(mine == listing.id, ranked, Suggestion.status == "active").limit(1)
+    stmt = select(Suggestion.id).where(mine == listing.id, _SHOWN).limit(1)
     return session.scalar(stmt) is not None
 
 
 def _without_suggestions():
-    ranked = or_(Suggestion.offer_rank.is_not(None), Suggestion.need_rank.is_not(None))
-    has = (
-        select(Suggestion.id)
-        .where(or_(Suggestion.offer_id == Listing.id, Suggestion.need_id == Listing.id))
-        .where(ranked, Suggestion.status == "active")
+    has = select(Suggestion.id).where(
+        or_(Suggestion.offer_id == Listing.id, Suggestion.need_id == Listing.id), _SHOWN
     )
     return select(Listing).where(Listing.status == "published", ~has.exists())
 
@@ -56,8 +59,7 @@ def listings_without_suggestions_of(session: Session, user, limit: int = 3) -> l
     """The published listings the user manages that have no active suggestion (dashboard)."""
     if user is None:
         return []
-    scope = Listing.owner_id == user.id if user.role == "actor" else Listing.territory_id == user.territory_id
-    stmt = _without_suggestions().where(scope).order_by(Listing.id).limit(limit)
+    stmt = _without_suggestions().where(managed_by(user)).order_by(Listing.id).limit(limit)
     return list(session.scalars(stmt))
 
 
@@ -72,12 +74,18 @@ def listings_without_suggestions(
     return list(session.scalars(stmt)), int(total)
 
 
-def _counterparts(session: Session, listing: Listing) -> list[ListingRow]:
-    other = "need" if listing.kind == "offer" else "offer"
-    stmt = select(*LISTING_COLUMNS).where(
-        Listing.status == "published", Listing.category == listing.category, Listing.kind == other
-    )
-    return [ListingRow._make(row) for row in session.execute(stmt)]
+def _other_kind(listing: Listing) -> str:
+    return "need" if listing.kind == "offer" else "offer"
+
+
+def _counterparts(session: Session, listings: list[Listing]) -> dict[tuple[str, str], list[ListingRow]]:
+    """The published counterparts of the listings, by (category, kind), in one query."""
+    wanted = {(listing.category, _other_kind(listing)) for listing in listings}
+    found: dict[tuple[str, str], list[ListingRow]] = {key: [] for key in wanted}
+    sides = or_(*(and_(Listing.category == c, Listing.kind == k) for c, k in sorted(wanted)))
+    for row in session.execute(select(*LISTING_COLUMNS).where(Listing.status == "published", sides)):
+        found[(row.category, row.kind)].append(ListingRow._make(row))
+    return found
 
 
 def _row(listing: Listing) -> ListingRow:
@@ -90,9 +98,28 @@ def no_match_for(session: Session, user, listing_id: int, cfg: MatchingConfig) -
     require(user, "matching:read_listing", listing)
     if listing.status != "published" or _has_suggestions(session, listing):
         return None
+    counterparts = _counterparts(session, [listing])
+    return _explain(user, listing, counterparts[(listing.category, _other_kind(listing))], cfg)
+
+
+def no_match_for_listings(
+    session: Session, user, listings: list[Listing], cfg: MatchingConfig
+) -> list[NoMatch]:
+    """`no_match_for` of listings known to be published without suggestions (the dashboard's
+    `listings_without_suggestions_of`): their counterparts read in one query, not one per listing."""
+    for listing in listings:
+        require(user, "matching:read_listing", listing)
+    counterparts = _counterparts(session, listings) if listings else {}
+    return [
+        _explain(user, listing, counterparts[(listing.category, _other_kind(listing))], cfg)
+        for listing in listings
+    ]
+
+
+def _explain(user, listing: Listing, counterparts: list[ListingRow], cfg: MatchingConfig) -> NoMatch:
     subs = Subcategories()
     me = arrays_from_rows(subs.coded([_row(listing)]))
-    others = arrays_from_rows(subs.coded(_counterparts(session, listing)))
+    others = arrays_from_rows(subs.coded(counterparts))
     facts = absence_facts(me, others, cfg)
     # A listing's radius has a ceiling, and only its managers may widen it: else a button would
     # only meet a refusal.

@@ -225,7 +225,6 @@ class FilterMasks:
     window: Array  # overlapping availability windows
     quantity: Array  # a quantity that can be met
     distance: Array  # within the radius both sides impose (NaN coordinates fail)
-    radius: Array  # that radius, in km
 
     def all(self) -> Array:
         passed: Array = self.subcategory & self.window & self.quantity & self.distance & self.owner
@@ -255,7 +254,6 @@ def filter_masks(
         window=overlap,
         quantity=qty_ok,
         distance=d <= radius,
-        radius=radius,
     )
 
 

@@ -20,8 +20,10 @@ _OFFER, _NEED = aliased(Listing, name="offer"), aliased(Listing, name="need")
 
 
 def _month(session: Session, column: Any) -> Any:
+    """The "YYYY-MM" of a UTC moment, as `impact.dashboards` groups months: on PostgreSQL in UTC,
+    not in the connection's time zone (to_char of a timestamptz would shift late evenings)."""
     if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(column, literal("YYYY-MM"))
+        return func.to_char(func.timezone("UTC", column), literal("YYYY-MM"))
     return func.strftime(literal("%Y-%m"), column)
 
 

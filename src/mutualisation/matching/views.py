@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ..errors import DomainError
+from ..formatting import km
 from ..ui import MANAGE, DashboardPanel, NavItem
 from ..web import acting_user, db_session, page_from_args, safe_redirect_target
 from . import no_match, services, stats
@@ -26,26 +27,35 @@ def _config() -> MatchingConfig:
     return MatchingConfig.from_mapping(current_app.config.get("matching", {}))
 
 
+def _translated(found: no_match.NoMatch) -> dict:
+    """What `_no_match.html` shows: the reasons translated, and the widen button's values."""
+    return {
+        "listing_id": found.listing_id,
+        "version": found.version,
+        "reasons": [gettext(r.msgid, **r.params) for r in found.reasons],
+        "widen_to_km": found.widen_to_km,
+    }
+
+
 def explain_no_match(listing_id: int) -> dict | None:
     """Why the listing has no suggestion, translated ({reasons, widen_to_km, …}); None if it has some."""
     user = acting_user()
     found = no_match.no_match_for(db_session(), user, listing_id, _config()) if user else None
-    if found is None:
-        return None
-    reasons = [gettext(r.msgid, **r.params) for r in found.reasons]
-    return {
-        "listing_id": found.listing_id,
-        "version": found.version,
-        "reasons": reasons,
-        "widen_to_km": found.widen_to_km,
-    }
+    return None if found is None else _translated(found)
+
+
+def _without(session, user) -> list[tuple]:
+    """The user's listings without suggestions, each with why (one query for all their counterparts)."""
+    listings = no_match.listings_without_suggestions_of(session, user)
+    found = no_match.no_match_for_listings(session, user, listings, _config())
+    return [(listing, _translated(f)) for listing, f in zip(listings, found, strict=True)]
 
 
 def _panel(session, user) -> dict:
     suggestions = services.suggestions_for_user(session, user)
     return {
         "suggestions": suggestions,
-        "without": [] if suggestions else no_match.listings_without_suggestions_of(session, user),
+        "without": [] if suggestions else _without(session, user),
         "lang": _lang(),
         "accept_form": AcceptForm(),
         "dismiss_form": DismissForm(),
@@ -151,7 +161,7 @@ def widen_radius(listing_id: int):
             raise
         flash(gettext(exc.message), "danger")
         return redirect(back)
-    flash(gettext("Radius widened to %(km)s km.", km=f"{form.radius_km.data:.0f}"), "success")
+    flash(gettext("Radius widened to %(km)s km.", km=km(form.radius_km.data)), "success")
     return redirect(back)
 
 
