@@ -194,7 +194,7 @@ def announce_new_listing(session: Session, listing_id: int, change: str) -> None
                 session,
                 user,
                 ALERT_KIND,
-                N_("New listing for your search “%(label)s”"),
+                N_("New listing for your search: %(label)s"),
                 N_("“%(title)s” has just been published."),
                 object_type="listing",
                 object_id=listing.id,

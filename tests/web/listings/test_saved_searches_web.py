@@ -83,7 +83,8 @@ def test_publishing_through_the_api_tells_the_seeker_in_french(client, session):
     assert published.status_code == 201, published.get_json()
     notices = session.scalars(select(Notification).where(Notification.recipient_id == seeker.id)).all()
     assert [n.kind for n in notices] == ["listing.alert"]
-    assert notices[0].subject == "Nouvelle annonce pour votre recherche «\u00a0«\u00a0nacelles\u00a0»\u00a0»"
+    # The label quotes its own words (« nacelles »): the subject does not quote them again.
+    assert notices[0].subject == "Nouvelle annonce pour votre recherche\u00a0: «\u00a0nacelles\u00a0»"
     assert session.scalars(select(Notification).where(Notification.recipient_id == author.id)).all() == []
 
 
