@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.models import User
 from ..accounts.permissions import ACTOR, OFFICIAL, TERRITORY_STAFF, is_admin, require
@@ -103,6 +103,8 @@ def history(session: Session, user: User | None, agreement_id: int) -> list[Agre
             select(AgreementEvent)
             .where(AgreementEvent.agreement_id == agreement.id)
             .order_by(AgreementEvent.id)
+            # Each row shows who acted: the actors come with the history, not one lazy load each.
+            .options(selectinload(AgreementEvent.actor))
         )
     )
 
