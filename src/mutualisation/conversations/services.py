@@ -173,23 +173,16 @@ def _visible_to(user: User):
     if user.role == ACTOR:
         mine_as_asker = Conversation.asker_actor_id == user.id
         listing_side = Listing.owner_id == user.id
-        agreement_side = or_(
-            Agreement.provider_actor_id == user.id, Agreement.beneficiary_actor_id == user.id
-        )
     elif user.role in TERRITORY_STAFF:
         mine_as_asker = and_(
             Conversation.asker_territory_id == user.territory_id, Conversation.asker_actor_id.is_(None)
         )
         listing_side = or_(Listing.territory_id == user.territory_id, Listing.owner_id == user.id)
-        agreement_side = or_(
-            and_(Agreement.provider_actor_id.is_(None), Agreement.provider_territory_id == user.territory_id),
-            and_(
-                Agreement.beneficiary_actor_id.is_(None),
-                Agreement.beneficiary_territory_id == user.territory_id,
-            ),
-        )
     else:
         return Conversation.id.is_(None)
+    # An agreement's thread is open to whoever may read the agreement (None for admins only).
+    agreement_side = agreement_queries.readable_by(user)
+    assert agreement_side is not None
     return or_(
         and_(Conversation.listing_id.is_not(None), or_(mine_as_asker, listing_side)),
         and_(Conversation.agreement_id.is_not(None), agreement_side),
