@@ -241,3 +241,15 @@ def test_the_conversations_page_costs_the_same_queries_for_two_threads_or_five(c
     ask(3)
     assert "Question 2 ?" in page_text(client.get("/conversations"))
     assert _queries_for(client, connection, "/conversations") == with_two
+
+
+def test_the_conversations_page_escapes_the_last_message_and_writes_french_typography(client, session):
+    from mutualisation.conversations import services as conversations
+
+    loos, gs = make_user(session, "technician", LOOS), make_user(session, "technician", GRANDE_SYNTHE)
+    offer = make_listing(session, loos, "offer", title="Broyeur")
+    conversations.ask_about_listing(session, gs, offer.id, "<b>Dispo</b> ?")
+    login(client, loos)
+    html = client.get("/conversations").get_data(as_text=True)
+    assert "<b>Dispo</b>" not in html and "&lt;b&gt;Dispo&lt;/b&gt; ?" in html
+    assert f"({gs.territory.name})\u00a0: " in unescape(html)
