@@ -213,3 +213,21 @@ def test_a_refusal_keeps_its_act_too(session, people):
         "deliberation",
         dt.date(2026, 4, 12),
     )
+
+
+def test_an_issued_convention_lost_from_storage_is_not_found_and_not_rendered_again(session, people, ctx):
+    """The issued bytes are what signers check: a lost file is a 404, never a new rendering
+    (which, losing the race to the recorded key, would ask for the lost file again, endlessly)."""
+    agreement = approved(session, people)
+    first = issued(session, people["mal_tech"], agreement, ctx)
+    ctx.delete(session.get(Agreement, agreement.id).convention_pdf_key)
+    renders: list[int] = []
+
+    def counted(agreement_):
+        renders.append(agreement_.id)
+        return convention_document.render(agreement_)
+
+    with pytest.raises(NotFound):
+        signing.convention_file(session, people["mal_tech"], agreement.id, counted, ctx)
+    assert renders == []
+    assert session.get(Agreement, agreement.id).convention_pdf_sha256 == first.sha256

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from html import unescape
@@ -9,6 +10,7 @@ from html import unescape
 import pytest
 
 from mutualisation.agreements.models import Agreement, AgreementEvent
+from mutualisation.settings import settings_of
 from tests.builders import csrf_token, login, make_agreement, make_user
 
 LOOS, MALAUNAY, LE_MENE = "62528", "76402", "22046"
@@ -85,7 +87,9 @@ def test_a_file_that_is_not_a_jpeg_or_png_is_refused_with_a_french_field_error(c
 
 
 def test_a_photo_over_the_configured_size_is_refused(client, session, people, app):
-    app.config["agreements"] = {**app.config.get("agreements", {}), "max_photo_bytes": 1024}
+    typed = settings_of(app)
+    limited = dataclasses.replace(typed.agreements, max_photo_bytes=1024)
+    app.extensions["mutualisation.settings"] = dataclasses.replace(typed, agreements=limited)
     agreement = make_agreement(session, people["mal_tech"], people["loos_tech"], "signed")
     login(client, people["mal_tech"])
     big = JPEG + b"\x00" * 2048

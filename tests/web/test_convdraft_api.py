@@ -256,3 +256,9 @@ def test_an_agreement_thread_is_open_to_its_parties_only(client, journey, roles)
         m["body"] for m in client.get(path, headers=token(client, roles["loos_tech"])).get_json()["items"]
     ]
     assert bodies == ["Livraison possible ?", "de gs_official", "de loos_tech", "de loos_official"]
+    # One's conversations list the agreement's thread for its parties only.
+    expected_in_list = {"loos_tech": True, "gs_official": True, "gs_actor": False, "outsider": False}
+    for role, listed in expected_in_list.items():
+        items = client.get("/api/v1/conversations", headers=token(client, roles[role])).get_json()["items"]
+        threads = [c for c in items if c["about"] == "agreement" and c["agreement_id"] == draft["id"]]
+        assert bool(threads) is listed, role

@@ -205,3 +205,51 @@ def test_the_changes_between_two_versions_read_as_dates_money_and_labels(client,
     assert "9 juin 2030" in text and "10 juin 2030" in text
     assert re.search(r"1\s500\s€", text), text
     assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b|\bpickup\b|1500\.0", text), text
+
+
+def _queries_for(client, connection, path: str) -> int:
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(connection, "before_cursor_execute", count)
+    try:
+        response = client.get(path)
+        assert response.status_code == 200
+    finally:
+        event.remove(connection, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_the_conversations_page_costs_the_same_queries_for_two_threads_or_five(client, session, connection):
+    """Titles and last messages of a page are loaded with it, not one query per conversation."""
+    from mutualisation.conversations import services as conversations
+
+    loos, gs = make_user(session, "technician", LOOS), make_user(session, "technician", GRANDE_SYNTHE)
+    login(client, gs)
+
+    def ask(n: int) -> None:
+        for i in range(n):
+            offer = make_listing(session, loos, "offer", title=f"Engin {i}")
+            conversations.ask_about_listing(session, gs, offer.id, f"Question {i} ?")
+
+    ask(2)
+    with_two = _queries_for(client, connection, "/conversations")
+    ask(3)
+    assert "Question 2 ?" in page_text(client.get("/conversations"))
+    assert _queries_for(client, connection, "/conversations") == with_two
+
+
+def test_the_conversations_page_escapes_the_last_message_and_writes_french_typography(client, session):
+    from mutualisation.conversations import services as conversations
+
+    loos, gs = make_user(session, "technician", LOOS), make_user(session, "technician", GRANDE_SYNTHE)
+    offer = make_listing(session, loos, "offer", title="Broyeur")
+    conversations.ask_about_listing(session, gs, offer.id, "<b>Dispo</b> ?")
+    login(client, loos)
+    html = client.get("/conversations").get_data(as_text=True)
+    assert "<b>Dispo</b>" not in html and "&lt;b&gt;Dispo&lt;/b&gt; ?" in html
+    assert f"({gs.territory.name})\u00a0: " in unescape(html)

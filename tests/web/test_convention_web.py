@@ -3,12 +3,14 @@ upload, the avenant, and the legal text that stays French for an English reader.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 
 import pytest
 
 from mutualisation.agreements.models import Agreement
+from mutualisation.settings import settings_of
 from tests.builders import bearer, csrf_token, login, make_agreement, make_people
 
 LOOS, MALAUNAY, LE_MENE = "62528", "76402", "22046"
@@ -86,6 +88,26 @@ def test_an_official_attaches_the_act_as_a_pdf_and_parties_read_it(client, sessi
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(client, people["mene_official"])
     assert client.get(url).status_code == 403
+
+
+def test_an_act_over_the_configured_size_is_refused(app, client, session, people):
+    """The page reads the limit from the settings: a PDF one byte over it is refused, nothing kept."""
+    typed = settings_of(app)
+    limited = dataclasses.replace(typed.agreements, max_pdf_bytes=64)
+    app.extensions["mutualisation.settings"] = dataclasses.replace(typed, agreements=limited)
+    agreement = make_agreement(session, people["mal_tech"], people["loos_tech"], "pending_approval")
+    login(client, people["loos_official"])
+    act = b"%PDF-1.4 " + b"x" * 56
+    refused = post_action(
+        client, agreement.id, "approve", {**ACT, "decision_document": (io.BytesIO(act), "acte.pdf")}
+    )
+    assert refused.status_code == 422 and "Ce PDF est trop volumineux." in refused.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Agreement, agreement.id).approvals == []
+    done = post_action(
+        client, agreement.id, "approve", {**ACT, "decision_document": (io.BytesIO(act[:64]), "acte.pdf")}
+    )
+    assert done.status_code == 302
 
 
 def test_the_approval_form_asks_for_the_act(client, session, people):

@@ -61,10 +61,14 @@ def summary(agreement: Agreement) -> dict[str, Any]:
     }
 
 
+def _document_url(agreement: Agreement, kind: str, item_id: int, key: str | None) -> str | None:
+    """Where a stored decision act or signed PDF is read (the page's door), if there is one."""
+    if not key:
+        return None
+    return url_for("agreements.stored_pdf", agreement_id=agreement.id, kind=kind, item_id=item_id)
+
+
 def _approval(agreement: Agreement, a) -> dict[str, Any]:
-    document = None
-    if a.decision_document_key:
-        document = url_for("agreements.stored_pdf", agreement_id=agreement.id, kind="approval", item_id=a.id)
     return {
         "territory": a.territory.code,
         "decision": a.decision,
@@ -73,7 +77,7 @@ def _approval(agreement: Agreement, a) -> dict[str, Any]:
         "decision_reference": a.decision_reference,
         "decision_kind": a.decision_kind,
         "decision_date": a.decision_date,
-        "decision_document_url": document,
+        "decision_document_url": _document_url(agreement, "approval", a.id, a.decision_document_key),
         "terms_version": a.terms_version,
         "amendment": a.amendment,
         "at": a.at,
@@ -81,9 +85,6 @@ def _approval(agreement: Agreement, a) -> dict[str, Any]:
 
 
 def _signature(agreement: Agreement, s) -> dict[str, Any]:
-    document = None
-    if s.document_key:
-        document = url_for("agreements.stored_pdf", agreement_id=agreement.id, kind="signature", item_id=s.id)
     return {
         "side": s.side,
         "user": _user_ref(s.user),
@@ -91,7 +92,7 @@ def _signature(agreement: Agreement, s) -> dict[str, Any]:
         "method": s.method,
         "pdf_sha256": s.pdf_sha256,
         "convention_sha256": s.convention_sha256,
-        "document_url": document,
+        "document_url": _document_url(agreement, "signature", s.id, s.document_key),
         "amendment": s.amendment,
     }
 

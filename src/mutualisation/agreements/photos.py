@@ -16,7 +16,6 @@ from typing import Final
 from ..i18n import N_
 from ..storage import Storage
 
-DEFAULT_MAX_BYTES: Final = 5 * 1024 * 1024
 # The actions whose report may carry photos.
 PHOTO_ACTIONS: Final = frozenset({"start", "report_incident", "return"})
 _SIGNATURES: Final = ((b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"))

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..accounts.models import User
 from ..accounts.permissions import ACTOR, OFFICIAL, TERRITORY_STAFF, is_admin, require
@@ -40,7 +40,8 @@ def _territory_party(territory_id: int) -> ColumnElement[bool]:
     )
 
 
-def _readable_filter(user: User) -> ColumnElement[bool] | None:
+def readable_by(user: User) -> ColumnElement[bool] | None:
+    """The agreements `user` may read, as a condition (None: an admin reads them all)."""
     if is_admin(user):
         return None
     if user.role == ACTOR:
@@ -57,7 +58,7 @@ def list_for(
     if user is None or not user.is_active:
         raise PermissionDenied(N_("You are not allowed to do this."))
     conditions: list[Any] = []
-    where = _readable_filter(user)
+    where = readable_by(user)
     if where is not None:
         conditions.append(where)
     wanted = [s for s in (statuses or []) if s]
@@ -103,6 +104,8 @@ def history(session: Session, user: User | None, agreement_id: int) -> list[Agre
             select(AgreementEvent)
             .where(AgreementEvent.agreement_id == agreement.id)
             .order_by(AgreementEvent.id)
+            # Each row shows who acted: the actors come with the history, not one lazy load each.
+            .options(selectinload(AgreementEvent.actor))
         )
     )
 

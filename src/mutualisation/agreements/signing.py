@@ -38,6 +38,7 @@ PDF_MAGIC: Final = b"%PDF-"
 DEFAULT_MAX_PDF_BYTES: Final = 10 * 1024 * 1024
 NOT_A_PDF: Final = N_("Only a PDF file is accepted.")
 PDF_TOO_LARGE: Final = N_("This PDF is too large.")
+_LOST: Final = N_("The convention issued for signature can no longer be found. Please tell an administrator.")
 _CHANGED: Final = N_("The convention has changed since you read it. Please read it again before signing.")
 
 
@@ -87,6 +88,10 @@ def convention_file(
         data = storage.get(agreement.convention_pdf_key)
         if data is not None:
             return ConventionFile(data, agreement.convention_pdf_sha256 or sha256(data), frozen=False)
+        if agreement.status == Status.APPROVED:
+            # The issued bytes are what signers check: another rendering would not be them (and
+            # `_issue` would defer to the recorded key, asking for the lost file again).
+            raise NotFound(_LOST)
     if agreement.status != Status.APPROVED:
         # Signed before signatures were traced: shown as it stands, never stored.
         data = render(agreement)

@@ -16,6 +16,7 @@ from ..errors import Conflict, InvalidTransition, PermissionDenied, RuleViolatio
 from ..listings.bookings import BookingConflict
 from ..listings.permissions import get_visible_listing
 from ..page_cache import cached_page
+from ..settings import settings_of
 from ..storage import Storage, storage_for
 from ..ui import DashboardPanel, NavItem
 from ..web import acting_user, db_session, page_from_args, show_form_errors
@@ -280,7 +281,7 @@ def _upload_root() -> Storage:
 
 
 def _max_pdf_bytes() -> int:
-    return int(current_app.config.get("agreements", {}).get("max_pdf_bytes", signing.DEFAULT_MAX_PDF_BYTES))
+    return settings_of(current_app).agreements.max_pdf_bytes
 
 
 def _read_pdf(upload) -> bytes | None:
@@ -318,7 +319,7 @@ def _perform(session, user, agreement_id: int, action: str, form, report_photos)
 
 
 def _max_photo_bytes() -> int:
-    return int(current_app.config.get("agreements", {}).get("max_photo_bytes", photos.DEFAULT_MAX_BYTES))
+    return settings_of(current_app).agreements.max_photo_bytes
 
 
 def _mib(size: int) -> str:
@@ -353,6 +354,8 @@ def _conflict_message(exc: Exception) -> str:
         "The terms have changed since you read them. Here is the current version: "
         "please check it before acting again."
     )
+
+
 def _needs_confirmation(agreement, action: str, form) -> bool:
     """A handover before the start or a return after the end waits for the box to be ticked."""
     if not hasattr(form, "confirm") or form.confirm.data:

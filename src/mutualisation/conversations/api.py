@@ -76,8 +76,7 @@ def conversations(args):
 @blp.alt_response(404, description="Unknown conversation, or one the caller takes no part in", schema="Error")
 def conversation_messages(conversation_id: int):
     """One conversation's messages (how a listing's territory reads the questions it received)."""
-    conversation = services.get(db_session(), api_user(), conversation_id)
-    return _thread(services.Thread(conversation, list(conversation.messages), conversation.title))
+    return _thread(services.conversation_thread(db_session(), api_user(), conversation_id))
 
 
 @blp.route("/conversations/<int:conversation_id>/messages", methods=["POST"])

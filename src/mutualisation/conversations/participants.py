@@ -36,6 +36,16 @@ def on_listing_side(user: User, listing: Listing) -> bool:
     return user.role in TERRITORY_STAFF and user.territory_id == listing.territory_id
 
 
+def may_ask(user: User, listing: Listing) -> bool:
+    """Whether to offer "Ask a question": staff and local actors, about a published listing that
+    is not on their side (the service refuses the role and the side whatever the page shows)."""
+    return (
+        user.role in (*TERRITORY_STAFF, ACTOR)
+        and listing.status == "published"
+        and not on_listing_side(user, listing)
+    )
+
+
 def on_asker_side(user: User, conversation: Conversation) -> bool:
     if conversation.asker_actor_id is not None:
         return user.id == conversation.asker_actor_id

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from ..accounts.models import User
 from ..accounts.permissions import ACTOR, TERRITORY_STAFF, allowed, is_admin
@@ -44,7 +44,7 @@ class Thread:
     title: str
 
 
-def _thread(conversation: Conversation | None, title: str) -> Thread:
+def thread(conversation: Conversation | None, title: str) -> Thread:
     return Thread(conversation, list(conversation.messages) if conversation else [], title)
 
 
@@ -76,7 +76,7 @@ def listing_thread(session: Session, user: User, listing_id: int) -> Thread:
     """The caller's conversation about a listing (empty until they write)."""
     listing = _asker_listing(session, user, listing_id)
     topic = participants.listing_topic(listing.id, user)
-    return _thread(_by_topic(session, topic), listing.title)
+    return thread(_by_topic(session, topic), listing.title)
 
 
 def ask_about_listing(
@@ -99,7 +99,7 @@ def ask_about_listing(
 # Agreements ----------------------------------------------------------------------------------
 def agreement_thread(session: Session, user: User, agreement_id: int) -> Thread:
     agreement = agreement_queries.get(session, user, agreement_id)
-    return _thread(_by_topic(session, participants.agreement_topic(agreement.id)), agreement.title)
+    return thread(_by_topic(session, participants.agreement_topic(agreement.id)), agreement.title)
 
 
 def post_about_agreement(
@@ -116,6 +116,12 @@ def post_about_agreement(
 
 
 # Any conversation ----------------------------------------------------------------------------
+def conversation_thread(session: Session, user: User, conversation_id: int) -> Thread:
+    """One conversation's messages, for a participant (or an admin reading)."""
+    conversation = get(session, user, conversation_id)
+    return thread(conversation, conversation.title)
+
+
 def get(session: Session, user: User, conversation_id: int) -> Conversation:
     """A conversation the caller takes part in (or an admin reads); 404 otherwise, no leak."""
     conversation = session.get(Conversation, conversation_id)
@@ -136,13 +142,24 @@ def reply(
 
 
 def conversations_for(session: Session, user: User, limit: int = 50, offset: int = 0) -> list[Conversation]:
-    """The caller's conversations, the most recently active first."""
+    """The caller's conversations, the most recently active first.
+
+    A page shows each one's title (its listing or agreement) and last message with its author:
+    they are loaded with the page, not one query per conversation.
+    """
     if user is None or not user.is_active:
         raise PermissionDenied(N_("You are not allowed to do this."))
     stmt = (
         select(Conversation)
         .outerjoin(Listing, Listing.id == Conversation.listing_id)
         .outerjoin(Agreement, Agreement.id == Conversation.agreement_id)
+        .options(
+            contains_eager(Conversation.listing),
+            contains_eager(Conversation.agreement),
+            selectinload(Conversation.messages).options(
+                selectinload(Message.author), selectinload(Message.author_territory)
+            ),
+        )
         .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
         .limit(limit)
         .offset(offset)
@@ -156,23 +173,16 @@ def _visible_to(user: User):
     if user.role == ACTOR:
         mine_as_asker = Conversation.asker_actor_id == user.id
         listing_side = Listing.owner_id == user.id
-        agreement_side = or_(
-            Agreement.provider_actor_id == user.id, Agreement.beneficiary_actor_id == user.id
-        )
     elif user.role in TERRITORY_STAFF:
         mine_as_asker = and_(
             Conversation.asker_territory_id == user.territory_id, Conversation.asker_actor_id.is_(None)
         )
         listing_side = or_(Listing.territory_id == user.territory_id, Listing.owner_id == user.id)
-        agreement_side = or_(
-            and_(Agreement.provider_actor_id.is_(None), Agreement.provider_territory_id == user.territory_id),
-            and_(
-                Agreement.beneficiary_actor_id.is_(None),
-                Agreement.beneficiary_territory_id == user.territory_id,
-            ),
-        )
     else:
         return Conversation.id.is_(None)
+    # An agreement's thread is open to whoever may read the agreement (None for admins only).
+    agreement_side = agreement_queries.readable_by(user)
+    assert agreement_side is not None
     return or_(
         and_(Conversation.listing_id.is_not(None), or_(mine_as_asker, listing_side)),
         and_(Conversation.agreement_id.is_not(None), agreement_side),

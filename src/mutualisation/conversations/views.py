@@ -19,9 +19,7 @@ from .forms import MessageForm
 bp = Blueprint("conversations", __name__)
 
 # Declared by conversations/domain.py; create_app adds it to the shared layout.
-NAV_ITEMS = (
-    NavItem("conversations.index", _l("Messages"), order=35, menu=BESIDE_BELL, icon=ENVELOPE_ICON),
-)
+NAV_ITEMS = (NavItem("conversations.index", _l("Messages"), order=35, menu=BESIDE_BELL, icon=ENVELOPE_ICON),)
 
 
 @bp.app_context_processor
@@ -42,12 +40,7 @@ def _agreement_thread(agreement) -> services.Thread | None:
 
 def _can_ask_about(listing) -> bool:
     user = acting_user()
-    return (
-        user is not None
-        and user.role in ("technician", "official", "actor")
-        and listing.status == "published"
-        and not participants.on_listing_side(user, listing)
-    )
+    return user is not None and participants.may_ask(user, listing)
 
 
 @bp.route("/conversations")
@@ -70,10 +63,9 @@ def show(conversation_id: int):
     form = MessageForm()
     if form.validate_on_submit() and _sent(form, services.reply, conversation_id):
         return redirect(url_for(".show", conversation_id=conversation_id, _anchor="messages"))
-    thread = services.Thread(conversation, list(conversation.messages), conversation.title)
     return render_template(
         "conversations/show.html",
-        thread=thread,
+        thread=services.thread(conversation, conversation.title),
         form=form,
         listing=conversation.listing,
         action=url_for(".show", conversation_id=conversation_id),
@@ -85,13 +77,11 @@ def show(conversation_id: int):
 @login_required
 def ask(listing_id: int):
     """'Ask a question': the caller's conversation with the listing's territory."""
-    user, session = acting_user(), db_session()
-    thread = services.listing_thread(session, user, listing_id)
     form = MessageForm()
     if form.validate_on_submit() and _sent(form, services.ask_about_listing, listing_id):
         return redirect(url_for(".ask", listing_id=listing_id, _anchor="messages"))
-    session.expire_all()
-    thread = services.listing_thread(session, user, listing_id)
+    # Read once, after any refused message (its rollback leaves nothing stale to read again).
+    thread = services.listing_thread(db_session(), acting_user(), listing_id)
     return render_template(
         "conversations/show.html",
         thread=thread,
