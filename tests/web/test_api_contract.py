@@ -180,11 +180,6 @@ def test_every_documented_field_keeps_its_name(spec):
         assert names <= described, (schema, names - described)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="API.md: lists are answered as {items, page, per_page, total}; GET /api/v1/conversations "
-    "answers {items} only (conversations/api.py)",
-)
 def test_the_conversations_list_is_paginated_as_every_list(spec):
     assert set(spec["components"]["schemas"]["ConversationList"]["properties"]) >= PAGE
 

@@ -224,6 +224,12 @@ def test_a_question_about_a_listing_reaches_its_territory_and_no_outsider(client
         "items"
     ]
     assert [c["id"] for c in listed] == [conversation] and listed[0]["about"] == "listing"
+    envelope = client.get("/api/v1/conversations?per_page=1", headers=token(client, roles["loos_tech"]))
+    assert {k: envelope.get_json()[k] for k in ("page", "per_page", "total")} == {
+        "page": 1,
+        "per_page": 1,
+        "total": 1,
+    }
     assert (
         client.get("/api/v1/conversations", headers=token(client, roles["outsider"])).get_json()["items"]
         == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from ..api_base import PageQuerySchema
-from ..web import Page, api_user, db_session
+from ..web import Page, api_user, db_session, paginated
 from . import services
 from .schemas import ConversationListSchema, MessageInSchema, MessageSchema, ThreadSchema
 
@@ -67,8 +67,10 @@ def post_agreement_message(data, agreement_id: int):
 def conversations(args):
     """The caller's conversations (listings asked about, their listings' questions, agreements)."""
     page = Page(args["page"], args["per_page"])
-    items = services.conversations_for(db_session(), api_user(), limit=page.per_page, offset=page.offset)
-    return {"items": items}
+    items, total = services.conversations_for(
+        db_session(), api_user(), limit=page.per_page, offset=page.offset
+    )
+    return paginated(items, page, total)
 
 
 @blp.route("/conversations/<int:conversation_id>/messages")

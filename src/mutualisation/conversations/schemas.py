@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ..api_base import PageSchema
 from .models import MAX_BODY
 
 
@@ -61,5 +62,5 @@ class ConversationSchema(Schema):
         return MessageSchema().dump(messages[-1]) if messages else None
 
 
-class ConversationListSchema(Schema):
+class ConversationListSchema(PageSchema):
     items = fields.List(fields.Nested(ConversationSchema))

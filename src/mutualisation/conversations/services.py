@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
@@ -141,19 +141,18 @@ def reply(
         return _add_message(session, user, conversation, text, now or utcnow())
 
 
-def conversations_for(session: Session, user: User, limit: int = 50, offset: int = 0) -> list[Conversation]:
-    """The caller's conversations, the most recently active first.
+def conversations_for(
+    session: Session, user: User, limit: int = 50, offset: int = 0
+) -> tuple[list[Conversation], int]:
+    """A page of the caller's conversations, the most recently active first, and how many there are.
 
     A page shows each one's title (its listing or agreement) and last message with its author:
     they are loaded with the page, not one query per conversation.
     """
-    if user is None or not user.is_active:
-        raise PermissionDenied(N_("You are not allowed to do this."))
+    scoped = _scoped(user)
+    total = session.scalar(select(func.count()).select_from(scoped.subquery())) or 0
     stmt = (
-        select(Conversation)
-        .outerjoin(Listing, Listing.id == Conversation.listing_id)
-        .outerjoin(Agreement, Agreement.id == Conversation.agreement_id)
-        .options(
+        scoped.options(
             contains_eager(Conversation.listing),
             contains_eager(Conversation.agreement),
             selectinload(Conversation.messages).options(
@@ -164,9 +163,19 @@ def conversations_for(session: Session, user: User, limit: int = 50, offset: int
         .limit(limit)
         .offset(offset)
     )
-    if not is_admin(user):
-        stmt = stmt.where(_visible_to(user))
-    return list(session.scalars(stmt).unique())
+    return list(session.scalars(stmt).unique()), total
+
+
+def _scoped(user: User):
+    """The conversations `user` takes part in (every one for an admin), with their listing and agreement."""
+    if user is None or not user.is_active:
+        raise PermissionDenied(N_("You are not allowed to do this."))
+    stmt = (
+        select(Conversation)
+        .outerjoin(Listing, Listing.id == Conversation.listing_id)
+        .outerjoin(Agreement, Agreement.id == Conversation.agreement_id)
+    )
+    return stmt if is_admin(user) else stmt.where(_visible_to(user))
 
 
 def _visible_to(user: User):

@@ -47,8 +47,10 @@ def _can_ask_about(listing) -> bool:
 @login_required
 def index():
     page = page_from_args()
-    items = services.conversations_for(db_session(), acting_user(), limit=page.per_page, offset=page.offset)
-    return render_template("conversations/index.html", items=items)
+    items, total = services.conversations_for(
+        db_session(), acting_user(), limit=page.per_page, offset=page.offset
+    )
+    return render_template("conversations/index.html", items=items, page=page, total=total)
 
 
 @bp.route("/conversations/<int:conversation_id>", methods=["GET", "POST"])
