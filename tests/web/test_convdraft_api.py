@@ -82,6 +82,7 @@ def test_accepting_a_suggestion_drafts_the_needs_window_and_both_sides_requireme
     assert terms["deposit_eur"] == 500 and terms["logistics"] == "pickup"
     assert terms["lines"] == [{"description": "Nacelle élévatrice", "quantity": 1.0, "unit": "nacelle"}]
     dt.datetime.fromisoformat(draft["created_at"])  # ISO 8601, not "Thu, 01 Apr 2027 00:00:00 GMT"
+    assert draft["version"] == draft["terms_version"] == 0  # the name the answer carried before, kept
 
 
 def walk(value, path="$"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
+from marshmallow.utils import get_value
 
 from ..api_base import PageQuerySchema, PageSchema
 from ..listings.models import CONDITIONS, LOGISTICS
@@ -162,6 +163,10 @@ class AgreementSchema(Schema):
     status = fields.String()
     kind = fields.String()
     version = fields.Integer(attribute="terms_version", metadata={"description": "The current terms version"})
+    # The same number under the name the suggestion-accept answer carried before it used this schema.
+    terms_version = fields.Function(
+        lambda agreement: get_value(agreement, "terms_version"), metadata={"description": "Same as `version`"}
+    )
     author_side = fields.String()
     offer_id = fields.Integer(allow_none=True)
     need_id = fields.Integer(allow_none=True)
