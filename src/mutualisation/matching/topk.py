@@ -14,7 +14,7 @@ import numpy as np
 from ..geo import chord_to_km
 from .arrays import NEED, Array, ListingArrays
 from .config import MatchingConfig
-from .scoring import cooperated, pair_distance_km, pair_scores
+from .scoring import cooperated, pair_components, pair_distance_km, pair_scores
 
 NO_ID = np.iinfo(np.int64).max  # padding id: sorts after every real id
 Running = tuple[Array, Array, Array]  # (scores, distances, ids) row-aligned top-k matrices
@@ -187,7 +187,15 @@ class Pairs:
         pos = self._screen(q, t, chord)
         q, t = q[pos], t[pos]
         dist = self.distance(q, t)
-        score, valid = self.score(q, t, dist, decay_km, keys=None)
+        # The search fetches only compatible subcategories, and the screen applied every other hard
+        # filter exactly but the distance, checked here on the exact km as `filter_masks` does.
+        offers, oi, needs, ni = self.sides(q, t)
+        valid = dist <= np.minimum(offers.radius_km(self.cfg)[oi], needs.radius_km(self.cfg)[ni])
+        v = np.flatnonzero(valid)
+        score = np.full(valid.shape, np.nan)
+        score[v] = pair_components(offers, oi[v], needs, ni[v], dist[v], self.cfg, None, decay_km).score(
+            self.cfg
+        )
         # The cooperation term is added last in the score, so adding it here gives the same floats.
         maybe = np.flatnonzero(valid & self._cheap()["q"][4][q] & self._cheap()["t"][4][t])
         if maybe.size:
