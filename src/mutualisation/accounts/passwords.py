@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -109,6 +111,9 @@ def password_problems(
     return problems
 
 
-# A real hash, computed once, so that a login with an unknown e-mail takes as long as one
-# with a wrong password: the timing does not tell an attacker which e-mails exist.
-DUMMY_HASH = _hasher.hash("timing-equaliser-not-a-password")
+# A real hash, so that a login with an unknown e-mail takes as long as one with a wrong
+# password: the timing does not tell an attacker which e-mails exist. Computed on first use, not
+# at import: every CLI command (a `match run`, a backup) would otherwise pay an argon2 hash.
+@functools.cache
+def dummy_hash() -> str:
+    return _hasher.hash("timing-equaliser-not-a-password")

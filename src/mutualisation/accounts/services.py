@@ -58,7 +58,7 @@ def authenticate(session: Session, email: str, password: str) -> User:
     """Return the user, or raise Unauthorized with the same message whatever was wrong."""
     user = find_by_email(session, email)
     if user is None:
-        passwords.verify_password(passwords.DUMMY_HASH, password)  # same cost as a real check
+        passwords.verify_password(passwords.dummy_hash(), password)  # same cost as a real check
         raise Unauthorized(N_("Wrong e-mail or password."))
     if not passwords.verify_password(user.password_hash, password) or not user.is_active:
         raise Unauthorized(N_("Wrong e-mail or password."))
