@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from ..db import transaction
-from .candidates import top_k_for_needs, top_k_for_offers
+from .candidates import top_k_both_sides
 from .config import MatchingConfig
 from .diff import Counts, Desired, diff
 from .explainer import Explainer, explain_changes
@@ -98,17 +98,18 @@ def _match(
     read: list[_Category], cfg: MatchingConfig, coop: list[tuple[int, int]], explainer: Explainer, url: str
 ) -> tuple[list[tuple[TopK, bool]], dict[tuple[str, str], Snapshot]]:
     """Each category's top-k lists (with whether their queries are offers) and snapshot."""
-    tops: list[tuple[TopK, bool]] = []
-    snapshots = {}
+    snapshots, networks = {}, []
     for category in read:
         snapshot = Snapshot.of(category.state.epoch, category.state.version, category.offers, category.needs)
         o_arr, n_arr = snapshot.sides["offer"].arrays, snapshot.sides["need"].arrays
         if category.offers and category.needs:
             explainer.add(o_arr)
             explainer.add(n_arr)
-            tops.append((top_k_for_needs(o_arr, n_arr, cfg, cooperations=coop), False))
-            tops.append((top_k_for_offers(o_arr, n_arr, cfg, cooperations=coop), True))
+            networks.append((o_arr, n_arr))
         snapshots[(url, category.name)] = snapshot
+    tops: list[tuple[TopK, bool]] = []
+    for need_top, offer_top in top_k_both_sides(networks, cfg, coop):
+        tops += [(need_top, False), (offer_top, True)]
     return tops, snapshots
 
 
