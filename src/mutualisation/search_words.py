@@ -12,6 +12,9 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 # Letters that NFKD does not decompose but that people type without the ligature.
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "đ": "d", "ł": "l", "ß": "ss"})
 _WORD = re.compile(r"[0-9a-z]+")
@@ -55,24 +58,13 @@ def query_words(query: str | None) -> list[str]:
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance of `a` and `b`, or `limit + 1` once it exceeds `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            best = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                best = min(best, previous2[j - 2] + 1)
-            current[j] = best
-        # A swap reaches two rows down: stop only once two rows in a row are over the limit.
-        if min(current) > limit and min(previous) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
+    """Optimal string alignment distance of `a` and `b` (a swap of neighbours is one typo), or
+    `limit + 1` once it exceeds `limit`: rapidfuzz's C++ implementation, which stops early too.
+
+    A Python loop cost 13 µs a candidate: a typo in a 100,000-listing network compares the word
+    with about 400 known words, 5 ms of a 20 ms search budget; rapidfuzz takes a few µs in all.
+    """
+    return int(OSA.distance(a, b, score_cutoff=limit))
 
 
 def allowed_distance(word: str) -> int:
@@ -87,13 +79,9 @@ def closest(word: str, candidates: Iterable[str]) -> list[str]:
     limit = allowed_distance(word)
     if not limit:
         return []
-    best, found = limit + 1, []
-    for candidate in set(candidates):
-        if candidate == word:
-            continue
-        distance = edit_distance(word, candidate, min(limit, best))
-        if distance < best:
-            best, found = distance, [candidate]
-        elif distance == best:
-            found.append(candidate)
-    return sorted(found) if best <= limit else []
+    others = [candidate for candidate in set(candidates) if candidate != word]
+    found = process.extract(word, others, scorer=OSA.distance, score_cutoff=limit, limit=None)
+    if not found:
+        return []
+    best = min(distance for _word, distance, _at in found)
+    return sorted(candidate for candidate, distance, _at in found if distance == best)
