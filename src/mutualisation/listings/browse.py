@@ -19,6 +19,7 @@ from ..territories.models import Territory
 from ..territories.services import SEVERAL_COMMUNES, UNKNOWN_COMMUNE, resolve
 from . import lifecycle
 from .alert_rules import radius_of
+from .around import newest_within
 from .availability import MAX_SPAN_DAYS
 from .bookings import full_listing_ids
 from .categories import taxonomy
@@ -196,6 +197,9 @@ def _around(
     """The page around the reference point: within the radius, nearest or newest first."""
     radius = _radius(filters)
     lat0, lon0 = cast(float, reference.latitude), cast(float, reference.longitude)  # checked in _reference
+    if radius is not None and filters.sort != "nearest":
+        page, total, near = newest_within(session, conditions, (lat0, lon0), radius, offset, limit)
+        return OrderedPage(page, total, near, reference)
     if radius is not None:
         lat_min, lat_max, lon_min, lon_max = bounding_box(lat0, lon0, radius)
         conditions = [

@@ -74,6 +74,28 @@ def bounding_box(latitude: float, longitude: float, radius_km: float) -> tuple[f
     return latitude - dlat, latitude + dlat, longitude - dlon, longitude + dlon
 
 
+def inner_box(latitude: float, longitude: float, radius_km: float) -> tuple[float, float, float, float]:
+    """A lat/lon box every point of which lies within `radius_km` of the point (great circle).
+
+    Its listings can be counted and paged by the database without reading their positions; only
+    the ring between it and `bounding_box` needs the exact distance. Half a side of r/√2 is the
+    largest square inside the circle; a corner is the farthest point of such a box from its
+    centre, so the box shrinks until its corners are within the radius (the sphere's curvature
+    takes a little off at large radii).
+    """
+    half = radius_km / math.sqrt(2)
+    while True:
+        dlat = half / KM_PER_DEGREE
+        # The box's edge nearest the equator is where a degree of longitude is longest.
+        nearest = max(0.0, abs(latitude) - dlat)
+        dlon = min(180.0, dlat / math.cos(math.radians(min(89.9, nearest))))
+        lats = np.asarray([latitude - dlat, latitude - dlat, latitude + dlat, latitude + dlat])
+        lons = np.asarray([longitude - dlon, longitude + dlon, longitude - dlon, longitude + dlon])
+        if float(distances_km(latitude, longitude, lats, lons).max()) <= radius_km * (1 - 1e-6):
+            return latitude - dlat, latitude + dlat, longitude - dlon, longitude + dlon
+        half *= 0.99
+
+
 def distances_km(lat0: float, lon0: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
     """Great-circle distances, the same as geopy's great_circle and as the matching engine's."""
     return great_circle_km(lat0, lon0, lats, lons)

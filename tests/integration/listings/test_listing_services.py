@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import pytest
 from geopy.distance import great_circle
 from sqlalchemy import select
@@ -277,3 +278,38 @@ def test_the_word_index_follows_title_changes(session):
     services.update(session, user, listing.id, {"title": "Tondeuse autoportée"}, version=listing.version)
     assert services.browse(session, user, services.Filters(q="tondeuse", status="draft")).total == 1
     assert services.browse(session, user, services.Filters(q="printemps", status="draft")).total == 0
+
+
+@pytest.mark.parametrize("per_page", [7, 50])
+def test_newest_within_a_radius_equals_measuring_every_listing(session, per_page):
+    # Listings scattered over the inner square, the ring around it and beyond the radius, with
+    # some exactly on the square's edges: the split count and page must not notice the seams.
+    from mutualisation.listings.placement import distances_km, inner_box
+
+    owner = make_user(session, "technician", "59271")
+    loos = make_user(session, "technician", "62528")
+    lat0, lon0 = loos.territory.latitude, loos.territory.longitude
+    rng = np.random.default_rng(12)
+    box = inner_box(lat0, lon0, 40.0)
+    points = [(lat0 + rng.normal(0, 0.3), lon0 + rng.normal(0, 0.45)) for _ in range(160)]
+    points += [(box[0], lon0), (box[1], box[3]), (lat0, box[2]), (box[1], box[2])]
+    for lat, lon in points:
+        make_listing(session, owner, latitude=lat, longitude=lon)
+    make_listing(session, owner, latitude=lat0, longitude=lon0, status="draft")  # never counted
+    listings = session.scalars(select(Listing).where(Listing.status == "published")).all()
+    km = distances_km(
+        lat0, lon0, np.asarray([x.latitude for x in listings]), np.asarray([x.longitude for x in listings])
+    )
+    inside = sorted((x.id for x, d in zip(listings, km, strict=True) if d <= 40.0), reverse=True)
+    assert 20 < len(inside) < len(listings)
+    for page in range(1, len(inside) // per_page + 2):
+        found = services.browse(
+            session, loos, services.Filters(near="62528", radius_km=40), page=page, per_page=per_page
+        )
+        assert found.total == len(inside)
+        assert [item.id for item in found.items] == inside[(page - 1) * per_page : page * per_page]
+        for item in found.items:
+            expected = float(
+                distances_km(lat0, lon0, np.asarray([item.latitude]), np.asarray([item.longitude]))[0]
+            )
+            assert found.distances[item.id] == round(expected, 1)
