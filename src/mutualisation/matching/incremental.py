@@ -15,12 +15,13 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from ..db import transaction
-from .arrays import ListingArrays
-from .candidates import MatchingIndex, reach, top_k_for_needs, top_k_for_offers
+from .arrays import Array, ListingArrays
+from .candidates import MatchingIndex, reach, score_against, top_k_for_needs, top_k_for_offers
 from .config import MatchingConfig
 from .diff import Counts, Desired, Pair, diff
 from .explainer import SidedExplainer, explain_changes
 from .models import Suggestion
+from .nearby import reachable
 from .notify import notify_new
 from .reading import cooperations, listing_categories, listing_row, suggestions_where
 from .rows import ListingRow, SuggestionRow
@@ -89,13 +90,25 @@ class _Update:
             index = MatchingIndex.from_tops(
                 offers, needs, self.cfg, self.other_top, self.other_top, self.coop
             )
-            result = reach(self.me, index)
+            me, radius = self.me, self.other_side.arrays.radius_km(self.cfg)
+            at = reachable(self.other_side.near(), radius, me.lat[0], me.lon[0], me.radius_km(self.cfg)[0])
+            scored = score_against(me, other, self.cfg, index.coop_keys, at)
+            result = reach(me, index, scored, near=self._near_own)
             return result.own, result.updated
         held = np.flatnonzero((self.other_top.ids == self.listing.id).any(axis=1))
         queries = other.take(held)
         if offer:
             return None, top_k_for_needs(own_arrays, queries, self.cfg, cooperations=self.coop)
         return None, top_k_for_offers(queries, own_arrays, self.cfg, cooperations=self.coop)
+
+    def _near_own(self, queries: ListingArrays) -> list[Array]:
+        """Own-side rows each of `queries` (counterparts) could match, the listing included."""
+        own, radius = self.own_side, self.own_side.arrays.radius_km(self.cfg)
+        q_radius = queries.radius_km(self.cfg)
+        return [
+            reachable(own.near(), radius, queries.lat[i], queries.lon[i], q_radius[i])
+            for i in range(len(queries))
+        ]
 
     def existing(self, updated: TopK) -> list[SuggestionRow]:
         """The stored rows this update may touch: all of the listing's, and the changed counterparts'."""
