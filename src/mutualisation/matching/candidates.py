@@ -47,9 +47,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .around import best_among, pairs_at
 from .arrays import NEED, OFFER, Array, ListingArrays
 from .config import MatchingConfig
-from .scoring import coop_territories, cooperation_keys, pair_distance_km, pair_scores
+from .scoring import coop_territories, cooperation_keys
 from .search import KnnSearch, Side, Sources, class_upper_bounds, subsets_for, target_classes
 from .topk import NO_ID, Pairs, Running, TopK, better, empty, row_top_k, to_topk
 
@@ -285,22 +286,22 @@ class MatchingIndex:
 
 
 def score_against(
-    row: ListingArrays, other: ListingArrays, cfg: MatchingConfig, keys: Array | None, at: Array | None = None
+    row: ListingArrays,
+    other: ListingArrays,
+    cfg: MatchingConfig,
+    keys: Array | None,
+    at: Array | None = None,
+    same_category: bool = False,
 ) -> tuple[Array, Array, Array]:
     """(score, valid, km) of the one listing `row` against every listing of `other`, hard filters
     and `min_score` included. With `at`, only those positions are scored: the others are left
-    invalid (the caller knows they cannot pass the distance filter, `nearby.reachable`)."""
+    invalid (the caller knows they cannot pass the distance filter, `nearby.reachable`).
+    `same_category`: the caller knows those listings share `row`'s category (a snapshot side),
+    which spares comparing categories and looking their decays up pair by pair (same floats)."""
     n = len(other)
     c_pos = np.arange(n) if at is None else np.asarray(at, dtype=np.int64)
-    l_pos = np.zeros(c_pos.size, dtype=np.int64)
-    if int(row.kind[0]) == OFFER:
-        dist = pair_distance_km(row, l_pos, other, c_pos)
-        score, valid = pair_scores(row, l_pos, other, c_pos, dist, cfg, keys)
-    else:
-        dist = pair_distance_km(other, c_pos, row, l_pos)
-        score, valid = pair_scores(other, c_pos, row, l_pos, dist, cfg, keys)
-    with np.errstate(invalid="ignore"):
-        valid &= score >= cfg.min_score
+    decay = cfg.decay_for(str(row.category[0])) if same_category else None
+    score, valid, dist = pairs_at(row, other, c_pos, cfg, keys, decay)
     if at is None:
         return score, valid, dist
     full = (np.full(n, np.nan), np.zeros(n, dtype=bool), np.full(n, np.nan))
@@ -317,7 +318,8 @@ def _own_top_k(lid: int, ids: Array, scored: tuple[Array, Array, Array], k: int)
     return to_topk(np.asarray([lid]), *row_top_k(score[None, v], dist[None, v], ids[None, v], k))
 
 
-# Candidate positions, in the index's own side, of each row of the given counterparts.
+# Candidate positions, in the index's own side, of each row of the given counterparts: a superset
+# of those that pass the distance filter, all of the counterpart's category.
 Near = Callable[[ListingArrays], list[Array]]
 
 
@@ -338,10 +340,12 @@ def _without_listing(
 
     Their other k-1 entries are the exact best of the others. The listing's new pair is merged
     in; the result is exact when the stored list was not full (it held every valid counterpart),
-    or when the new pair beats the best-known others' last entry (it then ranks within the k).
+    when the new pair ranks no lower than the old one did (the old one beat every other left
+    out, so the new one does too), or when it beats the known others' last entry.
     """
     s, d, t = (a.copy() for a in old)
     gone = t == lid
+    s_old, d_old = s[gone], d[gone]  # one per row, in row order
     s[gone], d[gone], t[gone] = -np.inf, np.inf, NO_ID
     score, valid, dist = new
     s_l = np.where(valid, score, -np.inf)
@@ -349,12 +353,14 @@ def _without_listing(
         np.c_[s, s_l], np.c_[d, np.where(valid, dist, np.inf)], np.c_[t, np.full(len(t), lid)], k
     )
     full = (old[2] != NO_ID).all(axis=1)
+    with np.errstate(invalid="ignore"):
+        kept = valid & ((score > s_old) | ((score == s_old) & (dist <= d_old)))
     if k < 2:
-        return merged, ~full
+        return merged, ~full | kept
     others = row_top_k(s, d, t, k)  # the known others, best first: k - 1 of them when full
     last = k - 2
     beats = valid & better(score, dist, lid, others[0][:, last], others[1][:, last], others[2][:, last])
-    return merged, ~full | beats
+    return merged, ~full | kept | beats
 
 
 def _requery(
@@ -367,8 +373,9 @@ def _requery(
         return _top_k(queries, 1 - kind, own, cfg, k, index.coop_keys, index.coop_territories).running()
     out = empty(len(queries), k)
     for i, at in enumerate(near(queries)):
-        scored = score_against(queries.take(np.asarray([i])), own, cfg, index.coop_keys, at)
-        found = _own_top_k(0, own.id, scored, k).running()
+        found = best_among(
+            queries.take(np.asarray([i])), own, np.asarray(at, dtype=np.int64), cfg, index.coop_keys
+        )
         for j in range(3):
             out[j][i] = found[j][0]
     return out
@@ -377,10 +384,11 @@ def _requery(
 def _reached(lid: int, top: TopK, scored: tuple[Array, Array, Array]) -> tuple[Array, Array]:
     """(counterparts the listing enters, counterparts that held it), as positions of `top`'s rows."""
     score, valid, dist = scored
-    had_old = (top.ids == lid).any(axis=1)
+    held = np.unique(np.flatnonzero(top.ids.ravel() == lid) // top.ids.shape[1])
+    v = np.setdiff1d(np.flatnonzero(valid), held, assume_unique=True)
     with np.errstate(invalid="ignore"):
-        kth = better(score, dist, lid, top.scores[:, -1], top.distances[:, -1], top.ids[:, -1])
-    return np.flatnonzero(valid & ~had_old & kth), np.flatnonzero(had_old)
+        kth = better(score[v], dist[v], lid, top.scores[v, -1], top.distances[v, -1], top.ids[v, -1])
+    return v[kth], held
 
 
 def _redo(

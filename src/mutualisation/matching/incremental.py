@@ -92,7 +92,7 @@ class _Update:
             )
             me, radius = self.me, self.other_side.arrays.radius_km(self.cfg)
             at = reachable(self.other_side.near(), radius, me.lat[0], me.lon[0], me.radius_km(self.cfg)[0])
-            scored = score_against(me, other, self.cfg, index.coop_keys, at)
+            scored = score_against(me, other, self.cfg, index.coop_keys, at, same_category=True)
             result = reach(me, index, scored, near=self._near_own)
             return result.own, result.updated
         held = np.flatnonzero((self.other_top.ids == self.listing.id).any(axis=1))

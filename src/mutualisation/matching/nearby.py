@@ -54,18 +54,18 @@ class Nearby:
         self._extra = {r - (r > row) for r in self._extra if r != row}
 
     def within(self, lat: float, lon: float, km: float) -> Array:
-        """Positions of every row within `km` of (lat, lon), and maybe a few more (sorted, unique)."""
+        """Positions of every row within `km` of (lat, lon), and maybe a few more (unordered, and
+        possibly repeated: the caller scores each position, and scoring one twice changes nothing)."""
         extra = np.fromiter(self._extra, dtype=np.int64, count=len(self._extra))
         if self._tree is None:
-            return np.unique(extra)
+            return extra
         if not np.isfinite(km):
             found = self._rows
         else:
             point = unit_vectors([lat], [lon])[0]
-            found = self._rows[
-                np.asarray(self._tree.query_ball_point(point, _chord_with_margin(km)), dtype=np.int64)
-            ]
-        return np.unique(np.concatenate([found[found >= 0], extra]))
+            hits = self._tree.query_ball_point(point, _chord_with_margin(km), return_sorted=False)
+            found = self._rows[np.asarray(hits, dtype=np.int64)]
+        return np.concatenate([found[found >= 0], extra])
 
 
 def reachable(nearby: Nearby, radius: Array, lat: float, lon: float, own_radius: float) -> Array:
@@ -75,4 +75,4 @@ def reachable(nearby: Nearby, radius: Array, lat: float, lon: float, own_radius:
         return nearby.within(lat, lon, own_radius)
     finite = np.isfinite(radius)
     widest = float(radius[finite].max()) if finite.any() else 0.0
-    return np.union1d(nearby.within(lat, lon, widest), np.flatnonzero(~finite))
+    return np.concatenate([nearby.within(lat, lon, widest), np.flatnonzero(~finite)])

@@ -91,12 +91,14 @@ def _near(arrays, cfg):
     """`reach`'s `near` over `arrays` (the own side holding the listing as it is now)."""
     nearby, radius = Nearby(arrays.lat, arrays.lon), arrays.radius_km(cfg)
 
-    def near(queries):
+    def near(queries):  # the contract: only listings of the counterpart's category
         q_radius = queries.radius_km(cfg)
-        return [
+        found = [
             reachable(nearby, radius, queries.lat[i], queries.lon[i], q_radius[i])
             for i in range(len(queries))
         ]
+        same = [at[arrays.category[at] == queries.category[i]] for i, at in enumerate(found)]
+        return [np.concatenate([at, at[:3]]) for at in same]  # `nearby` may name a row twice
 
     return near
 
@@ -115,6 +117,7 @@ def test_reach_through_ball_queries_is_consistent_with_a_full_recompute(kind, ch
     index_now = MatchingIndex.from_tops(*pair, cfg, index.offer_top, index.need_top, COOP)
     radius = listing.radius_km(cfg)[0]
     at = reachable(Nearby(other.lat, other.lon), other.radius_km(cfg), listing.lat[0], listing.lon[0], radius)
-    scored = score_against(listing, other, cfg, index.coop_keys, at)
+    at = at[other.category[at] == listing.category[0]]
+    scored = score_against(listing, other, cfg, index.coop_keys, at, same_category=True)
     result = reach(listing, index_now, scored, near=_near(patched, cfg))
     _assert_as_a_full_recompute(kind, offers, needs, index, listing, result, cfg)
