@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arrays import OFFER, Array, ListingArrays
+from .arrays import NO_SUBCATEGORY, OFFER, Array, ListingArrays
 from .config import MatchingConfig
-from .scoring import pair_distance_km, pair_scores
+from .scoring import filter_masks, pair_distance_km, pair_scores
 from .topk import Running, empty, merge, row_top_k
 
 
@@ -44,14 +44,23 @@ def best_among(
 ) -> Running:
     """Top-k (one row) of the one listing `query` among `own[at]`, all of its category.
 
-    The nearest candidates are scored first; a farther one is scored only if its score could
-    reach their k-th: everything but the distance term at its maximum (`_rest_bound`), plus the
-    distance term at its distance. Exact, as scoring them all."""
+    The hard filters that need no distance drop candidates first. The nearest are then scored,
+    and a farther one only if its score could reach their k-th: its subcategory term, the other
+    criteria at their maximum (`_rest_bounds`), plus the distance term at its distance. Exact,
+    as scoring them all."""
     k = cfg.top_k
-    at = np.unique(at)  # `near` may name a listing twice
+    seen = np.zeros(len(own), dtype=bool)  # `near` may name a listing twice: a mask dedupes
+    seen[at] = True  # in one pass, where sorting tens of thousands of positions costs more
+    at = np.flatnonzero(seen)
     offer = int(query.kind[0]) == OFFER
     zeros = np.zeros(at.size, dtype=np.int64)
-    dist = pair_distance_km(query, zeros, own, at) if offer else pair_distance_km(own, at, query, zeros)
+    sides = (query, zeros, own, at) if offer else (own, at, query, zeros)
+    # At distance 0: every hard filter but the distance.
+    masks = filter_masks(sides[0], sides[1], sides[2], sides[3], np.zeros(at.size), cfg)
+    ok = np.flatnonzero(masks.all())
+    at, zeros, rest_bound = at[ok], zeros[ok], _rest_bounds(sides, ok, cfg)
+    sides = (query, zeros, own, at) if offer else (own, at, query, zeros)
+    dist = pair_distance_km(*sides)
     first = np.argpartition(dist, _FIRST)[:_FIRST] if at.size > 2 * _FIRST else np.arange(at.size)
     best = _top_at(query, own, at[first], dist[first], cfg, keys)
     rest = np.setdiff1d(np.arange(at.size), first, assume_unique=True)
@@ -59,19 +68,29 @@ def best_among(
     if rest.size and np.isfinite(kth):
         remote = query.remote_possible[0] & own.remote_possible[at[rest]]
         scale = np.where(remote, cfg.remote_decay_km, cfg.decay_for(str(query.category[0])))
-        reach_ = _rest_bound(cfg) + cfg.weight_distance * np.exp(-dist[rest] / scale)
+        reach_ = rest_bound[rest] + cfg.weight_distance * np.exp(-dist[rest] / scale)
         rest = rest[reach_ >= kth - 1e-9]
     if rest.size:
         best = merge([best, _top_at(query, own, at[rest], dist[rest], cfg, keys)], k)
     return best
 
 
-def _rest_bound(cfg: MatchingConfig) -> float:
-    """The most the criteria other than distance can add to a score."""
-    sub = cfg.weight_subcategory * max(1.0, cfg.subcategory_close_factor, cfg.subcategory_wildcard_factor)
+def _rest_bounds(
+    sides: tuple[ListingArrays, Array, ListingArrays, Array], ok: Array, cfg: MatchingConfig
+) -> Array:
+    """Per pair, the most the criteria other than distance can add to its score: its subcategory
+    term exactly, window, quantity and cooperation at their maximum."""
+    offers, oi, needs, ni = sides[0], sides[1][ok], sides[2], sides[3][ok]
+    o_sub, n_sub = offers.subcategory[oi], needs.subcategory[ni]
+    same = (o_sub == n_sub) & (o_sub != NO_SUBCATEGORY)
+    factor = np.where(
+        same,
+        1.0,
+        np.where(cfg.close(o_sub, n_sub), cfg.subcategory_close_factor, cfg.subcategory_wildcard_factor),
+    )
     window = cfg.weight_window * max(1.0, cfg.window_open_partial_factor)
     quantity = cfg.weight_quantity * max(1.0, cfg.quantity_unspecified_factor)
-    return sub + window + quantity + cfg.weight_cooperation
+    return cfg.weight_subcategory * factor + (window + quantity + cfg.weight_cooperation)  # type: ignore[no-any-return]
 
 
 def _top_at(
