@@ -140,8 +140,8 @@ class ListingArrays:
         """`effective_radius_km`, cached per default radius."""
         key = ("radius", cfg.default_max_distance_km, tuple(sorted(cfg.default_radius_km.items())))
         if key not in self._cache:
-            self._cache[key] = effective_radius_km(self, cfg)
-        return self._cache[key]  # type: ignore[no-any-return]
+            self._cache[key] = (cfg, effective_radius_km(self, cfg))
+        return self._cache[key][1]  # type: ignore[no-any-return]
 
     @classmethod
     def from_rows(cls, rows: Iterable[Listing | Mapping[str, Any] | tuple[Any, ...]]) -> ListingArrays:
@@ -199,11 +199,12 @@ class ListingArrays:
         """Overwrite row i in place with row j of `other`, keeping the derived columns in step."""
         for name in LISTING_FIELDS:
             getattr(self, name)[i] = getattr(other, name)[j]
-        derived = self._cache.get("derived")
-        self._cache.clear()  # radii per configuration are recomputed on demand
-        if derived is not None:
-            derived.set_row(i, other.derived, j)
-            self._cache["derived"] = derived
+        for key, cached in self._cache.items():
+            if key == "derived":
+                cached.set_row(i, other.derived, j)
+            else:  # a radius per configuration: that row's alone (the incremental update patches
+                cfg, radius = cached  # one row per update, a whole recompute costs milliseconds)
+                radius[i] = effective_radius_km(other.take(np.asarray([j])), cfg)[0]
 
 
 def _as_listing(row: Listing | Mapping[str, Any] | tuple[Any, ...]) -> Listing:

@@ -43,15 +43,16 @@ and quantity fits; the benchmark prints how this grows with the network.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
+from .around import best_among, pairs_at
 from .arrays import NEED, OFFER, Array, ListingArrays
 from .config import MatchingConfig
-from .scoring import coop_territories, cooperation_keys, pair_distance_km, pair_scores
+from .scoring import coop_territories, cooperation_keys
 from .search import KnnSearch, Side, Sources, class_upper_bounds, subsets_for, target_classes
 from .topk import NO_ID, Pairs, Running, TopK, better, empty, row_top_k, to_topk
 
@@ -319,21 +320,27 @@ class MatchingIndex:
 
 
 def score_against(
-    row: ListingArrays, other: ListingArrays, cfg: MatchingConfig, keys: Array | None
+    row: ListingArrays,
+    other: ListingArrays,
+    cfg: MatchingConfig,
+    keys: Array | None,
+    at: Array | None = None,
+    same_category: bool = False,
 ) -> tuple[Array, Array, Array]:
     """(score, valid, km) of the one listing `row` against every listing of `other`, hard filters
-    and `min_score` included."""
+    and `min_score` included. With `at`, only those positions are scored: the others are left
+    invalid (the caller knows they cannot pass the distance filter, `nearby.reachable`).
+    `same_category`: the caller knows those listings share `row`'s category (a snapshot side),
+    which spares comparing categories and looking their decays up pair by pair (same floats)."""
     n = len(other)
-    c_pos, l_pos = np.arange(n), np.zeros(n, dtype=np.int64)
-    if int(row.kind[0]) == OFFER:
-        dist = pair_distance_km(row, l_pos, other, c_pos)
-        score, valid = pair_scores(row, l_pos, other, c_pos, dist, cfg, keys)
-    else:
-        dist = pair_distance_km(other, c_pos, row, l_pos)
-        score, valid = pair_scores(other, c_pos, row, l_pos, dist, cfg, keys)
-    with np.errstate(invalid="ignore"):
-        valid &= score >= cfg.min_score
-    return score, valid, dist
+    c_pos = np.arange(n) if at is None else np.asarray(at, dtype=np.int64)
+    decay = cfg.decay_for(str(row.category[0])) if same_category else None
+    score, valid, dist = pairs_at(row, other, c_pos, cfg, keys, decay)
+    if at is None:
+        return score, valid, dist
+    full = (np.full(n, np.nan), np.zeros(n, dtype=bool), np.full(n, np.nan))
+    full[0][c_pos], full[1][c_pos], full[2][c_pos] = score, valid, dist
+    return full
 
 
 def _own_top_k(lid: int, ids: Array, scored: tuple[Array, Array, Array], k: int) -> TopK:
@@ -345,18 +352,114 @@ def _own_top_k(lid: int, ids: Array, scored: tuple[Array, Array, Array], k: int)
     return to_topk(np.asarray([lid]), *row_top_k(score[None, v], dist[None, v], ids[None, v], k))
 
 
+# Candidate positions, in the index's own side, of each row of the given counterparts: a superset
+# of those that pass the distance filter, all of the counterpart's category.
+Near = Callable[[ListingArrays], list[Array]]
+
+
+def _rows_of(top: TopK, rows: Array) -> Running:
+    """The running (scores, km, ids) matrices of some rows of `top`."""
+    present = top.ids[rows] >= 0
+    return (
+        np.where(present, top.scores[rows], -np.inf),
+        np.where(present, top.distances[rows], np.inf),
+        np.where(present, top.ids[rows], NO_ID),
+    )
+
+
+def _without_listing(
+    lid: int, old: Running, new: tuple[Array, Array, Array], k: int
+) -> tuple[Running, Array]:
+    """Rows that held the listing: their top-k from what is known, and which rows that settles.
+
+    Their other k-1 entries are the exact best of the others. The listing's new pair is merged
+    in; the result is exact when the stored list was not full (it held every valid counterpart),
+    when the new pair ranks no lower than the old one did (the old one beat every other left
+    out, so the new one does too), or when it beats the known others' last entry.
+    """
+    s, d, t = (a.copy() for a in old)
+    gone = t == lid
+    s_old, d_old = s[gone], d[gone]  # one per row, in row order
+    s[gone], d[gone], t[gone] = -np.inf, np.inf, NO_ID
+    score, valid, dist = new
+    s_l = np.where(valid, score, -np.inf)
+    merged = row_top_k(
+        np.c_[s, s_l], np.c_[d, np.where(valid, dist, np.inf)], np.c_[t, np.full(len(t), lid)], k
+    )
+    full = (old[2] != NO_ID).all(axis=1)
+    with np.errstate(invalid="ignore"):
+        kept = valid & ((score > s_old) | ((score == s_old) & (dist <= d_old)))
+    if k < 2:
+        return merged, ~full | kept
+    others = row_top_k(s, d, t, k)  # the known others, best first: k - 1 of them when full
+    last = k - 2
+    beats = valid & better(score, dist, lid, others[0][:, last], others[1][:, last], others[2][:, last])
+    return merged, ~full | kept | beats
+
+
+def _requery(
+    lid: int, own: ListingArrays, queries: ListingArrays, kind: int, index: MatchingIndex, near: Near | None
+) -> Running:
+    """Exact top-k of `queries` (counterparts of kind `kind`) among the own side with the listing
+    in its new state: the index's own side patched by the caller when `near` is given."""
+    cfg, k = index.cfg, index.cfg.top_k
+    if near is None:
+        return _top_k(queries, 1 - kind, own, cfg, k, index.coop_keys, index.coop_territories).running()
+    out = empty(len(queries), k)
+    for i, at in enumerate(near(queries)):
+        found = best_among(
+            queries.take(np.asarray([i])), own, np.asarray(at, dtype=np.int64), cfg, index.coop_keys
+        )
+        for j in range(3):
+            out[j][i] = found[j][0]
+    return out
+
+
+def _reached(lid: int, top: TopK, scored: tuple[Array, Array, Array]) -> tuple[Array, Array]:
+    """(counterparts the listing enters, counterparts that held it), as positions of `top`'s rows."""
+    score, valid, dist = scored
+    held = np.unique(np.flatnonzero(top.ids.ravel() == lid) // top.ids.shape[1])
+    v = np.setdiff1d(np.flatnonzero(valid), held, assume_unique=True)
+    with np.errstate(invalid="ignore"):
+        kth = better(score[v], dist[v], lid, top.scores[v, -1], top.distances[v, -1], top.ids[v, -1])
+    return v[kth], held
+
+
+def _redo(
+    lid: int,
+    old: Running,
+    new: tuple[Array, Array, Array],
+    queries: ListingArrays,
+    own: ListingArrays,
+    kind: int,
+    index: MatchingIndex,
+    near: Near | None,
+) -> Running:
+    """New top-k of the counterparts `queries` that held the listing (their stored lists `old`,
+    their pairs with its new state `new`): from what is known where that settles it, else searched."""
+    (s, d, t), settled = _without_listing(lid, old, new, index.cfg.top_k)
+    if not settled.all():
+        open_ = np.flatnonzero(~settled)
+        s[open_], d[open_], t[open_] = _requery(lid, own, queries.take(open_), kind, index, near)
+    return s, d, t
+
+
 def reach(
     listing: ListingArrays | object,
     index: MatchingIndex,
     scored: tuple[Array, Array, Array] | None = None,
+    near: Near | None = None,
 ) -> Reach:
     """Top-k of one new or changed listing, and the counterparts whose own top-k it changes.
 
     The counterparts L can reach are found by scoring L against every counterpart of its category
-    in one vectorised pass (hard filters included, so the distance filter acts as the radius query);
-    at 100,000 listings this costs a few milliseconds, less than any tree query setup. The same
-    pass gives the listing's own top-k. `scored` is that pass when the caller already made it
-    (`score_against(listing, counterparts)`, row-aligned with the index's counterparts).
+    in one vectorised pass (hard filters included, so the distance filter acts as the radius query).
+    The same pass gives the listing's own top-k. `scored` is that pass when the caller already made
+    it (`score_against(listing, counterparts)`, row-aligned with the index's counterparts).
+
+    Counterparts that held L get their new top-k from their stored list when that settles it
+    (`_without_listing`), otherwise from a search: among the own side's listings `near` names (the
+    caller then guarantees the index's own side holds L as it is now), or a full `_top_k`.
     """
     row = listing if isinstance(listing, ListingArrays) else ListingArrays.from_rows([listing])  # type: ignore[list-item]
     cfg, k = index.cfg, index.cfg.top_k
@@ -365,27 +468,26 @@ def reach(
         own_side, other, other_top, kind = index.offers, index.needs, index.need_top, OFFER
     else:
         own_side, other, other_top, kind = index.needs, index.offers, index.offer_top, NEED
-    keys, terr = index.coop_keys, index.coop_territories
-    scored = score_against(row, other, cfg, keys) if scored is None else scored
+    scored = score_against(row, other, cfg, index.coop_keys) if scored is None else scored
     own = _own_top_k(lid, other.id, scored, k)
     score, valid, dist = scored
-    had_old = (other_top.ids == lid).any(axis=1)
-    enters = (
-        valid
-        & ~had_old
-        & better(score, dist, lid, other_top.scores[:, -1], other_top.distances[:, -1], other_top.ids[:, -1])
-    )
-    s_new, d_new, t_new = other_top.running()
-    rows = np.flatnonzero(enters)
-    if rows.size:
-        ids = np.c_[t_new[rows], np.full(rows.size, lid)]
-        merged = row_top_k(np.c_[s_new[rows], score[rows]], np.c_[d_new[rows], dist[rows]], ids, k)
-        s_new[rows], d_new[rows], t_new[rows] = merged
-    redo = np.flatnonzero(had_old)
-    if redo.size:
-        own_new = ListingArrays.concat([own_side.take(own_side.id != lid), row])
-        fresh = _top_k(other.take(redo), 1 - kind, own_new, cfg, k, keys, terr).running()
-        s_new[redo], d_new[redo], t_new[redo] = fresh
+    rows, redo = _reached(lid, other_top, scored)
     changed = np.union1d(rows, redo)
-    updated = to_topk(other.id[changed], s_new[changed], d_new[changed], t_new[changed])
+    s_new, d_new, t_new = _rows_of(other_top, changed)
+    if rows.size:
+        at = np.searchsorted(changed, rows)
+        ids = np.c_[t_new[at], np.full(rows.size, lid)]
+        merged = row_top_k(np.c_[s_new[at], score[rows]], np.c_[d_new[at], dist[rows]], ids, k)
+        s_new[at], d_new[at], t_new[at] = merged
+    if redo.size:
+        at = np.searchsorted(changed, redo)
+        old = (s_new[at], d_new[at], t_new[at])
+        own_new = (
+            own_side if near is not None else ListingArrays.concat([own_side.take(own_side.id != lid), row])
+        )
+        fresh = _redo(
+            lid, old, (score[redo], valid[redo], dist[redo]), other.take(redo), own_new, kind, index, near
+        )
+        s_new[at], d_new[at], t_new[at] = fresh
+    updated = to_topk(other.id[changed], s_new, d_new, t_new)
     return Reach(listing_id=lid, own=own, updated=updated)

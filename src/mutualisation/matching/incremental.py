@@ -21,12 +21,12 @@ from .config import MatchingConfig
 from .diff import Counts, Desired, Pair, diff
 from .explainer import SidedExplainer, explain_changes
 from .models import Suggestion
+from .nearby import reachable
 from .notify import notify_new
-from .reading import cooperations, listing_row, suggestions_where
+from .reading import cooperations, listing_categories, listing_row, suggestions_where
 from .rows import ListingRow, SuggestionRow
-from .scoring import cooperation_keys
-from .snapshots import SNAPSHOT_LOCK, Snapshot, category_snapshot, forget_snapshots
-from .topk import TopK, better
+from .snapshots import SNAPSHOT_LOCK, Snapshot, category_snapshot, forget_snapshots, ranks_written, side_tops
+from .topk import TopK
 from .writers import CHUNK, write
 
 
@@ -56,22 +56,12 @@ class _Orientation:
         return row.need_rank if self.offer else row.offer_rank
 
 
-@dataclass
-class _Candidates:
-    """The counterparts whose top-k the update may change, with their stored top-k (row-aligned)."""
-
-    ids: list[int]
-    arrays: ListingArrays
-    held: set[int]  # counterparts whose stored top-k holds the listing
-    relevant: list[int]  # counterparts whose rows are read: those holding it and those it enters
-    top: TopK
-
-    def row_of(self) -> dict[int, int]:
-        return {c: i for i, c in enumerate(self.ids)}
-
-
 class _Update:
-    """One incremental update, inside the caller's transaction."""
+    """One incremental update, inside the caller's transaction.
+
+    The counterparts' stored top-k lists come from the snapshot's mirror (`snapshots.side_tops`),
+    so the stored rows read are only the listing's own and those of the counterparts it changes.
+    """
 
     def __init__(
         self,
@@ -86,92 +76,63 @@ class _Update:
         self.listing, self.active = listing, active
         self.way = _Orientation(listing.kind == "offer")
         self.me = ListingArrays.from_rows([snapshot.subs.coded([listing])[0]])
-        self.other_side = snapshot.sides["need" if self.way.offer else "offer"]
-        self.own_arrays = snapshot.sides[str(listing.kind)].arrays
+        other_kind = "need" if self.way.offer else "offer"
+        self.other_side = snapshot.sides[other_kind]
+        self.own_side = snapshot.sides[str(listing.kind)]
+        self.other_top = side_tops(session, snapshot, str(listing.category), other_kind, cfg.top_k)
         self.mine = suggestions_where(session, self.way.my_col == listing.id)
-        self.scored: tuple[Array, Array, Array] | None = None  # the listing against every counterpart
 
-    def candidates(self) -> _Candidates:
-        held = {self.way.other_id(r) for r in self.mine if self.way.other_rank(r) is not None}
-        found = set(held)
-        other = self.other_side.arrays
-        if self.active and len(other):
-            self.scored = score_against(self.me, other, self.cfg, cooperation_keys(self.coop))
-            found |= set(other.id[self.scored[1]].tolist())
-        ids = sorted(c for c in found if c in self.snapshot.fingerprints)
-        pos = self.other_side.pos
-        arrays = other.take(np.asarray([pos[c] for c in ids], dtype=np.int64))
-        k = self.cfg.top_k
-        top = TopK(
-            np.asarray(ids, dtype=np.int64),
-            np.full((len(ids), k), -1, dtype=np.int64),
-            np.full((len(ids), k), np.nan),
-            np.full((len(ids), k), np.nan),
-        )
-        relevant = [c for c in ids if c in held]
-        return _Candidates(ids, arrays, held, relevant, top)
-
-    def read_kth(self, cands: _Candidates) -> None:
-        """Most candidates keep their top-k: the listing does not beat their k-th entry. Read only
-        that entry for all of them, and whole top-k lists only where the listing enters."""
-        if not (self.active and cands.ids and self.scored is not None):
-            return
-        k, way, top, row_of = self.cfg.top_k, self.way, cands.top, cands.row_of()
-        for start in range(0, len(cands.ids), CHUNK):
-            chunk = cands.ids[start : start + CHUNK]
-            for r in suggestions_where(self.session, way.other_col.in_(chunk), way.other_rank_col == k - 1):
-                i = row_of[way.other_id(r)]
-                top.ids[i, k - 1], top.scores[i, k - 1], top.distances[i, k - 1] = self._pair_side(r)
-        score, valid, dist = self.scored
-        at = np.asarray([self.other_side.pos[c] for c in cands.ids], dtype=np.int64)
-        with np.errstate(invalid="ignore"):
-            enters = valid[at] & better(
-                score[at], dist[at], self.listing.id, top.scores[:, -1], top.distances[:, -1], top.ids[:, -1]
+    def recompute(self) -> tuple[TopK | None, TopK]:
+        """(the listing's own top-k or None when it left, the new top-k of the changed counterparts)."""
+        offer, other, own_arrays = self.way.offer, self.other_side.arrays, self.own_side.arrays
+        if self.active:
+            offers, needs = (own_arrays, other) if offer else (other, own_arrays)
+            index = MatchingIndex.from_tops(
+                offers, needs, self.cfg, self.other_top, self.other_top, self.coop
             )
-        cands.relevant = sorted({*cands.relevant, *np.asarray(cands.ids, dtype=np.int64)[enters].tolist()})
+            me, radius = self.me, self.other_side.arrays.radius_km(self.cfg)
+            at = reachable(self.other_side.near(), radius, me.lat[0], me.lon[0], me.radius_km(self.cfg)[0])
+            scored = score_against(me, other, self.cfg, index.coop_keys, at, same_category=True)
+            result = reach(me, index, scored, near=self._near_own)
+            return result.own, result.updated
+        held = np.flatnonzero((self.other_top.ids == self.listing.id).any(axis=1))
+        queries = other.take(held)
+        if offer:
+            return None, top_k_for_needs(own_arrays, queries, self.cfg, cooperations=self.coop)
+        return None, top_k_for_offers(queries, own_arrays, self.cfg, cooperations=self.coop)
 
-    def _pair_side(self, r: SuggestionRow) -> tuple[int, float, float]:
-        """(the counterpart's counterpart, score, km) of a stored row, seen from the counterpart."""
-        return (r.offer_id if self.way.offer else r.need_id), r.score, r.distance_km
+    def _near_own(self, queries: ListingArrays) -> list[Array]:
+        """Own-side rows each of `queries` (counterparts) could match, the listing included."""
+        own, radius = self.own_side, self.own_side.arrays.radius_km(self.cfg)
+        q_radius = queries.radius_km(self.cfg)
+        return [
+            reachable(own.near(), radius, queries.lat[i], queries.lon[i], q_radius[i])
+            for i in range(len(queries))
+        ]
 
-    def existing(self, cands: _Candidates) -> list[SuggestionRow]:
-        """The stored rows this update may touch: all of the listing's, and the relevant candidates'."""
+    def existing(self, updated: TopK) -> list[SuggestionRow]:
+        """The stored rows this update may touch: all of the listing's, and the changed counterparts'."""
         rows, seen = list(self.mine), {r.id for r in self.mine}
-        for start in range(0, len(cands.relevant), CHUNK):
-            chunk = cands.relevant[start : start + CHUNK]
+        changed = updated.query_ids.tolist()
+        for start in range(0, len(changed), CHUNK):
+            chunk = changed[start : start + CHUNK]
             rows += [
                 r for r in suggestions_where(self.session, self.way.other_col.in_(chunk)) if r.id not in seen
             ]
         return rows
 
-    def fill_stored_top(self, cands: _Candidates, existing: list[SuggestionRow]) -> None:
-        """The candidates' stored top-k: whole for the relevant ones, the k-th entry alone for the others."""
-        k, row_of, top = self.cfg.top_k, cands.row_of(), cands.top
-        for r in existing:
-            c, rank = self.way.other_id(r), self.way.other_rank(r)
-            if c in row_of and rank is not None and rank < k:
-                i = row_of[c]
-                top.ids[i, rank], top.scores[i, rank], top.distances[i, rank] = self._pair_side(r)
+    def keep_mirrors(self, own: TopK | None, updated: TopK) -> None:
+        """The snapshot's top-k mirrors, in step with what was just written."""
+        self.other_side.set_tops(updated)
+        if own is not None:
+            self.own_side.set_tops(own)
 
-    def recompute(self, cands: _Candidates) -> tuple[TopK | None, TopK]:
-        """(the listing's own top-k or None when it left, the new top-k of the changed candidates)."""
-        offer = self.way.offer
-        if self.active:
-            offers, needs = (self.own_arrays, cands.arrays) if offer else (cands.arrays, self.own_arrays)
-            index = MatchingIndex.from_tops(offers, needs, self.cfg, cands.top, cands.top, self.coop)
-            scored = None
-            if self.scored is not None:  # the pass over every counterpart, cut to the candidates
-                at = np.asarray([self.other_side.pos[c] for c in cands.ids], dtype=np.int64)
-                scored = (self.scored[0][at], self.scored[1][at], self.scored[2][at])
-            result = reach(self.me, index, scored)
-            return result.own, result.updated
-        row_of = cands.row_of()
-        queries = cands.arrays.take(
-            np.asarray([row_of[c] for c in cands.ids if c in cands.held], dtype=np.int64)
-        )
-        if offer:
-            return None, top_k_for_needs(self.own_arrays, queries, self.cfg, cooperations=self.coop)
-        return None, top_k_for_offers(queries, self.own_arrays, self.cfg, cooperations=self.coop)
+    def foreign_categories(self) -> set[str]:
+        """Categories of the listing's pairs outside the snapshot (it changed category): rare."""
+        ids = [
+            self.way.other_id(r) for r in self.mine if self.way.other_id(r) not in self.snapshot.fingerprints
+        ]
+        return listing_categories(self.session, ids) if ids else set()
 
     def desired(self, existing: list[SuggestionRow], own: TopK | None, updated: TopK) -> Desired:
         """Every touched row's ranks, cleared where recomputed, then the recomputed top-k lists."""
@@ -256,12 +217,9 @@ def _update_for_listing(
         active = status == "published" and listing.located
         snapshot = category_snapshot(session, listing.category, listing, active)
         update = _Update(session, cfg, coop, snapshot, listing, active)
-        cands = update.candidates()
-        update.read_kth(cands)
-        existing = update.existing(cands)
-        update.fill_stored_top(cands, existing)
         t1 = time.perf_counter()
-        own, updated = update.recompute(cands)
+        own, updated = update.recompute()
+        existing = update.existing(updated)
         desired = update.desired(existing, own, updated)
         t2 = time.perf_counter()
         changes = diff(existing, desired, snapshot.fingerprints, counts)
@@ -270,6 +228,8 @@ def _update_for_listing(
             changes, SidedExplainer(cfg, coop, (offers.arrays, offers.pos), (needs.arrays, needs.pos))
         )
         write(session, changes)
+        update.keep_mirrors(own, updated)
+        ranks_written(session, snapshot, str(listing.category), update.foreign_categories())
         counts.deleted, counts.updated, counts.inserted = (
             len(changes.deletes),
             len(changes.updates),

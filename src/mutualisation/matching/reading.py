@@ -87,6 +87,21 @@ def suggestions_where(session: Session, *conditions: object) -> list[SuggestionR
     return [SuggestionRow._make(r) for r in rows]
 
 
+def ranked(session: Session, category: str, offer_side: bool, k: int) -> list[tuple[Any, ...]]:
+    """(listing id, its rank, counterpart id, score, km) of every ranked place in the top-k lists
+    of `category`'s offers (or needs): the stored lists of one side, in one query."""
+    me, other = (
+        (Suggestion.offer_id, Suggestion.need_id) if offer_side else (Suggestion.need_id, Suggestion.offer_id)
+    )
+    rank = Suggestion.offer_rank if offer_side else Suggestion.need_rank
+    stmt = (
+        select(me, rank, other, Suggestion.score, Suggestion.distance_km)
+        .join(Listing, Listing.id == me)
+        .where(Listing.category == category, rank.is_not(None), rank < k)
+    )
+    return [tuple(r) for r in session.execute(stmt)]
+
+
 def categories(session: Session) -> list[str]:
     stmt = select(Listing.category).where(Listing.status == "published").distinct()
     return sorted(session.scalars(stmt))
@@ -115,6 +130,11 @@ def listing_row(session: Session, listing_id: int) -> tuple[ListingRow, str] | N
         return None
     *values, status = row
     return ListingRow._make(values), status
+
+
+def listing_categories(session: Session, listing_ids: list[int]) -> set[str]:
+    rows = session.scalars(select(Listing.category).where(Listing.id.in_(listing_ids)).distinct())
+    return {str(c) for c in rows}
 
 
 def owners(session: Session, listing_ids: list[int]) -> dict[int, int]:

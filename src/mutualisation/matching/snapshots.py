@@ -7,6 +7,13 @@ Every flush that changes listings bumps that version in its own transaction (`bu
 attached to the app's sessions by `attach_flush_listener`), so several workers stay correct: a
 worker reuses its snapshot only when nothing but the listing being updated changed since (that
 listing is re-read and patched in place); otherwise it reloads.
+
+Each side also carries, once an update asked for it, a mirror of its stored top-k lists
+(`SideArrays.top`), so that an update reads the stored rows of the few counterparts it changes
+rather than those of every counterpart it reaches. The mirror must equal the stored ranks: an
+incremental update takes the category's `matching_state` row lock first and bumps its version
+once it wrote (`ranks_written`), so another process's cache never passes for fresh after it; a
+full recompute that rewrites a category records a new `computed_inputs`, which drops the mirrors.
 """
 
 from __future__ import annotations
@@ -24,8 +31,10 @@ from sqlalchemy.orm import Session, attributes
 from ..listings.models import Listing
 from .arrays import ListingArrays
 from .models import MatchingState
-from .reading import load_category
+from .nearby import Nearby
+from .reading import load_category, ranked
 from .rows import Fingerprints, ListingRow, Subcategories, arrays_from_rows
+from .topk import TopK
 
 
 @dataclass
@@ -34,6 +43,9 @@ class SideArrays:
 
     arrays: ListingArrays
     pos: dict[int, int]
+    # The stored top-k list of each listing, rows aligned with `arrays`; None until loaded.
+    top: TopK | None = None
+    _nearby: Nearby | None = None  # built on demand, see `near`
 
     @classmethod
     def build(cls, arrays: ListingArrays) -> SideArrays:
@@ -46,8 +58,28 @@ class SideArrays:
         if i is None:
             self.arrays = ListingArrays.concat([self.arrays, me])
             self.pos[int(row.id)] = len(self.arrays) - 1
+            if self.top is not None:  # a new listing has no stored list yet
+                self.top = append_empty(self.top, int(row.id))
+            if self._nearby is not None:
+                self._nearby.moved(len(self.arrays) - 1)
         else:
+            moved = (self.arrays.lat[i], self.arrays.lon[i]) != (me.lat[0], me.lon[0])
             self.arrays.set_row(i, me)
+            if moved and self._nearby is not None:
+                self._nearby.moved(i)
+
+    def near(self) -> Nearby:
+        """The spatial index of this side's rows (built on first use, rebuilt once many moved)."""
+        if self._nearby is None or self._nearby.stale:
+            self._nearby = Nearby(self.arrays.lat, self.arrays.lon)
+        return self._nearby
+
+    def set_tops(self, tops: TopK) -> None:
+        """Record the new stored top-k lists of `tops.query_ids` (listings of this side)."""
+        if self.top is None or not tops.query_ids.size:
+            return
+        at = np.asarray([self.pos[int(q)] for q in tops.query_ids.tolist()], dtype=np.int64)
+        self.top.ids[at], self.top.scores[at], self.top.distances[at] = tops.ids, tops.scores, tops.distances
 
     def drop(self, listing_id: int) -> None:
         i = self.pos.get(listing_id)
@@ -57,6 +89,14 @@ class SideArrays:
         keep[i] = False
         self.arrays = self.arrays.take(keep)
         self.pos = {int(x): p for p, x in enumerate(self.arrays.id.tolist())}
+        if self.top is not None:
+            self.top = TopK(self.top.query_ids[keep], *(a[keep] for a in self.top_matrices()))
+        if self._nearby is not None:
+            self._nearby.dropped(i)
+
+    def top_matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        assert self.top is not None
+        return self.top.ids, self.top.scores, self.top.distances
 
     def owner(self, listing_id: int) -> int | None:
         at = self.pos.get(listing_id)
@@ -70,6 +110,8 @@ class Snapshot:
     subs: Subcategories
     fingerprints: Fingerprints
     sides: dict[str, SideArrays]
+    # The full recompute's record for the category when the top-k mirrors were last valid.
+    computed_inputs: str | None = None
 
     @classmethod
     def load(cls, session: Session, category: str, epoch: int, version: int) -> Snapshot:
@@ -114,12 +156,22 @@ class State:
     version: int
     run_start: int
     last_listing_id: int | None
+    computed_inputs: str | None = None
 
 
-def state(session: Session, category: str) -> State:
+def state(session: Session, category: str, *, lock: bool = False) -> State:
+    """The category's `matching_state` (created when missing); with `lock`, its row is locked
+    until the transaction ends (PostgreSQL; SQLite serialises writers anyway), so that updates of
+    one category run one after the other and each sees the ranks the previous one wrote."""
     stmt = select(
-        MatchingState.epoch, MatchingState.version, MatchingState.run_start, MatchingState.last_listing_id
+        MatchingState.epoch,
+        MatchingState.version,
+        MatchingState.run_start,
+        MatchingState.last_listing_id,
+        MatchingState.computed_inputs,
     ).where(MatchingState.category == category)
+    if lock:
+        stmt = stmt.with_for_update()
     row = session.execute(stmt).first()
     if row is None:
         _bump(session.connection(), category, None)
@@ -138,7 +190,7 @@ def _bump(connection: Any, category: str, listing_id: int | None) -> None:
 
 def category_snapshot(session: Session, category: str, listing: ListingRow, active: bool) -> Snapshot:
     """The category's listings with `listing` in its current state (patched, or reloaded)."""
-    now = state(session, category)
+    now = state(session, category, lock=True)
     key = (str(session.connection().engine.url), category)
     snap = SNAPSHOTS.get(key)
     fresh = (
@@ -152,6 +204,10 @@ def category_snapshot(session: Session, category: str, listing: ListingRow, acti
     if snap is None or not fresh:
         SNAPSHOTS.pop(key, None)
         snap = Snapshot.load(session, category, now.epoch, now.version)
+    if snap.computed_inputs != now.computed_inputs:  # a full recompute elsewhere rewrote the ranks
+        for s in snap.sides.values():
+            s.top = None
+        snap.computed_inputs = now.computed_inputs
     side = snap.sides[str(listing.kind)]
     if active:
         side.put(snap.subs.coded([listing])[0])
@@ -164,8 +220,62 @@ def category_snapshot(session: Session, category: str, listing: ListingRow, acti
     return snap
 
 
+def side_tops(session: Session, snap: Snapshot, category: str, kind: str, k: int) -> TopK:
+    """The stored top-k lists of one side of the category, from the snapshot's mirror.
+
+    Both sides' mirrors are loaded together (two queries), the first time an update asks: an
+    update changes the lists of both sides, which must then be in the mirror to be kept in step.
+    """
+    for name, side in snap.sides.items():
+        if side.top is None or side.top.ids.shape[1] != k:
+            side.top = stored_top(side.arrays.id, ranked(session, category, name == "offer", k), k)
+            side.near()  # built now as well, with the rest of the category's cold start
+    top = snap.sides[kind].top
+    assert top is not None
+    return top
+
+
+def ranks_written(session: Session, snap: Snapshot, category: str, others: set[str]) -> None:
+    """After an update wrote ranks of `category` (and of `others`, rare): bump their data versions,
+    so that every other process's mirrors of them go stale, and keep this snapshot in step."""
+    for name in sorted({category, *others}):
+        _bump(session.connection(), name, None)
+    snap.version = state(session, category).version
+
+
 def forget_snapshots() -> None:
     SNAPSHOTS.clear()
+
+
+def stored_top(ids: np.ndarray, rows: list[tuple[object, ...]], k: int) -> TopK:
+    """Top-k matrices aligned with `ids` from (listing id, rank, counterpart, score, km) rows;
+    rows of listings not in `ids` are ignored."""
+    n = len(ids)
+    out = TopK(
+        ids.copy(), np.full((n, k), -1, dtype=np.int64), np.full((n, k), np.nan), np.full((n, k), np.nan)
+    )
+    if not rows or not n:
+        return out
+    table = np.asarray(rows, dtype=np.float64)
+    me, rank = table[:, 0].astype(np.int64), table[:, 1].astype(np.int64)
+    order = np.argsort(ids, kind="stable")
+    at = np.minimum(np.searchsorted(ids, me, sorter=order), n - 1)
+    known = ids[order[at]] == me
+    row = order[at[known]]
+    out.ids[row, rank[known]] = table[known, 2].astype(np.int64)
+    out.scores[row, rank[known]] = table[known, 3]
+    out.distances[row, rank[known]] = table[known, 4]
+    return out
+
+
+def append_empty(top: TopK, listing_id: int) -> TopK:
+    k = top.ids.shape[1]
+    return TopK(
+        np.append(top.query_ids, listing_id),
+        np.vstack([top.ids, np.full((1, k), -1, dtype=np.int64)]),
+        np.vstack([top.scores, np.full((1, k), np.nan)]),
+        np.vstack([top.distances, np.full((1, k), np.nan)]),
+    )
 
 
 _BUMPED = "mutualisation.matching.bumped"

@@ -1,0 +1,104 @@
+"""Scoring one listing against some listings of the other side, for the incremental update.
+
+`pairs_at` scores a listing against chosen positions (those `nearby` found within reach);
+`best_among` gives the exact top-k of one listing among candidates without scoring them all:
+the nearest are scored first, and a farther one only if its distance leaves it a chance to beat
+their k-th. Pure: numpy only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .arrays import NO_SUBCATEGORY, OFFER, Array, ListingArrays
+from .config import MatchingConfig
+from .scoring import filter_masks, pair_distance_km, pair_scores
+from .topk import Running, empty, merge, row_top_k
+
+
+def pairs_at(
+    row: ListingArrays,
+    other: ListingArrays,
+    c_pos: Array,
+    cfg: MatchingConfig,
+    keys: Array | None,
+    decay: float | None,
+    dist: Array | None = None,
+) -> tuple[Array, Array, Array]:
+    """(score, valid, km) of `row` against `other[c_pos]`, aligned with `c_pos`; offer first, as
+    every other scorer, so that both directions see the same floats. `dist` when known already."""
+    l_pos = np.zeros(c_pos.size, dtype=np.int64)
+    sides = (row, l_pos, other, c_pos) if int(row.kind[0]) == OFFER else (other, c_pos, row, l_pos)
+    dist = pair_distance_km(*sides) if dist is None else dist
+    score, valid = pair_scores(sides[0], sides[1], sides[2], sides[3], dist, cfg, keys, decay)
+    with np.errstate(invalid="ignore"):
+        valid &= score >= cfg.min_score
+    return score, valid, dist
+
+
+_FIRST = 256  # the nearest candidates scored first: their k-th score prunes the farther ones
+
+
+def best_among(
+    query: ListingArrays, own: ListingArrays, at: Array, cfg: MatchingConfig, keys: Array | None
+) -> Running:
+    """Top-k (one row) of the one listing `query` among `own[at]`, all of its category.
+
+    The hard filters that need no distance drop candidates first. The nearest are then scored,
+    and a farther one only if its score could reach their k-th: its subcategory term, the other
+    criteria at their maximum (`_rest_bounds`), plus the distance term at its distance. Exact,
+    as scoring them all."""
+    k = cfg.top_k
+    seen = np.zeros(len(own), dtype=bool)  # `near` may name a listing twice: a mask dedupes
+    seen[at] = True  # in one pass, where sorting tens of thousands of positions costs more
+    at = np.flatnonzero(seen)
+    offer = int(query.kind[0]) == OFFER
+    zeros = np.zeros(at.size, dtype=np.int64)
+    sides = (query, zeros, own, at) if offer else (own, at, query, zeros)
+    # At distance 0: every hard filter but the distance.
+    masks = filter_masks(sides[0], sides[1], sides[2], sides[3], np.zeros(at.size), cfg)
+    ok = np.flatnonzero(masks.all())
+    at, zeros, rest_bound = at[ok], zeros[ok], _rest_bounds(sides, ok, cfg)
+    sides = (query, zeros, own, at) if offer else (own, at, query, zeros)
+    dist = pair_distance_km(*sides)
+    first = np.argpartition(dist, _FIRST)[:_FIRST] if at.size > 2 * _FIRST else np.arange(at.size)
+    best = _top_at(query, own, at[first], dist[first], cfg, keys)
+    rest = np.setdiff1d(np.arange(at.size), first, assume_unique=True)
+    kth = best[0][0, k - 1]
+    if rest.size and np.isfinite(kth):
+        remote = query.remote_possible[0] & own.remote_possible[at[rest]]
+        scale = np.where(remote, cfg.remote_decay_km, cfg.decay_for(str(query.category[0])))
+        reach_ = rest_bound[rest] + cfg.weight_distance * np.exp(-dist[rest] / scale)
+        rest = rest[reach_ >= kth - 1e-9]
+    if rest.size:
+        best = merge([best, _top_at(query, own, at[rest], dist[rest], cfg, keys)], k)
+    return best
+
+
+def _rest_bounds(
+    sides: tuple[ListingArrays, Array, ListingArrays, Array], ok: Array, cfg: MatchingConfig
+) -> Array:
+    """Per pair, the most the criteria other than distance can add to its score: its subcategory
+    term exactly, window, quantity and cooperation at their maximum."""
+    offers, oi, needs, ni = sides[0], sides[1][ok], sides[2], sides[3][ok]
+    o_sub, n_sub = offers.subcategory[oi], needs.subcategory[ni]
+    same = (o_sub == n_sub) & (o_sub != NO_SUBCATEGORY)
+    factor = np.where(
+        same,
+        1.0,
+        np.where(cfg.close(o_sub, n_sub), cfg.subcategory_close_factor, cfg.subcategory_wildcard_factor),
+    )
+    window = cfg.weight_window * max(1.0, cfg.window_open_partial_factor)
+    quantity = cfg.weight_quantity * max(1.0, cfg.quantity_unspecified_factor)
+    return cfg.weight_subcategory * factor + (window + quantity + cfg.weight_cooperation)  # type: ignore[no-any-return]
+
+
+def _top_at(
+    query: ListingArrays, own: ListingArrays, at: Array, dist: Array, cfg: MatchingConfig, keys: Array | None
+) -> Running:
+    decay = cfg.decay_for(str(query.category[0]))
+    score, valid, dist = pairs_at(query, own, at, cfg, keys, decay, dist)
+    v = np.flatnonzero(valid)
+    if not v.size:
+        return empty(1, cfg.top_k)
+    return row_top_k(score[None, v], dist[None, v], own.id[at[v]][None, :], cfg.top_k)
