@@ -96,8 +96,11 @@ def _read(session: Session, fingerprints: Fingerprints, plan: _Plan) -> list[_Ca
 
 def _match(
     read: list[_Category], cfg: MatchingConfig, coop: list[tuple[int, int]], explainer: Explainer, url: str
-) -> tuple[list[tuple[TopK, bool]], dict[tuple[str, str], Snapshot]]:
-    """Each category's top-k lists (with whether their queries are offers) and snapshot."""
+) -> tuple[Desired, dict[tuple[str, str], Snapshot]]:
+    """The desired pairs of every category's top-k lists, and each category's snapshot.
+
+    The top-k lists are dropped once merged into `Desired`, before anything is written.
+    """
     tops: list[tuple[TopK, bool]] = []
     snapshots = {}
     for category in read:
@@ -109,7 +112,7 @@ def _match(
             tops.append((top_k_for_needs(o_arr, n_arr, cfg, cooperations=coop), False))
             tops.append((top_k_for_offers(o_arr, n_arr, cfg, cooperations=coop), True))
         snapshots[(url, category.name)] = snapshot
-    return tops, snapshots
+    return Desired.from_tops(tops), snapshots
 
 
 def full_recompute(
@@ -134,8 +137,7 @@ def full_recompute(
         read = _read(session, fingerprints, plan)  # states were read before the listings
         existing = plan.existing(session, fingerprints)
         t1 = time.perf_counter()
-        tops, snapshots = _match(read, cfg, coop, explainer, str(session.connection().engine.url))
-        desired = Desired.from_tops(tops)
+        desired, snapshots = _match(read, cfg, coop, explainer, str(session.connection().engine.url))
         t2 = time.perf_counter()
         changes = diff(existing, desired, fingerprints, counts)
         counts.unchanged += plan.untouched

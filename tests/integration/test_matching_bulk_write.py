@@ -1,0 +1,116 @@
+"""The streamed bulk write: rows built a chunk at a time from columns give exactly the rows of a
+write in one piece, on both databases, and a failure in the middle of it leaves the previous
+suggestions (and SQLite's indexes) as they were."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import delete, inspect, select, update
+
+from mutualisation.matching import diff, engine, explainer, writers
+from mutualisation.matching.breakdown import render
+from mutualisation.matching.models import MatchingState, Suggestion
+from tests.integration.test_matching_engine import CFG, expected_pairs, random_network, stored_pairs
+
+# Everything a suggestion stores but its id and stamps.
+COLUMNS = (
+    Suggestion.offer_id,
+    Suggestion.need_id,
+    Suggestion.score,
+    Suggestion.distance_km,
+    Suggestion.offer_rank,
+    Suggestion.need_rank,
+    Suggestion.breakdown,
+    Suggestion.status,
+    Suggestion.dismiss_reason,
+    Suggestion.offer_fingerprint,
+    Suggestion.need_fingerprint,
+)
+
+
+@pytest.fixture(autouse=True)
+def _flushes_bump_the_categories(session_factory):
+    engine.attach_flush_listener(session_factory)
+
+
+def stored_rows(session):
+    rows = session.execute(select(*COLUMNS).order_by(Suggestion.offer_id, Suggestion.need_id)).all()
+    return [tuple(r) for r in rows]
+
+
+def stamps(session):
+    return set(session.execute(select(Suggestion.created_at, Suggestion.updated_at)).all())
+
+
+def forget_suggestions(session):
+    """An empty table and no recorded inputs: the next recompute inserts every row again."""
+    session.execute(delete(Suggestion))
+    session.execute(update(MatchingState).values(computed_inputs=None))
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    """Chunks of 7 rows, 3 rows per SQLite INSERT: many chunks, and a rest in each."""
+
+    def use(copy: bool) -> None:
+        monkeypatch.setattr(explainer.ExplainedRows, "CHUNK", 7)
+        monkeypatch.setattr(writers, "_SQLITE_ROWS_PER_INSERT", 3)
+        monkeypatch.setattr(writers, "COPY_FROM_ROWS", 0 if copy else 10**9)
+
+    return use
+
+
+@pytest.mark.parametrize("copy", [True, False])
+def test_a_write_in_small_chunks_stores_exactly_the_rows_of_a_write_in_one(session, small_chunks, copy):
+    listings = random_network(session, 21)
+    first = engine.full_recompute(session, CFG, coop=[])
+    in_one = stored_rows(session)
+    assert first.inserted == len(in_one) > 7 * 3
+    forget_suggestions(session)
+    small_chunks(copy)  # PostgreSQL: COPY (copy) or executemany; SQLite: multi-row INSERTs either way
+    again = engine.full_recompute(session, CFG, coop=[])
+    assert again.inserted == first.inserted
+    assert stored_rows(session) == in_one
+    assert stored_pairs(session) == expected_pairs(listings)
+    # One stamp for the whole run, the same for creation and update; every breakdown reads back.
+    (created, updated), *others = stamps(session)
+    assert not others and created == updated
+    rows = session.scalars(select(Suggestion)).all()
+    assert all(render(s.breakdown, s.distance_km) for s in rows)
+
+
+def test_a_failure_in_the_middle_of_the_inserts_leaves_the_previous_suggestions(session, monkeypatch):
+    listings = random_network(session, 22)
+    engine.full_recompute(session, CFG, coop=[])
+    before, stamped = stored_rows(session), stamps(session)
+    for listing in listings[:12]:  # some pairs leave, others come: deletes, then inserts
+        listing.max_distance_km, listing.subcategory = 400.0, None
+    for listing in listings[12:16]:
+        listing.status = "withdrawn"
+    session.commit()  # kept when the recompute's transaction rolls back
+    # Small chunks, and SQLite's indexes dropped around the write as for a national run.
+    monkeypatch.setattr(explainer.ExplainedRows, "CHUNK", 3)
+    monkeypatch.setattr(writers, "_SQLITE_ROWS_PER_INSERT", 2)
+    monkeypatch.setattr(writers, "_REINDEX_FROM_ROWS", 1)
+    monkeypatch.setattr(writers, "COPY_FROM_ROWS", 0)
+    calls = []
+    columns = diff.NewPairs.columns
+
+    def failing_on_the_third_chunk(self, breakdowns):
+        calls.append(len(self))
+        if len(calls) == 3:  # two chunks of rows are already written
+            raise RuntimeError("injected failure in the middle of the inserts")
+        return columns(self, breakdowns)
+
+    monkeypatch.setattr(diff.NewPairs, "columns", failing_on_the_third_chunk)
+    with pytest.raises(RuntimeError, match="middle of the inserts"):
+        engine.full_recompute(session, CFG, coop=[])
+    assert calls == [3, 3, 3]
+    assert stored_rows(session) == before and stamps(session) == stamped
+    indexes = {ix["name"] for ix in inspect(session.connection()).get_indexes("suggestions")}
+    assert "ix_suggestions_need_id" in indexes
+    # And the same run, without the failure, writes the new state.
+    monkeypatch.setattr(diff.NewPairs, "columns", columns)
+    counts = engine.full_recompute(session, CFG, coop=[])
+    assert counts.inserted > 6 and counts.deleted > 0
+    assert stored_pairs(session) == expected_pairs(listings)
