@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete, inspect, select, update
 
-from mutualisation.matching import diff, engine, explainer, writers
+from mutualisation.matching import diff, engine, explainer, recompute, writers
 from mutualisation.matching.breakdown import render
 from mutualisation.matching.models import MatchingState, Suggestion
 from tests.integration.test_matching_engine import CFG, expected_pairs, random_network, stored_pairs
@@ -114,3 +114,32 @@ def test_a_failure_in_the_middle_of_the_inserts_leaves_the_previous_suggestions(
     counts = engine.full_recompute(session, CFG, coop=[])
     assert counts.inserted > 6 and counts.deleted > 0
     assert stored_pairs(session) == expected_pairs(listings)
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_sqlite_reads_unmapped_during_a_recompute_and_maps_again_after(session, monkeypatch, fail):
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite's memory-mapped reads only")
+
+    def mapped():
+        return session.connection().exec_driver_sql("PRAGMA mmap_size").scalar()
+
+    before = mapped()
+    assert before > 0  # the app's connections read memory-mapped (db._sqlite_pragmas)
+    random_network(session, 23, n=10)
+    during = []
+    store = recompute.store
+
+    def recording(session_, keys):
+        during.append(mapped())
+        store(session_, keys)
+        if fail:
+            raise RuntimeError("injected failure at the end of the recompute")
+
+    monkeypatch.setattr(recompute, "store", recording)
+    if fail:
+        with pytest.raises(RuntimeError, match="injected"):
+            engine.full_recompute(session, CFG, coop=[])
+    else:
+        assert engine.full_recompute(session, CFG, coop=[]).inserted > 0
+    assert during == [0] and mapped() == before
