@@ -5,7 +5,7 @@ suggestions (and SQLite's indexes) as they were."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete, inspect, select, update
+from sqlalchemy import delete, inspect, select, text, update
 
 from mutualisation.matching import diff, engine, explainer, recompute, writers
 from mutualisation.matching.breakdown import render
@@ -143,3 +143,33 @@ def test_sqlite_reads_unmapped_during_a_recompute_and_maps_again_after(session, 
     else:
         assert engine.full_recompute(session, CFG, coop=[]).inserted > 0
     assert during == [0] and mapped() == before
+
+
+def test_a_recompute_in_a_transaction_of_its_own_skips_sqlite_key_checks_only(tmp_path, monkeypatch):
+    """The CLI's and the nightly job's case: the recompute starts the session's transaction."""
+    from mutualisation.db import make_engine, make_session_factory
+    from mutualisation.migrate import upgrade
+
+    own = make_engine(f"sqlite:///{tmp_path / 'own.sqlite3'}", pool_size=1, max_overflow=0)
+    upgrade(own)
+    sessions = make_session_factory(own)
+    engine.attach_flush_listener(sessions)
+    with sessions() as session:
+        listings = random_network(session, 24)
+        session.commit()
+        checks = []
+        store = recompute.store
+
+        def recording(session_, keys):
+            checks.append(session_.execute(text("PRAGMA foreign_keys")).scalar())
+            store(session_, keys)
+
+        monkeypatch.setattr(recompute, "store", recording)
+        assert engine.full_recompute(session, CFG, coop=[]).inserted > 0
+        assert stored_pairs(session) == expected_pairs(listings)
+        assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1  # the next transaction
+        session.rollback()
+        session.begin()  # a recompute inside a transaction under way keeps the checks
+        engine.full_recompute(session, CFG, coop=[])
+    assert checks == [0, 1]
+    own.dispose()
