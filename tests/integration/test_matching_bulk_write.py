@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import delete, inspect, select, text, update
+from sqlalchemy.exc import IntegrityError
 
-from mutualisation.matching import diff, engine, explainer, recompute, writers
+from mutualisation.matching import bulk_keys, diff, engine, explainer, recompute, writers
 from mutualisation.matching.breakdown import render
 from mutualisation.matching.models import MatchingState, Suggestion
 from tests.integration.test_matching_engine import CFG, expected_pairs, random_network, stored_pairs
@@ -33,6 +34,18 @@ def _flushes_bump_the_categories(session_factory):
     engine.attach_flush_listener(session_factory)
 
 
+def schema(session):
+    """The suggestions' indexes and foreign keys, as the database describes them."""
+    found = inspect(session.connection())
+    indexes = sorted((ix["name"], tuple(ix["column_names"])) for ix in found.get_indexes("suggestions"))
+    keys = sorted(
+        (fk["name"], tuple(fk["constrained_columns"]), fk["referred_table"], fk["options"].get("ondelete"))
+        for fk in found.get_foreign_keys("suggestions")
+    )
+    assert ("ix_suggestions_need_id", ("need_id",)) in indexes and len(keys) == 2
+    return indexes, keys
+
+
 def stored_rows(session):
     rows = session.execute(select(*COLUMNS).order_by(Suggestion.offer_id, Suggestion.need_id)).all()
     return [tuple(r) for r in rows]
@@ -46,6 +59,12 @@ def forget_suggestions(session):
     """An empty table and no recorded inputs: the next recompute inserts every row again."""
     session.execute(delete(Suggestion))
     session.execute(update(MatchingState).values(computed_inputs=None))
+
+
+@pytest.fixture
+def engine_(engine):
+    """The test database's engine (`engine` is the matching engine here)."""
+    return engine
 
 
 @pytest.fixture
@@ -93,6 +112,8 @@ def test_a_failure_in_the_middle_of_the_inserts_leaves_the_previous_suggestions(
     monkeypatch.setattr(writers, "_SQLITE_ROWS_PER_INSERT", 2)
     monkeypatch.setattr(writers, "_REINDEX_FROM_ROWS", 1)
     monkeypatch.setattr(writers, "COPY_FROM_ROWS", 0)
+    monkeypatch.setattr(bulk_keys, "UNCHECKED_FROM_ROWS", 1)  # PostgreSQL: keys dropped too
+    definitions = schema(session)
     calls = []
     columns = diff.NewPairs.columns
 
@@ -107,8 +128,7 @@ def test_a_failure_in_the_middle_of_the_inserts_leaves_the_previous_suggestions(
         engine.full_recompute(session, CFG, coop=[])
     assert calls == [3, 3, 3]
     assert stored_rows(session) == before and stamps(session) == stamped
-    indexes = {ix["name"] for ix in inspect(session.connection()).get_indexes("suggestions")}
-    assert "ix_suggestions_need_id" in indexes
+    assert schema(session) == definitions
     # And the same run, without the failure, writes the new state.
     monkeypatch.setattr(diff.NewPairs, "columns", columns)
     counts = engine.full_recompute(session, CFG, coop=[])
@@ -173,3 +193,53 @@ def test_a_recompute_in_a_transaction_of_its_own_skips_sqlite_key_checks_only(tm
         engine.full_recompute(session, CFG, coop=[])
     assert checks == [0, 1]
     own.dispose()
+
+
+def _postgresql_only(session):
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's COPY only")
+
+
+def test_a_large_postgresql_copy_drops_and_re_creates_keys_and_indexes(session, monkeypatch):
+    _postgresql_only(session)
+    definitions = schema(session)
+    monkeypatch.setattr(bulk_keys, "UNCHECKED_FROM_ROWS", 1)
+    monkeypatch.setattr(writers, "COPY_FROM_ROWS", 0)
+    dropped = []
+    drop = bulk_keys.drop_for_bulk
+    monkeypatch.setattr(bulk_keys, "drop_for_bulk", lambda cursor: dropped.append(1) or drop(cursor))
+    listings = random_network(session, 25)
+    assert engine.full_recompute(session, CFG, coop=[]).inserted > 0
+    assert dropped == [1] and stored_pairs(session) == expected_pairs(listings)
+    assert schema(session) == definitions
+    # The keys were validated again and check the rows that follow.
+    offer_id, need_id = session.execute(select(Suggestion.offer_id, Suggestion.need_id)).first()
+    session.commit()
+    with pytest.raises(IntegrityError, match="fk_suggestions_need_id_listings"):
+        session.execute(
+            update(Suggestion)
+            .where(Suggestion.offer_id == offer_id, Suggestion.need_id == need_id)
+            .values(need_id=-1)
+        )
+    session.rollback()
+
+
+def test_a_large_postgresql_copy_keeps_its_checks_when_the_locks_are_busy(session, monkeypatch, engine_):
+    _postgresql_only(session)
+    definitions = schema(session)
+    monkeypatch.setattr(bulk_keys, "UNCHECKED_FROM_ROWS", 1)
+    monkeypatch.setattr(bulk_keys, "LOCK_TIMEOUT", "100ms")
+    monkeypatch.setattr(writers, "COPY_FROM_ROWS", 0)
+    rebuilt = []
+    drop = bulk_keys.drop_for_bulk
+    monkeypatch.setattr(
+        bulk_keys, "drop_for_bulk", lambda cursor: rebuilt.append(drop(cursor)) or rebuilt[-1]
+    )
+    listings = random_network(session, 26)
+    with engine_.connect() as reader:  # a page reading listings, its transaction still open
+        reader.execute(text("SELECT count(*) FROM listings")).scalar()
+        counts = engine.full_recompute(session, CFG, coop=[])
+        reader.rollback()
+    assert rebuilt == [[]]  # nothing dropped: the rows were copied with the checks in place
+    assert counts.inserted > 0 and stored_pairs(session) == expected_pairs(listings)
+    assert schema(session) == definitions

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
+from . import bulk_keys
 from .diff import INSERT_COLUMNS, UPDATE_COLUMNS, Changes, Inserts
 from .models import Suggestion
 
@@ -260,10 +261,14 @@ class PostgresWriter:
             cursor.close()
 
     def _insert(self, cursor: Any, changes: Changes) -> None:
+        large = len(changes.inserts) >= bulk_keys.UNCHECKED_FROM_ROWS
+        rebuild = bulk_keys.drop_for_bulk(cursor) if large else []
         columns = ", ".join((*INSERT_COLUMNS, "created_at", "updated_at"))
         with cursor.copy(f"COPY suggestions ({columns}) FROM STDIN") as copy:
             for chunk in changes.inserts.chunks():
                 copy.write(_copy_chunk(chunk, self.stamp))
+        for sql in rebuild:
+            cursor.execute(sql)
 
 
 def _copy_chunk(columns: tuple[list[Any], ...], stamp: str) -> str:
