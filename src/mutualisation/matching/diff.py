@@ -133,29 +133,11 @@ class Desired:
 
     @classmethod
     def from_tops(cls, tops: list[tuple[TopK, bool]]) -> Desired:
-        """From top-k lists, each with whether its queries are offers.
-
-        Entries are keyed at once and ranked in int32: a full recompute has millions of them, and
-        this is the peak of its memory.
-        """
-        cols: list[list[Array]] = [[] for _ in range(5)]
+        """From top-k lists, each with whether its queries are offers."""
+        entries = TopEntries()
         for top, offer_queries in tops:
-            rows, ranks = np.nonzero(top.ids >= 0)
-            q, t = top.query_ids[rows], top.ids[rows, ranks]
-            key = (q << 32) | t if offer_queries else (t << 32) | q
-            rank = ranks.astype(np.int32)
-            none = np.full(rank.shape, -1, dtype=np.int32)
-            o_rank, n_rank = (rank, none) if offer_queries else (none, rank)
-            values = (key, top.scores[rows, ranks], top.distances[rows, ranks], o_rank, n_rank)
-            for col, value in zip(cols, values, strict=True):
-                col.append(value)
-        if not tops:
-            return cls.from_columns(*(np.empty(0) for _ in range(6)))
-        merged = []
-        for parts in cols:  # each column's parts freed as soon as they are joined
-            merged.append(np.concatenate(parts))
-            parts.clear()
-        return cls._merged(*merged)
+            entries.add(top, offer_queries)
+        return entries.desired()
 
     @classmethod
     def from_pairs(cls, desired: dict[tuple[int, int], Pair]) -> Desired:
@@ -175,6 +157,38 @@ class Desired:
             return np.zeros(key.size, dtype=np.int64), np.zeros(key.size, dtype=bool)
         pos = np.minimum(np.searchsorted(self.key, key), self.key.size - 1)
         return pos, self.key[pos] == key
+
+
+class TopEntries:
+    """The entries of top-k lists, keyed as each list comes: the lists can go before `Desired`.
+
+    A full recompute has millions of entries and this is the peak of its memory: entries are
+    ranked in int32, and each column's parts are freed as soon as they are joined.
+    """
+
+    def __init__(self) -> None:
+        self.columns: list[list[Array]] = [[] for _ in range(5)]  # key, score, km, ranks
+
+    def add(self, top: TopK, offer_queries: bool) -> None:
+        rows, ranks = np.nonzero(top.ids >= 0)
+        q, t = top.query_ids[rows], top.ids[rows, ranks]
+        key = (q << 32) | t if offer_queries else (t << 32) | q
+        rank = ranks.astype(np.int32)
+        none = np.full(rank.shape, -1, dtype=np.int32)
+        o_rank, n_rank = (rank, none) if offer_queries else (none, rank)
+        values = (key, top.scores[rows, ranks], top.distances[rows, ranks], o_rank, n_rank)
+        for parts, value in zip(self.columns, values, strict=True):
+            parts.append(value)
+
+    def desired(self) -> Desired:
+        """Merged as `Desired.from_columns` merges (the last entry's score, the highest ranks)."""
+        if not self.columns[0]:
+            return Desired.from_columns(*(np.empty(0) for _ in range(6)))
+        merged = []
+        for parts in self.columns:
+            merged.append(np.concatenate(parts))
+            parts.clear()
+        return Desired._merged(*merged)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ..db import SQLITE_UNCHECKED_KEYS, transaction
 from .candidates import top_k_for_needs, top_k_for_offers
 from .config import MatchingConfig
-from .diff import Counts, Desired, diff
+from .diff import Counts, Desired, TopEntries, diff
 from .explainer import Explainer, explain_changes
 from .inputs import aggregates, computed, inputs_key, store
 from .notify import notify_new
@@ -33,7 +33,6 @@ from .reading import (
 )
 from .rows import Fingerprints, ListingRow
 from .snapshots import SNAPSHOT_LOCK, SNAPSHOTS, Snapshot, State, state
-from .topk import TopK
 from .writers import AfterDeletes, write
 
 
@@ -101,9 +100,9 @@ def _match(
 ) -> tuple[Desired, dict[tuple[str, str], Snapshot]]:
     """The desired pairs of every category's top-k lists, and each category's snapshot.
 
-    The top-k lists are dropped once merged into `Desired`, before anything is written.
+    Each top-k list is dropped as soon as its entries are taken (`TopEntries`).
     """
-    tops: list[tuple[TopK, bool]] = []
+    entries = TopEntries()
     snapshots = {}
     for category in read:
         snapshot = Snapshot.of(category.state.epoch, category.state.version, category.offers, category.needs)
@@ -111,10 +110,10 @@ def _match(
         if category.offers and category.needs:
             explainer.add(o_arr)
             explainer.add(n_arr)
-            tops.append((top_k_for_needs(o_arr, n_arr, cfg, cooperations=coop), False))
-            tops.append((top_k_for_offers(o_arr, n_arr, cfg, cooperations=coop), True))
+            entries.add(top_k_for_needs(o_arr, n_arr, cfg, cooperations=coop), False)
+            entries.add(top_k_for_offers(o_arr, n_arr, cfg, cooperations=coop), True)
         snapshots[(url, category.name)] = snapshot
-    return Desired.from_tops(tops), snapshots
+    return entries.desired(), snapshots
 
 
 @contextmanager
