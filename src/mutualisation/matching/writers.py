@@ -1,8 +1,10 @@
 """Writing a `diff.Changes` in bulk: COPY and temporary tables on PostgreSQL, executemany elsewhere.
 
 Per-row SQLAlchemy parameter processing would dominate a full recompute (a million rows and
-more), and every value written is a plain int, float, str or None. Everything runs in the
-caller's transaction.
+more), and every value written is a plain int, float, str or None. The rows to insert arrive as
+chunks of columns (`diff.Inserts`), never as a million Python rows: SQLite takes them many rows
+per INSERT, PostgreSQL as COPY text (around which a large insert drops the foreign keys and the
+secondary index: `bulk_keys`). Everything runs in the caller's transaction.
 """
 
 from __future__ import annotations
