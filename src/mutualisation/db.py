@@ -62,6 +62,11 @@ def utcnow() -> datetime:
 
 # On SQLite, how a transaction starts is an execution option of the engine a session is bound to.
 BEGIN_MODE = "mutualisation_sqlite_begin"
+# On SQLite, an execution option of a connection: its transactions check no foreign key. Only for
+# a bulk write whose rows reference rows it read in the same transaction, which holds the write
+# lock from its first statement (BEGIN IMMEDIATE): nobody can delete them before it commits.
+SQLITE_UNCHECKED_KEYS = "mutualisation_sqlite_unchecked_keys"
+_KEYS_UNCHECKED = "mutualisation_keys_unchecked"  # DBAPI connection info: foreign_keys is OFF
 # Session.info key: the writing engine of a session whose transactions start as reads.
 _WRITE_BIND = "mutualisation_write_bind"
 _WRITE_DEPTH = "mutualisation_write_depth"
@@ -108,7 +113,14 @@ def _sqlite_begin(connection) -> None:
     snapshot, and no busy timeout can help. IMMEDIATE takes the write lock first, waiting its
     turn under the busy timeout, so the reads that decide a write see the latest data.
     """
-    mode = connection.get_execution_options().get(BEGIN_MODE, "IMMEDIATE")
+    options = connection.get_execution_options()
+    unchecked = bool(options.get(SQLITE_UNCHECKED_KEYS, False))
+    if connection.info.get(_KEYS_UNCHECKED, False) != unchecked:
+        # A no-op inside a transaction, so set before BEGIN; and set back by the next transaction
+        # that did not ask, whatever became of this one.
+        connection.exec_driver_sql(f"PRAGMA foreign_keys = {'OFF' if unchecked else 'ON'}")
+        connection.info[_KEYS_UNCHECKED] = unchecked
+    mode = options.get(BEGIN_MODE, "IMMEDIATE")
     connection.exec_driver_sql("BEGIN" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
 
 

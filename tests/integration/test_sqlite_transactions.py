@@ -88,3 +88,23 @@ def test_a_reading_session_never_blocks_a_writer_and_writes_without_upgrading_it
 def _add(sessions, amount: int) -> None:
     with sessions() as session, transaction(session):
         session.execute(text("UPDATE counter SET value = value + :a WHERE id = 1"), {"a": amount})
+
+
+def test_a_transaction_may_skip_its_key_checks_and_the_next_one_checks_them_again(tmp_path):
+    from mutualisation.db import SQLITE_UNCHECKED_KEYS
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'keys.sqlite3'}", pool_size=1, max_overflow=0)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE parent (id INTEGER PRIMARY KEY)"))
+        conn.execute(text("CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id REFERENCES parent (id))"))
+    sessions = make_session_factory(engine)
+    with sessions() as session, transaction(session):
+        session.connection(execution_options={SQLITE_UNCHECKED_KEYS: True})
+        assert session.execute(text("PRAGMA foreign_keys")).scalar() == 0
+        session.execute(text("INSERT INTO child VALUES (1, 1)"))  # unchecked: accepted
+    for _ in range(2):  # the same pooled connection, checking again, whatever the first one did
+        with sessions() as session:
+            assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            with pytest.raises(Exception, match="FOREIGN KEY"), transaction(session):
+                session.execute(text("INSERT INTO child VALUES (2, 2)"))
+    engine.dispose()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,7 @@ CRITERIA = {
 }
 
 
-def _stored_values(v: np.ndarray) -> list[float]:
+def _stored_array(v: np.ndarray) -> Array:
     """Values rounded to 4 decimals, nudged by 1e-4 where rounding would change the 2-decimal text.
 
     The explanation shows each value with 2 decimals: rounding 0.125000001 to 0.125 would print
@@ -59,17 +60,51 @@ def _stored_values(v: np.ndarray) -> list[float]:
         differs = np.char.mod("%+.2f", r[near]) != np.char.mod("%+.2f", v[near])
         fix = near[differs]
         r[fix] = np.round(r[fix] + np.sign(v[fix] - r[fix]) * 1e-4, 4)
-    return r.tolist()
+    return r
 
 
-def _pct(values: Array) -> list[int]:
+def _stored_values(v: np.ndarray) -> list[float]:
+    return _stored_array(v).tolist()  # type: ignore[no-any-return]
+
+
+def _pct(values: Array) -> Array:
     # The same text `explain` prints with "%.0f" (round half to even on the exact binary value).
-    return np.rint(values).astype(np.int64).tolist()  # type: ignore[no-any-return]
+    return np.rint(values).astype(np.int64)
 
 
 def _stored_one(value: float) -> float:
     (stored,) = _stored_values(np.asarray([value]))
     return stored
+
+
+# Texts of the values a breakdown stores, looked up rather than formatted one by one: a full
+# recompute writes millions of them. A stored value is a multiple of 1e-4 (`_stored_array`);
+# repr(k / 1e4) is its shortest text, the one `repr` gives the same float.
+_STEPS = 10_000
+_VALUE_TEXTS = np.asarray([repr(k / _STEPS) for k in range(_STEPS + 1)], dtype=object)
+_PCT_MAX = 1000
+
+
+def _value_texts(values: Array) -> Array:
+    """repr of each of `_stored_array(values)`, as an object array."""
+    stored = _stored_array(values)
+    k = np.rint(stored * _STEPS)
+    # Looked up only where the table's float is exactly this one (not -0.0, nan, or out of range).
+    table = (k >= 0) & (k <= _STEPS) & (k / _STEPS == stored) & ~np.signbit(stored)
+    out = _VALUE_TEXTS[np.where(table, k, 0).astype(np.intp)]
+    if not table.all():
+        out[~table] = [repr(v) for v in stored[~table].tolist()]
+    return out  # type: ignore[no-any-return]
+
+
+def _with_pct(pct: Array, template: str) -> Array:
+    """`template % p` for each whole percentage p, an object array (a table for 0…1000)."""
+    texts = np.asarray([template % p for p in range(_PCT_MAX + 1)], dtype=object)
+    inside = (pct >= 0) & (pct <= _PCT_MAX)
+    out = texts[np.where(inside, pct, 0)]
+    if not inside.all():
+        out[~inside] = [template % p for p in pct[~inside].tolist()]
+    return out  # type: ignore[no-any-return]
 
 
 def compact_json(
@@ -81,7 +116,11 @@ def compact_json(
     cfg: MatchingConfig,
     coop_keys: Array | None = None,
 ) -> list[str]:
-    """Compact JSON breakdown of each pair (offers[oi[j]], needs[ni[j]]) at distance_km[j]."""
+    """Compact JSON breakdown of each pair (offers[oi[j]], needs[ni[j]]) at distance_km[j].
+
+    Built column by column from looked-up texts and joined once per row: a million rows take a
+    few tenths of a second. The text is `json.dumps(codes, separators=(",", ":"))`.
+    """
     if oi.shape[0] == 0:
         return []
     parts = pair_components(offers, oi, needs, ni, distance_km, cfg, coop_keys)
@@ -89,34 +128,29 @@ def compact_json(
     w_same = _stored_one(cfg.weight_subcategory)
     w_wild = _stored_one(cfg.weight_subcategory * cfg.subcategory_wildcard_factor)
     w_close = _stored_one(cfg.weight_subcategory * cfg.subcategory_close_factor)
-    sub_text = {(True, False): f'[["S",{w_same!r}]', (False, False): f'[["s",{w_wild!r}]'}
-    sub_text[(False, True)] = f'[["N",{w_close!r}]'
-    sub_text[(True, True)] = sub_text[(True, False)]  # never both: close codes differ
+    # Same wins over close (never both: close codes differ); the distance's code follows.
+    sub = np.asarray([f'[["S",{w_same!r}]', f'[["N",{w_close!r}]', f'[["s",{w_wild!r}]'], dtype=object)
+    sub_code = np.where(parts.same_subcategory, 0, np.where(parts.close_subcategory, 1, 2))
+    dist_code = np.asarray([',["D",', ',["R",'], dtype=object)[parts.remote.astype(np.intp)]
+    window = _with_pct(_pct(parts.window * 100), ",%d],")
+    qty_kind = np.where(parts.inexhaustible, 0, np.where(parts.quantity_unspecified, 1, 2))
+    qty_code = np.asarray(['["I",', '["U",', '["Q",'], dtype=object)[qty_kind]
+    qty_end = np.where(qty_kind == 2, _with_pct(_pct(parts.quantity * 100), ",%d]"), "]")
     coop_text = f',["C",{_stored_one(cfg.weight_cooperation)!r}]]'
-    # Column by column, then one concatenation per row: a million rows take about a second.
-    pairs = zip(parts.same_subcategory.tolist(), parts.close_subcategory.tolist(), strict=True)
-    sub_col = [sub_text[x] for x in pairs]
-    dist_col = [
-        f',["R",{v!r}]' if r else f',["D",{v!r}]'
-        for r, v in zip(parts.remote.tolist(), _stored_values(v_dist), strict=True)
-    ]
-    win_col = [
-        f',["W",{v!r},{p}],' for v, p in zip(_stored_values(v_win), _pct(parts.window * 100), strict=True)
-    ]
-    qty_col = [
-        f'["I",{v!r}]' if i else f'["U",{v!r}]' if u else f'["Q",{v!r},{p}]'
-        for i, u, v, p in zip(
-            parts.inexhaustible.tolist(),
-            parts.quantity_unspecified.tolist(),
-            _stored_values(v_qty),
-            _pct(parts.quantity * 100),
-            strict=True,
-        )
-    ]
-    end_col = [coop_text if c else "]" for c in parts.cooperated.tolist()]
-    return [
-        a + b + c + d + e for a, b, c, d, e in zip(sub_col, dist_col, win_col, qty_col, end_col, strict=True)
-    ]
+    end = np.where(parts.cooperated, coop_text, "]").astype(object)
+    columns = (
+        sub[sub_code],
+        dist_code,
+        _value_texts(v_dist),
+        repeat('],["W",'),
+        _value_texts(v_win),
+        window,
+        qty_code,
+        _value_texts(v_qty),
+        qty_end,
+        end,
+    )
+    return list(map("".join, zip(*columns, strict=False)))  # `repeat` is endless
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,30 @@ STATUSES = ("active", "accepted", "dismissed", "stale")
 _ACTIVE, _ACCEPTED, _DISMISSED, _STALE = range(4)
 
 
+def _no_ids() -> Array:
+    return np.empty(0, dtype=np.int64)
+
+
+@dataclass
+class PairScores:
+    """New pairs as columns (offer_id, need_id, score): the notices read them (`notify`)."""
+
+    offer_id: Array = field(default_factory=_no_ids)
+    need_id: Array = field(default_factory=_no_ids)
+    score: Array = field(default_factory=lambda: np.empty(0, dtype=np.float64))
+
+    def __len__(self) -> int:
+        return int(self.offer_id.size)
+
+    def extend(self, offer_id: Array, need_id: Array, score: Array) -> None:
+        if not len(self):  # the usual case: one diff per run, its columns shared, not copied
+            self.offer_id, self.need_id, self.score = offer_id, need_id, score
+            return
+        self.offer_id = np.concatenate([self.offer_id, offer_id])
+        self.need_id = np.concatenate([self.need_id, need_id])
+        self.score = np.concatenate([self.score, score])
+
+
 @dataclass
 class Counts:
     inserted: int = 0
@@ -37,7 +61,7 @@ class Counts:
     deleted: int = 0
     unchanged: int = 0
     timings: dict[str, float] = field(default_factory=dict)
-    new_pairs: list[tuple[int, int, float]] = field(default_factory=list)
+    new_pairs: PairScores = field(default_factory=PairScores)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -84,40 +108,36 @@ class Desired:
     @classmethod
     def from_columns(cls, o: Any, n: Any, score: Any, km: Any, o_rank: Any, n_rank: Any) -> Desired:
         """Merge entries of the same pair: the last one's score and distance, the highest ranks."""
-        o, n = np.asarray(o, dtype=np.int64), np.asarray(n, dtype=np.int64)
-        key = (o << 32) | n
+        key = (np.asarray(o, dtype=np.int64) << 32) | np.asarray(n, dtype=np.int64)
+        return cls._merged(key, score, km, o_rank, n_rank)
+
+    @classmethod
+    def _merged(cls, key: Array, score: Any, km: Any, o_rank: Any, n_rank: Any) -> Desired:
         order = np.argsort(key, kind="stable")
         key = key[order]
         if key.size == 0:
             empty_i, empty_f = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
             return cls(empty_i, empty_i, empty_i, empty_f, empty_f, empty_i, empty_i)
         starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        last = np.r_[starts[1:], key.size] - 1
-        take = order[last]
+        take = order[np.r_[starts[1:], key.size] - 1]
+        key = key[starts]
         return cls(
-            key=key[starts],
-            offer_id=o[take],
-            need_id=n[take],
+            key=key,
+            offer_id=key >> 32,
+            need_id=key & 0xFFFFFFFF,
             score=np.asarray(score, dtype=np.float64)[take],
             km=np.asarray(km, dtype=np.float64)[take],
-            offer_rank=np.maximum.reduceat(np.asarray(o_rank, dtype=np.int64)[order], starts),
-            need_rank=np.maximum.reduceat(np.asarray(n_rank, dtype=np.int64)[order], starts),
+            offer_rank=np.maximum.reduceat(np.asarray(o_rank)[order], starts).astype(np.int64),
+            need_rank=np.maximum.reduceat(np.asarray(n_rank)[order], starts).astype(np.int64),
         )
 
     @classmethod
     def from_tops(cls, tops: list[tuple[TopK, bool]]) -> Desired:
         """From top-k lists, each with whether its queries are offers."""
-        cols: list[list[Array]] = [[] for _ in range(6)]
+        entries = TopEntries()
         for top, offer_queries in tops:
-            rows, ranks = np.nonzero(top.ids >= 0)
-            q, t = top.query_ids[rows], top.ids[rows, ranks]
-            none = np.full(ranks.shape, -1, dtype=np.int64)
-            o, n = (q, t) if offer_queries else (t, q)
-            o_rank, n_rank = (ranks, none) if offer_queries else (none, ranks)
-            values = (o, n, top.scores[rows, ranks], top.distances[rows, ranks], o_rank, n_rank)
-            for col, value in zip(cols, values, strict=True):
-                col.append(value)
-        return cls.from_columns(*(np.concatenate(c) if c else np.empty(0) for c in cols))
+            entries.add(top, offer_queries)
+        return entries.desired()
 
     @classmethod
     def from_pairs(cls, desired: dict[tuple[int, int], Pair]) -> Desired:
@@ -137,6 +157,38 @@ class Desired:
             return np.zeros(key.size, dtype=np.int64), np.zeros(key.size, dtype=bool)
         pos = np.minimum(np.searchsorted(self.key, key), self.key.size - 1)
         return pos, self.key[pos] == key
+
+
+class TopEntries:
+    """The entries of top-k lists, keyed as each list comes: the lists can go before `Desired`.
+
+    A full recompute has millions of entries and this is the peak of its memory: entries are
+    ranked in int32, and each column's parts are freed as soon as they are joined.
+    """
+
+    def __init__(self) -> None:
+        self.columns: list[list[Array]] = [[] for _ in range(5)]  # key, score, km, ranks
+
+    def add(self, top: TopK, offer_queries: bool) -> None:
+        rows, ranks = np.nonzero(top.ids >= 0)
+        q, t = top.query_ids[rows], top.ids[rows, ranks]
+        key = (q << 32) | t if offer_queries else (t << 32) | q
+        rank = ranks.astype(np.int32)
+        none = np.full(rank.shape, -1, dtype=np.int32)
+        o_rank, n_rank = (rank, none) if offer_queries else (none, rank)
+        values = (key, top.scores[rows, ranks], top.distances[rows, ranks], o_rank, n_rank)
+        for parts, value in zip(self.columns, values, strict=True):
+            parts.append(value)
+
+    def desired(self) -> Desired:
+        """Merged as `Desired.from_columns` merges (the last entry's score, the highest ranks)."""
+        if not self.columns[0]:
+            return Desired.from_columns(*(np.empty(0) for _ in range(6)))
+        merged = []
+        for parts in self.columns:
+            merged.append(np.concatenate(parts))
+            parts.clear()
+        return Desired._merged(*merged)
 
 
 @dataclass
@@ -162,20 +214,19 @@ class UpdateRow:
 UPDATE_COLUMNS = tuple(UpdateRow.__dataclass_fields__)
 
 
-class InsertRow(NamedTuple):
-    offer_id: int
-    need_id: int
-    score: float
-    distance_km: float
-    offer_rank: int | None
-    need_rank: int | None
-    breakdown: str
-    status: str
-    offer_fingerprint: str
-    need_fingerprint: str
-
-
-INSERT_COLUMNS = InsertRow._fields
+# The columns of an inserted row, in the order of `NewPairs.columns`; the writers add the stamps.
+INSERT_COLUMNS = (
+    "offer_id",
+    "need_id",
+    "score",
+    "distance_km",
+    "offer_rank",
+    "need_rank",
+    "breakdown",
+    "status",
+    "offer_fingerprint",
+    "need_fingerprint",
+)
 
 
 class Explained(NamedTuple):
@@ -187,36 +238,88 @@ class Explained(NamedTuple):
     km: float
 
 
+def _optional(ranks: Array) -> list[int | None]:
+    """Ranks as Python values, None where not ranked (-1), without a loop in Python."""
+    out = ranks.astype(object)
+    out[ranks < 0] = None
+    return out.tolist()  # type: ignore[no-any-return]
+
+
 @dataclass
 class NewPairs:
-    """Rows to insert as columns, in (offer_id, need_id) order; breakdowns are added later."""
+    """Rows to insert as numpy columns, in (offer_id, need_id) order; breakdowns are added later.
 
-    offer_id: list[int]
-    need_id: list[int]
-    score: list[float]
-    km: list[float]
-    offer_rank: list[int | None]
-    need_rank: list[int | None]
-    offer_fingerprint: list[str]
-    need_fingerprint: list[str]
+    A full recompute inserts over a million rows: as Python objects they would take hundreds of
+    megabytes and seconds to build, so they only become Python values a chunk at a time
+    (`columns`), as the writer reads them. Ranks are -1 where not ranked. Each listing's
+    fingerprint is kept once: `listing_ids` (sorted) and `fingerprints` (object array, aligned).
+    """
 
-    def rows(self, breakdowns: list[str]) -> list[InsertRow]:
-        columns = (self.offer_id, self.need_id, self.score, self.km, self.offer_rank, self.need_rank)
-        fps = (self.offer_fingerprint, self.need_fingerprint)
-        return [
-            InsertRow(o, n, s, d, orank, nrank, bd, "active", ofp, nfp)
-            for (o, n, s, d, orank, nrank), bd, ofp, nfp in zip(
-                zip(*columns, strict=True), breakdowns, *fps, strict=True
-            )
-        ]
+    offer_id: Array
+    need_id: Array
+    score: Array
+    km: Array
+    offer_rank: Array
+    need_rank: Array
+    listing_ids: Array
+    fingerprints: Array
+
+    def __len__(self) -> int:
+        return int(self.offer_id.size)
+
+    def part(self, start: int, stop: int) -> NewPairs:
+        """Rows start:stop (views of the columns), with the same fingerprints."""
+        cut = slice(start, stop)
+        return NewPairs(
+            self.offer_id[cut],
+            self.need_id[cut],
+            self.score[cut],
+            self.km[cut],
+            self.offer_rank[cut],
+            self.need_rank[cut],
+            self.listing_ids,
+            self.fingerprints,
+        )
+
+    def fingerprints_of(self, listing_ids: Array) -> list[str]:
+        return self.fingerprints[np.searchsorted(self.listing_ids, listing_ids)].tolist()  # type: ignore[no-any-return]
+
+    def columns(self, breakdowns: list[str]) -> tuple[list[Any], ...]:
+        """The rows as Python columns in `INSERT_COLUMNS` order."""
+        return (
+            self.offer_id.tolist(),
+            self.need_id.tolist(),
+            self.score.tolist(),
+            self.km.tolist(),
+            _optional(self.offer_rank),
+            _optional(self.need_rank),
+            breakdowns,
+            ["active"] * len(self),
+            self.fingerprints_of(self.offer_id),
+            self.fingerprints_of(self.need_id),
+        )
 
 
-class Rows(Protocol):
-    """Rows to insert: a list, or rows computed as they are read (`explainer.ExplainedRows`)."""
+class Inserts(Protocol):
+    """Rows to insert, read once by the writer as chunks of columns (`NewPairs.columns`)."""
 
     def __len__(self) -> int: ...
 
-    def __iter__(self) -> Iterator[InsertRow]: ...
+    def chunks(self) -> Iterator[tuple[list[Any], ...]]: ...
+
+
+@dataclass
+class InsertColumns:
+    """Rows to insert already as columns in `INSERT_COLUMNS` order (none by default)."""
+
+    columns: tuple[list[Any], ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    def chunks(self) -> Iterator[tuple[list[Any], ...]]:
+        if len(self):
+            yield self.columns
 
 
 @dataclass
@@ -225,7 +328,7 @@ class Changes:
 
     deletes: list[int] = field(default_factory=list)
     updates: list[UpdateRow] = field(default_factory=list)
-    inserts: Rows = field(default_factory=list)
+    inserts: Inserts = field(default_factory=InsertColumns)
     explain: list[Explained] = field(default_factory=list)
     new: NewPairs | None = None
 
@@ -356,23 +459,22 @@ def _new_pairs(stored_keys: Array, desired: Desired, fingerprints: Fingerprints)
     """The desired ranked pairs not stored yet, both listings being published."""
     at = np.minimum(np.searchsorted(stored_keys, desired.key), max(stored_keys.size - 1, 0))
     present = stored_keys[at] == desired.key if stored_keys.size else np.zeros(desired.key.size, dtype=bool)
-    pairs = zip(desired.offer_id.tolist(), desired.need_id.tolist(), strict=True)
-    listed = np.fromiter(
-        (o in fingerprints and n in fingerprints for o, n in pairs), dtype=bool, count=desired.key.size
+    listed = np.fromiter(fingerprints.rows, dtype=np.int64, count=len(fingerprints.rows))
+    known = np.isin(desired.offer_id, listed) & np.isin(desired.need_id, listed)
+    new = ~present & known & ((desired.offer_rank >= 0) | (desired.need_rank >= 0))
+    o, n, score, km, o_rank, n_rank = (
+        desired.offer_id,
+        desired.need_id,
+        desired.score,
+        desired.km,
+        desired.offer_rank,
+        desired.need_rank,
     )
-    new = np.flatnonzero(~present & listed & ((desired.offer_rank >= 0) | (desired.need_rank >= 0)))
-    o_new, n_new = desired.offer_id[new].tolist(), desired.need_id[new].tolist()
-    fp_of = {i: fingerprints[i] for i in {*o_new, *n_new}}
-    return NewPairs(
-        offer_id=o_new,
-        need_id=n_new,
-        score=desired.score[new].tolist(),
-        km=desired.km[new].tolist(),
-        offer_rank=[_rank(r) for r in desired.offer_rank[new].tolist()],
-        need_rank=[_rank(r) for r in desired.need_rank[new].tolist()],
-        offer_fingerprint=[fp_of[i] for i in o_new],
-        need_fingerprint=[fp_of[i] for i in n_new],
-    )
+    if not new.all():  # else (a first run) the desired columns themselves, not a copy
+        o, n, score, km, o_rank, n_rank = (c[new] for c in (o, n, score, km, o_rank, n_rank))
+    ids = np.unique(np.concatenate([o, n]))
+    fps = np.asarray([fingerprints[i] for i in ids.tolist()], dtype=object)
+    return NewPairs(o, n, score, km, o_rank, n_rank, listing_ids=ids, fingerprints=fps)
 
 
 def diff(
@@ -393,5 +495,5 @@ def diff(
         counts.unchanged += len(existing) - len(changes.deletes) - len(changes.updates)
         stored_keys = np.sort(stored.key)
     changes.new = _new_pairs(stored_keys, desired, fingerprints)
-    counts.new_pairs.extend(zip(changes.new.offer_id, changes.new.need_id, changes.new.score, strict=True))
+    counts.new_pairs.extend(changes.new.offer_id, changes.new.need_id, changes.new.score)
     return changes

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
 from .arrays import Array, ListingArrays
 from .breakdown import compact_json
 from .config import MatchingConfig
-from .diff import Changes, InsertRow, NewPairs
+from .diff import Changes, NewPairs
 from .scoring import cooperation_keys
 
 
@@ -44,6 +44,8 @@ class Explainer:
         po = np.minimum(np.searchsorted(sorted_ids, o), len(sorted_ids) - 1)
         pn = np.minimum(np.searchsorted(sorted_ids, n), len(sorted_ids) - 1)
         known = (sorted_ids[po] == o) & (sorted_ids[pn] == n)
+        if known.all():  # a full recompute: every listing is here
+            return compact_json(arrays, order[po], arrays, order[pn], km, self.cfg, self.keys)  # type: ignore[return-value]
         out: list[str | None] = [None] * int(o.size)
         idx = np.flatnonzero(known)
         texts = compact_json(arrays, order[po[idx]], arrays, order[pn[idx]], km[idx], self.cfg, self.keys)
@@ -104,8 +106,8 @@ def explain_changes(changes: Changes, explainer: Explainer) -> None:
 class ExplainedRows:
     """The rows to insert, their breakdowns computed a chunk at a time as the writer reads them.
 
-    A full recompute inserts over a million rows: their breakdown strings and row tuples, all in
-    memory at once, would take about a gigabyte. Read once, in (offer_id, need_id) order.
+    A full recompute inserts over a million rows: their breakdown strings and Python values, all
+    in memory at once, would take about a gigabyte. Read once, in (offer_id, need_id) order.
     """
 
     CHUNK = 50_000
@@ -114,15 +116,11 @@ class ExplainedRows:
         self.new, self.explainer = new, explainer
 
     def __len__(self) -> int:
-        return len(self.new.offer_id)
+        return len(self.new)
 
-    def __iter__(self) -> Iterator[InsertRow]:
-        columns = [getattr(self.new, f.name) for f in dataclasses.fields(self.new)]
+    def chunks(self) -> Iterator[tuple[list[Any], ...]]:
+        """Columns in `diff.INSERT_COLUMNS` order, `CHUNK` rows at a time."""
         for start in range(0, len(self), self.CHUNK):
-            part = NewPairs(*(c[start : start + self.CHUNK] for c in columns))
-            breakdowns = self.explainer.many(
-                np.asarray(part.offer_id, dtype=np.int64),
-                np.asarray(part.need_id, dtype=np.int64),
-                np.asarray(part.km, dtype=np.float64),
-            )
-            yield from part.rows(["[]" if b is None else b for b in breakdowns])
+            part = self.new.part(start, start + self.CHUNK)
+            breakdowns = self.explainer.many(part.offer_id, part.need_id, part.km)
+            yield part.columns(["[]" if b is None else b for b in breakdowns])

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..i18n import N_, NP_
+from .arrays import Array
 from .config import MatchingConfig
+from .diff import PairScores
 from .reading import owners as read_owners
 from .rows import Fingerprints
 from .snapshots import Snapshot
@@ -33,26 +34,34 @@ def _owners(
     return found
 
 
+def _per_owner(listing_ids: Array, owners: dict[int, int]) -> tuple[list[int], list[int], list[int]]:
+    """(owner ids, how many of the listings each owns, one of them), owners sorted."""
+    owner = np.asarray([owners[i] for i in listing_ids.tolist()], dtype=np.int64)
+    order = np.argsort(owner, kind="stable")
+    found, first, count = np.unique(owner[order], return_index=True, return_counts=True)
+    return found.tolist(), count.tolist(), listing_ids[order][first].tolist()
+
+
 def notify_new(
     session: Session,
-    new_pairs: list[tuple[int, int, float]],
+    new_pairs: PairScores,
     cfg: MatchingConfig,
     snapshot: Snapshot | None = None,
     fingerprints: Fingerprints | None = None,
 ) -> None:
-    """One in-app notification per owner and run, for new pairs scoring at least `notify_score`."""
-    worthy = [(o, n) for o, n, s in new_pairs if s >= cfg.notify_score]
-    if not worthy:
+    """One in-app notification per owner and run, for new pairs scoring at least `notify_score`.
+
+    Vectorised: a first full recompute has over a million new pairs.
+    """
+    worthy = new_pairs.score >= cfg.notify_score
+    if not worthy.any():
         return
     from ..accounts.models import User
     from ..notifications.services import notify
 
-    owners = _owners(session, {i for pair in worthy for i in pair}, snapshot, fingerprints)
-    per_owner: dict[int, set[int]] = defaultdict(set)
-    for o, n in worthy:
-        per_owner[owners[o]].add(o)
-        per_owner[owners[n]].add(n)
-    owner_ids = sorted(per_owner)
+    listing_ids = np.unique(np.concatenate([new_pairs.offer_id[worthy], new_pairs.need_id[worthy]]))
+    owners = _owners(session, set(listing_ids.tolist()), snapshot, fingerprints)
+    owner_ids, counts, firsts = _per_owner(listing_ids, owners)
     users = {}
     for start in range(0, len(owner_ids), CHUNK):
         chunk = owner_ids[start : start + CHUNK]
@@ -60,11 +69,11 @@ def notify_new(
         # thousands of such owners, and one notice costs a flush).
         active = select(User).where(User.id.in_(chunk), User.is_active.is_(True))
         users.update({u.id: u for u in session.scalars(active)})
-    for owner_id, listings in per_owner.items():
+    for owner_id, count, first in zip(owner_ids, counts, firsts, strict=True):
         user = users.get(owner_id)
         if user is None:
             continue
-        one = next(iter(listings)) if len(listings) == 1 else None
+        one = first if count == 1 else None
         notify(
             session,
             user,
@@ -77,5 +86,5 @@ def notify_new(
             object_type="listing" if one else None,
             object_id=one,
             link=f"/listings/{one}/suggestions" if one else "/",
-            count=len(listings),
+            count=count,
         )

@@ -10,14 +10,16 @@ incremental updates that follow in this process start from the snapshots it leav
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from ..db import transaction
+from ..db import SQLITE_UNCHECKED_KEYS, transaction
 from .candidates import top_k_both_sides
 from .config import MatchingConfig
-from .diff import Counts, Desired, diff
+from .diff import Counts, Desired, TopEntries, diff
 from .explainer import Explainer, explain_changes
 from .inputs import aggregates, computed, inputs_key, store
 from .notify import notify_new
@@ -31,7 +33,6 @@ from .reading import (
 )
 from .rows import Fingerprints, ListingRow
 from .snapshots import SNAPSHOT_LOCK, SNAPSHOTS, Snapshot, State, state
-from .topk import TopK
 from .writers import AfterDeletes, write
 
 
@@ -96,8 +97,12 @@ def _read(session: Session, fingerprints: Fingerprints, plan: _Plan) -> list[_Ca
 
 def _match(
     read: list[_Category], cfg: MatchingConfig, coop: list[tuple[int, int]], explainer: Explainer, url: str
-) -> tuple[list[tuple[TopK, bool]], dict[tuple[str, str], Snapshot]]:
-    """Each category's top-k lists (with whether their queries are offers) and snapshot."""
+) -> tuple[Desired, dict[tuple[str, str], Snapshot]]:
+    """The desired pairs of every category's top-k lists, and each category's snapshot.
+
+    The categories' two sides are searched in threads (`top_k_both_sides`); each top-k list is
+    dropped as soon as its entries are taken (`TopEntries`).
+    """
     snapshots, networks = {}, []
     for category in read:
         snapshot = Snapshot.of(category.state.epoch, category.state.version, category.offers, category.needs)
@@ -107,10 +112,35 @@ def _match(
             explainer.add(n_arr)
             networks.append((o_arr, n_arr))
         snapshots[(url, category.name)] = snapshot
-    tops: list[tuple[TopK, bool]] = []
-    for need_top, offer_top in top_k_both_sides(networks, cfg, coop):
-        tops += [(need_top, False), (offer_top, True)]
-    return tops, snapshots
+    entries = TopEntries()
+    tops = top_k_both_sides(networks, cfg, coop)
+    while tops:
+        need_top, offer_top = tops.pop(0)
+        entries.add(need_top, False)
+        entries.add(offer_top, True)
+    return entries.desired(), snapshots
+
+
+@contextmanager
+def _unmapped(session: Session) -> Iterator[None]:
+    """On SQLite, read the database through its page cache, not memory-mapped, while recomputing.
+
+    A recompute reads every published listing: mapped, those pages count in the process's
+    resident memory (a seventh of its peak at national scale) long after they are read. The
+    connection's setting is restored before the transaction ends, whatever happens.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    cursor = connection.connection.cursor()
+    try:
+        mapped = int(cursor.execute("PRAGMA mmap_size").fetchone()[0])
+        cursor.execute("PRAGMA mmap_size = 0")
+        yield
+    finally:
+        cursor.execute(f"PRAGMA mmap_size = {mapped}")
+        cursor.close()
 
 
 def full_recompute(
@@ -126,7 +156,12 @@ def full_recompute(
     `after_deletes` runs between the deletes and the other writes (tests inject failures there).
     """
     counts = Counts()
-    with transaction(session):
+    if not session.in_transaction():
+        # Every row written names two listings this transaction reads as published while it holds
+        # SQLite's write lock: checking their keys row by row (a third of the inserts' time at
+        # national scale) cannot fail. A transaction already under way keeps its checks.
+        session.connection(execution_options={SQLITE_UNCHECKED_KEYS: True})
+    with transaction(session), _unmapped(session):
         t0 = time.perf_counter()
         coop = cooperations(session) if coop is None else coop
         explainer = Explainer(cfg, coop)
@@ -135,8 +170,7 @@ def full_recompute(
         read = _read(session, fingerprints, plan)  # states were read before the listings
         existing = plan.existing(session, fingerprints)
         t1 = time.perf_counter()
-        tops, snapshots = _match(read, cfg, coop, explainer, str(session.connection().engine.url))
-        desired = Desired.from_tops(tops)
+        desired, snapshots = _match(read, cfg, coop, explainer, str(session.connection().engine.url))
         t2 = time.perf_counter()
         changes = diff(existing, desired, fingerprints, counts)
         counts.unchanged += plan.untouched

@@ -1,29 +1,40 @@
 """Writing a `diff.Changes` in bulk: COPY and temporary tables on PostgreSQL, executemany elsewhere.
 
 Per-row SQLAlchemy parameter processing would dominate a full recompute (a million rows and
-more), and every value written is a plain int, float, str or None. Everything runs in the
-caller's transaction.
+more), and every value written is a plain int, float, str or None. The rows to insert arrive as
+chunks of columns (`diff.Inserts`), never as a million Python rows: SQLite takes them many rows
+per INSERT, PostgreSQL as COPY text (around which a large insert drops the foreign keys and the
+secondary index: `bulk_keys`). Everything runs in the caller's transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable, Iterable
+from functools import cache
+from itertools import chain, repeat
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
-from .diff import INSERT_COLUMNS, UPDATE_COLUMNS, Changes
+from . import bulk_keys
+from .diff import INSERT_COLUMNS, UPDATE_COLUMNS, Changes, Inserts
 from .models import Suggestion
 
 CHUNK = 5000
 # COPY pays a few statements of setup: small change sets (incremental updates) use executemany.
 COPY_FROM_ROWS = 500
 _ANALYZE_FROM_ROWS = 50_000
-# Negative: KiB, i.e. up to 64 MB of pages. Enough since a large write drops the secondary indexes
-# and appends in the unique index's order; a bigger cache only grows the peak memory of a full run.
-_SQLITE_WRITE_CACHE_KIB = -65_536
+# Negative: KiB, i.e. up to 16 MB of pages. Enough since a large write drops the secondary indexes,
+# checks no foreign key (recompute) and appends in the unique index's order: 64 MB was no faster
+# at national scale, and a bigger cache only grows the peak memory of a full run.
+_SQLITE_WRITE_CACHE_KIB = -16_384
+
+# Rows per INSERT statement on SQLite: 10 values each, well under its limit of 32,766 parameters
+# (999 before SQLite 3.32: 99 rows).
+_SQLITE_ROWS_PER_INSERT = 200 if sqlite3.sqlite_version_info >= (3, 32) else 99
 
 # From this many inserted rows, SQLite's secondary indexes are dropped and rebuilt around the write.
 _REINDEX_FROM_ROWS = 100_000
@@ -115,18 +126,55 @@ class DBAPIWriter:
         updates = sorted(changes.updates, key=lambda u: u.id)
         rows = [(*u.values()[1:], u.clear_dismissal, self.stamp, u.id) for u in updates]
         self._executemany(self._update_sql(), rows)
+        if len(changes.inserts):
+            self._insert(changes.inserts)
+
+    def _insert(self, inserts: Inserts) -> None:
+        m = self.mark
         marks = [self.json_mark if c == "breakdown" else m for c in INSERT_COLUMNS]
-        columns = ", ".join((*INSERT_COLUMNS, "created_at", "updated_at"))
-        placeholders = ", ".join((*marks, m, m))
-        insert_sql = f"INSERT INTO suggestions ({columns}) VALUES ({placeholders})"  # noqa: S608
-        if changes.inserts:
-            # A generator: a million-row list of parameter tuples would double the peak memory.
-            stamps = (self.stamp, self.stamp)
-            cursor: Any = self.connection.connection.cursor()  # the driver's: it takes any iterable
-            try:
-                cursor.executemany(insert_sql, (r + stamps for r in changes.inserts))
-            finally:
-                cursor.close()
+        cursor: Any = self.connection.connection.cursor()  # the driver's: it takes any iterable
+        try:
+            for columns in inserts.chunks():
+                if self.connection.dialect.name == "sqlite":
+                    _insert_sqlite(cursor, columns, self.stamp)
+                    continue
+                # Zipped into rows at C speed as the driver reads them.
+                rows = zip(*columns, repeat(self.stamp), repeat(self.stamp))
+                cursor.executemany(_insert_sql([(*marks, m, m)]), rows)
+        finally:
+            cursor.close()
+
+
+def _insert_sql(rows: list[tuple[str, ...]]) -> str:
+    """INSERT of the rows with these placeholders (`INSERT_COLUMNS`, then the two stamps)."""
+    columns = ", ".join((*INSERT_COLUMNS, "created_at", "updated_at"))
+    values = ", ".join(f"({', '.join(marks)})" for marks in rows)
+    return f"INSERT INTO suggestions ({columns}) VALUES {values}"  # noqa: S608 (placeholders only)
+
+
+@cache
+def _sqlite_insert_sql(rows: int) -> str:
+    """`rows` rows per statement, numbered placeholders: ?1 … for the rows, then the stamp once."""
+    width = len(INSERT_COLUMNS)
+    stamp = f"?{rows * width + 1}"
+    marks = [(*(f"?{r * width + c + 1}" for c in range(width)), stamp, stamp) for r in range(rows)]
+    return _insert_sql(marks)
+
+
+def _insert_sqlite(cursor: Any, columns: tuple[list[Any], ...], stamp: Any) -> None:
+    """Many rows per INSERT: SQLite then keeps its cursors on the table and its unique index
+    from one row to the next instead of seeking them for each statement (half the time)."""
+    width = len(INSERT_COLUMNS)
+    values = list(chain.from_iterable(zip(*columns, strict=True)))
+    rows = len(values) // width
+    step = _SQLITE_ROWS_PER_INSERT * width
+    full = rows // _SQLITE_ROWS_PER_INSERT * step
+    if full:
+        statements = ([*values[at : at + step], stamp] for at in range(0, full, step))
+        cursor.executemany(_sqlite_insert_sql(_SQLITE_ROWS_PER_INSERT), statements)
+    if full < len(values):  # the rest, one row per statement: one SQL text whatever their number
+        rest = ((*values[at : at + width], stamp) for at in range(full, len(values), width))
+        cursor.executemany(_sqlite_insert_sql(1), rest)
 
 
 def _copy_text(value: object) -> str:
@@ -205,7 +253,7 @@ class PostgresWriter:
                     cursor, f"COPY _suggestions_changed ({', '.join(UPDATE_COLUMNS)}) FROM STDIN", rows
                 )
                 cursor.execute(_UPDATE_FROM_COPY, (self.stamp,))
-            if changes.inserts:
+            if len(changes.inserts):
                 self._insert(cursor, changes)
             if len(changes.inserts) + len(changes.deletes) >= _ANALYZE_FROM_ROWS:
                 # Fresh statistics after a bulk change: with stale ones the planner may scan the
@@ -215,14 +263,25 @@ class PostgresWriter:
             cursor.close()
 
     def _insert(self, cursor: Any, changes: Changes) -> None:
+        large = len(changes.inserts) >= bulk_keys.UNCHECKED_FROM_ROWS
+        rebuild = bulk_keys.drop_for_bulk(cursor) if large else []
         columns = ", ".join((*INSERT_COLUMNS, "created_at", "updated_at"))
-        stamp, null = self.stamp, "\\N"
-        # Only the ranks may be None in an insert row; the rest is written as is.
-        lines = (
-            f"{r.offer_id}\t{r.need_id}\t{r.score!r}\t{r.distance_km!r}\t"
-            f"{null if r.offer_rank is None else r.offer_rank}\t"
-            f"{null if r.need_rank is None else r.need_rank}\t"
-            f"{r.breakdown}\t{r.status}\t{r.offer_fingerprint}\t{r.need_fingerprint}\t{stamp}\t{stamp}"
-            for r in changes.inserts
-        )
-        self._copy_lines(cursor, f"COPY suggestions ({columns}) FROM STDIN", lines)
+        with cursor.copy(f"COPY suggestions ({columns}) FROM STDIN") as copy:
+            for chunk in changes.inserts.chunks():
+                copy.write(_copy_chunk(chunk, self.stamp))
+        for sql in rebuild:
+            cursor.execute(sql)
+
+
+def _copy_chunk(columns: tuple[list[Any], ...], stamp: str) -> str:
+    """Rows given as columns in `INSERT_COLUMNS` order, in COPY's text format, stamped.
+
+    Only the ranks may be None; ids and ranks are ints, score and distance floats (their repr
+    reads back as the same float8), the rest is text with no tab, newline or backslash.
+    """
+    o, n, score, km, o_rank, n_rank, *texts = columns
+    null = "\\N"
+    ranks = ([null if r is None else str(r) for r in rank] for rank in (o_rank, n_rank))
+    numbers = (list(map(str, o)), list(map(str, n)), list(map(repr, score)), list(map(repr, km)), *ranks)
+    rows = zip(*numbers, *texts, repeat(stamp), repeat(stamp))
+    return "\n".join(map("\t".join, rows)) + "\n"

@@ -88,3 +88,59 @@ def test_render_reads_the_former_verbose_format_and_the_json_text():
     assert render(verbose, 12.0, "en")[0]["message"] == "12 km +0.20"
     assert render('[["R",0.3,null]]', 0.4, "fr")[0]["message"] == "< 1 km (à distance) +0,30"
     assert render(None, 1.0) == []
+
+
+def _reference_compact(offers, oi, needs, ni, km, cfg, keys):
+    """The compact breakdown as `json.dumps` of each pair's codes, one pair at a time."""
+    from mutualisation.matching.breakdown import _pct, _stored_one
+    from mutualisation.matching.scoring import pair_components
+
+    out = []
+    for j in range(len(oi)):
+        parts = pair_components(offers, oi[j : j + 1], needs, ni[j : j + 1], km[j : j + 1], cfg, keys)
+        _sub, dist, win, qty, _coop = (float(v[0]) for v in parts.weighted(cfg))
+        if parts.same_subcategory[0]:
+            sub = ["S", _stored_one(cfg.weight_subcategory)]
+        elif parts.close_subcategory[0]:
+            sub = ["N", _stored_one(cfg.weight_subcategory * cfg.subcategory_close_factor)]
+        else:
+            sub = ["s", _stored_one(cfg.weight_subcategory * cfg.subcategory_wildcard_factor)]
+        codes = [sub, ["R" if parts.remote[0] else "D", _stored_one(dist)]]
+        codes.append(["W", _stored_one(win), int(_pct(parts.window * 100)[0])])
+        if parts.inexhaustible[0]:
+            codes.append(["I", _stored_one(qty)])
+        elif parts.quantity_unspecified[0]:
+            codes.append(["U", _stored_one(qty)])
+        else:
+            codes.append(["Q", _stored_one(qty), int(_pct(parts.quantity * 100)[0])])
+        if parts.cooperated[0]:
+            codes.append(["C", _stored_one(cfg.weight_cooperation)])
+        out.append(json.dumps(codes, separators=(",", ":")))
+    return out
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_compact_json_built_by_columns_is_the_json_of_each_pairs_codes(seed):
+    rng = random.Random(seed)
+    offer_rows, need_rows = random_rows(rng, 40, "offer", 1), random_rows(rng, 40, "need", 100)
+    offers, needs = ListingArrays.from_rows(offer_rows), ListingArrays.from_rows(need_rows)
+    oi = np.asarray([rng.randrange(40) for _ in range(300)])
+    ni = np.asarray([rng.randrange(40) for _ in range(300)])
+    needs = dataclasses.replace(needs, category=needs.category.copy())
+    needs.category[ni] = offers.category[oi]
+    km = pair_distance_km(offers, oi, needs, ni)
+    keys = cooperation_keys([(0, 1), (2, 3)])
+    # Custom weights too: values off the usual grid, a close-subcategory weight, no cooperation bonus.
+    for cfg in (MatchingConfig(), MatchingConfig(weight_distance=0.3333, weight_cooperation=0.0)):
+        got = compact_json(offers, oi, needs, ni, km, cfg, keys)
+        assert got == _reference_compact(offers, oi, needs, ni, km, cfg, keys)
+        assert {text[3] for text in got} <= {"S", "N", "s"} and any('["C",' in t for t in got)
+
+
+def test_value_texts_are_the_reprs_of_the_stored_values_even_off_the_table():
+    from mutualisation.matching.breakdown import _stored_values, _value_texts
+
+    values = np.asarray(
+        [0.0, -0.0, -1e-9, 1e-5, 0.0001, 0.1, 0.125000001, 0.35, 0.99995, 1.0, 1.00004, 2.5, -0.25, math.nan]
+    )
+    assert _value_texts(values).tolist() == [repr(v) for v in _stored_values(values)]

@@ -1,0 +1,62 @@
+"""The desired pairs and the rows to insert as columns (`diff`): merged and converted exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mutualisation.matching.diff import INSERT_COLUMNS, Counts, Desired, diff
+from mutualisation.matching.rows import Fingerprints, ListingRow
+from mutualisation.matching.topk import TopK
+
+
+def _top(query_ids, ids, scores):
+    ids = np.asarray(ids, dtype=np.int64)
+    scores = np.where(ids >= 0, np.asarray(scores, dtype=np.float64), np.nan)
+    return TopK(np.asarray(query_ids, dtype=np.int64), ids, scores, scores * 100)
+
+
+def _listing(i: int, kind: str) -> ListingRow:
+    return ListingRow(i, kind, "equipment", None, 1, 1, 48.0, 2.0, None, None, None, False, False, None)
+
+
+def test_desired_from_tops_merges_both_sides_of_a_pair_as_from_columns():
+    # Need 10's top: offers 1 then 2; offer 1's top: needs 10 then 11; offer 2's top: nothing.
+    needs_top = _top([10], [[1, 2]], [[0.9, 0.5]])
+    offers_top = _top([1, 2], [[10, 11], [-1, -1]], [[0.9, 0.4], [0, 0]])
+    got = Desired.from_tops([(needs_top, False), (offers_top, True)])
+    expected = Desired.from_columns(
+        [1, 2, 1, 1], [10, 10, 10, 11], [0.9, 0.5, 0.9, 0.4], [90, 50, 90, 40], [-1, -1, 0, 1], [0, 1, -1, -1]
+    )
+    for name in ("key", "offer_id", "need_id", "score", "km", "offer_rank", "need_rank"):
+        assert np.array_equal(getattr(got, name), getattr(expected, name)), name
+    assert got.offer_id.tolist() == [1, 1, 2] and got.need_id.tolist() == [10, 11, 10]
+    assert got.offer_rank.tolist() == [0, 1, -1] and got.need_rank.tolist() == [0, -1, 1]
+    assert got.offer_rank.dtype == np.int64
+
+
+def test_new_pairs_become_python_columns_a_chunk_at_a_time():
+    fingerprints = Fingerprints([_listing(1, "offer"), _listing(2, "offer"), _listing(10, "need")])
+    desired = Desired.from_columns(
+        [1, 2, 3], [10, 10, 10], [0.5, 0.25, 0.75], [1.5, 2.5, 3.5], [0, -1, 0], [1, 0, 2]
+    )
+    counts = Counts()
+    changes = diff([], desired, fingerprints, counts)
+    new = changes.new
+    assert new is not None and len(new) == 2  # listing 3 is not published: no row
+    assert counts.new_pairs.offer_id.tolist() == [1, 2] and counts.new_pairs.score.tolist() == [0.5, 0.25]
+    columns = new.part(1, 2).columns(["[]"])
+    assert len(columns) == len(INSERT_COLUMNS)
+    row = dict(zip(INSERT_COLUMNS, (c[0] for c in columns), strict=True))
+    assert row == {
+        "offer_id": 2,
+        "need_id": 10,
+        "score": 0.25,
+        "distance_km": 2.5,
+        "offer_rank": None,
+        "need_rank": 0,
+        "breakdown": "[]",
+        "status": "active",
+        "offer_fingerprint": fingerprints[2],
+        "need_fingerprint": fingerprints[10],
+    }
+    assert all(type(v) in (int, float, str, type(None)) for c in columns for v in c)
