@@ -52,6 +52,7 @@ import numpy as np
 from .around import best_among, pairs_at
 from .arrays import NEED, OFFER, Array, ListingArrays
 from .config import MatchingConfig
+from .memory import release_free_memory
 from .scoring import coop_territories, cooperation_keys
 from .search import KnnSearch, Side, Sources, class_upper_bounds, subsets_for, target_classes
 from .topk import NO_ID, Pairs, Running, TopK, better, empty, row_top_k, to_topk
@@ -203,6 +204,7 @@ def top_k_both_sides(
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             done = list(pool.map(one, jobs))
+        release_free_memory()
     return [(done[2 * i], done[2 * i + 1]) for i in range(len(networks))]
 
 

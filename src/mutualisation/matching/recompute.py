@@ -22,6 +22,7 @@ from .config import MatchingConfig
 from .diff import Counts, Desired, TopEntries, diff
 from .explainer import Explainer, explain_changes
 from .inputs import aggregates, computed, inputs_key, store
+from .memory import release_free_memory
 from .notify import notify_new
 from .reading import (
     cooperations,
@@ -173,6 +174,7 @@ def full_recompute(
         desired, snapshots = _match(read, cfg, coop, explainer, str(session.connection().engine.url))
         t2 = time.perf_counter()
         changes = diff(existing, desired, fingerprints, counts)
+        release_free_memory()  # the diff's temporaries, before the write's own peak
         counts.unchanged += plan.untouched
         explain_changes(changes, explainer)
         write(session, changes, after_deletes)
