@@ -99,6 +99,19 @@ def expected_pairs(listings, cfg=CFG):
     return pairs
 
 
+def random_change(listing, rng: random.Random, widen: dict) -> str:
+    """Move, withdraw or widen (set `widen`'s fields on) the listing; the change's name."""
+    change = rng.choice(["move", "withdraw", "widen"])
+    if change == "move":
+        listing.latitude, listing.longitude = 47.5 + 2 * rng.random(), 1.5 + 2 * rng.random()
+    elif change == "withdraw":
+        listing.status = "withdrawn"
+    else:
+        for name, value in widen.items():
+            setattr(listing, name, value)
+    return change
+
+
 def stored_pairs(session):
     rows = session.execute(
         select(
@@ -142,13 +155,7 @@ def test_incremental_update_equals_a_full_recompute(session, seed):
     engine.full_recompute(session, CFG, coop=[])
     rng = random.Random(seed)
     for listing in rng.sample(listings, 6):
-        change = rng.choice(["move", "withdraw", "widen"])
-        if change == "move":
-            listing.latitude, listing.longitude = 47.5 + 2 * rng.random(), 1.5 + 2 * rng.random()
-        elif change == "withdraw":
-            listing.status = "withdrawn"
-        else:
-            listing.max_distance_km, listing.subcategory = 500.0, None
+        change = random_change(listing, rng, widen=dict(max_distance_km=500.0, subcategory=None))
         session.flush()
         engine.update_for_listing(session, listing.id, CFG, coop=[])
         assert stored_pairs(session) == expected_pairs(listings), change

@@ -14,7 +14,13 @@ import pytest
 from mutualisation.matching import engine, snapshots
 from mutualisation.matching.reading import ranked
 from mutualisation.matching.scoring import MatchingConfig
-from tests.integration.test_matching_engine import CFG, expected_pairs, random_network, stored_pairs
+from tests.integration.test_matching_engine import (
+    CFG,
+    expected_pairs,
+    random_change,
+    random_network,
+    stored_pairs,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -53,13 +59,7 @@ def test_the_mirrors_follow_every_update(session, seed):
     engine.full_recompute(session, CFG, coop=[])
     rng = random.Random(seed)
     for listing in rng.sample(listings, 8):
-        change = rng.choice(["move", "withdraw", "widen"])
-        if change == "move":
-            listing.latitude, listing.longitude = 47.5 + 2 * rng.random(), 1.5 + 2 * rng.random()
-        elif change == "withdraw":
-            listing.status = "withdrawn"
-        else:
-            listing.max_distance_km, listing.remote_possible = 500.0, True
+        change = random_change(listing, rng, widen=dict(max_distance_km=500.0, remote_possible=True))
         session.flush()
         engine.update_for_listing(session, listing.id, CFG, coop=[])
         _assert_mirrors_equal_the_stored_ranks(session, listing.category, CFG.top_k)

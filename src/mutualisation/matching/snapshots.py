@@ -279,6 +279,7 @@ def append_empty(top: TopK, listing_id: int) -> TopK:
 
 
 _BUMPED = "mutualisation.matching.bumped"
+_ATTACHED = "_mutualisation_bumps_matching_state"
 
 
 def bump_changed_categories(session: Session, flush_context: Any) -> None:
@@ -309,5 +310,10 @@ def attach_flush_listener(session_factory: Any) -> None:
     The incremental update (`update_for_listing`) is only correct across processes when every
     session that writes listings is covered. Idempotent: attaching twice changes nothing.
     """
-    if not event.contains(session_factory, "after_flush", bump_changed_categories):
-        event.listen(session_factory, "after_flush", bump_changed_categories)
+    # A mark on the factory itself, not `event.contains`: SQLAlchemy's registry keys listeners by
+    # the target's id(), and a factory collected late can leave its entry for a new factory born
+    # at the same address, which then looked attached and never bumped (a flaky test showed it).
+    if getattr(session_factory, _ATTACHED, False):
+        return
+    event.listen(session_factory, "after_flush", bump_changed_categories)
+    setattr(session_factory, _ATTACHED, True)
