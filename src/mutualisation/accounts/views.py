@@ -147,9 +147,7 @@ def admin_users():
     users, total = directory.search_users(
         db_session(), acting_user(), filters, page=page.page, per_page=page.per_page
     )
-    return render_template(
-        "accounts/admin_users.html", users=users, total=total, page=page, filters=filters
-    )
+    return render_template("accounts/admin_users.html", users=users, total=total, page=page, filters=filters)
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["POST"])

@@ -104,6 +104,7 @@ def export_text(session: Session, name: str, fmt: str) -> tuple[str, int]:
         rows = csv_safe_rows(rows)
     return render(rows, columns, fmt), len(rows)
 
+
 _AGREEMENT_TYPES = {"id": "integer", "starts_on": "date", "ends_on": "date", "created_at": "datetime"}
 _IMPACT_TYPES = {
     "agreement_id": "integer",
