@@ -160,7 +160,7 @@ def full_listing_ids(session: Session, start: dt.date, end: dt.date) -> set[int]
     return {
         listing_id
         for listing_id, bookings in found.items()
-        if listing_id in shape and not rules.free_throughout(bookings, *shape[listing_id], start, end)
+        if not rules.free_throughout(bookings, *shape[listing_id], start, end)
     }
 
 

@@ -197,7 +197,9 @@ def _around(
     """The page around the reference point: within the radius, nearest or newest first."""
     radius = _radius(filters)
     lat0, lon0 = cast(float, reference.latitude), cast(float, reference.longitude)  # checked in _reference
-    if radius is not None and filters.sort != "nearest":
+    # A text filter is selective: one pass over its few points beats three queries that each
+    # evaluate the word match again.
+    if radius is not None and filters.sort != "nearest" and not filters.q:
         page, total, near = newest_within(session, conditions, (lat0, lon0), radius, offset, limit)
         return OrderedPage(page, total, near, reference)
     if radius is not None:

@@ -12,7 +12,7 @@ import numpy as np
 
 from .arrays import NO_SUBCATEGORY, OFFER, Array, ListingArrays
 from .config import MatchingConfig
-from .scoring import filter_masks, pair_distance_km, pair_scores
+from .scoring import filter_masks, pair_distance_km, pair_scores, subcategory_factor
 from .topk import Running, empty, merge, row_top_k
 
 
@@ -83,11 +83,7 @@ def _rest_bounds(
     offers, oi, needs, ni = sides[0], sides[1][ok], sides[2], sides[3][ok]
     o_sub, n_sub = offers.subcategory[oi], needs.subcategory[ni]
     same = (o_sub == n_sub) & (o_sub != NO_SUBCATEGORY)
-    factor = np.where(
-        same,
-        1.0,
-        np.where(cfg.close(o_sub, n_sub), cfg.subcategory_close_factor, cfg.subcategory_wildcard_factor),
-    )
+    factor = subcategory_factor(same, cfg.close(o_sub, n_sub), cfg)
     window = cfg.weight_window * max(1.0, cfg.window_open_partial_factor)
     quantity = cfg.weight_quantity * max(1.0, cfg.quantity_unspecified_factor)
     return cfg.weight_subcategory * factor + (window + quantity + cfg.weight_cooperation)  # type: ignore[no-any-return]

@@ -68,6 +68,7 @@ __all__ = [
     "pair_components",
     "pair_distance_km",
     "pair_scores",
+    "subcategory_factor",
 ]
 
 
@@ -115,6 +116,14 @@ def pair_distance_km(a: ListingArrays, ia: Array, b: ListingArrays, ib: Array) -
     )
 
 
+def subcategory_factor(same: Array, close: Array, cfg: MatchingConfig) -> Array:
+    """The subcategory's share of its weight: 1 for the same, the close factor, else the wildcard's."""
+    factor: Array = np.where(
+        same, 1.0, np.where(close, cfg.subcategory_close_factor, cfg.subcategory_wildcard_factor)
+    )
+    return factor
+
+
 @dataclass(frozen=True)
 class Components:
     """Each pair's factors (every one in [0, 1]) and the facts the breakdown names.
@@ -135,13 +144,8 @@ class Components:
 
     def weighted(self, cfg: MatchingConfig) -> tuple[Array, Array, Array, Array, Array]:
         """(subcategory, distance, window, quantity, cooperation) contributions to the score."""
-        subcategory = np.where(
-            self.same_subcategory,
-            1.0,
-            np.where(self.close_subcategory, cfg.subcategory_close_factor, cfg.subcategory_wildcard_factor),
-        )
         return (
-            cfg.weight_subcategory * subcategory,
+            cfg.weight_subcategory * subcategory_factor(self.same_subcategory, self.close_subcategory, cfg),
             cfg.weight_distance * self.distance,
             cfg.weight_window * self.window,
             cfg.weight_quantity * self.quantity,

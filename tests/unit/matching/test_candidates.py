@@ -150,12 +150,24 @@ def test_top_k_equals_brute_force_when_targets_are_split_by_class(size, cfg, mon
 
 
 @pytest.mark.parametrize("workers", [1, 2, 3])
-def test_both_sides_in_threads_equal_brute_force_side_by_side(workers):
-    from mutualisation.matching.candidates import top_k_both_sides
+def test_both_sides_in_threads_equal_brute_force_side_by_side(workers, monkeypatch):
+    import threading
 
+    from mutualisation.matching import candidates
+
+    threads = set()
+    search = candidates.top_k_for_needs
+
+    def watched(*args, **kwargs):
+        threads.add(threading.get_ident())
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(candidates, "top_k_for_needs", watched)
     networks = [make_network(seed, 400, 350, remote=0.3) for seed in (21, 22, 23)]
     coop = [(1, 2), (3, 5)]
-    found = top_k_both_sides(networks, CFG, coop, workers=workers)
+    found = candidates.top_k_both_sides(networks, CFG, coop, workers=workers)
+    # One worker searches in the caller's thread; more search in the pool's threads.
+    assert (threads == {threading.get_ident()}) == (workers == 1)
     assert len(found) == len(networks)
     for (offers, needs), (need_top, offer_top) in zip(networks, found, strict=True):
         assert_same_top_k(need_top, brute_force_top_k(offers, needs, CFG, cooperations=coop))
