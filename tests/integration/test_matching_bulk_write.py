@@ -4,8 +4,10 @@ suggestions (and SQLite's indexes) as they were."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
-from sqlalchemy import delete, inspect, select, text, update
+from sqlalchemy import delete, func, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from mutualisation.matching import bulk_keys, diff, engine, explainer, recompute, writers
@@ -127,6 +129,7 @@ def test_a_failure_in_the_middle_of_the_inserts_leaves_the_previous_suggestions(
     with pytest.raises(RuntimeError, match="middle of the inserts"):
         engine.full_recompute(session, CFG, coop=[])
     assert calls == [3, 3, 3]
+    assert not _producers()  # the thread that built the chunks ended with the write
     assert stored_rows(session) == before and stamps(session) == stamped
     assert schema(session) == definitions
     # And the same run, without the failure, writes the new state.
@@ -134,6 +137,32 @@ def test_a_failure_in_the_middle_of_the_inserts_leaves_the_previous_suggestions(
     counts = engine.full_recompute(session, CFG, coop=[])
     assert counts.inserted > 6 and counts.deleted > 0
     assert stored_pairs(session) == expected_pairs(listings)
+
+
+def _producers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "prefetch" and t.is_alive()]
+
+
+def test_a_failure_storing_a_chunk_stops_the_thread_building_the_next(session, monkeypatch):
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite's multi-row inserts")
+    random_network(session, 22)
+    session.commit()
+    monkeypatch.setattr(explainer.ExplainedRows, "CHUNK", 3)
+    stored = writers._insert_sqlite
+    calls = []
+
+    def failing_on_the_second_chunk(cursor, columns, stamp):
+        calls.append(len(columns[0]))
+        if len(calls) == 2:
+            raise RuntimeError("injected failure storing a chunk")
+        stored(cursor, columns, stamp)
+
+    monkeypatch.setattr(writers, "_insert_sqlite", failing_on_the_second_chunk)
+    with pytest.raises(RuntimeError, match="storing a chunk"):
+        engine.full_recompute(session, CFG, coop=[])
+    assert calls == [3, 3] and not _producers()
+    assert session.scalar(select(func.count()).select_from(Suggestion)) == 0
 
 
 @pytest.mark.parametrize("fail", [False, True])

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from ..collector import collector_paused
 from ..db import SQLITE_UNCHECKED_KEYS, transaction
 from .candidates import top_k_both_sides
 from .config import MatchingConfig
@@ -162,7 +163,8 @@ def full_recompute(
         # SQLite's write lock: checking their keys row by row (a third of the inserts' time at
         # national scale) cannot fail. A transaction already under way keeps its checks.
         session.connection(execution_options={SQLITE_UNCHECKED_KEYS: True})
-    with transaction(session), _unmapped(session):
+    # Millions of row tuples and none in a cycle: the collector's passes would find nothing.
+    with collector_paused(), transaction(session), _unmapped(session):
         t0 = time.perf_counter()
         coop = cooperations(session) if coop is None else coop
         explainer = Explainer(cfg, coop)

@@ -122,8 +122,8 @@ class Snapshot:
     def of(cls, epoch: int, version: int, offers: list[ListingRow], needs: list[ListingRow]) -> Snapshot:
         subs = Subcategories()
         sides = {
-            "offer": SideArrays.build(arrays_from_rows(subs.coded(offers))),
-            "need": SideArrays.build(arrays_from_rows(subs.coded(needs))),
+            "offer": SideArrays.build(arrays_from_rows(offers, subs)),
+            "need": SideArrays.build(arrays_from_rows(needs, subs)),
         }
         return cls(epoch, version, subs, Fingerprints(offers + needs), sides)
 

@@ -22,6 +22,7 @@ from ..db import utcnow
 from . import bulk_keys
 from .diff import INSERT_COLUMNS, UPDATE_COLUMNS, Changes, Inserts
 from .models import Suggestion
+from .pipeline import prefetched
 
 CHUNK = 5000
 # COPY pays a few statements of setup: small change sets (incremental updates) use executemany.
@@ -133,8 +134,11 @@ class DBAPIWriter:
         m = self.mark
         marks = [self.json_mark if c == "breakdown" else m for c in INSERT_COLUMNS]
         cursor: Any = self.connection.connection.cursor()  # the driver's: it takes any iterable
+        # The next chunk's breakdowns are built while the driver stores this one; closed whatever
+        # happens, so that no producer outlives a failed write.
+        chunks = prefetched(inserts.chunks())
         try:
-            for columns in inserts.chunks():
+            for columns in chunks:
                 if self.connection.dialect.name == "sqlite":
                     _insert_sqlite(cursor, columns, self.stamp)
                     continue
@@ -142,6 +146,7 @@ class DBAPIWriter:
                 rows = zip(*columns, repeat(self.stamp), repeat(self.stamp))
                 cursor.executemany(_insert_sql([(*marks, m, m)]), rows)
         finally:
+            chunks.close()
             cursor.close()
 
 
