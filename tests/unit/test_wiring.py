@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -29,3 +30,28 @@ assert set(kinds.KINDS) == base_kinds, set(kinds.KINDS) - base_kinds
 def test_importing_every_module_adds_no_nav_entry_panel_policy_or_notification_kind():
     result = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+FROZEN = """
+import gc
+
+import mutualisation.wsgi as wsgi
+
+assert not wsgi.app.config["RUN_SCHEDULER_IN_PROCESS"]
+print(gc.get_freeze_count())
+"""
+
+
+def test_the_wsgi_entry_point_moves_the_app_out_of_the_collectors_full_passes(tmp_path):
+    env = {
+        **os.environ,
+        "MUTUALISATION_ENV": "development",
+        "MUTUALISATION_INSTANCE_PATH": str(tmp_path),
+        "MUTUALISATION_DATABASE_URL": f"sqlite:///{tmp_path}/app.sqlite3",
+        "MUTUALISATION_RUN_SCHEDULER_IN_PROCESS": "false",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", FROZEN], capture_output=True, text=True, check=False, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.split()[-1]) > 50_000  # the app's modules, classes and mappings
