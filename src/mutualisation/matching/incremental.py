@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -20,10 +19,9 @@ from .candidates import MatchingIndex, reach, score_against, top_k_for_needs, to
 from .config import MatchingConfig
 from .diff import Counts, Desired, Pair, diff
 from .explainer import SidedExplainer, explain_changes
-from .models import Suggestion
-from .nearby import reachable
+from .nearby import reachable, within_each
 from .notify import notify_new
-from .reading import cooperations, listing_categories, listing_row, suggestions_where
+from .reading import cooperations, listing_categories, listing_row, suggestions_of
 from .rows import ListingRow, SuggestionRow
 from .snapshots import SNAPSHOT_LOCK, Snapshot, category_snapshot, forget_snapshots, ranks_written, side_tops
 from .topk import TopK
@@ -37,16 +35,12 @@ class _Orientation:
     offer: bool  # the listing is an offer
 
     @property
-    def my_col(self) -> Any:
-        return Suggestion.offer_id if self.offer else Suggestion.need_id
+    def my_col(self) -> str:
+        return "offer_id" if self.offer else "need_id"
 
     @property
-    def other_col(self) -> Any:
-        return Suggestion.need_id if self.offer else Suggestion.offer_id
-
-    @property
-    def other_rank_col(self) -> Any:
-        return Suggestion.need_rank if self.offer else Suggestion.offer_rank
+    def other_col(self) -> str:
+        return "need_id" if self.offer else "offer_id"
 
     def other_id(self, row: SuggestionRow) -> int:
         return row.need_id if self.offer else row.offer_id
@@ -80,7 +74,7 @@ class _Update:
         self.other_side = snapshot.sides[other_kind]
         self.own_side = snapshot.sides[str(listing.kind)]
         self.other_top = side_tops(session, snapshot, str(listing.category), other_kind, cfg.top_k)
-        self.mine = suggestions_where(session, self.way.my_col == listing.id)
+        self.mine = suggestions_of(session, self.way.my_col, [int(listing.id)])
 
     def recompute(self) -> tuple[TopK | None, TopK]:
         """(the listing's own top-k or None when it left, the new top-k of the changed counterparts)."""
@@ -103,12 +97,10 @@ class _Update:
 
     def _near_own(self, queries: ListingArrays) -> list[Array]:
         """Own-side rows each of `queries` (counterparts) could match, the listing included."""
-        own, radius = self.own_side, self.own_side.arrays.radius_km(self.cfg)
-        q_radius = queries.radius_km(self.cfg)
-        return [
-            reachable(own.near(), radius, queries.lat[i], queries.lon[i], q_radius[i])
-            for i in range(len(queries))
-        ]
+        own = self.own_side.arrays
+        return within_each(
+            queries.lat, queries.lon, queries.radius_km(self.cfg), own.lat, own.lon, own.radius_km(self.cfg)
+        )
 
     def existing(self, updated: TopK) -> list[SuggestionRow]:
         """The stored rows this update may touch: all of the listing's, and the changed counterparts'."""
@@ -116,9 +108,7 @@ class _Update:
         changed = updated.query_ids.tolist()
         for start in range(0, len(changed), CHUNK):
             chunk = changed[start : start + CHUNK]
-            rows += [
-                r for r in suggestions_where(self.session, self.way.other_col.in_(chunk)) if r.id not in seen
-            ]
+            rows += [r for r in suggestions_of(self.session, self.way.other_col, chunk) if r.id not in seen]
         return rows
 
     def keep_mirrors(self, own: TopK | None, updated: TopK) -> None:

@@ -6,7 +6,9 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..accounts.models import User
 from ..i18n import N_, NP_
+from ..notifications.services import notify
 from .arrays import Array
 from .config import MatchingConfig
 from .diff import PairScores
@@ -56,9 +58,6 @@ def notify_new(
     worthy = new_pairs.score >= cfg.notify_score
     if not worthy.any():
         return
-    from ..accounts.models import User
-    from ..notifications.services import notify
-
     listing_ids = np.unique(np.concatenate([new_pairs.offer_id[worthy], new_pairs.need_id[worthy]]))
     owners = _owners(session, set(listing_ids.tolist()), snapshot, fingerprints)
     owner_ids, counts, firsts = _per_owner(listing_ids, owners)

@@ -57,3 +57,27 @@ def test_best_among_equals_the_brute_force(monkeypatch, category, alike, k):
             np.testing.assert_array_equal(np.where(np.isfinite(s[0]), s[0], np.nan), expected.scores[i])
     if alike and category == "equipment":
         assert sum(scored) < len(offers) * len(needs) / 4  # the bound pruned
+
+
+@pytest.mark.parametrize("category", ["equipment", "know_how"])
+@pytest.mark.parametrize("batch_max", [10**9, 300])  # everything together; the large sets alone
+@pytest.mark.parametrize("k", [1, 5])
+def test_best_among_many_equals_best_among_one_by_one(monkeypatch, category, batch_max, k):
+    """Row for row and to the float, whatever the candidate sets: repeated positions, empty sets,
+    sets of every size, and the large ones sent through `best_among` when `batch_max` is low."""
+    monkeypatch.setattr(around, "_BATCH_MAX", batch_max)
+    cfg = dataclasses.replace(MatchingConfig(min_score=0.3), top_k=k)
+    offers, needs = _network(category, alike=False)
+    rng = np.random.default_rng(7)
+    for queries, own in ((needs, offers), (offers.take(np.arange(30)), needs)):
+        ats = [
+            rng.choice(len(own), size=int(rng.integers(0, 900)), replace=True) for _ in range(len(queries))
+        ]
+        ats[0] = np.empty(0, dtype=np.int64)
+        ats[1] = np.arange(len(own))  # every candidate: the largest set
+        s, d, t = around.best_among_many(queries, own, ats, cfg, None)
+        for i in range(len(queries)):
+            one = around.best_among(queries.take(np.asarray([i])), own, ats[i], cfg, None)
+            np.testing.assert_array_equal(s[i], one[0][0])
+            np.testing.assert_array_equal(d[i], one[1][0])
+            np.testing.assert_array_equal(t[i], one[2][0])

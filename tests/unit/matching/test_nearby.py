@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mutualisation.geo import great_circle_km
-from mutualisation.matching.nearby import REBUILD_AFTER, Nearby, reachable
+from mutualisation.matching.nearby import REBUILD_AFTER, Nearby, reachable, within_each
 
 
 def _points(seed: int, n: int):
@@ -66,3 +66,26 @@ def test_reachable_adds_every_listing_with_an_infinite_radius_for_a_remote_one()
     assert set(np.flatnonzero(np.isinf(radius)).tolist()) <= found
     assert _within(lat, lon, (48.0, 2.0), 50.0) <= found
     assert set(reachable(nearby, radius, 48.0, 2.0, 30.0).tolist()) >= _within(lat, lon, (48.0, 2.0), 30.0)
+
+
+def test_within_each_keeps_every_pair_within_the_smaller_radius_once_and_sorted():
+    lat, lon = _points(5, 3000)
+    lat[11] = np.nan  # no coordinates: never matched
+    rng = np.random.default_rng(5)
+    radius = rng.choice([0.0, 3.0, 40.0, 250.0, np.inf], size=3000)
+    q_lat, q_lon = _points(6, 40)
+    q_lat[:2], q_lon[:2] = lat[:2], lon[:2]  # on a row: at distance 0
+    q_radius = rng.choice([0.0, 20.0, 150.0, np.inf], size=40)
+    q_radius[-1] = 30_000.0  # past the antipode
+    found = within_each(q_lat, q_lon, q_radius, lat, lon, radius)
+    assert len(found) == 40
+    for i, rows in enumerate(found):
+        limit = np.minimum(q_radius[i], radius)
+        with np.errstate(invalid="ignore"):
+            inside = set(np.flatnonzero(great_circle_km(lat, lon, q_lat[i], q_lon[i]) <= limit).tolist())
+        assert inside <= set(rows.tolist())
+        assert np.all(np.diff(rows) > 0) and 11 not in rows
+    # The margin stays a margin: nothing far beyond the smaller radius comes back.
+    for i, rows in enumerate(found):
+        km = great_circle_km(lat[rows], lon[rows], q_lat[i], q_lon[i])
+        assert np.all(km <= np.minimum(q_radius[i], radius[rows]) * (1 + 1e-5) + 1e-2)

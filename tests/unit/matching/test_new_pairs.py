@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mutualisation.matching.diff import INSERT_COLUMNS, Counts, Desired, diff
+from mutualisation.matching.diff import INSERT_COLUMNS, Counts, Desired, _published, diff
 from mutualisation.matching.rows import Fingerprints, ListingRow
 from mutualisation.matching.topk import TopK
 
@@ -60,3 +60,13 @@ def test_new_pairs_become_python_columns_a_chunk_at_a_time():
         "need_fingerprint": fingerprints[10],
     }
     assert all(type(v) in (int, float, str, type(None)) for c in columns for v in c)
+
+
+def test_published_pairs_are_found_alike_one_by_one_and_as_arrays():
+    """`_published` looks a few pairs up one by one and many through arrays: the same answer."""
+    fingerprints = Fingerprints([_listing(i, "offer") for i in range(0, 400, 2)])
+    rng = np.random.default_rng(3)
+    for size in (3, 30, 3000):  # under and over a sixteenth of the published listings
+        o, n = rng.integers(0, 400, size), rng.integers(0, 400, size)
+        expected = (o % 2 == 0) & (n % 2 == 0)
+        assert np.array_equal(_published(o, n, fingerprints), expected)

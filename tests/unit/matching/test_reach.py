@@ -10,7 +10,7 @@ from mutualisation.matching.candidates import (
     top_k_for_needs,
     top_k_for_offers,
 )
-from mutualisation.matching.nearby import Nearby, reachable
+from mutualisation.matching.nearby import Nearby, reachable, within_each
 from mutualisation.matching.scoring import OFFER, ListingArrays, MatchingConfig
 
 from .builders import make_network
@@ -87,11 +87,17 @@ def test_reach_is_consistent_with_a_full_recompute(kind, change):
     _assert_as_a_full_recompute(kind, offers, needs, index, listing, result)
 
 
-def _near(arrays, cfg):
-    """`reach`'s `near` over `arrays` (the own side holding the listing as it is now)."""
+def _near(arrays, cfg, dense=False):
+    """`reach`'s `near` over `arrays` (the own side holding the listing as it is now): ball
+    queries, or with `dense` every pair at once (`within_each`, as the incremental update)."""
     nearby, radius = Nearby(arrays.lat, arrays.lon), arrays.radius_km(cfg)
 
     def near(queries):  # the contract: only listings of the counterpart's category
+        if dense:
+            found = within_each(
+                queries.lat, queries.lon, queries.radius_km(cfg), arrays.lat, arrays.lon, radius
+            )
+            return [at[arrays.category[at] == queries.category[i]] for i, at in enumerate(found)]
         q_radius = queries.radius_km(cfg)
         found = [
             reachable(nearby, radius, queries.lat[i], queries.lon[i], q_radius[i])
@@ -106,7 +112,8 @@ def _near(arrays, cfg):
 @pytest.mark.parametrize("kind", ["offer", "need"])
 @pytest.mark.parametrize("change", CHANGES)
 @pytest.mark.parametrize("k", [1, 5])
-def test_reach_through_ball_queries_is_consistent_with_a_full_recompute(kind, change, k):
+@pytest.mark.parametrize("dense", [False, True])
+def test_reach_through_ball_queries_is_consistent_with_a_full_recompute(kind, change, k, dense):
     """As the incremental update calls it: only the counterparts within reach are scored, and
     counterparts that must look further search the own side patched with the listing."""
     cfg = dataclasses.replace(CFG, top_k=k)
@@ -119,5 +126,5 @@ def test_reach_through_ball_queries_is_consistent_with_a_full_recompute(kind, ch
     at = reachable(Nearby(other.lat, other.lon), other.radius_km(cfg), listing.lat[0], listing.lon[0], radius)
     at = at[other.category[at] == listing.category[0]]
     scored = score_against(listing, other, cfg, index.coop_keys, at, same_category=True)
-    result = reach(listing, index_now, scored, near=_near(patched, cfg))
+    result = reach(listing, index_now, scored, near=_near(patched, cfg, dense))
     _assert_as_a_full_recompute(kind, offers, needs, index, listing, result, cfg)
