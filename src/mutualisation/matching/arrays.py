@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..geo import trig_parts
+from ..geo import trig_parts, unit_vectors
 from .config import MatchingConfig
 
 OFFER = 0
@@ -136,6 +136,14 @@ class ListingArrays:
             found = self._cache["derived"] = Derived.of(self)
         return found
 
+    def unit_points(self) -> Array:
+        """(n, 3) unit vectors of the positions (`geo.unit_vectors`; NaN without coordinates),
+        cached: the incremental update compares a few counterparts with a whole side."""
+        found = self._cache.get("points")
+        if found is None:
+            found = self._cache["points"] = unit_vectors(self.lat, self.lon)
+        return found
+
     def radius_km(self, cfg: MatchingConfig) -> Array:
         """`effective_radius_km`, cached per default radius."""
         key = ("radius", cfg.default_max_distance_km, tuple(sorted(cfg.default_radius_km.items())))
@@ -202,6 +210,8 @@ class ListingArrays:
         for key, cached in self._cache.items():
             if key == "derived":
                 cached.set_row(i, other.derived, j)
+            elif key == "points":
+                cached[i] = unit_vectors(other.lat[j : j + 1], other.lon[j : j + 1])[0]
             else:  # a radius per configuration: that row's alone (the incremental update patches
                 cfg, radius = cached  # one row per update, a whole recompute costs milliseconds)
                 radius[i] = effective_radius_km(other.take(np.asarray([j])), cfg)[0]

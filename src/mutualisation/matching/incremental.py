@@ -14,6 +14,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from ..db import transaction
+from ..geo import unit_vectors
 from .arrays import Array, ListingArrays
 from .candidates import MatchingIndex, reach, score_against, top_k_for_needs, top_k_for_offers
 from .config import MatchingConfig
@@ -98,9 +99,8 @@ class _Update:
     def _near_own(self, queries: ListingArrays) -> list[Array]:
         """Own-side rows each of `queries` (counterparts) could match, the listing included."""
         own = self.own_side.arrays
-        return within_each(
-            queries.lat, queries.lon, queries.radius_km(self.cfg), own.lat, own.lon, own.radius_km(self.cfg)
-        )
+        q_points = unit_vectors(queries.lat, queries.lon)
+        return within_each(q_points, queries.radius_km(self.cfg), own.unit_points(), own.radius_km(self.cfg))
 
     def existing(self, updated: TopK) -> list[SuggestionRow]:
         """The stored rows this update may touch: all of the listing's, and the changed counterparts'."""

@@ -78,29 +78,28 @@ def reachable(nearby: Nearby, radius: Array, lat: float, lon: float, own_radius:
     return np.concatenate([nearby.within(lat, lon, widest), np.flatnonzero(~finite)])
 
 
-# Pairs per block of `within_each`: bounds its memory to a few tens of MB.
-_BLOCK_PAIRS = 1 << 21
+# Pairs per block of `within_each`: its temporaries stay small (a fresh large array costs its page
+# faults, which on a virtual machine outweighed the arithmetic).
+_BLOCK_PAIRS = 1 << 16
 
 
-def within_each(
-    q_lat: Array, q_lon: Array, q_radius: Array, lat: Array, lon: Array, radius: Array
-) -> list[Array]:
+def within_each(q_points: Array, q_radius: Array, points: Array, radius: Array) -> list[Array]:
     """For each query point, the rows (sorted, each once) within the smaller of its radius and
-    theirs, and maybe a few more: a superset of the pairs passing the distance filter.
+    theirs, and maybe a few more: a superset of the pairs passing the distance filter. Points are
+    unit vectors (`geo.unit_vectors`).
 
     For the few counterparts an update must search again: their radii span a good part of the
     country, where a ball query returns thousands of rows each as a Python list (8 ms for 27 of
-    them). Here every (query, row) pair is compared at once, on the cosine of its central angle
-    (a matrix product), against each pair's own limit, which also keeps fewer pairs than the
+    them). Here every (query, row) pair is compared, on the cosine of its central angle (a
+    product of unit vectors), against the pair's own limit, which also keeps fewer pairs than the
     query's radius alone. Rows without coordinates never pass (a NaN cosine)."""
-    points, q_cos, cos = unit_vectors(lat, lon), _cos_limit(q_radius), _cos_limit(radius)
-    queries = unit_vectors(q_lat, q_lon)
+    q_cos, cos = _cos_limit(q_radius), _cos_limit(radius)
     step = max(1, _BLOCK_PAIRS // max(len(points), 1))
     out: list[Array] = []
-    for start in range(0, len(queries), step):
+    for start in range(0, len(q_points), step):
         block = slice(start, start + step)
         with np.errstate(invalid="ignore"):
-            near = queries[block] @ points.T >= np.maximum(q_cos[block, None], cos[None, :])
+            near = q_points[block] @ points.T >= np.maximum(q_cos[block, None], cos[None, :])
         out += [np.flatnonzero(row) for row in near]
     return out
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from mutualisation.geo import great_circle_km
+from mutualisation.geo import great_circle_km, unit_vectors
 from mutualisation.matching.nearby import REBUILD_AFTER, Nearby, reachable, within_each
+
+from .builders import make_network
 
 
 def _points(seed: int, n: int):
@@ -77,7 +81,7 @@ def test_within_each_keeps_every_pair_within_the_smaller_radius_once_and_sorted(
     q_lat[:2], q_lon[:2] = lat[:2], lon[:2]  # on a row: at distance 0
     q_radius = rng.choice([0.0, 20.0, 150.0, np.inf], size=40)
     q_radius[-1] = 30_000.0  # past the antipode
-    found = within_each(q_lat, q_lon, q_radius, lat, lon, radius)
+    found = within_each(unit_vectors(q_lat, q_lon), q_radius, unit_vectors(lat, lon), radius)
     assert len(found) == 40
     for i, rows in enumerate(found):
         limit = np.minimum(q_radius[i], radius)
@@ -89,3 +93,13 @@ def test_within_each_keeps_every_pair_within_the_smaller_radius_once_and_sorted(
     for i, rows in enumerate(found):
         km = great_circle_km(lat[rows], lon[rows], q_lat[i], q_lon[i])
         assert np.all(km <= np.minimum(q_radius[i], radius[rows]) * (1 + 1e-5) + 1e-2)
+
+
+def test_the_cached_unit_points_follow_a_row_set_in_place():
+    offers, _ = make_network(8, 50, 1, categories=("equipment",))
+    before = offers.unit_points()
+    moved = dataclasses.replace(offers.take(np.asarray([3])), lat=np.asarray([45.0]), lon=np.asarray([5.0]))
+    offers.set_row(7, moved)
+    assert offers.unit_points() is before  # patched, not rebuilt
+    np.testing.assert_array_equal(before, unit_vectors(offers.lat, offers.lon))
+    np.testing.assert_array_equal(offers.take(np.arange(5)).unit_points(), before[:5])

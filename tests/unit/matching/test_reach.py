@@ -3,6 +3,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from mutualisation.geo import unit_vectors
 from mutualisation.matching.candidates import (
     MatchingIndex,
     reach,
@@ -95,7 +96,7 @@ def _near(arrays, cfg, dense=False):
     def near(queries):  # the contract: only listings of the counterpart's category
         if dense:
             found = within_each(
-                queries.lat, queries.lon, queries.radius_km(cfg), arrays.lat, arrays.lon, radius
+                unit_vectors(queries.lat, queries.lon), queries.radius_km(cfg), arrays.unit_points(), radius
             )
             return [at[arrays.category[at] == queries.category[i]] for i, at in enumerate(found)]
         q_radius = queries.radius_km(cfg)
