@@ -20,7 +20,7 @@ from .scoring import (
     subcategories_compatible,
     subcategory_factor,
 )
-from .topk import Running, empty, merge, row_top_k
+from .topk import Running, empty, merge, one_top_k, row_top_k
 
 
 def pairs_at(
@@ -174,9 +174,9 @@ def _scored_together(
     stops = np.searchsorted(q, rows, side="right")
     for i, lo, hi in zip(rows, starts.tolist(), stops.tolist(), strict=True):
         if hi > lo:
-            found = row_top_k(score[None, lo:hi], dist[None, lo:hi], ids[None, lo:hi], cfg.top_k)
+            found = one_top_k(score[lo:hi], dist[lo:hi], ids[lo:hi], cfg.top_k)
             for j in range(3):
-                out[j][i] = found[j][0]
+                out[j][i] = found[j]
 
 
 _TABLE_MAX = 1024  # subcategory ints (the taxonomy's codes) below which a table answers

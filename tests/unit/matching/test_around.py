@@ -10,6 +10,7 @@ import pytest
 from mutualisation.matching import around
 from mutualisation.matching.candidates import brute_force_top_k
 from mutualisation.matching.scoring import NEED, OFFER, MatchingConfig
+from mutualisation.matching.topk import one_top_k, row_top_k
 
 from .builders import make_network
 
@@ -81,3 +82,15 @@ def test_best_among_many_equals_best_among_one_by_one(monkeypatch, category, bat
             np.testing.assert_array_equal(s[i], one[0][0])
             np.testing.assert_array_equal(d[i], one[1][0])
             np.testing.assert_array_equal(t[i], one[2][0])
+
+
+@pytest.mark.parametrize("size", [0, 3, 10, 11, 400])
+def test_one_top_k_equals_row_top_k_ties_included(size):
+    rng = np.random.default_rng(size)
+    score = rng.choice([0.3, 0.5, 0.7, 0.9], size)  # many ties on the score, some on the distance
+    dist = rng.choice([1.0, 2.0, 3.0], size)
+    tid = rng.permutation(size).astype(np.int64) + 100
+    expected = row_top_k(score[None, :], dist[None, :], tid[None, :], 10)
+    found = one_top_k(score, dist, tid, 10)
+    for a, b in zip(found, expected, strict=True):
+        np.testing.assert_array_equal(a, b[0])
