@@ -36,11 +36,7 @@ def pairs_at(
     every other scorer, so that both directions see the same floats. `dist` when known already."""
     l_pos = np.zeros(c_pos.size, dtype=np.int64)
     sides = (row, l_pos, other, c_pos) if int(row.kind[0]) == OFFER else (other, c_pos, row, l_pos)
-    dist = pair_distance_km(*sides) if dist is None else dist
-    score, valid = pair_scores(sides[0], sides[1], sides[2], sides[3], dist, cfg, keys, decay)
-    with np.errstate(invalid="ignore"):
-        valid &= score >= cfg.min_score
-    return score, valid, dist
+    return _pairs(sides, cfg, keys, decay, dist)
 
 
 _FIRST = 256  # the nearest candidates scored first: their k-th score prunes the farther ones
@@ -107,8 +103,9 @@ def _top_at(
     return row_top_k(score[None, v], dist[None, v], own.id[at[v]][None, :], cfg.top_k)
 
 
-# Candidate sets up to this size are scored whole, with the others' in one pass; a larger one (a
-# remote listing's: the whole side) goes through `best_among`, whose pruning pays there.
+# Candidate sets up to this size are scored whole, with the others' in one pass; a larger one
+# goes through `best_among`, whose pruning saves scoring most of it. At 100k a remote counterpart's
+# set (its whole side, some 20,000) still cost less scored whole with the others than alone.
 _BATCH_MAX = 1 << 15
 
 
@@ -201,10 +198,11 @@ def _pairs(
     cfg: MatchingConfig,
     keys: Array | None,
     decay: float | None,
+    dist: Array | None = None,
 ) -> tuple[Array, Array, Array]:
-    """(score, valid, km) of the pairs (offers[oi], needs[ni]): `pairs_at`'s floats, for pairs
-    of many listings of one category."""
-    dist = pair_distance_km(*sides)
+    """(score, valid, km) of the pairs (offers[oi], needs[ni]) of one category, `min_score`
+    included: `pairs_at` and `best_among_many` share it, so both see the same floats."""
+    dist = pair_distance_km(*sides) if dist is None else dist
     score, valid = pair_scores(sides[0], sides[1], sides[2], sides[3], dist, cfg, keys, decay)
     with np.errstate(invalid="ignore"):
         valid &= score >= cfg.min_score

@@ -179,6 +179,8 @@ class ListingArrays:
         out = ListingArrays(**{name: getattr(self, name)[index] for name in LISTING_FIELDS})
         if "derived" in self._cache:
             out._cache["derived"] = self.derived.take(index)
+        if "points" in self._cache:
+            out._cache["points"] = self._cache["points"][index]
         return out
 
     def row(self, i: int) -> Listing:
@@ -201,6 +203,8 @@ class ListingArrays:
         out = ListingArrays(**{n: np.concatenate([getattr(p, n) for p in parts]) for n in LISTING_FIELDS})
         if any("derived" in p._cache for p in parts if len(p)):
             out._cache["derived"] = Derived.concat([p.derived for p in parts if len(p)])
+        if any("points" in p._cache for p in parts if len(p)):
+            out._cache["points"] = np.concatenate([p.unit_points() for p in parts if len(p)])
         return out
 
     def set_row(self, i: int, other: ListingArrays, j: int = 0) -> None:

@@ -331,7 +331,7 @@ def score_against(
 ) -> tuple[Array, Array, Array]:
     """(score, valid, km) of the one listing `row` against every listing of `other`, hard filters
     and `min_score` included. With `at`, only those positions are scored: the others are left
-    invalid (the caller knows they cannot pass the distance filter, `nearby.reachable`).
+    invalid (the caller knows they cannot pass the distance filter, `nearby.within_each`).
     `same_category`: the caller knows those listings share `row`'s category (a snapshot side),
     which spares comparing categories and looking their decays up pair by pair (same floats)."""
     n = len(other)

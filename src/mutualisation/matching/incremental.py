@@ -20,7 +20,7 @@ from .candidates import MatchingIndex, reach, score_against, top_k_for_needs, to
 from .config import MatchingConfig
 from .diff import Counts, Desired, TopEntries, diff
 from .explainer import SidedExplainer, explain_changes
-from .nearby import reachable, within_each
+from .nearby import within_each
 from .notify import notify_new
 from .reading import cooperations, listing_categories, listing_row, suggestions_of
 from .rows import ListingRow, SuggestionRow
@@ -85,8 +85,10 @@ class _Update:
             index = MatchingIndex.from_tops(
                 offers, needs, self.cfg, self.other_top, self.other_top, self.coop
             )
-            me, radius = self.me, self.other_side.arrays.radius_km(self.cfg)
-            at = reachable(self.other_side.near(), radius, me.lat[0], me.lon[0], me.radius_km(self.cfg)[0])
+            me = self.me
+            at = within_each(
+                me.unit_points(), me.radius_km(self.cfg), other.unit_points(), other.radius_km(self.cfg)
+            )[0]
             scored = score_against(me, other, self.cfg, index.coop_keys, at, same_category=True)
             result = reach(me, index, scored, near=self._near_own)
             return result.own, result.updated

@@ -31,7 +31,6 @@ from sqlalchemy.orm import Session, attributes
 
 from ..listings.models import Listing
 from .arrays import ListingArrays
-from .nearby import Nearby
 from .reading import load_category, ranked
 from .rows import Fingerprints, ListingRow, Subcategories, arrays_from_rows
 from .topk import TopK
@@ -45,7 +44,6 @@ class SideArrays:
     pos: dict[int, int]
     # The stored top-k list of each listing, rows aligned with `arrays`; None until loaded.
     top: TopK | None = None
-    _nearby: Nearby | None = None  # built on demand, see `near`
 
     @classmethod
     def build(cls, arrays: ListingArrays) -> SideArrays:
@@ -60,19 +58,8 @@ class SideArrays:
             self.pos[int(row.id)] = len(self.arrays) - 1
             if self.top is not None:  # a new listing has no stored list yet
                 self.top = append_empty(self.top, int(row.id))
-            if self._nearby is not None:
-                self._nearby.moved(len(self.arrays) - 1)
         else:
-            moved = (self.arrays.lat[i], self.arrays.lon[i]) != (me.lat[0], me.lon[0])
             self.arrays.set_row(i, me)
-            if moved and self._nearby is not None:
-                self._nearby.moved(i)
-
-    def near(self) -> Nearby:
-        """The spatial index of this side's rows (built on first use, rebuilt once many moved)."""
-        if self._nearby is None or self._nearby.stale:
-            self._nearby = Nearby(self.arrays.lat, self.arrays.lon)
-        return self._nearby
 
     def set_tops(self, tops: TopK) -> None:
         """Record the new stored top-k lists of `tops.query_ids` (listings of this side)."""
@@ -91,8 +78,6 @@ class SideArrays:
         self.pos = {int(x): p for p, x in enumerate(self.arrays.id.tolist())}
         if self.top is not None:
             self.top = TopK(self.top.query_ids[keep], *(a[keep] for a in self.top_matrices()))
-        if self._nearby is not None:
-            self._nearby.dropped(i)
 
     def top_matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         assert self.top is not None
@@ -244,7 +229,6 @@ def side_tops(session: Session, snap: Snapshot, category: str, kind: str, k: int
     for name, side in snap.sides.items():
         if side.top is None or side.top.ids.shape[1] != k:
             side.top = stored_top(side.arrays.id, ranked(session, category, name == "offer", k), k)
-            side.near()  # built now as well, with the rest of the category's cold start
     top = snap.sides[kind].top
     assert top is not None
     return top
