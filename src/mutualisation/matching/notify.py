@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
@@ -18,6 +18,8 @@ from .snapshots import Snapshot
 from .writers import CHUNK
 
 NOTIFY_KIND = "matching.new_suggestion"
+# Built once (an incremental update with new pairs asks it): building it cost more than running it.
+_ACTIVE_USERS = select(User).where(User.id.in_(bindparam("ids", expanding=True)), User.is_active.is_(True))
 
 
 def _owners(
@@ -66,8 +68,7 @@ def notify_new(
         chunk = owner_ids[start : start + CHUNK]
         # An inactive account cannot log in: a notice would never be read (synthetic networks give
         # thousands of such owners, and one notice costs a flush).
-        active = select(User).where(User.id.in_(chunk), User.is_active.is_(True))
-        users.update({u.id: u for u in session.scalars(active)})
+        users.update({u.id: u for u in session.scalars(_ACTIVE_USERS, {"ids": chunk})})
     for owner_id, count, first in zip(owner_ids, counts, firsts, strict=True):
         user = users.get(owner_id)
         if user is None:
