@@ -88,7 +88,7 @@ def test_a_write_in_small_chunks_stores_exactly_the_rows_of_a_write_in_one(sessi
     in_one = stored_rows(session)
     assert first.inserted == len(in_one) > 7 * 3
     forget_suggestions(session)
-    small_chunks(copy)  # PostgreSQL: COPY (copy) or executemany; SQLite: multi-row INSERTs either way
+    small_chunks(copy)  # PostgreSQL: COPY (copy) or arrays; SQLite: multi-row INSERTs either way
     again = engine.full_recompute(session, CFG, coop=[])
     assert again.inserted == first.inserted
     assert stored_rows(session) == in_one

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..geo import trig_parts
+from ..geo import trig_parts, unit_vectors
 from .config import MatchingConfig
 
 OFFER = 0
@@ -136,6 +136,14 @@ class ListingArrays:
             found = self._cache["derived"] = Derived.of(self)
         return found
 
+    def unit_points(self) -> Array:
+        """(n, 3) unit vectors of the positions (`geo.unit_vectors`; NaN without coordinates),
+        cached: the incremental update compares a few counterparts with a whole side."""
+        found = self._cache.get("points")
+        if found is None:
+            found = self._cache["points"] = unit_vectors(self.lat, self.lon)
+        return found
+
     def radius_km(self, cfg: MatchingConfig) -> Array:
         """`effective_radius_km`, cached per default radius."""
         key = ("radius", cfg.default_max_distance_km, tuple(sorted(cfg.default_radius_km.items())))
@@ -171,6 +179,8 @@ class ListingArrays:
         out = ListingArrays(**{name: getattr(self, name)[index] for name in LISTING_FIELDS})
         if "derived" in self._cache:
             out._cache["derived"] = self.derived.take(index)
+        if "points" in self._cache:
+            out._cache["points"] = self._cache["points"][index]
         return out
 
     def row(self, i: int) -> Listing:
@@ -193,6 +203,8 @@ class ListingArrays:
         out = ListingArrays(**{n: np.concatenate([getattr(p, n) for p in parts]) for n in LISTING_FIELDS})
         if any("derived" in p._cache for p in parts if len(p)):
             out._cache["derived"] = Derived.concat([p.derived for p in parts if len(p)])
+        if any("points" in p._cache for p in parts if len(p)):
+            out._cache["points"] = np.concatenate([p.unit_points() for p in parts if len(p)])
         return out
 
     def set_row(self, i: int, other: ListingArrays, j: int = 0) -> None:
@@ -202,6 +214,8 @@ class ListingArrays:
         for key, cached in self._cache.items():
             if key == "derived":
                 cached.set_row(i, other.derived, j)
+            elif key == "points":
+                cached[i] = unit_vectors(other.lat[j : j + 1], other.lon[j : j + 1])[0]
             else:  # a radius per configuration: that row's alone (the incremental update patches
                 cfg, radius = cached  # one row per update, a whole recompute costs milliseconds)
                 radius[i] = effective_radius_km(other.take(np.asarray([j])), cfg)[0]

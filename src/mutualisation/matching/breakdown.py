@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 from itertools import repeat
 from typing import Any
 
@@ -97,9 +98,16 @@ def _value_texts(values: Array) -> Array:
     return out  # type: ignore[no-any-return]
 
 
+@cache
+def _pct_texts(template: str) -> Array:
+    # Built once per template: an incremental update explains a few rows, and building the
+    # 1001 texts each time cost more than explaining them (0.3 ms a call).
+    return np.asarray([template % p for p in range(_PCT_MAX + 1)], dtype=object)
+
+
 def _with_pct(pct: Array, template: str) -> Array:
     """`template % p` for each whole percentage p, an object array (a table for 0…1000)."""
-    texts = np.asarray([template % p for p in range(_PCT_MAX + 1)], dtype=object)
+    texts = _pct_texts(template)
     inside = (pct >= 0) & (pct <= _PCT_MAX)
     out = texts[np.where(inside, pct, 0)]
     if not inside.all():

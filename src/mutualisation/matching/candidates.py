@@ -49,7 +49,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .around import best_among, pairs_at
+from .around import best_among_many, pairs_at
 from .arrays import NEED, OFFER, Array, ListingArrays
 from .config import MatchingConfig
 from .memory import release_free_memory
@@ -331,7 +331,7 @@ def score_against(
 ) -> tuple[Array, Array, Array]:
     """(score, valid, km) of the one listing `row` against every listing of `other`, hard filters
     and `min_score` included. With `at`, only those positions are scored: the others are left
-    invalid (the caller knows they cannot pass the distance filter, `nearby.reachable`).
+    invalid (the caller knows they cannot pass the distance filter, `nearby.within_each`).
     `same_category`: the caller knows those listings share `row`'s category (a snapshot side),
     which spares comparing categories and looking their decays up pair by pair (same floats)."""
     n = len(other)
@@ -407,14 +407,8 @@ def _requery(
     cfg, k = index.cfg, index.cfg.top_k
     if near is None:
         return _top_k(queries, 1 - kind, own, cfg, k, index.coop_keys, index.coop_territories).running()
-    out = empty(len(queries), k)
-    for i, at in enumerate(near(queries)):
-        found = best_among(
-            queries.take(np.asarray([i])), own, np.asarray(at, dtype=np.int64), cfg, index.coop_keys
-        )
-        for j in range(3):
-            out[j][i] = found[j][0]
-    return out
+    ats = [np.asarray(at, dtype=np.int64) for at in near(queries)]
+    return best_among_many(queries, own, ats, cfg, index.coop_keys)
 
 
 def _reached(lid: int, top: TopK, scored: tuple[Array, Array, Array]) -> tuple[Array, Array]:

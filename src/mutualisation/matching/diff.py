@@ -15,7 +15,7 @@ rows, which a Python loop would take seconds to walk. Pure: numpy only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
@@ -73,22 +73,6 @@ class Counts:
         }
 
 
-@dataclass
-class Pair:
-    """A desired pair's score, distance and ranks (None: not in that side's top-k)."""
-
-    score: float
-    km: float
-    offer_rank: int | None = None
-    need_rank: int | None = None
-
-    def set_rank(self, offer_side: bool, rank: int | None) -> None:
-        if offer_side:
-            self.offer_rank = rank
-        else:
-            self.need_rank = rank
-
-
 def _ranks(values: Any) -> Array:
     return np.asarray([-1 if r is None else r for r in values], dtype=np.int64)
 
@@ -139,18 +123,6 @@ class Desired:
             entries.add(top, offer_queries)
         return entries.desired()
 
-    @classmethod
-    def from_pairs(cls, desired: dict[tuple[int, int], Pair]) -> Desired:
-        keys, values = list(desired), list(desired.values())
-        return cls.from_columns(
-            [k[0] for k in keys],
-            [k[1] for k in keys],
-            [v.score for v in values],
-            [v.km for v in values],
-            _ranks(v.offer_rank for v in values),
-            _ranks(v.need_rank for v in values),
-        )
-
     def lookup(self, key: Array) -> tuple[Array, Array]:
         """(position, found) of each key in this sorted table."""
         if not self.key.size:
@@ -168,6 +140,25 @@ class TopEntries:
 
     def __init__(self) -> None:
         self.columns: list[list[Array]] = [[] for _ in range(5)]  # key, score, km, ranks
+
+    def add_pairs(
+        self, rows: Sequence[tuple[Any, ...]], clear: Callable[[Array, Array, Array, Array], None]
+    ) -> None:
+        """Stored rows (`SuggestionRow` field order), their ranks first cleared in place by
+        `clear(offer_id, need_id, offer_rank, need_rank)`; entries added later override them."""
+        if not rows:
+            return
+        cols: dict[str, tuple[Any, ...]] = dict(
+            zip(SuggestionRow._fields, zip(*rows, strict=True), strict=True)
+        )
+        o = np.asarray(cols["offer_id"], dtype=np.int64)
+        n = np.asarray(cols["need_id"], dtype=np.int64)
+        o_rank, n_rank = _ranks(cols["offer_rank"]), _ranks(cols["need_rank"])
+        clear(o, n, o_rank, n_rank)
+        score = np.asarray(cols["score"], dtype=np.float64)
+        km = np.asarray(cols["distance_km"], dtype=np.float64)
+        for parts, value in zip(self.columns, ((o << 32) | n, score, km, o_rank, n_rank), strict=True):
+            parts.append(value)
 
     def add(self, top: TopK, offer_queries: bool) -> None:
         rows, ranks = np.nonzero(top.ids >= 0)
@@ -455,13 +446,24 @@ def _existing_changes(stored: _Stored, desired: Desired, changes: Changes) -> No
             changes.explain.append(Explained(update, int(stored.offer_id[i]), int(stored.need_id[i]), km))
 
 
+def _published(offer_id: Array, need_id: Array, fingerprints: Fingerprints) -> Array:
+    """Whether both listings of each pair are published (have a fingerprint)."""
+    rows = fingerprints.rows
+    if offer_id.size * 16 < len(rows):
+        # An incremental update's few pairs: looked up one by one, where listing every published
+        # id of the category as an array cost 2 ms an update.
+        pairs = zip(offer_id.tolist(), need_id.tolist(), strict=True)
+        return np.fromiter((o in rows and n in rows for o, n in pairs), dtype=bool, count=offer_id.size)
+    listed = np.fromiter(rows, dtype=np.int64, count=len(rows))
+    return np.isin(offer_id, listed) & np.isin(need_id, listed)
+
+
 def _new_pairs(stored_keys: Array, desired: Desired, fingerprints: Fingerprints) -> NewPairs:
     """The desired ranked pairs not stored yet, both listings being published."""
     at = np.minimum(np.searchsorted(stored_keys, desired.key), max(stored_keys.size - 1, 0))
     present = stored_keys[at] == desired.key if stored_keys.size else np.zeros(desired.key.size, dtype=bool)
-    listed = np.fromiter(fingerprints.rows, dtype=np.int64, count=len(fingerprints.rows))
-    known = np.isin(desired.offer_id, listed) & np.isin(desired.need_id, listed)
-    new = ~present & known & ((desired.offer_rank >= 0) | (desired.need_rank >= 0))
+    new = ~present & ((desired.offer_rank >= 0) | (desired.need_rank >= 0))
+    new[new] = _published(desired.offer_id[new], desired.need_id[new], fingerprints)
     o, n, score, km, o_rank, n_rank = (
         desired.offer_id,
         desired.need_id,

@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
 
 from ..db import transaction
+from ..geo import unit_vectors
 from .arrays import Array, ListingArrays
 from .candidates import MatchingIndex, reach, score_against, top_k_for_needs, top_k_for_offers
 from .config import MatchingConfig
-from .diff import Counts, Desired, Pair, diff
+from .diff import Counts, Desired, TopEntries, diff
 from .explainer import SidedExplainer, explain_changes
-from .models import Suggestion
-from .nearby import reachable
+from .nearby import within_each
 from .notify import notify_new
-from .reading import cooperations, listing_categories, listing_row, suggestions_where
+from .reading import cooperations, listing_categories, listing_row, suggestions_of
 from .rows import ListingRow, SuggestionRow
 from .snapshots import SNAPSHOT_LOCK, Snapshot, category_snapshot, forget_snapshots, ranks_written, side_tops
 from .topk import TopK
@@ -37,16 +36,12 @@ class _Orientation:
     offer: bool  # the listing is an offer
 
     @property
-    def my_col(self) -> Any:
-        return Suggestion.offer_id if self.offer else Suggestion.need_id
+    def my_col(self) -> str:
+        return "offer_id" if self.offer else "need_id"
 
     @property
-    def other_col(self) -> Any:
-        return Suggestion.need_id if self.offer else Suggestion.offer_id
-
-    @property
-    def other_rank_col(self) -> Any:
-        return Suggestion.need_rank if self.offer else Suggestion.offer_rank
+    def other_col(self) -> str:
+        return "need_id" if self.offer else "offer_id"
 
     def other_id(self, row: SuggestionRow) -> int:
         return row.need_id if self.offer else row.offer_id
@@ -80,7 +75,7 @@ class _Update:
         self.other_side = snapshot.sides[other_kind]
         self.own_side = snapshot.sides[str(listing.kind)]
         self.other_top = side_tops(session, snapshot, str(listing.category), other_kind, cfg.top_k)
-        self.mine = suggestions_where(session, self.way.my_col == listing.id)
+        self.mine = suggestions_of(session, self.way.my_col, [int(listing.id)])
 
     def recompute(self) -> tuple[TopK | None, TopK]:
         """(the listing's own top-k or None when it left, the new top-k of the changed counterparts)."""
@@ -90,8 +85,10 @@ class _Update:
             index = MatchingIndex.from_tops(
                 offers, needs, self.cfg, self.other_top, self.other_top, self.coop
             )
-            me, radius = self.me, self.other_side.arrays.radius_km(self.cfg)
-            at = reachable(self.other_side.near(), radius, me.lat[0], me.lon[0], me.radius_km(self.cfg)[0])
+            me = self.me
+            at = within_each(
+                me.unit_points(), me.radius_km(self.cfg), other.unit_points(), other.radius_km(self.cfg)
+            )[0]
             scored = score_against(me, other, self.cfg, index.coop_keys, at, same_category=True)
             result = reach(me, index, scored, near=self._near_own)
             return result.own, result.updated
@@ -103,12 +100,9 @@ class _Update:
 
     def _near_own(self, queries: ListingArrays) -> list[Array]:
         """Own-side rows each of `queries` (counterparts) could match, the listing included."""
-        own, radius = self.own_side, self.own_side.arrays.radius_km(self.cfg)
-        q_radius = queries.radius_km(self.cfg)
-        return [
-            reachable(own.near(), radius, queries.lat[i], queries.lon[i], q_radius[i])
-            for i in range(len(queries))
-        ]
+        own = self.own_side.arrays
+        q_points = unit_vectors(queries.lat, queries.lon)
+        return within_each(q_points, queries.radius_km(self.cfg), own.unit_points(), own.radius_km(self.cfg))
 
     def existing(self, updated: TopK) -> list[SuggestionRow]:
         """The stored rows this update may touch: all of the listing's, and the changed counterparts'."""
@@ -116,9 +110,7 @@ class _Update:
         changed = updated.query_ids.tolist()
         for start in range(0, len(changed), CHUNK):
             chunk = changed[start : start + CHUNK]
-            rows += [
-                r for r in suggestions_where(self.session, self.way.other_col.in_(chunk)) if r.id not in seen
-            ]
+            rows += [r for r in suggestions_of(self.session, self.way.other_col, chunk) if r.id not in seen]
         return rows
 
     def keep_mirrors(self, own: TopK | None, updated: TopK) -> None:
@@ -135,43 +127,23 @@ class _Update:
         return listing_categories(self.session, ids) if ids else set()
 
     def desired(self, existing: list[SuggestionRow], own: TopK | None, updated: TopK) -> Desired:
-        """Every touched row's ranks, cleared where recomputed, then the recomputed top-k lists."""
-        offer, lid = self.way.offer, self.listing.id
-        recomputed = set(updated.query_ids.tolist())
-        pairs: dict[tuple[int, int], Pair] = {}
-        for r in existing:
-            pair = Pair(r.score, r.distance_km, r.offer_rank, r.need_rank)
-            if lid in (r.offer_id, r.need_id):
-                pair.set_rank(offer, None)  # the listing's pairs entirely
-            if self.way.other_id(r) in recomputed:
-                pair.set_rank(not offer, None)  # the candidates' side of their pairs
-            pairs[(r.offer_id, r.need_id)] = pair
+        """Every touched row's ranks, cleared where recomputed, then the recomputed top-k lists.
+
+        As columns (`TopEntries`): a dense update touches a thousand rows or more, which one Python
+        object each took over a millisecond to merge."""
+        offer, lid, recomputed = self.way.offer, self.listing.id, updated.query_ids
+
+        def clear(o: Array, n: Array, o_rank: Array, n_rank: Array) -> None:
+            mine, theirs = (o_rank, n_rank) if offer else (n_rank, o_rank)
+            mine[(o == lid) | (n == lid)] = -1  # the listing's pairs entirely
+            theirs[np.isin(n if offer else o, recomputed)] = -1  # the candidates' side of their pairs
+
+        entries = TopEntries()
+        entries.add_pairs(existing, clear)
         if own is not None:
-            _overlay(pairs, own, offer_queries=offer)
-        _overlay(pairs, updated, offer_queries=not offer)
-        return Desired.from_pairs(pairs)
-
-
-def _overlay(pairs: dict[tuple[int, int], Pair], top: TopK, offer_queries: bool) -> None:
-    """Set the query side's rank of each pair of `top`, with its score and distance."""
-    rows, ranks = np.nonzero(top.ids >= 0)
-    q, t = top.query_ids[rows].tolist(), top.ids[rows, ranks].tolist()
-    values = zip(
-        q,
-        t,
-        top.scores[rows, ranks].tolist(),
-        top.distances[rows, ranks].tolist(),
-        ranks.tolist(),
-        strict=True,
-    )
-    for a, b, s, d, r in values:
-        key = (a, b) if offer_queries else (b, a)
-        pair = pairs.get(key)
-        if pair is None:
-            pair = pairs[key] = Pair(s, d)
-        else:
-            pair.score, pair.km = s, d
-        pair.set_rank(offer_queries, r)
+            entries.add(own, offer_queries=offer)
+        entries.add(updated, offer_queries=not offer)
+        return entries.desired()
 
 
 def update_for_listing(

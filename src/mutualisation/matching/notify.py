@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from ..accounts.models import User
 from ..i18n import N_, NP_
+from ..notifications.services import notify
 from .arrays import Array
 from .config import MatchingConfig
 from .diff import PairScores
@@ -16,6 +18,8 @@ from .snapshots import Snapshot
 from .writers import CHUNK
 
 NOTIFY_KIND = "matching.new_suggestion"
+# Built once (an incremental update with new pairs asks it): building it cost more than running it.
+_ACTIVE_USERS = select(User).where(User.id.in_(bindparam("ids", expanding=True)), User.is_active.is_(True))
 
 
 def _owners(
@@ -56,9 +60,6 @@ def notify_new(
     worthy = new_pairs.score >= cfg.notify_score
     if not worthy.any():
         return
-    from ..accounts.models import User
-    from ..notifications.services import notify
-
     listing_ids = np.unique(np.concatenate([new_pairs.offer_id[worthy], new_pairs.need_id[worthy]]))
     owners = _owners(session, set(listing_ids.tolist()), snapshot, fingerprints)
     owner_ids, counts, firsts = _per_owner(listing_ids, owners)
@@ -67,8 +68,7 @@ def notify_new(
         chunk = owner_ids[start : start + CHUNK]
         # An inactive account cannot log in: a notice would never be read (synthetic networks give
         # thousands of such owners, and one notice costs a flush).
-        active = select(User).where(User.id.in_(chunk), User.is_active.is_(True))
-        users.update({u.id: u for u in session.scalars(active)})
+        users.update({u.id: u for u in session.scalars(_ACTIVE_USERS, {"ids": chunk})})
     for owner_id, count, first in zip(owner_ids, counts, firsts, strict=True):
         user = users.get(owner_id)
         if user is None:

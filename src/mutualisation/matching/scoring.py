@@ -235,16 +235,21 @@ class FilterMasks:
         return passed
 
 
+def subcategories_compatible(sub_a: Array, sub_b: Array, cfg: MatchingConfig) -> Array:
+    """The subcategory filter, pair by pair (symmetric): the same, close, or either a wildcard.
+
+    Two listings filed under "other" are merely compatible, not the same subcategory."""
+    return (  # type: ignore[no-any-return]
+        (sub_a == sub_b) | (sub_a == NO_SUBCATEGORY) | (sub_b == NO_SUBCATEGORY) | cfg.close(sub_a, sub_b)
+    )
+
+
 def filter_masks(
     offers: ListingArrays, oi: Array, needs: ListingArrays, ni: Array, distance_km: Array, cfg: MatchingConfig
 ) -> FilterMasks:
     """Each hard filter other than the category, pair by pair (see the module's doc)."""
     po, pn = offers.derived, needs.derived
-    o_sub, n_sub = offers.subcategory[oi], needs.subcategory[ni]
-    # Two listings filed under "other" are merely compatible, not the same subcategory.
-    sub_ok = (
-        (o_sub == n_sub) | (o_sub == NO_SUBCATEGORY) | (n_sub == NO_SUBCATEGORY) | cfg.close(o_sub, n_sub)
-    )
+    sub_ok = subcategories_compatible(offers.subcategory[oi], needs.subcategory[ni], cfg)
     overlap = np.fmax(po.window_lo[oi], pn.window_lo[ni]) <= np.fmin(po.window_hi[oi], pn.window_hi[ni])
     qty_unspecified = po.quantity_unspecified[oi] | pn.quantity_unspecified[ni]
     with np.errstate(invalid="ignore"):

@@ -18,6 +18,7 @@ full recompute that rewrites a category records a new `computed_inputs`, which d
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 from collections import defaultdict
@@ -25,13 +26,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import event, select, text
+from sqlalchemy import event
 from sqlalchemy.orm import Session, attributes
 
 from ..listings.models import Listing
 from .arrays import ListingArrays
-from .models import MatchingState
-from .nearby import Nearby
 from .reading import load_category, ranked
 from .rows import Fingerprints, ListingRow, Subcategories, arrays_from_rows
 from .topk import TopK
@@ -45,7 +44,6 @@ class SideArrays:
     pos: dict[int, int]
     # The stored top-k list of each listing, rows aligned with `arrays`; None until loaded.
     top: TopK | None = None
-    _nearby: Nearby | None = None  # built on demand, see `near`
 
     @classmethod
     def build(cls, arrays: ListingArrays) -> SideArrays:
@@ -60,19 +58,8 @@ class SideArrays:
             self.pos[int(row.id)] = len(self.arrays) - 1
             if self.top is not None:  # a new listing has no stored list yet
                 self.top = append_empty(self.top, int(row.id))
-            if self._nearby is not None:
-                self._nearby.moved(len(self.arrays) - 1)
         else:
-            moved = (self.arrays.lat[i], self.arrays.lon[i]) != (me.lat[0], me.lon[0])
             self.arrays.set_row(i, me)
-            if moved and self._nearby is not None:
-                self._nearby.moved(i)
-
-    def near(self) -> Nearby:
-        """The spatial index of this side's rows (built on first use, rebuilt once many moved)."""
-        if self._nearby is None or self._nearby.stale:
-            self._nearby = Nearby(self.arrays.lat, self.arrays.lon)
-        return self._nearby
 
     def set_tops(self, tops: TopK) -> None:
         """Record the new stored top-k lists of `tops.query_ids` (listings of this side)."""
@@ -91,8 +78,6 @@ class SideArrays:
         self.pos = {int(x): p for p, x in enumerate(self.arrays.id.tolist())}
         if self.top is not None:
             self.top = TopK(self.top.query_ids[keep], *(a[keep] for a in self.top_matrices()))
-        if self._nearby is not None:
-            self._nearby.dropped(i)
 
     def top_matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         assert self.top is not None
@@ -140,13 +125,19 @@ class Snapshot:
 SNAPSHOTS: dict[tuple[str, str], Snapshot] = {}
 # Threads of one process share the snapshots, which an update patches in place.
 SNAPSHOT_LOCK = threading.RLock()
-_BUMP = text(
+# Both run through the driver's cursor (`_run`): each update runs three of them, and SQLAlchemy's
+# statement handling cost more than the statements (0.2 to 0.35 ms each).
+_BUMP = (
     "INSERT INTO matching_state (category, epoch, version, run_start, last_listing_id) "
     "VALUES (:category, :epoch, :step, 0, :listing_id) "
     "ON CONFLICT (category) DO UPDATE SET "
     "run_start = CASE WHEN matching_state.last_listing_id = :listing_id "
     "THEN matching_state.run_start ELSE matching_state.version END, "
     "version = matching_state.version + :step, last_listing_id = :listing_id"
+)
+_STATE = (
+    "SELECT epoch, version, run_start, last_listing_id, computed_inputs FROM matching_state "
+    "WHERE category = :category"
 )
 
 
@@ -163,29 +154,38 @@ def state(session: Session, category: str, *, lock: bool = False) -> State:
     """The category's `matching_state` (created when missing); with `lock`, its row is locked
     until the transaction ends (PostgreSQL; SQLite serialises writers anyway), so that updates of
     one category run one after the other and each sees the ranks the previous one wrote."""
-    stmt = select(
-        MatchingState.epoch,
-        MatchingState.version,
-        MatchingState.run_start,
-        MatchingState.last_listing_id,
-        MatchingState.computed_inputs,
-    ).where(MatchingState.category == category)
-    if lock:
-        stmt = stmt.with_for_update()
-    row = session.execute(stmt).first()
-    if row is None:
-        _bump(session.connection(), category, None)
-        row = session.execute(stmt).one()
-    return State(*row)
+    connection = session.connection()
+    sql = _STATE + (" FOR UPDATE" if lock and connection.dialect.name == "postgresql" else "")
+    rows = _run(connection, sql, {"category": category})
+    if not rows:
+        _bump(connection, category, None)
+        rows = _run(connection, sql, {"category": category})
+    return State(*rows[0])
 
 
 def _bump(connection: Any, category: str, listing_id: int | None) -> None:
     # Random steps: after a rolled-back bump, the next one does not reuse the version number.
     step = secrets.randbelow(1 << 20) + 1
-    connection.execute(
-        _BUMP,
-        {"category": category, "epoch": secrets.randbelow(1 << 62), "step": step, "listing_id": listing_id},
-    )
+    params = {
+        "category": category,
+        "epoch": secrets.randbelow(1 << 62),
+        "step": step,
+        "listing_id": listing_id,
+    }
+    _run(connection, _BUMP, params)
+
+
+def _run(connection: Any, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """`sql` with :name parameters through the driver's cursor (in `connection`'s transaction):
+    its rows, or [] for a statement that returns none. Values are ints, strings and None."""
+    if connection.dialect.paramstyle not in ("qmark", "named"):  # psycopg: %(name)s
+        sql = re.sub(r":(\w+)", r"%(\1)s", sql)
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall()) if cursor.description else []
+    finally:
+        cursor.close()
 
 
 def category_snapshot(session: Session, category: str, listing: ListingRow, active: bool) -> Snapshot:
@@ -229,7 +229,6 @@ def side_tops(session: Session, snap: Snapshot, category: str, kind: str, k: int
     for name, side in snap.sides.items():
         if side.top is None or side.top.ids.shape[1] != k:
             side.top = stored_top(side.arrays.id, ranked(session, category, name == "offer", k), k)
-            side.near()  # built now as well, with the rest of the category's cold start
     top = snap.sides[kind].top
     assert top is not None
     return top

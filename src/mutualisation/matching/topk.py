@@ -97,6 +97,26 @@ def row_top_k(score: Array, dist: Array, tid: Array, k: int) -> Running:
     return s, d, t
 
 
+def one_top_k(score: Array, dist: Array, tid: Array, k: int) -> tuple[Array, Array, Array]:
+    """`row_top_k` of one row given as 1-D arrays of valid entries (finite scores), padded alike.
+
+    For the many single rows of an incremental update: one partition finds the k-th largest
+    score, and only the entries reaching it (ties included) are sorted, where `row_top_k` pays a
+    dozen calls made for matrices."""
+    if score.size > k:
+        kth = np.partition(score, score.size - k)[score.size - k]
+        keep = np.flatnonzero(score >= kth)
+        score, dist, tid = score[keep], dist[keep], tid[keep]
+    order = np.lexsort((tid, dist, -score))[:k]
+    s, d, t = score[order], dist[order], tid[order]
+    if s.size < k:
+        pad = k - s.size
+        s = np.pad(s, (0, pad), constant_values=-np.inf)
+        d = np.pad(d, (0, pad), constant_values=np.inf)
+        t = np.pad(t, (0, pad), constant_values=NO_ID)
+    return s, d, t
+
+
 def merge(parts: list[Running], k: int) -> Running:
     """Merge (score, dist, tid) row-aligned top-k matrices into one top-k."""
     if len(parts) == 1:

@@ -1,4 +1,5 @@
-"""Writing a `diff.Changes` in bulk: COPY and temporary tables on PostgreSQL, executemany elsewhere.
+"""Writing a `diff.Changes` in bulk: on PostgreSQL COPY and temporary tables, or for a small change
+set one statement over arrays per kind of write; executemany elsewhere.
 
 Per-row SQLAlchemy parameter processing would dominate a full recompute (a million rows and
 more), and every value written is a plain int, float, str or None. The rows to insert arrive as
@@ -59,8 +60,9 @@ def _drop_secondary_indexes(cursor: Any) -> list[str]:
 
 def write(session: Session, changes: Changes, after_deletes: AfterDeletes = None) -> None:
     """Write `changes` (inserts carry their breakdowns) with the writer that suits their size."""
-    big = changes.size >= COPY_FROM_ROWS and session.connection().dialect.name == "postgresql"
-    writer = PostgresWriter if big else DBAPIWriter
+    postgresql = session.connection().dialect.name == "postgresql"
+    big = changes.size >= COPY_FROM_ROWS
+    writer = (PostgresWriter if big else ArrayWriter) if postgresql else DBAPIWriter
     writer(session, utcnow()).write(changes, after_deletes)
 
 
@@ -147,6 +149,48 @@ class DBAPIWriter:
                 cursor.executemany(_insert_sql([(*marks, m, m)]), rows)
         finally:
             chunks.close()
+            cursor.close()
+
+
+_ARRAY_DELETE = "DELETE FROM suggestions WHERE id = ANY(%s::bigint[])"
+_ARRAY_UPDATE = (
+    "UPDATE suggestions s SET score = c.score, distance_km = c.distance_km, "  # noqa: S608 (constant column names)
+    "offer_rank = c.offer_rank, need_rank = c.need_rank, status = c.status, "
+    "offer_fingerprint = c.offer_fingerprint, need_fingerprint = c.need_fingerprint, "
+    "breakdown = COALESCE(c.breakdown::json, s.breakdown), "
+    "dismiss_reason = CASE WHEN c.clear_dismissal THEN NULL ELSE s.dismiss_reason END, "
+    "dismiss_text = CASE WHEN c.clear_dismissal THEN NULL ELSE s.dismiss_text END, updated_at = %s "
+    "FROM unnest(%s::bigint[], %s::float8[], %s::float8[], %s::int[], %s::int[], %s::text[], "
+    "%s::text[], %s::text[], %s::text[], %s::bool[]) "
+    f"AS c({', '.join(UPDATE_COLUMNS)}) WHERE s.id = c.id"
+)
+_ARRAY_INSERT = (
+    f"INSERT INTO suggestions ({', '.join((*INSERT_COLUMNS, 'created_at', 'updated_at'))}) "  # noqa: S608
+    "SELECT offer_id, need_id, score, distance_km, offer_rank, need_rank, breakdown::json, status, "
+    "offer_fingerprint, need_fingerprint, %s, %s "
+    "FROM unnest(%s::bigint[], %s::bigint[], %s::float8[], %s::float8[], %s::int[], %s::int[], "
+    f"%s::text[], %s::text[], %s::text[], %s::text[]) AS c({', '.join(INSERT_COLUMNS)})"
+)
+
+
+class ArrayWriter(DBAPIWriter):
+    """PostgreSQL, below COPY's size (an incremental update): each kind of write is one statement
+    over arrays (`unnest`), where executemany ran one statement per row: for the hundred rows of a
+    dense update, a hundred plans and executions on the server."""
+
+    def _write(self, changes: Changes, after_deletes: AfterDeletes) -> None:
+        cursor = self.connection.connection.cursor()
+        try:
+            if changes.deletes:
+                cursor.execute(_ARRAY_DELETE, (list(changes.deletes),))
+            if after_deletes is not None:
+                after_deletes()
+            if changes.updates:
+                rows = [u.values() for u in sorted(changes.updates, key=lambda u: u.id)]
+                cursor.execute(_ARRAY_UPDATE, (self.stamp, *map(list, zip(*rows, strict=True))))
+            for columns in changes.inserts.chunks():
+                cursor.execute(_ARRAY_INSERT, (self.stamp, self.stamp, *map(list, columns)))
+        finally:
             cursor.close()
 
 

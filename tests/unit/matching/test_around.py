@@ -10,6 +10,7 @@ import pytest
 from mutualisation.matching import around
 from mutualisation.matching.candidates import brute_force_top_k
 from mutualisation.matching.scoring import NEED, OFFER, MatchingConfig
+from mutualisation.matching.topk import one_top_k, row_top_k
 
 from .builders import make_network
 
@@ -57,3 +58,39 @@ def test_best_among_equals_the_brute_force(monkeypatch, category, alike, k):
             np.testing.assert_array_equal(np.where(np.isfinite(s[0]), s[0], np.nan), expected.scores[i])
     if alike and category == "equipment":
         assert sum(scored) < len(offers) * len(needs) / 4  # the bound pruned
+
+
+@pytest.mark.parametrize("category", ["equipment", "know_how"])
+@pytest.mark.parametrize("batch_max", [10**9, 300])  # everything together; the large sets alone
+@pytest.mark.parametrize("k", [1, 5])
+def test_best_among_many_equals_best_among_one_by_one(monkeypatch, category, batch_max, k):
+    """Row for row and to the float, whatever the candidate sets: repeated positions, empty sets,
+    sets of every size, and the large ones sent through `best_among` when `batch_max` is low."""
+    monkeypatch.setattr(around, "_BATCH_MAX", batch_max)
+    cfg = dataclasses.replace(MatchingConfig(min_score=0.3), top_k=k)
+    offers, needs = _network(category, alike=False)
+    rng = np.random.default_rng(7)
+    for queries, own in ((needs, offers), (offers.take(np.arange(30)), needs)):
+        ats = [
+            rng.choice(len(own), size=int(rng.integers(0, 900)), replace=True) for _ in range(len(queries))
+        ]
+        ats[0] = np.empty(0, dtype=np.int64)
+        ats[1] = np.arange(len(own))  # every candidate: the largest set
+        s, d, t = around.best_among_many(queries, own, ats, cfg, None)
+        for i in range(len(queries)):
+            one = around.best_among(queries.take(np.asarray([i])), own, ats[i], cfg, None)
+            np.testing.assert_array_equal(s[i], one[0][0])
+            np.testing.assert_array_equal(d[i], one[1][0])
+            np.testing.assert_array_equal(t[i], one[2][0])
+
+
+@pytest.mark.parametrize("size", [0, 3, 10, 11, 400])
+def test_one_top_k_equals_row_top_k_ties_included(size):
+    rng = np.random.default_rng(size)
+    score = rng.choice([0.3, 0.5, 0.7, 0.9], size)  # many ties on the score, some on the distance
+    dist = rng.choice([1.0, 2.0, 3.0], size)
+    tid = rng.permutation(size).astype(np.int64) + 100
+    expected = row_top_k(score[None, :], dist[None, :], tid[None, :], 10)
+    found = one_top_k(score, dist, tid, 10)
+    for a, b in zip(found, expected, strict=True):
+        np.testing.assert_array_equal(a, b[0])

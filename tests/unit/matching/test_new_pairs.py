@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mutualisation.matching.diff import INSERT_COLUMNS, Counts, Desired, diff
-from mutualisation.matching.rows import Fingerprints, ListingRow
+from mutualisation.matching.diff import INSERT_COLUMNS, Counts, Desired, TopEntries, _published, diff
+from mutualisation.matching.rows import Fingerprints, ListingRow, SuggestionRow
 from mutualisation.matching.topk import TopK
 
 
@@ -60,3 +60,36 @@ def test_new_pairs_become_python_columns_a_chunk_at_a_time():
         "need_fingerprint": fingerprints[10],
     }
     assert all(type(v) in (int, float, str, type(None)) for c in columns for v in c)
+
+
+def test_published_pairs_are_found_alike_one_by_one_and_as_arrays():
+    """`_published` looks a few pairs up one by one and many through arrays: the same answer."""
+    fingerprints = Fingerprints([_listing(i, "offer") for i in range(0, 400, 2)])
+    rng = np.random.default_rng(3)
+    for size in (3, 30, 3000):  # under and over a sixteenth of the published listings
+        o, n = rng.integers(0, 400, size), rng.integers(0, 400, size)
+        expected = (o % 2 == 0) & (n % 2 == 0)
+        assert np.array_equal(_published(o, n, fingerprints), expected)
+
+
+def test_stored_rows_cleared_then_overridden_by_top_k_lists():
+    """`TopEntries.add_pairs`, as an incremental update merges: the stored ranks the `clear`
+    callback drops are gone, later lists set their side's rank, score and distance."""
+    # (id, offer, need, score, km, offer_rank, need_rank, status, fp, fp, agreement)
+    stored = [
+        SuggestionRow(1, 1, 10, 0.5, 5.0, 0, 3, "active", "a", "b", None),
+        SuggestionRow(2, 2, 10, 0.4, 6.0, None, 4, "active", "a", "b", None),
+        SuggestionRow(3, 2, 11, 0.3, 7.0, 1, None, "active", "a", "b", None),
+    ]
+
+    def clear(o, n, o_rank, n_rank):
+        o_rank[o == 1] = -1  # offer 1 changed: its own list is recomputed
+
+    entries = TopEntries()
+    entries.add_pairs(stored, clear)
+    entries.add(_top([1], [[11, -1]], [[0.9, 0]]), offer_queries=True)  # offer 1's new list
+    got = entries.desired()
+    assert got.offer_id.tolist() == [1, 1, 2, 2] and got.need_id.tolist() == [10, 11, 10, 11]
+    assert got.offer_rank.tolist() == [-1, 0, -1, 1]
+    assert got.need_rank.tolist() == [3, -1, 4, -1]
+    assert got.score.tolist() == [0.5, 0.9, 0.4, 0.3] and got.km.tolist() == [5.0, 90.0, 6.0, 7.0]

@@ -3,6 +3,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from mutualisation.geo import unit_vectors
 from mutualisation.matching.candidates import (
     MatchingIndex,
     reach,
@@ -10,7 +11,7 @@ from mutualisation.matching.candidates import (
     top_k_for_needs,
     top_k_for_offers,
 )
-from mutualisation.matching.nearby import Nearby, reachable
+from mutualisation.matching.nearby import within_each
 from mutualisation.matching.scoring import OFFER, ListingArrays, MatchingConfig
 
 from .builders import make_network
@@ -88,17 +89,15 @@ def test_reach_is_consistent_with_a_full_recompute(kind, change):
 
 
 def _near(arrays, cfg):
-    """`reach`'s `near` over `arrays` (the own side holding the listing as it is now)."""
-    nearby, radius = Nearby(arrays.lat, arrays.lon), arrays.radius_km(cfg)
+    """`reach`'s `near` over `arrays` (the own side holding the listing as it is now), as the
+    incremental update gives it."""
+    radius = arrays.radius_km(cfg)
 
     def near(queries):  # the contract: only listings of the counterpart's category
-        q_radius = queries.radius_km(cfg)
-        found = [
-            reachable(nearby, radius, queries.lat[i], queries.lon[i], q_radius[i])
-            for i in range(len(queries))
-        ]
+        points = unit_vectors(queries.lat, queries.lon)
+        found = within_each(points, queries.radius_km(cfg), arrays.unit_points(), radius)
         same = [at[arrays.category[at] == queries.category[i]] for i, at in enumerate(found)]
-        return [np.concatenate([at, at[:3]]) for at in same]  # `nearby` may name a row twice
+        return [np.concatenate([at, at[:3]]) for at in same]  # a position named twice is scored once
 
     return near
 
@@ -106,7 +105,7 @@ def _near(arrays, cfg):
 @pytest.mark.parametrize("kind", ["offer", "need"])
 @pytest.mark.parametrize("change", CHANGES)
 @pytest.mark.parametrize("k", [1, 5])
-def test_reach_through_ball_queries_is_consistent_with_a_full_recompute(kind, change, k):
+def test_reach_within_the_radii_is_consistent_with_a_full_recompute(kind, change, k):
     """As the incremental update calls it: only the counterparts within reach are scored, and
     counterparts that must look further search the own side patched with the listing."""
     cfg = dataclasses.replace(CFG, top_k=k)
@@ -115,8 +114,9 @@ def test_reach_through_ball_queries_is_consistent_with_a_full_recompute(kind, ch
     patched = replace(own, listing)
     pair = (patched, needs) if kind == "offer" else (offers, patched)
     index_now = MatchingIndex.from_tops(*pair, cfg, index.offer_top, index.need_top, COOP)
-    radius = listing.radius_km(cfg)[0]
-    at = reachable(Nearby(other.lat, other.lon), other.radius_km(cfg), listing.lat[0], listing.lon[0], radius)
+    at = within_each(
+        listing.unit_points(), listing.radius_km(cfg), other.unit_points(), other.radius_km(cfg)
+    )[0]
     at = at[other.category[at] == listing.category[0]]
     scored = score_against(listing, other, cfg, index.coop_keys, at, same_category=True)
     result = reach(listing, index_now, scored, near=_near(patched, cfg))
