@@ -58,28 +58,20 @@ class SuggestionRow(NamedTuple):
     agreement_id: int | None
 
 
-# Everything but the id, at C speed; by position, so that it reads plain tuples as well.
-_MATERIAL = operator.itemgetter(*range(1, len(ListingRow._fields)))
-_OWNER = ListingRow._fields.index("owner_id")
+_MATERIAL = operator.attrgetter(*ListingRow._fields[1:])  # everything but the id, at C speed
 
 
-def fingerprint(row: ListingRow | tuple[Any, ...]) -> str:
+def fingerprint(row: ListingRow) -> str:
     """Hash of what matters for matching: a change here lifts a dismissal."""
     material = "|".join("" if v is None else repr(v) for v in _MATERIAL(row))
     return hashlib.blake2b(material.encode(), digest_size=12).hexdigest()
 
 
 class Fingerprints:
-    """Fingerprints of published listings, hashed only when asked (an update touches few rows).
-
-    The rows are kept as plain tuples: Python's cycle collector stops tracking a tuple of plain
-    values, never a NamedTuple. A process keeps every category's rows for its incremental updates,
-    and each full pass of the collector walked them all, paid by whichever request triggered it:
-    at 160,000 listings, half the objects it tracks (311,000 → 151,000), 110 → 90 ms a pass.
-    """
+    """Fingerprints of published listings, hashed only when asked (an update touches few rows)."""
 
     def __init__(self, rows: Iterable[ListingRow]) -> None:
-        self.rows: dict[int, tuple[Any, ...]] = {r[0]: tuple(r) for r in rows}
+        self.rows = {r.id: r for r in rows}
         self.cache: dict[int, str] = {}
 
     def get(self, listing_id: int) -> str | None:
@@ -100,10 +92,10 @@ class Fingerprints:
 
     def owner(self, listing_id: int) -> int | None:
         row = self.rows.get(listing_id)
-        return None if row is None else int(row[_OWNER])
+        return None if row is None else row.owner_id
 
     def set_row(self, row: ListingRow) -> None:
-        self.rows[row.id] = tuple(row)
+        self.rows[row.id] = row
         self.cache.pop(row.id, None)
 
     def drop(self, listing_id: int) -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
 
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
 from mutualisation.matching.closeness import default_codes
-from mutualisation.matching.rows import Fingerprints, ListingRow, Subcategories, arrays_from_rows, fingerprint
+from mutualisation.matching.rows import ListingRow, Subcategories, arrays_from_rows
 
 KNOWN = sorted(default_codes())
 # Known codes, codes the taxonomy no longer has (coded after the known ones), and the wildcards.
@@ -40,15 +39,3 @@ def test_an_unknown_code_keeps_its_int_once_given():
     assert subs("renamed_since") == fresh == max(default_codes().values()) + 1
     assert subs("renamed_too") == fresh + 1
     assert subs.column(("renamed_too", None, "renamed_since", "other")).tolist() == [fresh + 1, 0, fresh, 0]
-
-
-def test_fingerprints_hold_rows_the_collector_stops_tracking_and_hash_them_as_before():
-    rows = [row(i, KNOWN[i % 3]) for i in range(50)]
-    fingerprints = Fingerprints(rows)
-    gc.collect()  # a pass untracks the tuples that hold only plain values
-    assert not any(gc.is_tracked(t) for t in fingerprints.rows.values())
-    assert all(gc.is_tracked(r) for r in rows)  # NamedTuples stay tracked: what the copy avoids
-    assert [fingerprints[r.id] for r in rows] == [fingerprint(r) for r in rows]
-    assert fingerprints.owner(7) == 1 and fingerprints.owner(999) is None
-    fingerprints.set_row(rows[7]._replace(owner_id=5, quantity=3.0))
-    assert fingerprints.owner(7) == 5 and fingerprints[7] != fingerprint(rows[7])
