@@ -8,7 +8,7 @@ configure_logging()
 app = create_app()
 # The app's modules, classes and mappings live as long as the worker: moved out of the cycle
 # collector's reach, its full passes stop walking them (177,000 objects, 88 ms a pass, paid by
-# whichever request triggered it; 21 ms with every matching snapshot of a national network loaded).
+# whichever request triggered it; 38 ms with every matching snapshot of a national network loaded).
 gc.freeze()
 
 if app.config.get("RUN_SCHEDULER_IN_PROCESS"):
