@@ -151,7 +151,10 @@ def incremental(url: str) -> tuple[float, float, list[float]]:
     matching.attach_flush_listener(factory)  # as the app does: flushes bump the data versions
     session = factory()
     cfg = MatchingConfig()
-    published = session.execute(select(Listing.id, Listing.category).where(Listing.status == "published"))
+    # In id order: without it PostgreSQL returns the rows in no fixed order and the sample changes.
+    published = session.execute(
+        select(Listing.id, Listing.category).where(Listing.status == "published").order_by(Listing.id)
+    )
     ids, categories = zip(*published.all(), strict=True)
     rng = np.random.default_rng(11)
     # A running worker holds each category's snapshot: its first update per category loads it
