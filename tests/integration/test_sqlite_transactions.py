@@ -8,11 +8,18 @@ a reading session never holds the lock, and switches to a writer before it write
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from mutualisation.db import make_engine, make_session_factory, reading_session, transaction
+from mutualisation.db import (
+    SQLITE_WAL_CHECKPOINT_PAGES,
+    make_engine,
+    make_session_factory,
+    reading_session,
+    transaction,
+)
 
 
 @pytest.fixture
@@ -108,3 +115,29 @@ def test_a_transaction_may_skip_its_key_checks_and_the_next_one_checks_them_agai
             with pytest.raises(Exception, match="FOREIGN KEY"), transaction(session):
                 session.execute(text("INSERT INTO child VALUES (2, 2)"))
     engine.dispose()
+
+
+def test_commits_checkpoint_the_write_ahead_log_in_small_steps(sessions):
+    """Each commit that passes `SQLITE_WAL_CHECKPOINT_PAGES` pages copies them into the database and
+    the log starts again from its beginning: its file never holds many more pages than that, so no
+    commit waits for a large copy (db._sqlite_pragmas)."""
+    with sessions() as session:
+        assert session.execute(text("PRAGMA wal_autocheckpoint")).scalar_one() == SQLITE_WAL_CHECKPOINT_PAGES
+        frame = session.execute(text("PRAGMA page_size")).scalar_one() + 24  # a page and its header
+        database = session.get_bind().url.database
+    with sessions() as session, transaction(session):
+        session.execute(text("CREATE TABLE payload (id INTEGER PRIMARY KEY, step INTEGER, body BLOB)"))
+    wal, largest = Path(f"{database}-wal"), 0
+    for step in range(40):  # about 30 pages of new rows a commit: 1,200 pages in all
+        with sessions() as session, transaction(session):
+            session.execute(text(_THOUSANDS_OF_ROWS), {"v": step})
+        largest = max(largest, wal.stat().st_size)
+    with sessions() as session:  # more than SQLite's default threshold (1,000 pages) was written
+        assert session.execute(text("PRAGMA page_count")).scalar_one() > 1000
+    assert largest < 200 * frame  # where SQLite's default lets it reach 1,000 pages and more
+
+
+_THOUSANDS_OF_ROWS = (  # 120 rows of 1 kB: about 30 pages
+    "INSERT INTO payload (step, body) SELECT :v, randomblob(1000) FROM "
+    "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120) SELECT i FROM n)"
+)
