@@ -272,3 +272,24 @@ def test_a_large_postgresql_copy_keeps_its_checks_when_the_locks_are_busy(sessio
     assert rebuilt == [[]]  # nothing dropped: the rows were copied with the checks in place
     assert counts.inserted > 0 and stored_pairs(session) == expected_pairs(listings)
     assert schema(session) == definitions
+
+
+def test_a_bulk_recompute_vacuums_the_suggestions_once_committed(session, monkeypatch):
+    listings = random_network(session, 27)
+    calls = []
+    vacuum = recompute.vacuum_after_bulk
+
+    def recording(session_):
+        calls.append(session_.in_transaction())
+        vacuum(session_)  # on PostgreSQL a real VACUUM, outside any transaction; elsewhere nothing
+
+    monkeypatch.setattr(recompute, "vacuum_after_bulk", recording)
+    counts = engine.full_recompute(session, CFG, coop=[])
+    assert counts.inserted > 0 and calls == []  # below the threshold: autovacuum's business
+    for listing in listings[:10]:
+        listing.max_distance_km = 400.0
+    session.commit()
+    monkeypatch.setattr(recompute, "VACUUM_FROM_ROWS", 1)
+    counts = engine.full_recompute(session, CFG, coop=[])
+    assert counts.inserted + counts.deleted > 0 and calls == [False]
+    assert stored_pairs(session) == expected_pairs(listings)

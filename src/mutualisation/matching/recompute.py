@@ -35,7 +35,7 @@ from .reading import (
 )
 from .rows import Fingerprints, ListingRow
 from .snapshots import SNAPSHOT_LOCK, SNAPSHOTS, Snapshot, State, state
-from .writers import AfterDeletes, write
+from .writers import VACUUM_FROM_ROWS, AfterDeletes, vacuum_after_bulk, write
 
 
 @dataclass
@@ -191,5 +191,7 @@ def full_recompute(
         t3 = time.perf_counter()
     with SNAPSHOT_LOCK:
         SNAPSHOTS.update(snapshots)
+    if counts.inserted + counts.deleted >= VACUUM_FROM_ROWS and not session.in_transaction():
+        vacuum_after_bulk(session)
     counts.timings = {"load": t1 - t0, "match": t2 - t1, "write": time.perf_counter() - t2, "apply": t3 - t2}
     return counts
