@@ -355,3 +355,26 @@ def test_a_listing_changed_by_another_worker_makes_the_next_update_reload_the_ca
     after = _snapshot(session, "equipment")
     assert after is not before
     assert after.sides[b.kind].arrays.lat[after.sides[b.kind].pos[b.id]] == 49.25
+
+
+@pytest.mark.parametrize("seed", [31, 32])
+def test_a_listing_that_changes_category_leaves_its_old_counterparts_lists(session, seed):
+    listings = random_network(session, seed)
+    engine.full_recompute(session, CFG, coop=[])
+    held = session.execute(
+        select(Suggestion.offer_id, Suggestion.need_id).where(
+            Suggestion.offer_rank.is_not(None), Suggestion.need_rank.is_not(None)
+        )
+    ).all()
+    assert held  # listings ranked by their counterparts exist
+    rng = random.Random(seed)
+    for offer_id, _need_id in rng.sample(held, min(3, len(held))):
+        listing = next(x for x in listings if x.id == offer_id)
+        others = sorted({x.category for x in listings} - {listing.category})
+        listing.category, listing.subcategory = rng.choice(others), None
+        session.flush()
+        engine.update_for_listing(session, listing.id, CFG, coop=[])
+        # Its old counterparts got their next-best in its place, as a full recompute gives them.
+        assert stored_pairs(session) == expected_pairs(listings)
+    counts = engine.full_recompute(session, CFG, coop=[])
+    assert (counts.inserted, counts.updated, counts.deleted) == (0, 0, 0)

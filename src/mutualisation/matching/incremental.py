@@ -76,6 +76,7 @@ class _Update:
         self.own_side = snapshot.sides[str(listing.kind)]
         self.other_top = side_tops(session, snapshot, str(listing.category), other_kind, cfg.top_k)
         self.mine = suggestions_of(session, self.way.my_col, [int(listing.id)])
+        self._foreign: set[str] | None = None
 
     def recompute(self) -> tuple[TopK | None, TopK]:
         """(the listing's own top-k or None when it left, the new top-k of the changed counterparts)."""
@@ -120,11 +121,16 @@ class _Update:
             self.own_side.set_tops(own)
 
     def foreign_categories(self) -> set[str]:
-        """Categories of the listing's pairs outside the snapshot (it changed category): rare."""
-        ids = [
-            self.way.other_id(r) for r in self.mine if self.way.other_id(r) not in self.snapshot.fingerprints
-        ]
-        return listing_categories(self.session, ids) if ids else set()
+        """Categories of the listing's pairs outside the snapshot (it changed category, or a
+        counterpart left): rare. Read once per update."""
+        if self._foreign is None:
+            ids = [
+                self.way.other_id(r)
+                for r in self.mine
+                if self.way.other_id(r) not in self.snapshot.fingerprints
+            ]
+            self._foreign = listing_categories(self.session, ids) if ids else set()
+        return self._foreign
 
     def desired(self, existing: list[SuggestionRow], own: TopK | None, updated: TopK) -> Desired:
         """Every touched row's ranks, cleared where recomputed, then the recomputed top-k lists.
@@ -189,25 +195,60 @@ def _update_for_listing(
         active = status == "published" and listing.located
         snapshot = category_snapshot(session, listing.category, listing, active)
         update = _Update(session, cfg, coop, snapshot, listing, active)
+        moved_from = update.foreign_categories() - {str(listing.category)}
+        if moved_from:  # it changed category: it leaves the lists it held there first
+            for category in sorted(moved_from):
+                _leave_category(session, cfg, coop, listing._replace(category=category), counts, notify)
+            update = _Update(session, cfg, coop, snapshot, listing, active)  # its rows as they are now
         t1 = time.perf_counter()
-        own, updated = update.recompute()
-        existing = update.existing(updated)
-        desired = update.desired(existing, own, updated)
-        t2 = time.perf_counter()
-        changes = diff(existing, desired, snapshot.fingerprints, counts)
-        offers, needs = snapshot.sides["offer"], snapshot.sides["need"]
-        explain_changes(
-            changes, SidedExplainer(cfg, coop, (offers.arrays, offers.pos), (needs.arrays, needs.pos))
-        )
-        write(session, changes)
-        update.keep_mirrors(own, updated)
+        t2 = _apply(update, counts)
         ranks_written(session, snapshot, str(listing.category), update.foreign_categories())
-        counts.deleted, counts.updated, counts.inserted = (
-            len(changes.deletes),
-            len(changes.updates),
-            len(changes.inserts),
-        )
         if notify:
             notify_new(session, counts.new_pairs, cfg, snapshot)
     counts.timings = {"load": t1 - t0, "match": t2 - t1, "write": time.perf_counter() - t2}
     return counts
+
+
+def _apply(update: _Update, counts: Counts) -> float:
+    """Recompute, compare and write one update's rows; when its matching ended (perf_counter)."""
+    own, updated = update.recompute()
+    existing = update.existing(updated)
+    desired = update.desired(existing, own, updated)
+    matched = time.perf_counter()
+    changes = diff(existing, desired, update.snapshot.fingerprints, counts)
+    offers, needs = update.snapshot.sides["offer"], update.snapshot.sides["need"]
+    explain_changes(
+        changes,
+        SidedExplainer(update.cfg, update.coop, (offers.arrays, offers.pos), (needs.arrays, needs.pos)),
+    )
+    write(update.session, changes)
+    update.keep_mirrors(own, updated)
+    counts.deleted += len(changes.deletes)
+    counts.updated += len(changes.updates)
+    counts.inserted += len(changes.inserts)
+    return matched
+
+
+def _leave_category(
+    session: Session,
+    cfg: MatchingConfig,
+    coop: list[tuple[int, int]],
+    listing: ListingRow,
+    counts: Counts,
+    notify: bool,
+) -> None:
+    """The listing, named as it was in a category it left, leaves its counterparts' lists there:
+    each gets its next-best in its place, as if the listing had been withdrawn from that category.
+    Its own rows with counterparts of that category go too."""
+    category = str(listing.category)
+    snapshot = category_snapshot(session, category, listing, active=False)
+    leave = _Update(session, cfg, coop, snapshot, listing, active=False)
+    leave.mine = [r for r in leave.mine if leave.way.other_id(r) in snapshot.fingerprints]
+    found = Counts()
+    _apply(leave, found)
+    ranks_written(session, snapshot, category, set())
+    if notify:
+        notify_new(session, found.new_pairs, cfg, snapshot)
+    counts.deleted += found.deleted
+    counts.updated += found.updated
+    counts.inserted += found.inserted
