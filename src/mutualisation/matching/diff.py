@@ -63,6 +63,12 @@ class Counts:
     timings: dict[str, float] = field(default_factory=dict)
     new_pairs: PairScores = field(default_factory=PairScores)
 
+    def add_writes(self, other: Counts) -> None:
+        """Add the rows `other` inserted, updated and deleted (another pass of the same update)."""
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.deleted += other.deleted
+
     def as_dict(self) -> dict[str, object]:
         return {
             "inserted": self.inserted,

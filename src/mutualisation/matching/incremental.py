@@ -223,9 +223,7 @@ def _apply(update: _Update, counts: Counts) -> float:
     )
     write(update.session, changes)
     update.keep_mirrors(own, updated)
-    counts.deleted += len(changes.deletes)
-    counts.updated += len(changes.updates)
-    counts.inserted += len(changes.inserts)
+    counts.add_writes(Counts(len(changes.inserts), len(changes.updates), len(changes.deletes)))
     return matched
 
 
@@ -249,6 +247,4 @@ def _leave_category(
     ranks_written(session, snapshot, category, set())
     if notify:
         notify_new(session, found.new_pairs, cfg, snapshot)
-    counts.deleted += found.deleted
-    counts.updated += found.updated
-    counts.inserted += found.inserted
+    counts.add_writes(found)

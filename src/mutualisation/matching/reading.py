@@ -6,6 +6,7 @@ Listings are read as column tuples (never ORM objects), one query per category, 
 
 from __future__ import annotations
 
+import re
 from sys import intern
 from typing import Any
 
@@ -37,6 +38,25 @@ LISTING_COLUMNS = (
 SUGGESTION_COLUMNS = tuple(getattr(Suggestion, name) for name in SuggestionRow._fields)
 
 
+def driver_rows(connection: Any, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+    """`sql`, with :name parameters, through the driver's cursor in `connection`'s transaction: its
+    rows as the driver's tuples, or [] for a statement that returns none.
+
+    For the engine's hot statements, whose values are plain ints, floats, strings and None:
+    SQLAlchemy's statement building and result processing cost more than running them (0.2 to
+    0.5 ms each, several per incremental update; seconds for millions of rows). Only constant
+    names reach the SQL text, never a value.
+    """
+    if params is not None and connection.dialect.paramstyle not in ("qmark", "named"):
+        sql = re.sub(r":(\w+)", r"%(\1)s", sql)  # psycopg: %(name)s
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql) if params is None else cursor.execute(sql, params)
+        return list(cursor.fetchall()) if cursor.description else []
+    finally:
+        cursor.close()
+
+
 def stored_suggestions(session: Session) -> list[tuple[Any, ...]]:
     """Every suggestion's diff columns in `SuggestionRow` field order, as the driver's tuples.
 
@@ -44,12 +64,7 @@ def stored_suggestions(session: Session) -> list[tuple[Any, ...]]:
     reads them as columns named by `SuggestionRow._fields` anyway.
     """
     columns = ", ".join(SuggestionRow._fields)
-    cursor = session.connection().connection.cursor()
-    try:
-        cursor.execute(f"SELECT {columns} FROM suggestions")  # noqa: S608 (constant column names)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
+    return driver_rows(session.connection(), f"SELECT {columns} FROM suggestions")  # noqa: S608 (constant names)
 
 
 def suggestion_count(session: Session) -> int:
@@ -85,22 +100,15 @@ def listing_rows(session: Session, listing_ids: list[int]) -> list[ListingRow]:
 
 def suggestions_of(session: Session, column: str, listing_ids: list[int]) -> list[SuggestionRow]:
     """The stored rows whose `column` ("offer_id" or "need_id") is one of `listing_ids` (a few
-    thousand at most), through the driver's cursor: an incremental update makes two such reads,
-    and SQLAlchemy's statement building and result processing cost more than the query (0.5 ms
-    each); the columns are plain ints, floats and strings, which need no processing."""
+    thousand at most), through `driver_rows`: an incremental update makes two such reads."""
     if column not in ("offer_id", "need_id"):
         raise ValueError(f"not a listing column of suggestions: {column!r}")
     if not listing_ids:
         return []
-    mark = "?" if session.connection().dialect.paramstyle == "qmark" else "%s"
-    marks = ", ".join([mark] * len(listing_ids))
+    params = {f"l{i}": listing_id for i, listing_id in enumerate(listing_ids)}
+    marks = ", ".join(f":{name}" for name in params)
     sql = f"SELECT {', '.join(SuggestionRow._fields)} FROM suggestions WHERE {column} IN ({marks})"  # noqa: S608 (constant names, placeholders)
-    cursor = session.connection().connection.cursor()
-    try:
-        cursor.execute(sql, listing_ids)
-        return [SuggestionRow._make(r) for r in cursor.fetchall()]
-    finally:
-        cursor.close()
+    return [SuggestionRow._make(r) for r in driver_rows(session.connection(), sql, params)]
 
 
 def ranked(session: Session, category: str, offer_side: bool, k: int) -> list[tuple[Any, ...]]:
@@ -195,13 +203,8 @@ def cooperations(session: Session) -> list[tuple[int, int]]:
     if found is None:
         return []
     a, b = found
-    # Through the driver's cursor: every incremental update reads them, and building the statement
-    # cost more than running it. The column names come from the list above, never from input.
+    # Through the driver (every incremental update reads them); the column names come from the
+    # list above, never from input.
     sql = f"SELECT {a}, {b} FROM agreements WHERE status IN ('completed', 'evaluated')"  # noqa: S608
-    cursor = session.connection().connection.cursor()
-    try:
-        cursor.execute(sql)
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
+    rows = driver_rows(session.connection(), sql)
     return [(int(x), int(y)) for x, y in rows if x is not None and y is not None]

@@ -18,7 +18,6 @@ full recompute that rewrites a category records a new `computed_inputs`, which d
 
 from __future__ import annotations
 
-import re
 import secrets
 import threading
 from collections import defaultdict
@@ -31,7 +30,7 @@ from sqlalchemy.orm import Session, attributes
 
 from ..listings.models import Listing
 from .arrays import ListingArrays
-from .reading import load_category, ranked
+from .reading import driver_rows, load_category, ranked
 from .rows import Fingerprints, ListingRow, Subcategories, arrays_from_rows
 from .topk import TopK
 
@@ -125,8 +124,8 @@ class Snapshot:
 SNAPSHOTS: dict[tuple[str, str], Snapshot] = {}
 # Threads of one process share the snapshots, which an update patches in place.
 SNAPSHOT_LOCK = threading.RLock()
-# Both run through the driver's cursor (`_run`): each update runs three of them, and SQLAlchemy's
-# statement handling cost more than the statements (0.2 to 0.35 ms each).
+# Both run through the driver (`reading.driver_rows`): each update runs three of them, and
+# SQLAlchemy's statement handling cost more than the statements (0.2 to 0.35 ms each).
 _BUMP = (
     "INSERT INTO matching_state (category, epoch, version, run_start, last_listing_id) "
     "VALUES (:category, :epoch, :step, 0, :listing_id) "
@@ -156,10 +155,10 @@ def state(session: Session, category: str, *, lock: bool = False) -> State:
     one category run one after the other and each sees the ranks the previous one wrote."""
     connection = session.connection()
     sql = _STATE + (" FOR UPDATE" if lock and connection.dialect.name == "postgresql" else "")
-    rows = _run(connection, sql, {"category": category})
+    rows = driver_rows(connection, sql, {"category": category})
     if not rows:
         _bump(connection, category, None)
-        rows = _run(connection, sql, {"category": category})
+        rows = driver_rows(connection, sql, {"category": category})
     return State(*rows[0])
 
 
@@ -172,20 +171,7 @@ def _bump(connection: Any, category: str, listing_id: int | None) -> None:
         "step": step,
         "listing_id": listing_id,
     }
-    _run(connection, _BUMP, params)
-
-
-def _run(connection: Any, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """`sql` with :name parameters through the driver's cursor (in `connection`'s transaction):
-    its rows, or [] for a statement that returns none. Values are ints, strings and None."""
-    if connection.dialect.paramstyle not in ("qmark", "named"):  # psycopg: %(name)s
-        sql = re.sub(r":(\w+)", r"%(\1)s", sql)
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall()) if cursor.description else []
-    finally:
-        cursor.close()
+    driver_rows(connection, _BUMP, params)
 
 
 def category_snapshot(session: Session, category: str, listing: ListingRow, active: bool) -> Snapshot:

@@ -89,12 +89,20 @@ def row_top_k(score: Array, dist: Array, tid: Array, k: int) -> Running:
     else:
         cols = np.lexsort((tid, dist, -score), axis=1)[:, :k]
     s, d, t = (np.take_along_axis(a, cols, 1) for a in (score, dist, tid))
-    if s.shape[1] < k:  # fewer columns than k: pad
-        pad = k - s.shape[1]
-        s = np.pad(s, ((0, 0), (0, pad)), constant_values=-np.inf)
-        d = np.pad(d, ((0, 0), (0, pad)), constant_values=np.inf)
-        t = np.pad(t, ((0, 0), (0, pad)), constant_values=NO_ID)
-    return s, d, t
+    return _padded(s, d, t, k)
+
+
+def _padded(s: Array, d: Array, t: Array, k: int) -> Running:
+    """Rows (or one 1-D row) of fewer than k entries filled with empty places: (-inf, inf, NO_ID)."""
+    missing = k - s.shape[-1]
+    if missing <= 0:
+        return s, d, t
+    width = [(0, 0)] * (s.ndim - 1) + [(0, missing)]
+    return (
+        np.pad(s, width, constant_values=-np.inf),
+        np.pad(d, width, constant_values=np.inf),
+        np.pad(t, width, constant_values=NO_ID),
+    )
 
 
 def one_top_k(score: Array, dist: Array, tid: Array, k: int) -> tuple[Array, Array, Array]:
@@ -108,13 +116,7 @@ def one_top_k(score: Array, dist: Array, tid: Array, k: int) -> tuple[Array, Arr
         keep = np.flatnonzero(score >= kth)
         score, dist, tid = score[keep], dist[keep], tid[keep]
     order = np.lexsort((tid, dist, -score))[:k]
-    s, d, t = score[order], dist[order], tid[order]
-    if s.size < k:
-        pad = k - s.size
-        s = np.pad(s, (0, pad), constant_values=-np.inf)
-        d = np.pad(d, (0, pad), constant_values=np.inf)
-        t = np.pad(t, (0, pad), constant_values=NO_ID)
-    return s, d, t
+    return _padded(score[order], dist[order], tid[order], k)
 
 
 def merge(parts: list[Running], k: int) -> Running:

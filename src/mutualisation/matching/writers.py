@@ -71,8 +71,8 @@ def vacuum_after_bulk(session: Session) -> None:
     """PostgreSQL, after a committed bulk write: VACUUM the suggestions, outside any transaction.
 
     Rows just copied carry no hint bits and their pages are not in the visibility map, so the
-    first incremental updates after a national recompute each paid for visiting them (p50 about
-    12 ms against 8 on a vacuumed table). Autovacuum gets there eventually; this does it at once,
+    incremental updates after a national recompute each paid for visiting them (bench_matching.py:
+    p50 11.8 → 9.8 ms). Autovacuum gets there eventually; this does it at once,
     while the recompute is running anyway. It blocks no reader nor writer.
     """
     bind: Any = session.get_bind()
@@ -169,17 +169,26 @@ class DBAPIWriter:
             cursor.close()
 
 
+def _update_from(source: str, breakdown: str) -> str:
+    """PostgreSQL's UPDATE of the suggestions from the rows `c` of `source` (`UPDATE_COLUMNS`): a
+    NULL breakdown keeps the stored one, `clear_dismissal` clears the dismissal. One text for the
+    COPY writer's temporary table and the array writer's `unnest`."""
+    return (
+        "UPDATE suggestions s SET score = c.score, distance_km = c.distance_km, "  # noqa: S608 (constant names)
+        "offer_rank = c.offer_rank, need_rank = c.need_rank, status = c.status, "
+        "offer_fingerprint = c.offer_fingerprint, need_fingerprint = c.need_fingerprint, "
+        f"breakdown = COALESCE({breakdown}, s.breakdown), "
+        "dismiss_reason = CASE WHEN c.clear_dismissal THEN NULL ELSE s.dismiss_reason END, "
+        "dismiss_text = CASE WHEN c.clear_dismissal THEN NULL ELSE s.dismiss_text END, "
+        f"updated_at = %s FROM {source} WHERE s.id = c.id"
+    )
+
+
 _ARRAY_DELETE = "DELETE FROM suggestions WHERE id = ANY(%s::bigint[])"
-_ARRAY_UPDATE = (
-    "UPDATE suggestions s SET score = c.score, distance_km = c.distance_km, "  # noqa: S608 (constant column names)
-    "offer_rank = c.offer_rank, need_rank = c.need_rank, status = c.status, "
-    "offer_fingerprint = c.offer_fingerprint, need_fingerprint = c.need_fingerprint, "
-    "breakdown = COALESCE(c.breakdown::json, s.breakdown), "
-    "dismiss_reason = CASE WHEN c.clear_dismissal THEN NULL ELSE s.dismiss_reason END, "
-    "dismiss_text = CASE WHEN c.clear_dismissal THEN NULL ELSE s.dismiss_text END, updated_at = %s "
-    "FROM unnest(%s::bigint[], %s::float8[], %s::float8[], %s::int[], %s::int[], %s::text[], "
-    "%s::text[], %s::text[], %s::text[], %s::bool[]) "
-    f"AS c({', '.join(UPDATE_COLUMNS)}) WHERE s.id = c.id"
+_ARRAY_UPDATE = _update_from(
+    "unnest(%s::bigint[], %s::float8[], %s::float8[], %s::int[], %s::int[], %s::text[], "
+    f"%s::text[], %s::text[], %s::text[], %s::bool[]) AS c({', '.join(UPDATE_COLUMNS)})",
+    "c.breakdown::json",
 )
 _ARRAY_INSERT = (
     f"INSERT INTO suggestions ({', '.join((*INSERT_COLUMNS, 'created_at', 'updated_at'))}) "  # noqa: S608
@@ -255,15 +264,7 @@ def _copy_text(value: object) -> str:
     return str(value)
 
 
-_UPDATE_FROM_COPY = (
-    "UPDATE suggestions s SET score = c.score, distance_km = c.distance_km, "
-    "offer_rank = c.offer_rank, need_rank = c.need_rank, status = c.status, "
-    "offer_fingerprint = c.offer_fingerprint, need_fingerprint = c.need_fingerprint, "
-    "breakdown = COALESCE(c.breakdown, s.breakdown), "
-    "dismiss_reason = CASE WHEN c.clear_dismissal THEN NULL ELSE s.dismiss_reason END, "
-    "dismiss_text = CASE WHEN c.clear_dismissal THEN NULL ELSE s.dismiss_text END, "
-    "updated_at = %s FROM _suggestions_changed c WHERE s.id = c.id"
-)
+_UPDATE_FROM_COPY = _update_from("_suggestions_changed c", "c.breakdown")
 _CHANGED_TABLE = (
     "id bigint, score float8, distance_km float8, offer_rank int, need_rank int, "
     "status varchar(20), offer_fingerprint varchar(32), need_fingerprint varchar(32), "
