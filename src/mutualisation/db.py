@@ -10,13 +10,14 @@ are plain reads until `transaction` switches the session to writing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -185,6 +186,39 @@ def transaction(session: Session) -> Iterator[Session]:
         raise
     finally:
         _stop_writing(session, read_bind)
+
+
+T = TypeVar("T")
+
+# PostgreSQL's answers that mean "this transaction lost a race; run it again": it was chosen as
+# the victim of a deadlock, or could not be serialised. Nothing of it was committed.
+_TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+TRANSIENT_ATTEMPTS = 3
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether `error` is the database aborting a transaction that may simply be run again: as
+    SQLAlchemy wraps it, or as the driver raises it (the engine's hot statements run on the
+    driver's cursor, `matching.reading.driver_rows`)."""
+    found = error.orig if isinstance(error, DBAPIError) else error
+    return getattr(found, "sqlstate", None) in _TRANSIENT_SQLSTATES
+
+
+def retried(run: Callable[[], T], attempts: int = TRANSIENT_ATTEMPTS) -> T:
+    """`run()`, which owns its whole transaction (`transaction` rolls it back on error), run again
+    when the database aborted it as transient (`is_transient`), up to `attempts` times in all.
+
+    For use cases that lock several rows whose order the code cannot fix in advance: two of them
+    can deadlock, and PostgreSQL then aborts one after `deadlock_timeout` (1 s by default). Any
+    other error, or the last transient one, is raised as it came.
+    """
+    for _attempt in range(attempts - 1):
+        try:
+            return run()
+        except Exception as error:
+            if not is_transient(error):
+                raise
+    return run()
 
 
 def _start_writing(session: Session) -> Any:

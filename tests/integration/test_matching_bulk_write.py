@@ -13,16 +13,17 @@ from sqlalchemy.exc import IntegrityError
 from mutualisation.matching import bulk_keys, diff, engine, explainer, recompute, writers
 from mutualisation.matching.breakdown import render
 from mutualisation.matching.models import MatchingState, Suggestion
-from tests.integration.test_matching_engine import CFG, expected_pairs, random_network, stored_pairs
+from tests.integration.test_matching_engine import (
+    CFG,
+    PAIR_COLUMNS,
+    expected_pairs,
+    random_network,
+    stored_pairs,
+)
 
 # Everything a suggestion stores but its id and stamps.
 COLUMNS = (
-    Suggestion.offer_id,
-    Suggestion.need_id,
-    Suggestion.score,
-    Suggestion.distance_km,
-    Suggestion.offer_rank,
-    Suggestion.need_rank,
+    *PAIR_COLUMNS,
     Suggestion.breakdown,
     Suggestion.status,
     Suggestion.dismiss_reason,

@@ -112,17 +112,24 @@ def random_change(listing, rng: random.Random, widen: dict) -> str:
     return change
 
 
-def stored_pairs(session):
-    rows = session.execute(
-        select(
-            Suggestion.offer_id,
-            Suggestion.need_id,
-            Suggestion.score,
-            Suggestion.distance_km,
-            Suggestion.offer_rank,
-            Suggestion.need_rank,
-        )
-    ).all()
+# What `expected_pairs` compares of a stored suggestion, in its order.
+PAIR_COLUMNS = (
+    Suggestion.offer_id,
+    Suggestion.need_id,
+    Suggestion.score,
+    Suggestion.distance_km,
+    Suggestion.offer_rank,
+    Suggestion.need_rank,
+)
+
+
+def stored_pairs(session, offer_ids=None):
+    """Ranked stored pairs as `expected_pairs` gives them; only those of `offer_ids` when given
+    (committed tests share the database with what other tests left)."""
+    stmt = select(*PAIR_COLUMNS)
+    if offer_ids is not None:
+        stmt = stmt.where(Suggestion.offer_id.in_(offer_ids))
+    rows = session.execute(stmt).all()
     return {
         (o, n): [round(s, 9), round(d, 6), orank, nrank]
         for o, n, s, d, orank, nrank in rows

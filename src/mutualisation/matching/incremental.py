@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy.orm import Session
 
-from ..db import transaction
+from ..db import retried, transaction
 from ..geo import unit_vectors
 from .arrays import Array, ListingArrays
 from .candidates import MatchingIndex, reach, score_against, top_k_for_needs, top_k_for_offers
@@ -166,14 +166,22 @@ def update_for_listing(
     (`candidates.reach`), with the stored ranks standing for the previous full recompute. One
     transaction; a listing that is not published (reserved, fulfilled, withdrawn…) or has no
     coordinates loses its ranks, and so does every pair with a counterpart in that case.
+
+    Run again when PostgreSQL aborts it as a deadlock victim (`db.retried`): a listing that changed
+    category locks its new category's state, then its old one's, so two listings moving in
+    opposite directions at once can each hold the lock the other waits for.
     """
-    try:
-        with SNAPSHOT_LOCK:
-            return _update_for_listing(session, listing_id, cfg or MatchingConfig(), coop, notify=notify)
-    except BaseException:
-        # The snapshot may hold a state this failed transaction never committed.
-        forget_snapshots()
-        raise
+
+    def attempt() -> Counts:
+        try:
+            with SNAPSHOT_LOCK:
+                return _update_for_listing(session, listing_id, cfg or MatchingConfig(), coop, notify=notify)
+        except BaseException:
+            # The snapshot may hold a state this failed transaction never committed.
+            forget_snapshots()
+            raise
+
+    return retried(attempt)
 
 
 def _update_for_listing(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from ..collector import collector_paused
-from ..db import SQLITE_UNCHECKED_KEYS, transaction
+from ..db import SQLITE_UNCHECKED_KEYS, retried, transaction
 from .candidates import top_k_both_sides
 from .config import MatchingConfig
 from .diff import Counts, Desired, TopEntries, diff
@@ -156,7 +156,21 @@ def full_recompute(
     """Recompute every suggestion in ONE transaction and write only the differences.
 
     `after_deletes` runs between the deletes and the other writes (tests inject failures there).
+    Run again when PostgreSQL aborts it as a deadlock victim (`db.retried`): it locks the
+    suggestions it rewrites, then every category's `matching_state` row, while an incremental
+    update locks them in the other order.
     """
+    return retried(lambda: _full_recompute(session, cfg, coop, notify=notify, after_deletes=after_deletes))
+
+
+def _full_recompute(
+    session: Session,
+    cfg: MatchingConfig,
+    coop: list[tuple[int, int]] | None,
+    *,
+    notify: bool,
+    after_deletes: AfterDeletes,
+) -> Counts:
     counts = Counts()
     if not session.in_transaction():
         # Every row written names two listings this transaction reads as published while it holds
