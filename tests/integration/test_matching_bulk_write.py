@@ -76,6 +76,7 @@ def small_chunks(monkeypatch):
 
     def use(copy: bool) -> None:
         monkeypatch.setattr(explainer.ExplainedRows, "CHUNK", 7)
+        monkeypatch.setattr(writers, "_PREFETCH_FROM_ROWS", 0)  # built in a thread, as at national scale
         monkeypatch.setattr(writers, "_SQLITE_ROWS_PER_INSERT", 3)
         monkeypatch.setattr(writers, "COPY_FROM_ROWS", 0 if copy else 10**9)
 
@@ -112,6 +113,7 @@ def test_a_failure_in_the_middle_of_the_inserts_leaves_the_previous_suggestions(
     session.commit()  # kept when the recompute's transaction rolls back
     # Small chunks, and SQLite's indexes dropped around the write as for a national run.
     monkeypatch.setattr(explainer.ExplainedRows, "CHUNK", 3)
+    monkeypatch.setattr(writers, "_PREFETCH_FROM_ROWS", 0)
     monkeypatch.setattr(writers, "_SQLITE_ROWS_PER_INSERT", 2)
     monkeypatch.setattr(writers, "_REINDEX_FROM_ROWS", 1)
     monkeypatch.setattr(writers, "COPY_FROM_ROWS", 0)
@@ -150,6 +152,7 @@ def test_a_failure_storing_a_chunk_stops_the_thread_building_the_next(session, m
     random_network(session, 22)
     session.commit()
     monkeypatch.setattr(explainer.ExplainedRows, "CHUNK", 3)
+    monkeypatch.setattr(writers, "_PREFETCH_FROM_ROWS", 0)
     stored = writers._insert_sqlite
     calls = []
 
@@ -164,6 +167,22 @@ def test_a_failure_storing_a_chunk_stops_the_thread_building_the_next(session, m
         engine.full_recompute(session, CFG, coop=[])
     assert calls == [3, 3] and not _producers()
     assert session.scalar(select(func.count()).select_from(Suggestion)) == 0
+
+
+@pytest.mark.parametrize("limit", [0, 10**9])
+def test_only_inserts_above_the_limit_build_their_chunks_in_a_thread(session, monkeypatch, limit):
+    """A national run's chunks are built while the previous one is stored; an incremental
+    update's few rows are not worth a thread."""
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite's inserts (PostgreSQL copies or writes arrays, in one stream)")
+    monkeypatch.setattr(writers, "_PREFETCH_FROM_ROWS", limit)
+    threaded = []
+    real = writers.prefetched
+    monkeypatch.setattr(writers, "prefetched", lambda items: threaded.append(1) or real(items))
+    listings = random_network(session, 24)
+    counts = engine.full_recompute(session, CFG, coop=[])
+    assert counts.inserted > 0 and len(threaded) == (1 if limit == 0 else 0)
+    assert stored_pairs(session) == expected_pairs(listings)
 
 
 @pytest.mark.parametrize("fail", [False, True])

@@ -88,7 +88,11 @@ class _Update:
             )
             me = self.me
             at = within_each(
-                me.unit_points(), me.radius_km(self.cfg), other.unit_points(), other.radius_km(self.cfg)
+                me.unit_points(),
+                me.radius_km(self.cfg),
+                other.unit_points(),
+                other.radius_km(self.cfg),
+                cos=other.reach_cos(self.cfg),
             )[0]
             scored = score_against(me, other, self.cfg, index.coop_keys, at, same_category=True)
             result = reach(me, index, scored, near=self._near_own)
@@ -102,8 +106,10 @@ class _Update:
     def _near_own(self, queries: ListingArrays) -> list[Array]:
         """Own-side rows each of `queries` (counterparts) could match, the listing included."""
         own = self.own_side.arrays
-        q_points = unit_vectors(queries.lat, queries.lon)
-        return within_each(q_points, queries.radius_km(self.cfg), own.unit_points(), own.radius_km(self.cfg))
+        q_points, q_radius = unit_vectors(queries.lat, queries.lon), queries.radius_km(self.cfg)
+        return within_each(
+            q_points, q_radius, own.unit_points(), own.radius_km(self.cfg), cos=own.reach_cos(self.cfg)
+        )
 
     def existing(self, updated: TopK) -> list[SuggestionRow]:
         """The stored rows this update may touch: all of the listing's, and the changed counterparts'."""

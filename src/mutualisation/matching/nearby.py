@@ -29,11 +29,16 @@ Array = np.ndarray[Any, Any]
 _BLOCK_PAIRS = 1 << 16
 
 
-def within_each(q_points: Array, q_radius: Array, points: Array, radius: Array) -> list[Array]:
+def within_each(
+    q_points: Array, q_radius: Array, points: Array, radius: Array, *, cos: Array | None = None
+) -> list[Array]:
     """For each query point, the rows (sorted, each once) within the smaller of its radius and
     theirs, and maybe a few more (see the module's doc). Points are unit vectors; rows without
-    coordinates never pass (a NaN cosine)."""
-    q_cos, cos = _cos_limit(q_radius), _cos_limit(radius)
+    coordinates never pass (a NaN cosine). `cos`: the rows' `cos_limit(radius)` when the caller
+    keeps it (`ListingArrays.reach_cos`): for a whole side it cost more than the comparison of a
+    few queries with it."""
+    q_cos = cos_limit(q_radius)
+    cos = cos_limit(radius) if cos is None else cos
     step = max(1, _BLOCK_PAIRS // max(len(points), 1))
     out: list[Array] = []
     for start in range(0, len(q_points), step):
@@ -44,7 +49,7 @@ def within_each(q_points: Array, q_radius: Array, points: Array, radius: Array) 
     return out
 
 
-def _cos_limit(km: Array) -> Array:
+def cos_limit(km: Array) -> Array:
     """Cosine of the central angle of each radius, a little wider (the exact distance decides
     afterwards); -2 (every point passes) for an infinite radius or one past the antipode."""
     theta = (np.asarray(km, dtype=np.float64) * (1 + 1e-6) + 1e-3) / EARTH_RADIUS_KM

@@ -124,7 +124,7 @@ class Snapshot:
 SNAPSHOTS: dict[tuple[str, str], Snapshot] = {}
 # Threads of one process share the snapshots, which an update patches in place.
 SNAPSHOT_LOCK = threading.RLock()
-# Both run through the driver (`reading.driver_rows`): each update runs three of them, and
+# Both run through the driver (`reading.driver_rows`): each update runs two of them, and
 # SQLAlchemy's statement handling cost more than the statements (0.2 to 0.35 ms each).
 _BUMP = (
     "INSERT INTO matching_state (category, epoch, version, run_start, last_listing_id) "
@@ -132,7 +132,8 @@ _BUMP = (
     "ON CONFLICT (category) DO UPDATE SET "
     "run_start = CASE WHEN matching_state.last_listing_id = :listing_id "
     "THEN matching_state.run_start ELSE matching_state.version END, "
-    "version = matching_state.version + :step, last_listing_id = :listing_id"
+    "version = matching_state.version + :step, last_listing_id = :listing_id "
+    "RETURNING version"
 )
 _STATE = (
     "SELECT epoch, version, run_start, last_listing_id, computed_inputs FROM matching_state "
@@ -162,7 +163,8 @@ def state(session: Session, category: str, *, lock: bool = False) -> State:
     return State(*rows[0])
 
 
-def _bump(connection: Any, category: str, listing_id: int | None) -> None:
+def _bump(connection: Any, category: str, listing_id: int | None) -> int:
+    """Bump the category's data version (creating its row when missing); the new version."""
     # Random steps: after a rolled-back bump, the next one does not reuse the version number.
     step = secrets.randbelow(1 << 20) + 1
     params = {
@@ -171,7 +173,7 @@ def _bump(connection: Any, category: str, listing_id: int | None) -> None:
         "step": step,
         "listing_id": listing_id,
     }
-    driver_rows(connection, _BUMP, params)
+    return int(driver_rows(connection, _BUMP, params)[0][0])
 
 
 def category_snapshot(session: Session, category: str, listing: ListingRow, active: bool) -> Snapshot:
@@ -224,8 +226,9 @@ def ranks_written(session: Session, snap: Snapshot, category: str, others: set[s
     """After an update wrote ranks of `category` (and of `others`, rare): bump their data versions,
     so that every other process's mirrors of them go stale, and keep this snapshot in step."""
     for name in sorted({category, *others}):
-        _bump(session.connection(), name, None)
-    snap.version = state(session, category).version
+        version = _bump(session.connection(), name, None)
+        if name == category:
+            snap.version = version
 
 
 def forget_snapshots() -> None:

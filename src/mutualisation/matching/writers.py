@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from functools import cache
 from itertools import chain, repeat
 from typing import Any
@@ -38,6 +38,9 @@ _SQLITE_WRITE_CACHE_KIB = -16_384
 # Rows per INSERT statement on SQLite: 10 values each, well under its limit of 32,766 parameters
 # (999 before SQLite 3.32: 99 rows).
 _SQLITE_ROWS_PER_INSERT = 200 if sqlite3.sqlite_version_info >= (3, 32) else 99
+
+# Above this many inserted rows, the next chunk is built in a thread while the current one is stored.
+_PREFETCH_FROM_ROWS = 5000
 
 # From this many inserted rows, SQLite's secondary indexes are dropped and rebuilt around the write.
 _REINDEX_FROM_ROWS = 100_000
@@ -154,8 +157,11 @@ class DBAPIWriter:
         marks = [self.json_mark if c == "breakdown" else m for c in INSERT_COLUMNS]
         cursor: Any = self.connection.connection.cursor()  # the driver's: it takes any iterable
         # The next chunk's breakdowns are built while the driver stores this one; closed whatever
-        # happens, so that no producer outlives a failed write.
-        chunks = prefetched(inserts.chunks())
+        # happens, so that no producer outlives a failed write. Not for an incremental update's
+        # few rows: starting and joining the thread cost it about a millisecond, for nothing to overlap.
+        chunks = inserts.chunks()
+        if len(inserts) > _PREFETCH_FROM_ROWS:
+            chunks = prefetched(chunks)
         try:
             for columns in chunks:
                 if self.connection.dialect.name == "sqlite":
@@ -165,7 +171,8 @@ class DBAPIWriter:
                 rows = zip(*columns, repeat(self.stamp), repeat(self.stamp))
                 cursor.executemany(_insert_sql([(*marks, m, m)]), rows)
         finally:
-            chunks.close()
+            if isinstance(chunks, Generator):  # stops the producer (the chunks are generators)
+                chunks.close()
             cursor.close()
 
 
@@ -199,25 +206,41 @@ _ARRAY_INSERT = (
 )
 
 
+# The three in one statement, one round trip: deletes, updates and inserts touch different rows
+# (a pair is deleted or updated only when stored, inserted only when not).
+_ARRAY_WRITE = f"WITH gone AS ({_ARRAY_DELETE}), changed AS ({_ARRAY_UPDATE}) {_ARRAY_INSERT}"
+
+
 class ArrayWriter(DBAPIWriter):
-    """PostgreSQL, below COPY's size (an incremental update): each kind of write is one statement
-    over arrays (`unnest`), where executemany ran one statement per row: for the hundred rows of a
-    dense update, a hundred plans and executions on the server."""
+    """PostgreSQL, below COPY's size (an incremental update): the deletes, updates and inserts are
+    one statement over arrays (`unnest`), where executemany ran one statement per row: for the
+    hundred rows of a dense update, a hundred plans and executions on the server. Separate
+    statements when `after_deletes` must run between the deletes and the rest (tests)."""
 
     def _write(self, changes: Changes, after_deletes: AfterDeletes) -> None:
+        rows = [u.values() for u in sorted(changes.updates, key=lambda u: u.id)]
+        deletes = (list(changes.deletes),)
+        updates = (self.stamp, *_transposed(rows, len(UPDATE_COLUMNS)))
+        inserts = [(self.stamp, self.stamp, *map(list, columns)) for columns in changes.inserts.chunks()]
+        inserts = inserts or [(self.stamp, self.stamp, *_transposed([], len(INSERT_COLUMNS)))]
         cursor = self.connection.connection.cursor()
         try:
-            if changes.deletes:
-                cursor.execute(_ARRAY_DELETE, (list(changes.deletes),))
-            if after_deletes is not None:
+            if after_deletes is None:
+                cursor.execute(_ARRAY_WRITE, (*deletes, *updates, *inserts[0]))
+            else:
+                cursor.execute(_ARRAY_DELETE, deletes)
                 after_deletes()
-            if changes.updates:
-                rows = [u.values() for u in sorted(changes.updates, key=lambda u: u.id)]
-                cursor.execute(_ARRAY_UPDATE, (self.stamp, *map(list, zip(*rows, strict=True))))
-            for columns in changes.inserts.chunks():
-                cursor.execute(_ARRAY_INSERT, (self.stamp, self.stamp, *map(list, columns)))
+                cursor.execute(_ARRAY_UPDATE, updates)
+                cursor.execute(_ARRAY_INSERT, inserts[0])
+            for more in inserts[1:]:
+                cursor.execute(_ARRAY_INSERT, more)
         finally:
             cursor.close()
+
+
+def _transposed(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Rows as `width` columns (lists), empty ones for no row."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
 
 
 def _insert_sql(rows: list[tuple[str, ...]]) -> str:

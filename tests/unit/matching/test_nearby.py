@@ -7,7 +7,8 @@ import dataclasses
 import numpy as np
 
 from mutualisation.geo import great_circle_km, unit_vectors
-from mutualisation.matching.nearby import within_each
+from mutualisation.matching.config import MatchingConfig
+from mutualisation.matching.nearby import cos_limit, within_each
 
 from .builders import make_network
 
@@ -56,3 +57,18 @@ def test_a_remote_listing_reaches_the_remote_rows_everywhere_and_the_others_with
     found = within_each(unit_vectors([48.0], [2.0]), np.asarray([np.inf]), unit_vectors(lat, lon), radius)[0]
     km = great_circle_km(lat, lon, 48.0, 2.0)
     assert set(np.flatnonzero(np.isinf(radius) | (km <= 50.0)).tolist()) == set(found.tolist())
+
+
+def test_the_cached_cosine_limits_follow_a_row_set_in_place_and_give_the_same_rows():
+    offers, _ = make_network(9, 200, 1, categories=("equipment",))
+    cfg = MatchingConfig()
+    cos = offers.reach_cos(cfg)
+    moved = dataclasses.replace(offers.take(np.asarray([3])), max_distance_km=np.asarray([12.5]))
+    offers.set_row(7, moved)
+    assert offers.reach_cos(cfg) is cos  # patched, not rebuilt
+    np.testing.assert_array_equal(cos, cos_limit(offers.radius_km(cfg)))
+    q_points, q_radius = offers.unit_points()[:20], offers.radius_km(cfg)[:20]
+    points, radius = offers.unit_points(), offers.radius_km(cfg)
+    given = within_each(q_points, q_radius, points, radius, cos=cos)
+    computed = within_each(q_points, q_radius, points, radius)
+    assert all(np.array_equal(a, b) for a, b in zip(given, computed, strict=True))
