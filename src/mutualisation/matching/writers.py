@@ -218,6 +218,8 @@ class ArrayWriter(DBAPIWriter):
     statements when `after_deletes` must run between the deletes and the rest (tests)."""
 
     def _write(self, changes: Changes, after_deletes: AfterDeletes) -> None:
+        if not changes.size and after_deletes is None:
+            return  # an update that changed no stored row: no round trip
         rows = [u.values() for u in sorted(changes.updates, key=lambda u: u.id)]
         deletes = (list(changes.deletes),)
         updates = (self.stamp, *_transposed(rows, len(UPDATE_COLUMNS)))
