@@ -14,7 +14,6 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from ..db import retried, transaction
-from ..geo import unit_vectors
 from .arrays import Array, ListingArrays
 from .candidates import MatchingIndex, reach, score_against, top_k_for_needs, top_k_for_offers
 from .config import MatchingConfig
@@ -88,11 +87,7 @@ class _Update:
             )
             me = self.me
             at = within_each(
-                me.unit_points(),
-                me.radius_km(self.cfg),
-                other.unit_points(),
-                other.radius_km(self.cfg),
-                cos=other.reach_cos(self.cfg),
+                me.unit_points(), me.reach_cos(self.cfg), other.unit_points(), other.reach_cos(self.cfg)
             )[0]
             scored = score_against(me, other, self.cfg, index.coop_keys, at, same_category=True)
             result = reach(me, index, scored, near=self._near_own)
@@ -106,9 +101,8 @@ class _Update:
     def _near_own(self, queries: ListingArrays) -> list[Array]:
         """Own-side rows each of `queries` (counterparts) could match, the listing included."""
         own = self.own_side.arrays
-        q_points, q_radius = unit_vectors(queries.lat, queries.lon), queries.radius_km(self.cfg)
         return within_each(
-            q_points, q_radius, own.unit_points(), own.radius_km(self.cfg), cos=own.reach_cos(self.cfg)
+            queries.unit_points(), queries.reach_cos(self.cfg), own.unit_points(), own.reach_cos(self.cfg)
         )
 
     def existing(self, updated: TopK) -> list[SuggestionRow]:

@@ -29,16 +29,12 @@ Array = np.ndarray[Any, Any]
 _BLOCK_PAIRS = 1 << 16
 
 
-def within_each(
-    q_points: Array, q_radius: Array, points: Array, radius: Array, *, cos: Array | None = None
-) -> list[Array]:
+def within_each(q_points: Array, q_cos: Array, points: Array, cos: Array) -> list[Array]:
     """For each query point, the rows (sorted, each once) within the smaller of its radius and
-    theirs, and maybe a few more (see the module's doc). Points are unit vectors; rows without
-    coordinates never pass (a NaN cosine). `cos`: the rows' `cos_limit(radius)` when the caller
-    keeps it (`ListingArrays.reach_cos`): for a whole side it cost more than the comparison of a
-    few queries with it."""
-    q_cos = cos_limit(q_radius)
-    cos = cos_limit(radius) if cos is None else cos
+    theirs, and maybe a few more (see the module's doc). Points are unit vectors and radii are
+    given as `cos_limit`s (`ListingArrays.reach_cos` keeps a side's: computing them for a whole
+    side cost more than comparing a few queries with it); rows without coordinates never pass
+    (a NaN cosine)."""
     step = max(1, _BLOCK_PAIRS // max(len(points), 1))
     out: list[Array] = []
     for start in range(0, len(q_points), step):

@@ -27,7 +27,9 @@ def test_within_each_keeps_every_pair_within_the_smaller_radius_once_and_sorted(
     q_lat[:2], q_lon[:2] = lat[:2], lon[:2]  # on a row: at distance 0
     q_radius = rng.choice([0.0, 20.0, 150.0, np.inf], size=40)
     q_radius[-1] = 30_000.0  # past the antipode
-    found = within_each(unit_vectors(q_lat, q_lon), q_radius, unit_vectors(lat, lon), radius)
+    found = within_each(
+        unit_vectors(q_lat, q_lon), cos_limit(q_radius), unit_vectors(lat, lon), cos_limit(radius)
+    )
     assert len(found) == 40
     for i, rows in enumerate(found):
         limit = np.minimum(q_radius[i], radius)
@@ -54,7 +56,8 @@ def test_the_cached_unit_points_follow_a_row_set_in_place():
 def test_a_remote_listing_reaches_the_remote_rows_everywhere_and_the_others_within_their_radius():
     lat, lon = _points(4, 2000)
     radius = np.where(np.arange(2000) % 5 == 0, np.inf, 50.0)
-    found = within_each(unit_vectors([48.0], [2.0]), np.asarray([np.inf]), unit_vectors(lat, lon), radius)[0]
+    q_cos = cos_limit(np.asarray([np.inf]))
+    found = within_each(unit_vectors([48.0], [2.0]), q_cos, unit_vectors(lat, lon), cos_limit(radius))[0]
     km = great_circle_km(lat, lon, 48.0, 2.0)
     assert set(np.flatnonzero(np.isinf(radius) | (km <= 50.0)).tolist()) == set(found.tolist())
 
@@ -69,6 +72,6 @@ def test_the_cached_cosine_limits_follow_a_row_set_in_place_and_give_the_same_ro
     np.testing.assert_array_equal(cos, cos_limit(offers.radius_km(cfg)))
     q_points, q_radius = offers.unit_points()[:20], offers.radius_km(cfg)[:20]
     points, radius = offers.unit_points(), offers.radius_km(cfg)
-    given = within_each(q_points, q_radius, points, radius, cos=cos)
-    computed = within_each(q_points, q_radius, points, radius)
+    given = within_each(q_points, cos_limit(q_radius), points, cos)
+    computed = within_each(q_points, cos_limit(q_radius), points, cos_limit(radius))
     assert all(np.array_equal(a, b) for a, b in zip(given, computed, strict=True))

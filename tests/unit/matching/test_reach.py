@@ -11,7 +11,7 @@ from mutualisation.matching.candidates import (
     top_k_for_needs,
     top_k_for_offers,
 )
-from mutualisation.matching.nearby import within_each
+from mutualisation.matching.nearby import cos_limit, within_each
 from mutualisation.matching.scoring import OFFER, ListingArrays, MatchingConfig
 
 from .builders import make_network
@@ -95,7 +95,9 @@ def _near(arrays, cfg):
 
     def near(queries):  # the contract: only listings of the counterpart's category
         points = unit_vectors(queries.lat, queries.lon)
-        found = within_each(points, queries.radius_km(cfg), arrays.unit_points(), radius)
+        found = within_each(
+            points, cos_limit(queries.radius_km(cfg)), arrays.unit_points(), cos_limit(radius)
+        )
         same = [at[arrays.category[at] == queries.category[i]] for i, at in enumerate(found)]
         return [np.concatenate([at, at[:3]]) for at in same]  # a position named twice is scored once
 
@@ -115,7 +117,7 @@ def test_reach_within_the_radii_is_consistent_with_a_full_recompute(kind, change
     pair = (patched, needs) if kind == "offer" else (offers, patched)
     index_now = MatchingIndex.from_tops(*pair, cfg, index.offer_top, index.need_top, COOP)
     at = within_each(
-        listing.unit_points(), listing.radius_km(cfg), other.unit_points(), other.radius_km(cfg)
+        listing.unit_points(), listing.reach_cos(cfg), other.unit_points(), other.reach_cos(cfg)
     )[0]
     at = at[other.category[at] == listing.category[0]]
     scored = score_against(listing, other, cfg, index.coop_keys, at, same_category=True)
