@@ -3,14 +3,19 @@ the rolled-back transaction of the other tests, so they delete what they wrote, 
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import delete, select, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from mutualisation.accounts.models import User
 from mutualisation.agreements.models import Agreement
 from mutualisation.audit.models import AuditEvent
 from mutualisation.conversations.models import Conversation
 from mutualisation.listings.models import Listing, ListingEvent
+from mutualisation.matching import engine as matching
+from mutualisation.matching import snapshots
 from mutualisation.matching.models import Suggestion
 from mutualisation.notifications.models import Notification
 from mutualisation.territories.models import Territory
@@ -36,3 +41,24 @@ def remove_committed(engine, territories_before: set[str]) -> None:
         ):
             session.execute(statement)
         session.commit()
+
+
+@contextmanager
+def committing(engine, bind=None) -> Iterator[sessionmaker]:
+    """Sessions on `bind` (default: `engine`) that really commit, with matching's flush listener;
+    afterwards, what they wrote is deleted (`remove_committed`) with the matching states and logs
+    of categories that did not exist before, and this process's snapshots are forgotten."""
+    with Session(engine) as session:
+        territories = set(session.scalars(select(Territory.code)))
+        categories = set(session.scalars(text("SELECT category FROM matching_state")))
+    made = sessionmaker(bind=bind or engine, expire_on_commit=False)
+    matching.attach_flush_listener(made)
+    try:
+        yield made
+    finally:
+        snapshots.forget_snapshots()
+        remove_committed(engine, territories)
+        with engine.begin() as conn:
+            for category in set(conn.scalars(text("SELECT category FROM matching_state"))) - categories:
+                conn.execute(text("DELETE FROM matching_state WHERE category = :c"), {"c": category})
+                conn.execute(text("DELETE FROM matching_changes WHERE category = :c"), {"c": category})

@@ -15,14 +15,12 @@ import time
 
 import pytest
 from sqlalchemy import event, select, text
-from sqlalchemy.orm import Session, sessionmaker
 
 from mutualisation.db import make_engine
 from mutualisation.matching import engine as matching
-from mutualisation.matching import incremental, recompute, snapshots
+from mutualisation.matching import incremental, recompute
 from mutualisation.matching.models import Suggestion
-from mutualisation.territories.models import Territory
-from tests.committed import remove_committed
+from tests.committed import committing
 from tests.integration.test_matching_engine import CFG, expected_pairs, random_network, stored_pairs
 
 _LOCK_STATE = text("SELECT version FROM matching_state WHERE category = :category FOR UPDATE")
@@ -50,17 +48,9 @@ def update_engine(engine):
 
 @pytest.fixture
 def factory(engine, update_engine):
-    with Session(engine) as session:
-        territories = set(session.scalars(select(Territory.code)))
-        categories = set(session.scalars(text("SELECT category FROM matching_state")))
-    made = sessionmaker(bind=update_engine, expire_on_commit=False)
-    matching.attach_flush_listener(made)
-    yield made
-    snapshots.forget_snapshots()
-    remove_committed(engine, territories)
-    with engine.begin() as conn:
-        for category in set(conn.scalars(text("SELECT category FROM matching_state"))) - categories:
-            conn.execute(text("DELETE FROM matching_state WHERE category = :c"), {"c": category})
+    """Sessions on the update's own connections that really commit; cleaned up afterwards."""
+    with committing(engine, update_engine) as made:
+        yield made
 
 
 @pytest.fixture

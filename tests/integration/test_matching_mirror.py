@@ -10,10 +10,13 @@ import random
 
 import numpy as np
 import pytest
+from sqlalchemy import text
 
+from mutualisation.accounts.models import User
 from mutualisation.matching import engine, snapshots
 from mutualisation.matching.reading import ranked
 from mutualisation.matching.scoring import MatchingConfig
+from tests.builders import make_neutral_listing
 from tests.integration.test_matching_engine import (
     CFG,
     expected_pairs,
@@ -66,7 +69,7 @@ def test_the_mirrors_follow_every_update(session, seed):
         assert stored_pairs(session) == expected_pairs(listings), change
 
 
-def test_an_update_of_the_same_listing_by_another_worker_reloads_the_mirror(session):
+def test_an_update_of_the_same_listing_by_another_worker_is_caught_up_in_the_mirror(session):
     listings = random_network(session, 33)
     engine.full_recompute(session, CFG, coop=[])
     a = max(
@@ -85,7 +88,8 @@ def test_an_update_of_the_same_listing_by_another_worker_reloads_the_mirror(sess
     a.max_distance_km = 40.0
     session.flush()
     engine.update_for_listing(session, a.id, CFG, coop=[])
-    assert _snapshot(session, "equipment") is not ours
+    # Caught up from the log (the lists the other worker rewrote re-read), not reloaded.
+    assert _snapshot(session, "equipment") is ours
     _assert_mirrors_equal_the_stored_ranks(session, "equipment", CFG.top_k)
     assert stored_pairs(session) == expected_pairs(listings)
 
@@ -102,3 +106,128 @@ def test_a_full_recompute_by_another_process_drops_the_mirrors(session):
     engine.update_for_listing(session, a.id, other, coop=[])
     _assert_mirrors_equal_the_stored_ranks(session, "equipment", other.top_k)
     assert stored_pairs(session) == expected_pairs(listings, other)
+
+
+class _Workers:
+    """Several processes played by this one: each keeps its own snapshots between its updates."""
+
+    def __init__(self, n):
+        self.kept = [{} for _ in range(n)]
+
+    def update(self, worker, session, listing_id, cfg=CFG):
+        snapshots.forget_snapshots()
+        snapshots.SNAPSHOTS.update(self.kept[worker])
+        try:
+            return engine.update_for_listing(session, listing_id, cfg, coop=[])
+        finally:
+            self.kept[worker] = dict(snapshots.SNAPSHOTS)
+            snapshots.forget_snapshots()
+
+    def snapshot(self, worker, session, category):
+        return self.kept[worker][(str(session.connection().engine.url), category)]
+
+
+def _mirrors_equal_the_stored_ranks(workers, worker, session, category):
+    snapshots.SNAPSHOTS.update(workers.kept[worker])
+    try:
+        _assert_mirrors_equal_the_stored_ranks(session, category, CFG.top_k)
+    finally:
+        snapshots.forget_snapshots()
+
+
+@pytest.mark.parametrize("seed", [41, 42, 43])
+def test_workers_taking_turns_catch_up_from_the_log_and_stay_exact(session, seed):
+    listings = random_network(session, seed)
+    engine.full_recompute(session, CFG, coop=[])
+    rng = random.Random(seed)
+    workers = _Workers(3)
+    for worker in range(3):  # each loads both categories once
+        for category in ("equipment", "skill"):
+            workers.update(worker, session, next(x.id for x in listings if x.category == category))
+    loaded = {(w, c): workers.snapshot(w, session, c) for w in range(3) for c in ("equipment", "skill")}
+    for listing in rng.sample(listings, 16):
+        change = random_change(listing, rng, widen=dict(max_distance_km=500.0, remote_possible=True))
+        session.flush()
+        worker = rng.randrange(3)
+        workers.update(worker, session, listing.id)
+        _mirrors_equal_the_stored_ranks(workers, worker, session, listing.category)
+        assert stored_pairs(session) == expected_pairs(listings), change
+    # Every update caught up: no worker reloaded a category.
+    assert all(workers.snapshot(w, session, c) is snap for (w, c), snap in loaded.items())
+
+
+def test_a_worker_catches_up_on_new_listings_and_ones_that_left_the_category(session):
+    listings = random_network(session, 44)
+    engine.full_recompute(session, CFG, coop=[])
+    workers = _Workers(2)
+    first = next(x for x in listings if x.category == "equipment")
+    workers.update(0, session, first.id)
+    ours = workers.snapshot(0, session, "equipment")
+    moved = next(x for x in listings if x.category == "equipment" and x.id != first.id)
+    moved.category, moved.subcategory = "skill", None
+    session.flush()
+    workers.update(1, session, moved.id)
+    owner = next(x for x in listings if x.owner_id != first.owner_id).owner_id
+    new = make_neutral_listing(
+        session, session.get(User, owner), kind=first.kind, category="equipment", latitude=48.5, longitude=2.5
+    )
+    listings.append(new)
+    session.flush()
+    workers.update(1, session, new.id)
+    first.max_distance_km = 300.0
+    session.flush()
+    workers.update(0, session, first.id)
+    snap = workers.snapshot(0, session, "equipment")
+    assert snap is ours
+    assert moved.id not in snap.sides[moved.kind].pos and new.id in snap.sides[new.kind].pos
+    _mirrors_equal_the_stored_ranks(workers, 0, session, "equipment")
+    assert stored_pairs(session) == expected_pairs(listings)
+
+
+@pytest.mark.parametrize("cut", ["pruned", "too_many"])
+def test_a_worker_reloads_when_the_log_cannot_bring_it_up_to_date(session, monkeypatch, cut):
+    listings = random_network(session, 45)
+    engine.full_recompute(session, CFG, coop=[])
+    workers = _Workers(2)
+    a, b = [x for x in listings if x.category == "equipment"][:2]
+    workers.update(0, session, a.id)
+    ours = workers.snapshot(0, session, "equipment")
+    b.latitude = 49.3
+    session.flush()
+    workers.update(1, session, b.id)
+    if cut == "pruned":  # the log no longer reaches back to worker 0's version
+        snapshots.prune_changes(session, keep=0)
+        log_from, version = session.execute(
+            text("SELECT log_from, version FROM matching_state WHERE category = 'equipment'")
+        ).one()
+        assert log_from == version
+    else:
+        monkeypatch.setattr(snapshots, "CATCH_UP_MAX_LISTINGS", 0)
+    a.max_distance_km = 300.0
+    session.flush()
+    workers.update(0, session, a.id)
+    assert workers.snapshot(0, session, "equipment") is not ours
+    _mirrors_equal_the_stored_ranks(workers, 0, session, "equipment")
+    assert stored_pairs(session) == expected_pairs(listings)
+
+
+def test_a_catch_up_rereads_the_lists_that_named_a_deleted_listing(session):
+    """Deleting a listing outright removes its pairs with no update to log their holders."""
+    listings = random_network(session, 46)
+    engine.full_recompute(session, CFG, coop=[])
+    workers = _Workers(1)
+    ranked_pairs = stored_pairs(session)
+    gone = next(x for x in listings if x.category == "equipment" and any(x.id in p for p in ranked_pairs))
+    keep = next(x for x in listings if x.category == "equipment" and x.id != gone.id)
+    workers.update(0, session, keep.id)
+    assert (workers.snapshot(0, session, "equipment").sides["offer"].top.ids == gone.id).any() or (
+        workers.snapshot(0, session, "equipment").sides["need"].top.ids == gone.id
+    ).any()
+    session.delete(gone)
+    session.flush()
+    keep.max_distance_km = 250.0
+    session.flush()
+    workers.update(0, session, keep.id)
+    snap = workers.snapshot(0, session, "equipment")
+    assert gone.id not in snap.sides[gone.kind].pos
+    _mirrors_equal_the_stored_ranks(workers, 0, session, "equipment")

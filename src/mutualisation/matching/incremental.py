@@ -76,6 +76,8 @@ class _Update:
         self.other_top = side_tops(session, snapshot, str(listing.category), other_kind, cfg.top_k)
         self.mine = suggestions_of(session, self.way.my_col, [int(listing.id)])
         self._foreign: set[str] | None = None
+        # Listings whose stored top-k this update rewrote: logged for the other processes' mirrors.
+        self.rewritten: set[int] = {int(listing.id)}
 
     def recompute(self) -> tuple[TopK | None, TopK]:
         """(the listing's own top-k or None when it left, the new top-k of the changed counterparts)."""
@@ -117,8 +119,10 @@ class _Update:
     def keep_mirrors(self, own: TopK | None, updated: TopK) -> None:
         """The snapshot's top-k mirrors, in step with what was just written."""
         self.other_side.set_tops(updated)
+        self.rewritten.update(updated.query_ids.tolist())
         if own is not None:
             self.own_side.set_tops(own)
+            self.rewritten.update(own.query_ids.tolist())
 
     def foreign_categories(self) -> set[str]:
         """Categories of the listing's pairs outside the snapshot (it changed category, or a
@@ -210,7 +214,7 @@ def _update_for_listing(
             update = _Update(session, cfg, coop, snapshot, listing, active)  # its rows as they are now
         t1 = time.perf_counter()
         t2 = _apply(update, counts)
-        ranks_written(session, snapshot, str(listing.category), update.foreign_categories())
+        ranks_written(session, snapshot, str(listing.category), update.rewritten, update.foreign_categories())
         if notify:
             notify_new(session, counts.new_pairs, cfg, snapshot)
     counts.timings = {"load": t1 - t0, "match": t2 - t1, "write": time.perf_counter() - t2}
@@ -252,7 +256,7 @@ def _leave_category(
     leave.mine = [r for r in leave.mine if leave.way.other_id(r) in snapshot.fingerprints]
     found = Counts()
     _apply(leave, found)
-    ranks_written(session, snapshot, category, set())
+    ranks_written(session, snapshot, category, leave.rewritten, set())
     if notify:
         notify_new(session, found.new_pairs, cfg, snapshot)
     counts.add_writes(found)

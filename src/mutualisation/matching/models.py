@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Float,
     ForeignKey,
@@ -68,7 +69,8 @@ class MatchingState(Base):
     `attach_flush_listener`). `last_listing_id` is the listing changed by the latest bumps and
     `run_start` the version before that run of changes began: a worker whose cache is at a
     version >= `run_start` only misses changes to that one listing, which it re-reads anyway, so
-    it patches its cache instead of reloading the category. `epoch` is random per row:
+    it patches its cache instead of reloading the category. Otherwise it catches up from
+    `MatchingChange`, which holds every change after `log_from`. `epoch` is random per row:
     a row created again (after a rollback) never matches an old cache.
     """
 
@@ -82,3 +84,24 @@ class MatchingState(Base):
     # What the category's stored suggestions were last fully computed from (`recompute.inputs_key`):
     # a full recompute whose inputs hash the same skips the category (nothing could change).
     computed_inputs: Mapped[str | None] = mapped_column(String(64))
+    # Every bump after this version is in `matching_changes`; a cache older than it reloads.
+    log_from: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class MatchingChange(Base):
+    """Which listings a bump of a category's data version changed: their rows or their stored top-k.
+
+    A worker whose cache of the category is at version v re-reads just the listings logged after v
+    (`snapshots.category_snapshot`) instead of the whole category: with several workers, nearly
+    every update lands on one whose cache another worker's updates made stale. Bumps of a category
+    are serialised by its `matching_state` row lock, so versions grow in commit order. The full
+    recompute prunes the oldest rows (`snapshots.prune_changes`), moving `log_from` past them.
+    """
+
+    __tablename__ = "matching_changes"
+
+    category: Mapped[str] = mapped_column(String(30), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    listing_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The listing's own row changed (a flush); otherwise only its stored top-k list (an update).
+    row_changed: Mapped[bool] = mapped_column(Boolean)

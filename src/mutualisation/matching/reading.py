@@ -107,6 +107,15 @@ def listing_rows(session: Session, listing_ids: list[int]) -> list[ListingRow]:
     return out
 
 
+def _one_of(connection: Any, column: str, listing_ids: list[int]) -> tuple[str, dict[str, Any]]:
+    """A condition that `column` is one of `listing_ids`, and its parameters, for `driver_rows`."""
+    if connection.dialect.name == "postgresql":
+        # One array parameter: one text whatever the number of ids, which psycopg prepares once.
+        return f"{column} = ANY(CAST(:ids AS bigint[]))", {"ids": listing_ids}
+    params = {f"l{i}": listing_id for i, listing_id in enumerate(listing_ids)}
+    return f"{column} IN ({', '.join(f':{name}' for name in params)})", params
+
+
 def suggestions_of(session: Session, column: str, listing_ids: list[int]) -> list[SuggestionRow]:
     """The stored rows whose `column` ("offer_id" or "need_id") is one of `listing_ids` (a few
     thousand at most), through `driver_rows`: an incremental update makes two such reads."""
@@ -115,15 +124,8 @@ def suggestions_of(session: Session, column: str, listing_ids: list[int]) -> lis
     if not listing_ids:
         return []
     connection = session.connection()
-    columns = ", ".join(SuggestionRow._fields)
-    if connection.dialect.name == "postgresql":
-        # One array parameter: one text whatever the number of ids, which psycopg prepares once.
-        params: dict[str, Any] = {"ids": listing_ids}
-        sql = f"SELECT {columns} FROM suggestions WHERE {column} = ANY(CAST(:ids AS bigint[]))"  # noqa: S608 (constant names)
-    else:
-        params = {f"l{i}": listing_id for i, listing_id in enumerate(listing_ids)}
-        marks = ", ".join(f":{name}" for name in params)
-        sql = f"SELECT {columns} FROM suggestions WHERE {column} IN ({marks})"  # noqa: S608 (constant names, placeholders)
+    condition, params = _one_of(connection, column, listing_ids)
+    sql = f"SELECT {', '.join(SuggestionRow._fields)} FROM suggestions WHERE {condition}"  # noqa: S608 (constant names, placeholders)
     return [SuggestionRow._make(r) for r in driver_rows(connection, sql, params)]
 
 
@@ -140,6 +142,24 @@ def ranked(session: Session, category: str, offer_side: bool, k: int) -> list[tu
         .where(Listing.category == category, rank.is_not(None), rank < k)
     )
     return [tuple(r) for r in session.execute(stmt)]
+
+
+def ranked_of(session: Session, listing_ids: list[int], offer_side: bool, k: int) -> list[tuple[Any, ...]]:
+    """Like `ranked`, for the stored top-k lists of `listing_ids` (offers, or needs) only, through
+    `driver_rows`: a worker catching up on another's updates makes two such reads."""
+    me, other, rank = (
+        ("offer_id", "need_id", "offer_rank") if offer_side else ("need_id", "offer_id", "need_rank")
+    )
+    connection = session.connection()
+    out: list[tuple[Any, ...]] = []
+    for start in range(0, len(listing_ids), 5000):
+        condition, params = _one_of(connection, me, listing_ids[start : start + 5000])
+        sql = (
+            f"SELECT {me}, {rank}, {other}, score, distance_km FROM suggestions "  # noqa: S608 (constant names, placeholders)
+            f"WHERE {condition} AND {rank} IS NOT NULL AND {rank} < :k"
+        )
+        out += driver_rows(connection, sql, {**params, "k": k})
+    return out
 
 
 def categories(session: Session) -> list[str]:

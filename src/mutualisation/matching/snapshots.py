@@ -4,9 +4,10 @@ Re-reading a category (tens of thousands of listings) for each update costs far 
 update itself. Each process keeps, per database and category, the listings as ListingArrays
 with an id → position map, labelled with the category's data version (`MatchingState`).
 Every flush that changes listings bumps that version in its own transaction (`bump_changed_categories`,
-attached to the app's sessions by `attach_flush_listener`), so several workers stay correct: a
-worker reuses its snapshot only when nothing but the listing being updated changed since (that
-listing is re-read and patched in place); otherwise it reloads.
+attached to the app's sessions by `attach_flush_listener`), and each bump logs the listings it
+changed (`MatchingChange`), so several workers stay correct: a worker whose snapshot is behind
+re-reads the listings logged since its version and patches them in (`catch_up`); it reloads the
+category only when the log no longer reaches back that far, or names too many listings.
 
 Each side also carries, once an update asked for it, a mirror of its stored top-k lists
 (`SideArrays.top`), so that an update reads the stored rows of the few counterparts it changes
@@ -14,6 +15,8 @@ rather than those of every counterpart it reaches. The mirror must equal the sto
 incremental update takes the category's `matching_state` row lock first and bumps its version
 once it wrote (`ranks_written`), so another process's cache never passes for fresh after it; a
 full recompute that rewrites a category records a new `computed_inputs`, which drops the mirrors.
+Each bump logs the listings whose stored top-k it rewrote, so a catch-up re-reads those rows of
+the mirror too.
 """
 
 from __future__ import annotations
@@ -21,16 +24,17 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session, attributes
 
 from ..listings.models import Listing
 from .arrays import ListingArrays
-from .reading import driver_rows, load_category, ranked
+from .reading import driver_rows, listing_rows, load_category, ranked, ranked_of
 from .rows import Fingerprints, ListingRow, Subcategories, arrays_from_rows
 from .topk import TopK
 
@@ -67,16 +71,27 @@ class SideArrays:
         at = np.asarray([self.pos[int(q)] for q in tops.query_ids.tolist()], dtype=np.int64)
         self.top.ids[at], self.top.scores[at], self.top.distances[at] = tops.ids, tops.scores, tops.distances
 
-    def drop(self, listing_id: int) -> None:
-        i = self.pos.get(listing_id)
-        if i is None:
+    def drop(self, *listing_ids: int) -> None:
+        at = [self.pos[i] for i in listing_ids if i in self.pos]
+        if not at:
             return
         keep = np.ones(len(self.arrays), dtype=bool)
-        keep[i] = False
+        keep[at] = False
         self.arrays = self.arrays.take(keep)
         self.pos = {int(x): p for p, x in enumerate(self.arrays.id.tolist())}
         if self.top is not None:
             self.top = TopK(self.top.query_ids[keep], *(a[keep] for a in self.top_matrices()))
+
+    def reread_tops(self, session: Session, offer_side: bool, listing_ids: list[int]) -> None:
+        """Re-read the stored top-k lists of those of `listing_ids` on this side into the mirror."""
+        if self.top is None:
+            return
+        mine = [i for i in listing_ids if i in self.pos]
+        if mine:
+            k = self.top.ids.shape[1]
+            self.set_tops(
+                stored_top(np.asarray(mine, dtype=np.int64), ranked_of(session, mine, offer_side, k), k)
+            )
 
     def top_matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         assert self.top is not None
@@ -136,9 +151,27 @@ _BUMP = (
     "RETURNING version"
 )
 _STATE = (
-    "SELECT epoch, version, run_start, last_listing_id, computed_inputs FROM matching_state "
+    "SELECT epoch, version, run_start, last_listing_id, computed_inputs, log_from FROM matching_state "
     "WHERE category = :category"
 )
+# PostgreSQL logs the bump's listings in the same statement (one round trip); SQLite, which has no
+# data-modifying WITH, in a second one.
+_BUMP_LOGGED = (
+    f"WITH bumped AS ({_BUMP}), logged AS ("  # noqa: S608 (a constant statement)
+    "INSERT INTO matching_changes (category, version, listing_id, row_changed) "
+    "SELECT :category, bumped.version, changed.id, :rows "
+    "FROM bumped, unnest(CAST(:ids AS bigint[])) AS changed(id)) "
+    "SELECT version FROM bumped"
+)
+_LOG = "INSERT INTO matching_changes (category, version, listing_id, row_changed) VALUES (?, ?, ?, ?)"
+_LOGGED_SINCE = (
+    "SELECT listing_id, row_changed FROM matching_changes WHERE category = :category AND version > :version"
+)
+_RESET_LOG = "UPDATE matching_state SET log_from = version WHERE category = :category"
+# Beyond this many listings to re-read, reloading the category costs about as much.
+CATCH_UP_MAX_LISTINGS = 2000
+# Rows of the log kept per category by a full recompute's pruning: far more than a catch-up takes.
+LOG_KEEP_ROWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -148,6 +181,7 @@ class State:
     run_start: int
     last_listing_id: int | None
     computed_inputs: str | None = None
+    log_from: int = 0
 
 
 def state(session: Session, category: str, *, lock: bool = False) -> State:
@@ -158,22 +192,67 @@ def state(session: Session, category: str, *, lock: bool = False) -> State:
     sql = _STATE + (" FOR UPDATE" if lock and connection.dialect.name == "postgresql" else "")
     rows = driver_rows(connection, sql, {"category": category})
     if not rows:
-        _bump(connection, category, None)
+        _bump(connection, category, (), rows=True)
         rows = driver_rows(connection, sql, {"category": category})
     return State(*rows[0])
 
 
-def _bump(connection: Any, category: str, listing_id: int | None) -> int:
-    """Bump the category's data version (creating its row when missing); the new version."""
+def _bump(connection: Any, category: str, changed: Collection[int], rows: bool) -> int:
+    """Bump the category's data version (creating its row when missing) and log the listings
+    `changed` under the new version, which it returns: their rows (`rows`), else their stored top-k."""
     # Random steps: after a rolled-back bump, the next one does not reuse the version number.
     step = secrets.randbelow(1 << 20) + 1
+    ids = sorted({int(i) for i in changed})
     params = {
         "category": category,
         "epoch": secrets.randbelow(1 << 62),
         "step": step,
-        "listing_id": listing_id,
+        "listing_id": ids[0] if len(ids) == 1 else None,
     }
-    return int(driver_rows(connection, _BUMP, params)[0][0])
+    if connection.dialect.name == "postgresql":
+        return int(driver_rows(connection, _BUMP_LOGGED, {**params, "ids": ids, "rows": rows})[0][0])
+    version = int(driver_rows(connection, _BUMP, params)[0][0])
+    if ids:
+        cursor = connection.connection.cursor()
+        try:
+            cursor.executemany(_LOG, [(category, version, i, rows) for i in ids])
+        finally:
+            cursor.close()
+    return version
+
+
+def catch_up(session: Session, snap: Snapshot, category: str, now: State) -> bool:
+    """Bring `snap` from its version to `now` by re-reading what the log names since; False when
+    the log does not reach back to its version or names too many listings (reload it then).
+
+    A listing whose row changed is put in its side as it is now, or dropped when it is no longer a
+    published, located listing of the category. Mirrors re-read the stored lists of every logged
+    listing, and of those whose list named a dropped one (deleting a listing removes its pairs
+    with no update to log their holders).
+    """
+    if snap.epoch != now.epoch or snap.version < now.log_from or snap.version > now.version:
+        return False
+    logged = driver_rows(session.connection(), _LOGGED_SINCE, {"category": category, "version": snap.version})
+    ids = sorted({int(r[0]) for r in logged})
+    if len(ids) > CATCH_UP_MAX_LISTINGS:
+        return False
+    changed = sorted({int(r[0]) for r in logged if r[1]})
+    found = {r.id: r for r in listing_rows(session, changed) if r.category == category}
+    gone = [i for i in changed if i not in found]
+    for side in snap.sides.values():
+        side.drop(*gone)
+    for i in gone:
+        snap.fingerprints.drop(i)
+    for row in found.values():
+        snap.sides["need" if row.kind == "offer" else "offer"].drop(row.id)
+        snap.sides[str(row.kind)].put(snap.subs.coded([row])[0])
+        snap.fingerprints.set_row(row)
+    for name, side in snap.sides.items():
+        if side.top is not None:
+            naming = side.top.query_ids[np.isin(side.top.ids, gone).any(axis=1)].tolist() if gone else []
+            side.reread_tops(session, name == "offer", sorted({*ids, *naming}))
+    snap.version = now.version
+    return True
 
 
 def category_snapshot(session: Session, category: str, listing: ListingRow, active: bool) -> Snapshot:
@@ -189,6 +268,8 @@ def category_snapshot(session: Session, category: str, listing: ListingRow, acti
             or (now.last_listing_id == listing.id and now.run_start <= snap.version <= now.version)
         )
     )
+    if snap is not None and not fresh and catch_up(session, snap, category, now):
+        fresh = True
     if snap is None or not fresh:
         SNAPSHOTS.pop(key, None)
         snap = Snapshot.load(session, category, now.epoch, now.version)
@@ -222,13 +303,45 @@ def side_tops(session: Session, snap: Snapshot, category: str, kind: str, k: int
     return top
 
 
-def ranks_written(session: Session, snap: Snapshot, category: str, others: set[str]) -> None:
-    """After an update wrote ranks of `category` (and of `others`, rare): bump their data versions,
-    so that every other process's mirrors of them go stale, and keep this snapshot in step."""
+def ranks_written(
+    session: Session, snap: Snapshot, category: str, changed: Collection[int], others: set[str]
+) -> None:
+    """After an update wrote the stored top-k lists of the listings `changed` in `category` (and
+    ranks in `others`, rare): bump their data versions, so that every other process's mirrors of
+    them go stale, and keep this snapshot in step. The listings are logged, so that other processes
+    re-read just their lists; `others`' logs are cut short instead (their caches reload: a listing
+    changed category, which is rare)."""
+    connection = session.connection()
     for name in sorted({category, *others}):
-        version = _bump(session.connection(), name, None)
+        version = _bump(connection, name, changed if name == category else (), rows=False)
         if name == category:
             snap.version = version
+        else:
+            driver_rows(connection, _RESET_LOG, {"category": name})
+
+
+def prune_changes(session: Session, keep: int = LOG_KEEP_ROWS) -> None:
+    """Drop all but the newest `keep` log rows of each category, in the caller's transaction; the
+    caches older than what is left reload. The full recompute calls it, after its other writes."""
+    categories = session.execute(text("SELECT category FROM matching_state ORDER BY category")).scalars()
+    for category in list(categories):
+        cut = session.execute(
+            text(
+                "SELECT version FROM matching_changes WHERE category = :category "
+                "ORDER BY version DESC LIMIT 1 OFFSET :keep"
+            ),
+            {"category": category, "keep": keep},
+        ).scalar()
+        if cut is None:
+            continue
+        params = {"category": category, "cut": cut}
+        session.execute(
+            text("DELETE FROM matching_changes WHERE category = :category AND version <= :cut"), params
+        )
+        session.execute(
+            text("UPDATE matching_state SET log_from = :cut WHERE category = :category AND log_from < :cut"),
+            params,
+        )
 
 
 def forget_snapshots() -> None:
@@ -286,7 +399,7 @@ def bump_changed_categories(session: Session, flush_context: Any) -> None:
             if category:
                 changed[category].add(obj.id)
     for category, ids in sorted(changed.items()):
-        _bump(session.connection(), category, next(iter(ids)) if len(ids) == 1 else None)
+        _bump(session.connection(), category, {i for i in ids if i is not None}, rows=True)
 
 
 def attach_flush_listener(session_factory: Any) -> None:
