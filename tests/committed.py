@@ -62,3 +62,4 @@ def committing(engine, bind=None) -> Iterator[sessionmaker]:
             for category in set(conn.scalars(text("SELECT category FROM matching_state"))) - categories:
                 conn.execute(text("DELETE FROM matching_state WHERE category = :c"), {"c": category})
                 conn.execute(text("DELETE FROM matching_changes WHERE category = :c"), {"c": category})
+                conn.execute(text("DELETE FROM matching_pending WHERE category = :c"), {"c": category})

@@ -112,6 +112,15 @@ def random_change(listing, rng: random.Random, widen: dict) -> str:
     return change
 
 
+def change_together(listings, rng: random.Random, n: int):
+    """`random_change` on n listings of one category (chosen at random): (category, those listings)."""
+    category = rng.choice(sorted({x.category for x in listings}))
+    batch = rng.sample([x for x in listings if x.category == category], n)
+    for listing in batch:
+        random_change(listing, rng, widen=dict(max_distance_km=500.0, remote_possible=True))
+    return category, batch
+
+
 # What `expected_pairs` compares of a stored suggestion, in its order.
 PAIR_COLUMNS = (
     Suggestion.offer_id,

@@ -19,6 +19,7 @@ from mutualisation.matching.scoring import MatchingConfig
 from tests.builders import make_neutral_listing
 from tests.integration.test_matching_engine import (
     CFG,
+    change_together,
     expected_pairs,
     random_change,
     random_network,
@@ -231,3 +232,51 @@ def test_a_catch_up_rereads_the_lists_that_named_a_deleted_listing(session):
     snap = workers.snapshot(0, session, "equipment")
     assert gone.id not in snap.sides[gone.kind].pos
     _mirrors_equal_the_stored_ranks(workers, 0, session, "equipment")
+
+
+@pytest.mark.parametrize(
+    ("seed", "changed", "reload"),
+    [(68, 2, False), (72, 2, False), (115, 3, True)],  # inexact before pending listings went first
+)
+def test_listings_changed_together_stay_exact_whichever_workers_update_them(
+    session, monkeypatch, seed, changed, reload
+):
+    """Several listings of a category change before any of their updates runs (two workers at once,
+    a batch of expiries), and each update lands on another worker: the first one to run places
+    every pending listing, so no update ever starts from lists that rank a moved listing by its
+    old state while the stored scores give its new one."""
+    if reload:  # as workers did before the log of changes
+        monkeypatch.setattr(snapshots, "CATCH_UP_MAX_LISTINGS", -1)
+    listings = random_network(session, seed)
+    engine.full_recompute(session, CFG, coop=[])
+    rng = random.Random(seed)
+    workers = _Workers(changed)
+    for _ in range(8):
+        category, batch = change_together(listings, rng, changed)
+        session.flush()
+        for w in rng.sample(range(changed), changed):
+            workers.update(w, session, batch[w].id)
+            _mirrors_equal_the_stored_ranks(workers, w, session, category)
+        assert stored_pairs(session) == expected_pairs(listings)
+
+
+def test_the_first_update_of_a_batch_places_every_pending_listing_of_its_category(session):
+    listings = random_network(session, 47)
+    engine.full_recompute(session, CFG, coop=[])
+    rng = random.Random(47)
+    batch = rng.sample([x for x in listings if x.category == "equipment"], 4)
+    for listing in batch:
+        random_change(listing, rng, widen=dict(max_distance_km=500.0, remote_possible=True))
+    session.flush()
+    pending = session.execute(text("SELECT listing_id FROM matching_pending WHERE category = 'equipment'"))
+    assert {r[0] for r in pending} == {x.id for x in batch}
+    engine.update_for_listing(session, batch[0].id, CFG, coop=[])
+    assert (
+        session.execute(text("SELECT count(*) FROM matching_pending WHERE category = 'equipment'")).scalar()
+        == 0
+    )
+    assert stored_pairs(session) == expected_pairs(listings)  # the other three are placed too
+    for listing in batch[1:]:  # their own updates, when they come, change nothing
+        counts = engine.update_for_listing(session, listing.id, CFG, coop=[])
+        assert (counts.inserted, counts.updated, counts.deleted) == (0, 0, 0)
+    assert stored_pairs(session) == expected_pairs(listings)

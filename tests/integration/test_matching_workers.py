@@ -21,6 +21,7 @@ from mutualisation.matching import engine as matching
 from tests.committed import committing
 from tests.integration.test_matching_engine import (
     CFG,
+    change_together,
     expected_pairs,
     random_change,
     random_network,
@@ -57,11 +58,18 @@ class _Worker:
         assert line, f"the worker exited ({self.process.wait()})"
         return line.strip()
 
-    def update(self, listing_id: int) -> list[str]:
+    def send(self, listing_id: int) -> None:
         assert self.process.stdin is not None
         self.process.stdin.write(f"{listing_id}\n")
         self.process.stdin.flush()
+
+    def answer(self) -> list[str]:
+        """How the update sent last found its copy of the category, once it committed."""
         return json.loads(self._line())
+
+    def update(self, listing_id: int) -> list[str]:
+        self.send(listing_id)
+        return self.answer()
 
     def stop(self) -> None:
         for pipe in (self.process.stdin, self.process.stdout):
@@ -113,3 +121,32 @@ def test_workers_taking_turns_catch_up_instead_of_reloading(engine, factory, see
         session.close()
     assert how == expected
     assert how.count("caught_up") >= 4 and how.count("loaded") == 2 * WORKERS
+
+
+@pytest.mark.parametrize("seed", [64, 68, 72])  # inexact before pending listings went first
+def test_workers_updating_one_category_at_once_keep_the_suggestions_exact(engine, factory, seed):
+    """Both workers update listings of the same category at the same moment: the category's
+    lock orders them, and the second catches up on the first before its own update."""
+    session = factory()
+    listings = random_network(session, seed)
+    session.commit()
+    matching.full_recompute(session, CFG, coop=[])
+    workers = [_Worker(engine.url.render_as_string(hide_password=False)) for _ in range(WORKERS)]
+    rng = random.Random(seed)
+    how = []
+    try:
+        for _ in range(8):
+            _, both = change_together(listings, rng, WORKERS)
+            session.commit()
+            for worker, listing in zip(workers, both, strict=True):
+                worker.send(listing.id)
+            for worker in workers:
+                how += worker.answer()
+            assert stored_pairs(session, [x.id for x in listings]) == expected_pairs(listings)
+    finally:
+        for worker in workers:
+            worker.stop()
+        session.close()
+    assert "log_too_short" not in how
+    assert how.count("loaded") <= 2 * WORKERS  # each worker loads each category once at most
+    assert "caught_up" in how

@@ -23,7 +23,15 @@ from .nearby import within_each
 from .notify import notify_new
 from .reading import cooperations, listing_categories, listing_row, suggestions_of
 from .rows import ListingRow, SuggestionRow
-from .snapshots import SNAPSHOT_LOCK, Snapshot, category_snapshot, forget_snapshots, ranks_written, side_tops
+from .snapshots import (
+    SNAPSHOT_LOCK,
+    Snapshot,
+    category_snapshot,
+    forget_snapshots,
+    ranks_written,
+    side_tops,
+    take_pending,
+)
 from .topk import TopK
 from .writers import CHUNK, write
 
@@ -202,23 +210,47 @@ def _update_for_listing(
         found = listing_row(session, listing_id)
         if found is None:
             return counts
-        listing, status = found
         coop = cooperations(session) if coop is None else coop
-        active = status == "published" and listing.located
-        snapshot = category_snapshot(session, listing.category, listing, active)
-        update = _Update(session, cfg, coop, snapshot, listing, active)
-        moved_from = update.foreign_categories() - {str(listing.category)}
-        if moved_from:  # it changed category: it leaves the lists it held there first
-            for category in sorted(moved_from):
-                _leave_category(session, cfg, coop, listing._replace(category=category), counts, notify)
-            update = _Update(session, cfg, coop, snapshot, listing, active)  # its rows as they are now
-        t1 = time.perf_counter()
-        t2 = _apply(update, counts)
-        ranks_written(session, snapshot, str(listing.category), update.rewritten, update.foreign_categories())
-        if notify:
-            notify_new(session, counts.new_pairs, cfg, snapshot)
+        # Other listings of the category whose rows changed and whose update has not run yet (its
+        # worker waits for this one's lock, or it is the next of a batch): placed first, in order,
+        # since an update assumes that every other listing is where the stored lists rank it.
+        for other_id in take_pending(session, str(found[0].category), listing_id):
+            other = listing_row(session, other_id)
+            if other is not None:
+                theirs = Counts()
+                _update_one(session, cfg, coop, *other, theirs, notify)
+                counts.add_writes(theirs)
+        t1, t2 = _update_one(session, cfg, coop, *found, counts, notify, start=t0)
     counts.timings = {"load": t1 - t0, "match": t2 - t1, "write": time.perf_counter() - t2}
     return counts
+
+
+def _update_one(
+    session: Session,
+    cfg: MatchingConfig,
+    coop: list[tuple[int, int]],
+    listing: ListingRow,
+    status: str,
+    counts: Counts,
+    notify: bool,
+    start: float = 0.0,
+) -> tuple[float, float]:
+    """One listing's update inside the caller's transaction; when its reading ended, and its
+    matching (perf_counter)."""
+    active = status == "published" and listing.located
+    snapshot = category_snapshot(session, listing.category, listing, active)
+    update = _Update(session, cfg, coop, snapshot, listing, active)
+    moved_from = update.foreign_categories() - {str(listing.category)}
+    if moved_from:  # it changed category: it leaves the lists it held there first
+        for category in sorted(moved_from):
+            _leave_category(session, cfg, coop, listing._replace(category=category), counts, notify)
+        update = _Update(session, cfg, coop, snapshot, listing, active)  # its rows as they are now
+    read = max(start, time.perf_counter())
+    matched = _apply(update, counts)
+    ranks_written(session, snapshot, str(listing.category), update.rewritten, update.foreign_categories())
+    if notify:
+        notify_new(session, counts.new_pairs, cfg, snapshot)
+    return read, matched
 
 
 def _apply(update: _Update, counts: Counts) -> float:

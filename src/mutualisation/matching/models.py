@@ -105,3 +105,21 @@ class MatchingChange(Base):
     listing_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # The listing's own row changed (a flush); otherwise only its stored top-k list (an update).
     row_changed: Mapped[bool] = mapped_column(Boolean)
+
+
+class MatchingPending(Base):
+    """A listing whose row changed (a flush) and whose own incremental update has not run yet.
+
+    The next update of the category, whichever worker runs it, first runs theirs, in its own
+    transaction and in order (`incremental.update_for_listing`). The incremental update assumes
+    that the stored lists are exact for every listing but the one it updates: with a second changed
+    listing that another worker has not placed yet, lists written from its new state while others
+    still rank it by its old one could end up inexact for good. A full recompute clears the rows
+    of the versions it read (`version`: the bump of the listing's latest change).
+    """
+
+    __tablename__ = "matching_pending"
+
+    category: Mapped[str] = mapped_column(String(30), primary_key=True)
+    listing_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

@@ -34,7 +34,7 @@ from .reading import (
     suggestions_outside,
 )
 from .rows import Fingerprints, ListingRow
-from .snapshots import SNAPSHOT_LOCK, SNAPSHOTS, Snapshot, State, prune_changes, state
+from .snapshots import SNAPSHOT_LOCK, SNAPSHOTS, Snapshot, State, clear_pending, prune_changes, state
 from .writers import VACUUM_FROM_ROWS, AfterDeletes, vacuum_after_bulk, write
 
 
@@ -202,6 +202,7 @@ def _full_recompute(
         if notify:
             notify_new(session, counts.new_pairs, cfg, fingerprints=fingerprints)
         store(session, plan.to_store())
+        clear_pending(session, {c: s.version for c, s in plan.states.items() if c not in plan.skipped})
         prune_changes(session)
         t3 = time.perf_counter()
     with SNAPSHOT_LOCK:

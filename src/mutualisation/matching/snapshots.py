@@ -156,13 +156,25 @@ _STATE = (
 )
 # PostgreSQL logs the bump's listings in the same statement (one round trip); SQLite, which has no
 # data-modifying WITH, in a second one.
-_BUMP_LOGGED = (
-    f"WITH bumped AS ({_BUMP}), logged AS ("  # noqa: S608 (a constant statement)
-    "INSERT INTO matching_changes (category, version, listing_id, row_changed) "
+_LOGGED = (
+    "logged AS (INSERT INTO matching_changes (category, version, listing_id, row_changed) "
     "SELECT :category, bumped.version, changed.id, :rows "
-    "FROM bumped, unnest(CAST(:ids AS bigint[])) AS changed(id)) "
-    "SELECT version FROM bumped"
+    "FROM bumped, unnest(CAST(:ids AS bigint[])) AS changed(id))"
 )
+_BUMP_LOGGED = f"WITH bumped AS ({_BUMP}), {_LOGGED} SELECT version FROM bumped"  # noqa: S608 (constants)
+# A flush's bump also marks its listings pending: their own update has yet to run.
+_BUMP_LOGGED_PENDING = (
+    f"WITH bumped AS ({_BUMP}), {_LOGGED}, pending AS ("  # noqa: S608 (constants)
+    "INSERT INTO matching_pending (category, listing_id, version) "
+    "SELECT :category, changed.id, bumped.version FROM bumped, unnest(CAST(:ids AS bigint[])) AS changed(id) "
+    "ON CONFLICT (category, listing_id) DO UPDATE SET version = excluded.version) SELECT version FROM bumped"
+)
+_PENDING = (
+    "INSERT INTO matching_pending (category, listing_id, version) VALUES (?, ?, ?) "
+    "ON CONFLICT (category, listing_id) DO UPDATE SET version = excluded.version"
+)
+_CLEAR_PENDING = "DELETE FROM matching_pending WHERE category = :category AND version <= :version"
+_TAKE_PENDING = "DELETE FROM matching_pending WHERE category = :category RETURNING listing_id"
 _LOG = "INSERT INTO matching_changes (category, version, listing_id, row_changed) VALUES (?, ?, ?, ?)"
 _LOGGED_SINCE = (
     "SELECT listing_id, row_changed FROM matching_changes WHERE category = :category AND version > :version"
@@ -210,15 +222,26 @@ def _bump(connection: Any, category: str, changed: Collection[int], rows: bool) 
         "listing_id": ids[0] if len(ids) == 1 else None,
     }
     if connection.dialect.name == "postgresql":
-        return int(driver_rows(connection, _BUMP_LOGGED, {**params, "ids": ids, "rows": rows})[0][0])
+        sql = _BUMP_LOGGED_PENDING if rows and ids else _BUMP_LOGGED
+        return int(driver_rows(connection, sql, {**params, "ids": ids, "rows": rows})[0][0])
     version = int(driver_rows(connection, _BUMP, params)[0][0])
     if ids:
         cursor = connection.connection.cursor()
         try:
             cursor.executemany(_LOG, [(category, version, i, rows) for i in ids])
+            if rows:
+                cursor.executemany(_PENDING, [(category, i, version) for i in ids])
         finally:
             cursor.close()
     return version
+
+
+def take_pending(session: Session, category: str, listing_id: int) -> list[int]:
+    """Lock the category's state, then take its pending listings (`MatchingPending`): those whose
+    rows changed and whose own update has not run, the caller's `listing_id` aside, in id order."""
+    state(session, category, lock=True)
+    taken = driver_rows(session.connection(), _TAKE_PENDING, {"category": category})
+    return sorted({int(r[0]) for r in taken} - {listing_id})
 
 
 def catch_up(session: Session, snap: Snapshot, category: str, now: State) -> bool:
@@ -318,6 +341,13 @@ def ranks_written(
             snap.version = version
         else:
             driver_rows(connection, _RESET_LOG, {"category": name})
+
+
+def clear_pending(session: Session, versions: dict[str, int]) -> None:
+    """A full recompute placed every listing as of the category versions it read: the pending
+    marks of those versions and older go (a listing changed since keeps its mark)."""
+    for category, version in sorted(versions.items()):
+        driver_rows(session.connection(), _CLEAR_PENDING, {"category": category, "version": version})
 
 
 def prune_changes(session: Session, keep: int = LOG_KEEP_ROWS) -> None:
