@@ -26,6 +26,7 @@ from .rows import ListingRow, SuggestionRow
 from .snapshots import (
     SNAPSHOT_LOCK,
     Snapshot,
+    State,
     category_snapshot,
     forget_snapshots,
     ranks_written,
@@ -214,13 +215,17 @@ def _update_for_listing(
         # Other listings of the category whose rows changed and whose update has not run yet (its
         # worker waits for this one's lock, or it is the next of a batch): placed first, in order,
         # since an update assumes that every other listing is where the stored lists rank it.
-        for other_id in take_pending(session, str(found[0].category), listing_id):
+        now, pending = take_pending(session, str(found[0].category), listing_id)
+        for other_id in pending:
             other = listing_row(session, other_id)
             if other is not None:
                 theirs = Counts()
                 _update_one(session, cfg, coop, *other, theirs, notify)
                 counts.add_writes(theirs)
-        t1, t2 = _update_one(session, cfg, coop, *found, counts, notify, start=t0)
+        # The state just read is the one to start from, unless the pending updates moved it on.
+        t1, t2 = _update_one(
+            session, cfg, coop, *found, counts, notify, start=t0, now=None if pending else now
+        )
     counts.timings = {"load": t1 - t0, "match": t2 - t1, "write": time.perf_counter() - t2}
     return counts
 
@@ -234,11 +239,12 @@ def _update_one(
     counts: Counts,
     notify: bool,
     start: float = 0.0,
+    now: State | None = None,
 ) -> tuple[float, float]:
     """One listing's update inside the caller's transaction; when its reading ended, and its
-    matching (perf_counter)."""
+    matching (perf_counter). `now`: its category's state, locked and read already."""
     active = status == "published" and listing.located
-    snapshot = category_snapshot(session, listing.category, listing, active)
+    snapshot = category_snapshot(session, listing.category, listing, active, now)
     update = _Update(session, cfg, coop, snapshot, listing, active)
     moved_from = update.foreign_categories() - {str(listing.category)}
     if moved_from:  # it changed category: it leaves the lists it held there first

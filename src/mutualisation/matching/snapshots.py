@@ -236,12 +236,13 @@ def _bump(connection: Any, category: str, changed: Collection[int], rows: bool) 
     return version
 
 
-def take_pending(session: Session, category: str, listing_id: int) -> list[int]:
+def take_pending(session: Session, category: str, listing_id: int) -> tuple[State, list[int]]:
     """Lock the category's state, then take its pending listings (`MatchingPending`): those whose
-    rows changed and whose own update has not run, the caller's `listing_id` aside, in id order."""
-    state(session, category, lock=True)
+    rows changed and whose own update has not run, the caller's `listing_id` aside, in id order.
+    The state as locked, which stays current until an update of the pending listings bumps it."""
+    now = state(session, category, lock=True)
     taken = driver_rows(session.connection(), _TAKE_PENDING, {"category": category})
-    return sorted({int(r[0]) for r in taken} - {listing_id})
+    return now, sorted({int(r[0]) for r in taken} - {listing_id})
 
 
 def catch_up(session: Session, snap: Snapshot, category: str, now: State) -> bool:
@@ -278,9 +279,12 @@ def catch_up(session: Session, snap: Snapshot, category: str, now: State) -> boo
     return True
 
 
-def category_snapshot(session: Session, category: str, listing: ListingRow, active: bool) -> Snapshot:
-    """The category's listings with `listing` in its current state (patched, or reloaded)."""
-    now = state(session, category, lock=True)
+def category_snapshot(
+    session: Session, category: str, listing: ListingRow, active: bool, now: State | None = None
+) -> Snapshot:
+    """The category's listings with `listing` in its current state (patched, caught up, or
+    reloaded). `now`: the category's state, when the caller locked and read it already."""
+    now = state(session, category, lock=True) if now is None else now
     key = (str(session.connection().engine.url), category)
     snap = SNAPSHOTS.get(key)
     fresh = (
