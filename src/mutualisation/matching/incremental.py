@@ -223,9 +223,7 @@ def _update_for_listing(
                 _update_one(session, cfg, coop, *other, theirs, notify)
                 counts.add_writes(theirs)
         # The state just read is the one to start from, unless the pending updates moved it on.
-        t1, t2 = _update_one(
-            session, cfg, coop, *found, counts, notify, start=t0, now=None if pending else now
-        )
+        t1, t2 = _update_one(session, cfg, coop, *found, counts, notify, now=None if pending else now)
     counts.timings = {"load": t1 - t0, "match": t2 - t1, "write": time.perf_counter() - t2}
     return counts
 
@@ -238,7 +236,6 @@ def _update_one(
     status: str,
     counts: Counts,
     notify: bool,
-    start: float = 0.0,
     now: State | None = None,
 ) -> tuple[float, float]:
     """One listing's update inside the caller's transaction; when its reading ended, and its
@@ -251,7 +248,7 @@ def _update_one(
         for category in sorted(moved_from):
             _leave_category(session, cfg, coop, listing._replace(category=category), counts, notify)
         update = _Update(session, cfg, coop, snapshot, listing, active)  # its rows as they are now
-    read = max(start, time.perf_counter())
+    read = time.perf_counter()
     matched = _apply(update, counts)
     ranks_written(session, snapshot, str(listing.category), update.rewritten, update.foreign_categories())
     if notify:

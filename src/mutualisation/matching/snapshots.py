@@ -219,7 +219,8 @@ def _bump(connection: Any, category: str, changed: Collection[int], rows: bool) 
         "category": category,
         "epoch": secrets.randbelow(1 << 62),
         "step": step,
-        "listing_id": ids[0] if len(ids) == 1 else None,
+        # A run of changes to one listing's row (`run_start`); a bump of stored lists ends any run.
+        "listing_id": ids[0] if rows and len(ids) == 1 else None,
     }
     if connection.dialect.name == "postgresql":
         sql = _BUMP_LOGGED_PENDING if rows and ids else _BUMP_LOGGED
@@ -268,7 +269,6 @@ def catch_up(session: Session, snap: Snapshot, category: str, now: State) -> boo
     for i in gone:
         snap.fingerprints.drop(i)
     for row in found.values():
-        snap.sides["need" if row.kind == "offer" else "offer"].drop(row.id)
         snap.sides[str(row.kind)].put(snap.subs.coded([row])[0])
         snap.fingerprints.set_row(row)
     for name, side in snap.sides.items():
