@@ -3,9 +3,7 @@ so that listings of different communes pair as in a real network."""
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
-from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -18,6 +16,7 @@ from mutualisation.matching import engine
 from mutualisation.matching.config import MatchingConfig
 from mutualisation.matching.models import Suggestion
 from tests.builders import make_territory
+from tests.integration.test_bench_matching import load_bench
 
 # Six communes a few kilometres apart, so that their listings lie within each other's radius.
 COMMUNES = [(f"99{i:03d}", 47.0 + 0.02 * i, 2.0 + 0.03 * i) for i in range(6)]
@@ -87,10 +86,6 @@ def test_a_synthetic_owner_cannot_get_a_token(client, session):
 
 
 def test_the_bench_and_the_cli_share_the_generator():
-    path = Path(__file__).resolve().parents[3] / "bench" / "bench_matching.py"
-    spec = importlib.util.spec_from_file_location("bench_matching_under_test", path)
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_bench()
     assert bench.synthesise is synth.synthesise
     assert "from .listings.synth import synthesise" in inspect.getsource(cli.demo_synth.callback)
