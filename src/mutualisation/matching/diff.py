@@ -103,13 +103,16 @@ class Desired:
 
     @classmethod
     def _merged(cls, key: Array, score: Any, km: Any, o_rank: Any, n_rank: Any) -> Desired:
-        order = np.argsort(key, kind="stable")
+        # numpy's default argsort is several times faster than the stable one on millions of keys
+        # (vectorised); the entries of a pair may then come in any order, so the last one is
+        # found as the largest original position of its group rather than as the group's end.
+        order = np.argsort(key)
         key = key[order]
         if key.size == 0:
             empty_i, empty_f = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
             return cls(empty_i, empty_i, empty_i, empty_f, empty_f, empty_i, empty_i)
         starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        take = order[np.r_[starts[1:], key.size] - 1]
+        take = np.maximum.reduceat(order, starts)
         key = key[starts]
         return cls(
             key=key,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mutualisation.matching.diff import INSERT_COLUMNS, Counts, Desired, TopEntries, _published, diff
 from mutualisation.matching.rows import Fingerprints, ListingRow, SuggestionRow
@@ -93,3 +95,33 @@ def test_stored_rows_cleared_then_overridden_by_top_k_lists():
     assert got.offer_rank.tolist() == [-1, 0, -1, 1]
     assert got.need_rank.tolist() == [3, -1, 4, -1]
     assert got.score.tolist() == [0.5, 0.9, 0.4, 0.3] and got.km.tolist() == [5.0, 90.0, 6.0, 7.0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 4),
+            st.integers(10, 13),
+            st.floats(0, 1, allow_nan=False),
+            st.integers(-1, 9),
+            st.integers(-1, 9),
+        ),
+        max_size=60,
+    )
+)
+def test_entries_of_a_pair_merge_to_the_last_score_and_the_highest_ranks(entries):
+    """Whatever the order the sort leaves equal keys in, a pair keeps its last entry's score and
+    distance, and the highest rank of each side."""
+    expected: dict[tuple[int, int], tuple[float, float, int, int]] = {}
+    for o, n, score, o_rank, n_rank in entries:
+        _, _, before_o, before_n = expected.get((o, n), (0.0, 0.0, -1, -1))
+        expected[(o, n)] = (score, score * 3, max(before_o, o_rank), max(before_n, n_rank))
+    columns = list(zip(*entries, strict=True)) or [[] for _ in range(5)]
+    o, n, score, o_rank, n_rank = (np.asarray(c) for c in columns)
+    got = Desired.from_columns(o, n, score, score * 3, o_rank, n_rank)
+    assert [(int(a), int(b)) for a, b in zip(got.offer_id, got.need_id, strict=True)] == sorted(expected)
+    merged = zip(got.score, got.km, got.offer_rank, got.need_rank, strict=True)
+    assert [(float(s), float(k), int(a), int(b)) for s, k, a, b in merged] == [
+        expected[key] for key in sorted(expected)
+    ]
