@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from mutualisation import cli
 from mutualisation.accounts.models import User
@@ -15,6 +15,7 @@ from mutualisation.listings.models import Listing
 from mutualisation.matching import engine
 from mutualisation.matching.config import MatchingConfig
 from mutualisation.matching.models import Suggestion
+from mutualisation.territories.models import Territory
 from tests.builders import make_territory
 from tests.integration.test_bench_matching import load_bench
 
@@ -75,6 +76,27 @@ def test_synthetic_listings_of_different_communes_pair(session):
     assert len(pairs) == counts.inserted
     assert all(o_owner != n_owner for _ot, _nt, o_owner, n_owner in pairs)
     assert any(o_terr != n_terr for o_terr, n_terr, _oo, _no in pairs)
+
+
+def _drawn(session) -> list[tuple[object, ...]]:
+    """What a seed decides of each synthetic listing, in the order drawn (ids differ per run)."""
+    columns = (Listing.kind, Listing.territory_id, Listing.subcategory, Listing.status, Listing.latitude)
+    return [tuple(r) for r in session.execute(select(*columns).order_by(Listing.id)).all()]
+
+
+def test_a_seed_draws_the_same_network_whatever_order_the_database_keeps_the_communes_in(session):
+    """On PostgreSQL an update moves a row in the table, so an unordered read returns the communes
+    in another order (SQLite keeps them in id order): draws pick communes by position, so the
+    pool is read in id order, or the bench would compare two different networks."""
+    network(session, 80, 80, seed=5)
+    first = _drawn(session)
+    session.execute(delete(Listing))
+    for territory in sorted(session.scalars(select(Territory)), key=lambda t: -t.id):
+        territory.population += 1  # each row rewritten, the last id first
+        session.flush()
+    session.expire_all()
+    synth.synthesise(session, 80, 80, seed=5)
+    assert _drawn(session) == first
 
 
 def test_a_synthetic_owner_cannot_get_a_token(client, session):
