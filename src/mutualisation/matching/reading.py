@@ -131,17 +131,20 @@ def suggestions_of(session: Session, column: str, listing_ids: list[int]) -> lis
 
 def ranked(session: Session, category: str, offer_side: bool, k: int) -> list[tuple[Any, ...]]:
     """(listing id, its rank, counterpart id, score, km) of every ranked place in the top-k lists
-    of `category`'s offers (or needs): the stored lists of one side, in one query."""
-    me, other = (
-        (Suggestion.offer_id, Suggestion.need_id) if offer_side else (Suggestion.need_id, Suggestion.offer_id)
+    of `category`'s offers (or needs): the stored lists of one side, in one query.
+
+    A quarter of a million rows per side for a large category at national scale, read by a
+    worker's first update of the category: through `driver_rows`, SQLAlchemy's processing of
+    each row no longer adds 0.13 to 0.15 s per side to that update."""
+    me, other, rank = (
+        ("offer_id", "need_id", "offer_rank") if offer_side else ("need_id", "offer_id", "need_rank")
     )
-    rank = Suggestion.offer_rank if offer_side else Suggestion.need_rank
-    stmt = (
-        select(me, rank, other, Suggestion.score, Suggestion.distance_km)
-        .join(Listing, Listing.id == me)
-        .where(Listing.category == category, rank.is_not(None), rank < k)
+    sql = (
+        f"SELECT s.{me}, s.{rank}, s.{other}, s.score, s.distance_km FROM suggestions s "  # noqa: S608 (constant names, placeholders)
+        f"JOIN listings l ON l.id = s.{me} WHERE l.category = :category AND s.{rank} IS NOT NULL "
+        f"AND s.{rank} < :k"
     )
-    return [tuple(r) for r in session.execute(stmt)]
+    return driver_rows(session.connection(), sql, {"category": category, "k": k})
 
 
 def ranked_of(session: Session, listing_ids: list[int], offer_side: bool, k: int) -> list[tuple[Any, ...]]:
