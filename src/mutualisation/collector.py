@@ -11,6 +11,7 @@ Pure: the standard library only.
 
 from __future__ import annotations
 
+import atexit
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,3 +27,16 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def freeze_at_exit() -> None:
+    """Move every object alive at exit out of the collector's reach before the interpreter ends.
+
+    Finalising the interpreter runs full collections while it tears the modules down. In a process
+    that imported the app (180,000 tracked objects) they took 0.5-0.75 s of every `mutualisation`
+    command's end, to reclaim memory the process is about to give back anyway. Frozen objects are
+    still freed by their reference counts; only the passes over them are skipped. The handler is
+    registered here, so the exit handlers registered after it (closing database connections,
+    flushing logs) run before it, as usual.
+    """
+    atexit.register(gc.freeze)
