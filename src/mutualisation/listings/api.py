@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from ..territories.geocoding import current_geocoder
 from ..web import Page, acting_user, api_user, db_session, paginated
 from . import browse as browsing
-from . import editing, transitions
+from . import editing, lifecycle, transitions
 from .categories import category_tree
 from .permissions import get_visible_listing
 from .schemas import (
@@ -96,8 +96,10 @@ def map_points(args):
 @blp.response(201, ListingSchema)
 @_alt(401, 403)
 def create(data):
-    """Create a listing (a draft, or published at once with `publish: true`, in one commit)."""
-    use_case = editing.create_published if data.pop("publish", False) else editing.create
+    """Create a listing (a draft, or published at once with `publish: true` or `status: published`,
+    in one commit)."""
+    publish, status = data.pop("publish", False), data.pop("status", lifecycle.DRAFT)
+    use_case = editing.create_published if publish or status == lifecycle.PUBLISHED else editing.create
     return use_case(db_session(), api_user(), data, geocoder=current_geocoder())
 
 

@@ -32,6 +32,7 @@ from .vocabulary import CONTENT_FIELDS, DEFAULT_CONDITIONS, DEFAULT_LOGISTICS
 STALE = N_("This listing was changed by someone else in the meantime. Reload it and try again.")
 MISSING = N_("Missing data for required field.")
 INVALID = N_("Some fields are not valid.")
+OTHER_TERRITORY = N_("A listing belongs to the territory of the account that publishes it.")
 _STRIPPED = ("title", "description", "unit", "address")
 _BLANK_IS_NONE = ("unit", "address", "subcategory")
 
@@ -64,13 +65,26 @@ def _new_values(user: Any, data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _add_draft(session: Session, user: Any, values: dict[str, Any], geocoder: Geocoder | None) -> Listing:
+def _check_territory(territory: Territory, data: dict[str, Any]) -> None:
+    """A listing's territory is its author's: a `territory` (INSEE code) sent must name that one.
+
+    Accepted rather than refused as unknown, since it is a field of the listing a client reads."""
+    requested = data.get("territory")
+    if requested is not None and requested != territory.code:
+        raise RuleViolation(INVALID, {"territory": [OTHER_TERRITORY]})
+
+
+def _add_draft(
+    session: Session, user: Any, data: dict[str, Any], values: dict[str, Any], geocoder: Geocoder | None
+) -> Listing:
     """Insert a draft of the user's territory, placed and indexed (inside the caller's transaction).
 
     The listing's `warnings` tell what placing it could not do.
     """
+    territory = session.get_one(Territory, user.territory_id)
+    _check_territory(territory, data)
     listing = Listing(**values, owner_id=user.id, territory_id=user.territory_id, status=lifecycle.DRAFT)
-    listing.territory = session.get_one(Territory, user.territory_id)
+    listing.territory = territory
     listing.warnings = locate(listing, values, geocoder, set(values))  # type: ignore[attr-defined]
     listing.search_text = search_text(listing)
     session.add(listing)
@@ -87,7 +101,7 @@ def create(session: Session, user: Any, data: dict[str, Any], *, geocoder: Geoco
     """
     values = _new_values(user, data)
     with transaction(session):
-        listing = _add_draft(session, user, values, geocoder)
+        listing = _add_draft(session, user, data, values, geocoder)
     hooks.listing_changed(session, listing.id, "created")
     return listing
 
@@ -100,7 +114,7 @@ def create_published(
     values = _new_values(user, data)
     check_publishable(values.get("available_until"))
     with transaction(session):
-        listing = _add_draft(session, user, values, geocoder)
+        listing = _add_draft(session, user, data, values, geocoder)
         apply_transition(session, listing, "publish", user.id)
     hooks.listing_changed(session, listing.id, "created")
     hooks.listing_changed(session, listing.id, "published")
@@ -128,6 +142,7 @@ def update(
     """Edit a listing's content. `version` is the one the caller read: a stale one is a 409."""
     listing = get_for_management(session, user, listing_id)
     _check_editable(listing, version)
+    _check_territory(listing.territory, data)
     changes = clean(data)
     merged = {name: getattr(listing, name) for name in CONTENT_FIELDS} | changes
     _check(merged)

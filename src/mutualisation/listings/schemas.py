@@ -151,15 +151,25 @@ class _ContentSchema(Schema):
     address = fields.String(allow_none=True)
 
 
-class ListingCreateSchema(_ContentSchema):
+class _OwnTerritorySchema(_ContentSchema):
+    territory = fields.String(
+        metadata={"description": "INSEE code; a listing belongs to its author's territory, so only that one"}
+    )
+
+
+class ListingCreateSchema(_OwnTerritorySchema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     category = fields.String(required=True)
     subcategory = fields.String(required=True)
     title = fields.String(required=True)
     publish = fields.Boolean(load_default=False, metadata={"description": "Publish at once"})
+    status = fields.String(
+        validate=validate.OneOf((lifecycle.DRAFT, lifecycle.PUBLISHED)),
+        metadata={"description": "`published` publishes at once, like `publish: true`; `draft` by default"},
+    )
 
 
-class ListingPatchSchema(_ContentSchema):
+class ListingPatchSchema(_OwnTerritorySchema):
     version = fields.Integer(required=True, metadata={"description": "The version you read (409 when stale)"})
 
 

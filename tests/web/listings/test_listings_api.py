@@ -169,3 +169,48 @@ def test_the_map_endpoint_gives_compact_points(client, session):
 def test_the_openapi_document_describes_the_listing_endpoints(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert {"/api/v1/listings", "/api/v1/listings/{listing_id}", "/api/v1/categories"} <= set(paths)
+
+
+def test_a_listing_sent_with_its_documented_territory_and_status_fields_is_accepted(client, session):
+    """API.md lists `territory` (INSEE code) and `status` among a listing's fields: a client that
+    sends them back gets its listing, published at once when it asks for `published`."""
+    user = make_user(session, "technician", "76402")
+    headers = bearer(session, user)
+    created = client.post(
+        "/api/v1/listings", json=NEED | {"territory": "76402", "status": "published"}, headers=headers
+    )
+    assert created.status_code == 201, created.get_json()
+    body = created.get_json()
+    assert body["territory"] == "76402" and body["status"] == "published"
+    draft = client.post("/api/v1/listings", json=NEED | {"status": "draft"}, headers=headers)
+    assert draft.get_json()["status"] == "draft"
+    patched = client.patch(
+        f"/api/v1/listings/{body['id']}",
+        json={"version": body["version"], "territory": "76402", "title": "Broyeur"},
+        headers=headers,
+    )
+    assert patched.status_code == 200 and patched.get_json()["title"] == "Broyeur"
+
+
+def test_another_territory_or_status_is_a_422_naming_the_field_and_saves_nothing(client, session):
+    user = make_user(session, "technician", "76402")
+    make_territory(session, "62528")
+    headers = bearer(session, user)
+    before = session.scalar(select(Listing.id).order_by(Listing.id.desc()).limit(1))
+    for extra, field in (({"territory": "62528"}, "territory"), ({"status": "withdrawn"}, "status")):
+        response = client.post(
+            "/api/v1/listings", json=NEED | extra, headers=headers | {"Accept-Language": "fr"}
+        )
+        assert response.status_code == 422, response.get_json()
+        error = response.get_json()["error"]
+        assert error["code"] == "validation_error" and field in error["fields"]
+    assert session.scalar(select(Listing.id).order_by(Listing.id.desc()).limit(1)) == before
+    listing = make_listing(session, user)
+    moved = client.patch(
+        f"/api/v1/listings/{listing.id}",
+        json={"version": listing.version, "territory": "62528"},
+        headers=headers,
+    )
+    assert moved.status_code == 422 and "territory" in moved.get_json()["error"]["fields"]
+    french = moved.get_json()["error"]["fields"]["territory"][0]
+    assert "territoire" in french, french
