@@ -6,10 +6,13 @@ Run alone: `python bench/bench_matching_floor.py [--size 100000] [--quick]`. Bui
 - the minimum: per query, the targets whose bound (the engine's own, per subset and class of
   targets) still reaches the query's FINAL k-th score. No exact search that prunes with these
   bounds can skip one of them: it has to look at a target to know it does not beat the k-th;
+- the time of visiting just that minimum over the engine's own trees, knowing the final k-th in
+  advance (scipy's ball queries, counting), against the reference top-10 of `bench_matching.py`
+  (`reference_seconds`: one side, the needs');
 - the time of a bare k-d tree fetching, per query, exactly that minimum from the category's
-  listings, on both sides, against the reference top-10 of `bench_matching.py` (one side). This
-  is what the issue's "matching step <= 2x the reference" leaves for everything else: reading the
-  rows into arrays, scoring, filtering, merging the top-k lists;
+  listings, on both sides, against the same reference. This is what the issue's "matching step
+  <= 2x the reference" leaves for everything else: reading the rows into arrays, scoring,
+  filtering, merging the top-k lists;
 - the engine's own search time, each side single-threaded, against the same reference.
 
 The minimum is counted by wrapping the engine's search (`candidates._search_group`,
@@ -40,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_matching import build
+from bench_matching import build, reference_seconds
 from machine import cpu_name, load_average
 from scipy.spatial import cKDTree
 
@@ -60,6 +63,7 @@ class Counts:
     """What one side's search fetched, and the minimum it had to look at, per query."""
 
     fetched: int = 0
+    visit_seconds: float = 0.0  # the ball queries over the minimum, given the final k-th
     # Per category's queries (keyed by their arrays' id), aligned with their rows; NaN: not searched.
     minimum: dict[int, np.ndarray] = field(default_factory=dict)
     searches: list[Any] = field(default_factory=list)
@@ -71,7 +75,7 @@ class Counts:
         return self.minimum.get(id(queries), np.full(len(queries), np.nan))
 
 
-def _minimum(cfg: MatchingConfig, searches: list[Any], kth: np.ndarray) -> np.ndarray:
+def _minimum(cfg: MatchingConfig, searches: list[Any], kth: np.ndarray, counts: Counts) -> np.ndarray:
     """Per query of one group, the targets within the distance where their bound reaches `kth`."""
     threshold = np.maximum(cfg.min_score, kth)
     out = np.zeros(kth.size)
@@ -80,7 +84,9 @@ def _minimum(cfg: MatchingConfig, searches: list[Any], kth: np.ndarray) -> np.nd
         if live.size:
             reach = one._own_bound(threshold[live], live)  # the engine's own bound, as a chord
             points = one.q_side.vectors[one.q_pos[live]]
+            started = time.perf_counter()
             out[live] += one.tree.query_ball_point(points, r=reach, return_length=True)
+            counts.visit_seconds += time.perf_counter() - started
     return out
 
 
@@ -107,7 +113,7 @@ def counted(cfg: MatchingConfig) -> Iterator[Counts]:
     def group(query: Any, qs: Any, *args: Any) -> Any:
         counts.searches.clear()
         running = original_group(query, qs, *args)
-        counts.add(query.q_side.arrays, qs, _minimum(cfg, counts.searches, running[0][:, -1]))
+        counts.add(query.q_side.arrays, qs, _minimum(cfg, counts.searches, running[0][:, -1], counts))
         return running
 
     candidates._search_group, candidates.KnnSearch, search._query_tree = group, Recorded, query_tree
@@ -135,18 +141,10 @@ def networks(url: str) -> list[Network]:
     return out
 
 
-def _located(arrays: ListingArrays) -> np.ndarray:
+def _located(arrays: ListingArrays) -> tuple[np.ndarray, np.ndarray]:
+    """(which rows have coordinates, their unit vectors)."""
     ok = ~(np.isnan(arrays.lat) | np.isnan(arrays.lon))
-    return unit_vectors(arrays.lat[ok], arrays.lon[ok])
-
-
-def reference(nets: list[Network], k: int = 10) -> float:
-    """`bench_matching.reference_seconds` on the same arrays: the needs' top-k among the offers."""
-    started = time.perf_counter()
-    for offers, needs in nets:
-        targets = _located(offers)
-        cKDTree(targets).query(_located(needs), k=min(k, len(targets)))
-    return time.perf_counter() - started
+    return ok, unit_vectors(arrays.lat[ok], arrays.lon[ok])
 
 
 def bare_minimum(nets: list[Network], minimum: Counts) -> float:
@@ -154,8 +152,7 @@ def bare_minimum(nets: list[Network], minimum: Counts) -> float:
     started = time.perf_counter()
     for offers, needs in nets:
         for queries, targets in ((needs, offers), (offers, needs)):
-            ok = ~(np.isnan(queries.lat) | np.isnan(queries.lon))
-            points, tree = _located(queries), cKDTree(_located(targets))
+            (ok, points), tree = _located(queries), cKDTree(_located(targets)[1])
             ks = np.nan_to_num(minimum.of(queries)[ok]).astype(int)
             for k in np.unique(ks[ks > 0]):
                 tree.query(points[ks == k], k=int(min(k, tree.n)))
@@ -182,6 +179,7 @@ def measure(url: str, runs: int) -> None:
     for side in ("need", "offer"):
         with counted(cfg) as counts:
             engine_side(nets, cfg, coop, side)
+        ref = reference_seconds(url)[0]
         minimum.minimum.update(counts.minimum)
         queries = [needs if side == "need" else offers for offers, needs in nets]
         per_query = np.concatenate([counts.of(q) for q in queries])
@@ -190,10 +188,11 @@ def measure(url: str, runs: int) -> None:
         print(
             f"  {side}s' searches: {per_query.size:,} queries; fetched {counts.fetched / n:.1f} neighbours "
             f"a query; minimum {per_query.mean():.1f} (median {np.median(per_query):.0f}, "
-            f"p90 {np.percentile(per_query, 90):.0f})"
+            f"p90 {np.percentile(per_query, 90):.0f}); visiting just the minimum over the engine's trees "
+            f"{counts.visit_seconds / ref:.2f} x the reference"
         )
     for run in range(1, runs + 1):
-        ref = reference(nets)
+        ref = reference_seconds(url)[0]
         floor = bare_minimum(nets, minimum)
         needs, offers = (engine_side(nets, cfg, coop, side) for side in ("need", "offer"))
         print(

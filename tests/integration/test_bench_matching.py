@@ -46,16 +46,12 @@ def test_the_peak_memory_of_match_run_is_the_childs_own_not_the_benchs(tmp_path)
     del ballast
 
 
-def load_floor() -> ModuleType:
-    return load_bench("bench_matching_floor.py")
-
-
 def test_the_floor_counts_at_least_every_pair_found_and_leaves_the_results_unchanged(tmp_path):
     """`bench_matching_floor.py`: a target in a query's top-k has a bound at least its own score,
     so the least an exact search must look at is at least the pairs it returns; and the counting
     wraps the engine without changing what it finds."""
     url = f"sqlite:///{tmp_path}/floor.sqlite3"
-    floor = load_floor()
+    floor = load_bench("bench_matching_floor.py")
     floor.build(url, 400)
     nets = floor.networks(url)
     cfg = floor.MatchingConfig()

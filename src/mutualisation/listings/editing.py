@@ -57,14 +57,6 @@ def _check(data: dict[str, Any]) -> None:
         raise RuleViolation(INVALID, errors)
 
 
-def _new_values(user: Any, data: dict[str, Any]) -> dict[str, Any]:
-    require(user, "listings:create", None, N_("You may not create listings."))
-    defaults = {"description": "", "logistics": DEFAULT_LOGISTICS, "conditions": DEFAULT_CONDITIONS}
-    values = defaults | clean(data)
-    _check(values)
-    return values
-
-
 def _check_territory(territory: Territory, data: dict[str, Any]) -> None:
     """A listing's territory is its author's: a `territory` (INSEE code) sent must name that one.
 
@@ -74,16 +66,25 @@ def _check_territory(territory: Territory, data: dict[str, Any]) -> None:
         raise RuleViolation(INVALID, {"territory": [OTHER_TERRITORY]})
 
 
+def _new_values(session: Session, user: Any, data: dict[str, Any]) -> tuple[dict[str, Any], Territory]:
+    """The checked content of a new listing, and its territory (its author's), before any write."""
+    require(user, "listings:create", None, N_("You may not create listings."))
+    territory = session.get_one(Territory, user.territory_id)
+    _check_territory(territory, data)
+    defaults = {"description": "", "logistics": DEFAULT_LOGISTICS, "conditions": DEFAULT_CONDITIONS}
+    values = defaults | clean(data)
+    _check(values)
+    return values, territory
+
+
 def _add_draft(
-    session: Session, user: Any, data: dict[str, Any], values: dict[str, Any], geocoder: Geocoder | None
+    session: Session, user: Any, values: dict[str, Any], territory: Territory, geocoder: Geocoder | None
 ) -> Listing:
     """Insert a draft of the user's territory, placed and indexed (inside the caller's transaction).
 
     The listing's `warnings` tell what placing it could not do.
     """
-    territory = session.get_one(Territory, user.territory_id)
-    _check_territory(territory, data)
-    listing = Listing(**values, owner_id=user.id, territory_id=user.territory_id, status=lifecycle.DRAFT)
+    listing = Listing(**values, owner_id=user.id, territory_id=territory.id, status=lifecycle.DRAFT)
     listing.territory = territory
     listing.warnings = locate(listing, values, geocoder, set(values))  # type: ignore[attr-defined]
     listing.search_text = search_text(listing)
@@ -99,9 +100,9 @@ def create(session: Session, user: Any, data: dict[str, Any], *, geocoder: Geoco
 
     Geocoding problems never block the save: they are reported in `listing.warnings`.
     """
-    values = _new_values(user, data)
+    values, territory = _new_values(session, user, data)
     with transaction(session):
-        listing = _add_draft(session, user, data, values, geocoder)
+        listing = _add_draft(session, user, values, territory, geocoder)
     hooks.listing_changed(session, listing.id, "created")
     return listing
 
@@ -111,10 +112,10 @@ def create_published(
 ) -> Listing:
     """Create a listing and publish it in one commit: a failure leaves nothing behind, so a
     retry cannot duplicate it. Its history still shows the draft, then the publication."""
-    values = _new_values(user, data)
+    values, territory = _new_values(session, user, data)
     check_publishable(values.get("available_until"))
     with transaction(session):
-        listing = _add_draft(session, user, data, values, geocoder)
+        listing = _add_draft(session, user, values, territory, geocoder)
         apply_transition(session, listing, "publish", user.id)
     hooks.listing_changed(session, listing.id, "created")
     hooks.listing_changed(session, listing.id, "published")

@@ -204,6 +204,9 @@ def test_another_territory_or_status_is_a_422_naming_the_field_and_saves_nothing
         assert response.status_code == 422, response.get_json()
         error = response.get_json()["error"]
         assert error["code"] == "validation_error" and field in error["fields"]
+    own_territory_only = "Une annonce appartient au territoire du compte qui la publie."
+    refused = client.post("/api/v1/listings", json=NEED | {"territory": "62528"}, headers=headers)
+    assert refused.get_json()["error"]["fields"]["territory"] == [own_territory_only]
     assert session.scalar(select(Listing.id).order_by(Listing.id.desc()).limit(1)) == before
     listing = make_listing(session, user)
     moved = client.patch(
