@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, attributes
 
 from ..listings.models import Listing
 from .arrays import ListingArrays
-from .reading import driver_rows, listing_rows, load_category, ranked, ranked_of
+from .reading import driver_rows, load_category, logged_listings, ranked, ranked_of
 from .rows import Fingerprints, ListingRow, Subcategories, arrays_from_rows
 from .topk import TopK
 
@@ -81,17 +81,6 @@ class SideArrays:
         self.pos = {int(x): p for p, x in enumerate(self.arrays.id.tolist())}
         if self.top is not None:
             self.top = TopK(self.top.query_ids[keep], *(a[keep] for a in self.top_matrices()))
-
-    def reread_tops(self, session: Session, offer_side: bool, listing_ids: list[int]) -> None:
-        """Re-read the stored top-k lists of those of `listing_ids` on this side into the mirror."""
-        if self.top is None:
-            return
-        mine = [i for i in listing_ids if i in self.pos]
-        if mine:
-            k = self.top.ids.shape[1]
-            self.set_tops(
-                stored_top(np.asarray(mine, dtype=np.int64), ranked_of(session, mine, offer_side, k), k)
-            )
 
     def top_matrices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         assert self.top is not None
@@ -176,9 +165,6 @@ _PENDING = (
 _CLEAR_PENDING = "DELETE FROM matching_pending WHERE category = :category AND version <= :version"
 _TAKE_PENDING = "DELETE FROM matching_pending WHERE category = :category RETURNING listing_id"
 _LOG = "INSERT INTO matching_changes (category, version, listing_id, row_changed) VALUES (?, ?, ?, ?)"
-_LOGGED_SINCE = (
-    "SELECT listing_id, row_changed FROM matching_changes WHERE category = :category AND version > :version"
-)
 _RESET_LOG = "UPDATE matching_state SET log_from = version WHERE category = :category"
 # Beyond this many listings to re-read, reloading the category costs about as much.
 CATCH_UP_MAX_LISTINGS = 2000
@@ -257,13 +243,11 @@ def catch_up(session: Session, snap: Snapshot, category: str, now: State) -> boo
     """
     if snap.epoch != now.epoch or snap.version < now.log_from or snap.version > now.version:
         return False
-    logged = driver_rows(session.connection(), _LOGGED_SINCE, {"category": category, "version": snap.version})
-    ids = sorted({int(r[0]) for r in logged})
-    if len(ids) > CATCH_UP_MAX_LISTINGS:
+    logged = logged_listings(session, category, snap.version)
+    if len(logged) > CATCH_UP_MAX_LISTINGS:
         return False
-    changed = sorted({int(r[0]) for r in logged if r[1]})
-    found = {r.id: r for r in listing_rows(session, changed) if r.category == category}
-    gone = [i for i in changed if i not in found]
+    found = {row.id: row for _, _, row in logged if row is not None and row.category == category}
+    gone = [i for i, changed, _ in logged if changed and i not in found]
     for side in snap.sides.values():
         side.drop(*gone)
     for i in gone:
@@ -271,12 +255,27 @@ def catch_up(session: Session, snap: Snapshot, category: str, now: State) -> boo
     for row in found.values():
         snap.sides[str(row.kind)].put(snap.subs.coded([row])[0])
         snap.fingerprints.set_row(row)
+    _reread_tops(session, snap, [i for i, _, _ in logged], gone)
+    snap.version = now.version
+    return True
+
+
+def _reread_tops(session: Session, snap: Snapshot, logged: list[int], gone: list[int]) -> None:
+    """Re-read into the mirrors the stored lists of the `logged` listings, and of those whose list
+    named a `gone` one, both sides in one statement."""
+    wanted: dict[str, list[int]] = {}
     for name, side in snap.sides.items():
         if side.top is not None:
             naming = side.top.query_ids[np.isin(side.top.ids, gone).any(axis=1)].tolist() if gone else []
-            side.reread_tops(session, name == "offer", sorted({*ids, *naming}))
-    snap.version = now.version
-    return True
+            wanted[name] = [i for i in sorted({*logged, *naming}) if i in side.pos]
+    if not any(wanted.values()):
+        return
+    k = max(snap.sides[name].top_matrices()[0].shape[1] for name in wanted)
+    rows = ranked_of(session, wanted.get("offer", []), wanted.get("need", []), k)
+    for name, mine in wanted.items():
+        side = snap.sides[name]
+        if mine:
+            side.set_tops(stored_top(np.asarray(mine, dtype=np.int64), rows, side.top_matrices()[0].shape[1]))
 
 
 def category_snapshot(
@@ -384,7 +383,7 @@ def forget_snapshots() -> None:
 
 def stored_top(ids: np.ndarray, rows: list[tuple[object, ...]], k: int) -> TopK:
     """Top-k matrices aligned with `ids` from (listing id, rank, counterpart, score, km) rows;
-    rows of listings not in `ids` are ignored."""
+    rows of listings not in `ids`, or ranked k or lower, are ignored."""
     n = len(ids)
     out = TopK(
         ids.copy(), np.full((n, k), -1, dtype=np.int64), np.full((n, k), np.nan), np.full((n, k), np.nan)
@@ -395,7 +394,7 @@ def stored_top(ids: np.ndarray, rows: list[tuple[object, ...]], k: int) -> TopK:
     me, rank = table[:, 0].astype(np.int64), table[:, 1].astype(np.int64)
     order = np.argsort(ids, kind="stable")
     at = np.minimum(np.searchsorted(ids, me, sorter=order), n - 1)
-    known = ids[order[at]] == me
+    known = (ids[order[at]] == me) & (rank < k)  # rows of the other side, or of a larger k, left out
     row = order[at[known]]
     out.ids[row, rank[known]] = table[known, 2].astype(np.int64)
     out.scores[row, rank[known]] = table[known, 3]
