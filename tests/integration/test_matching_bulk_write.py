@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from mutualisation.matching import bulk_keys, diff, engine, explainer, recompute, writers
 from mutualisation.matching.breakdown import render
 from mutualisation.matching.models import MatchingState, Suggestion
+from tests.builders import make_listing, make_territory, make_user
 from tests.integration.test_matching_engine import (
     CFG,
     PAIR_COLUMNS,
@@ -313,3 +314,53 @@ def test_a_bulk_recompute_vacuums_the_suggestions_once_committed(session, monkey
     counts = engine.full_recompute(session, CFG, coop=[])
     assert counts.inserted + counts.deleted > 0 and calls == [False]
     assert stored_pairs(session) == expected_pairs(listings)
+
+
+def test_an_incremental_write_stores_every_value_exactly_as_given(session):
+    """PostgreSQL's incremental writer sends its rows as JSON: floats come back bit for bit, None
+    stays NULL, a breakdown keeps its quotes, a NULL breakdown keeps the stored one, and a NaN is
+    refused before anything is written."""
+    _postgresql_only(session)
+    make_territory(session, "93003", latitude=48.9, longitude=2.4)
+    owner, other = make_user(session, "technician", "93003"), make_user(session, "actor", "93003")
+    offers = [make_listing(session, owner, "offer") for _ in range(2)]
+    need = make_listing(session, other, "need")
+    awkward = (0.1 + 0.2, 5e-324, 1 / 3, 123456.789e-17)
+    inserts = diff.InsertColumns(
+        (
+            [offers[0].id, offers[1].id],
+            [need.id, need.id],
+            [awkward[0], awkward[1]],
+            [awkward[2], awkward[3]],
+            [0, None],
+            [None, 1],
+            ['{"q":"a \\"quoted\\" word"}', "{}"],
+            ["active", "active"],
+            ["a" * 24, "b" * 24],
+            ["c" * 24, "d" * 24],
+        )
+    )
+    writers.write(session, diff.Changes(inserts=inserts))
+    first, second = session.scalars(select(Suggestion).order_by(Suggestion.offer_id)).all()
+    assert (first.score, second.score, first.distance_km, second.distance_km) == awkward
+    assert (first.offer_rank, first.need_rank, second.offer_rank, second.need_rank) == (0, None, None, 1)
+    assert first.breakdown == {"q": 'a "quoted" word'}
+
+    kept = diff.UpdateRow(first.id, 2 / 3, 7e-300, None, 0, "active", "e" * 24, "f" * 24)
+    writers.write(session, diff.Changes(updates=[kept], deletes=[second.id]))
+    session.expire_all()
+    row = session.scalars(select(Suggestion)).one()
+    assert (row.id, row.score, row.distance_km, row.offer_rank, row.need_rank) == (
+        first.id,
+        2 / 3,
+        7e-300,
+        None,
+        0,
+    )
+    assert (row.offer_fingerprint, row.breakdown) == ("e" * 24, {"q": 'a "quoted" word'})
+
+    with pytest.raises(ValueError, match="JSON"):
+        writers.write(
+            session, diff.Changes(updates=[diff.UpdateRow(row.id, float("nan"), 1.0, 0, 0, "active", "", "")])
+        )
+    assert session.scalars(select(Suggestion.score)).one() == 2 / 3

@@ -1,5 +1,5 @@
 """Writing a `diff.Changes` in bulk: on PostgreSQL COPY and temporary tables, or for a small change
-set one statement over arrays per kind of write; executemany elsewhere.
+set one statement over an array of ids and JSON rows; executemany elsewhere.
 
 Per-row SQLAlchemy parameter processing would dominate a full recompute (a million rows and
 more), and every value written is a plain int, float, str or None. The rows to insert arrive as
@@ -11,6 +11,7 @@ secondary index: `bulk_keys`). Everything runs in the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from collections.abc import Callable, Generator, Iterable
 from functools import cache
@@ -191,58 +192,79 @@ def _update_from(source: str, breakdown: str) -> str:
     )
 
 
-_ARRAY_DELETE = "DELETE FROM suggestions WHERE id = ANY(%s::bigint[])"
-_ARRAY_UPDATE = _update_from(
-    "unnest(%s::bigint[], %s::float8[], %s::float8[], %s::int[], %s::int[], %s::text[], "
-    f"%s::text[], %s::text[], %s::text[], %s::bool[]) AS c({', '.join(UPDATE_COLUMNS)})",
-    "c.breakdown::json",
-)
-_ARRAY_INSERT = (
+# Each written column's SQL type, for the rows an incremental update sends as JSON.
+_SQL_TYPES = {
+    **dict.fromkeys(("id", "offer_id", "need_id"), "bigint"),
+    **dict.fromkeys(("score", "distance_km"), "float8"),
+    **dict.fromkeys(("offer_rank", "need_rank"), "int"),
+    **dict.fromkeys(("status", "offer_fingerprint", "need_fingerprint", "breakdown"), "text"),
+    "clear_dismissal": "bool",
+}
+
+
+def _json_rows(columns: tuple[str, ...]) -> str:
+    """The rows of one JSON parameter (an array of arrays, in `columns` order) as a table `c`.
+
+    One text for any number of rows, which psycopg prepares once. Through `json`, not `jsonb`:
+    `->>` gives each number's text as Python's `repr` wrote it, which float8 reads back as the
+    very same float."""
+    fields = ", ".join(f"(r->>{at})::{_SQL_TYPES[name]} AS {name}" for at, name in enumerate(columns))
+    return f"(SELECT {fields} FROM json_array_elements(CAST(%s AS json)) AS r) AS c"  # noqa: S608 (constant names)
+
+
+def _as_json(rows: Iterable[tuple[Any, ...]]) -> str:
+    """Rows of plain ints, floats, strings, booleans and None as one JSON array of arrays.
+
+    The json module encodes them at C speed, where psycopg dumps a list parameter element by
+    element in Python: for the 40 rows of a dense update, 0.21 ms a statement instead of 0.72 ms
+    (round trip included). A NaN or an infinity would not be JSON: it fails here, loudly."""
+    return json.dumps(list(rows), allow_nan=False, separators=(",", ":"))
+
+
+_ROWS_DELETE = "DELETE FROM suggestions WHERE id = ANY(%s::bigint[])"
+_ROWS_UPDATE = _update_from(_json_rows(UPDATE_COLUMNS), "c.breakdown::json")
+_ROWS_INSERT = (
     f"INSERT INTO suggestions ({', '.join((*INSERT_COLUMNS, 'created_at', 'updated_at'))}) "  # noqa: S608
     "SELECT offer_id, need_id, score, distance_km, offer_rank, need_rank, breakdown::json, status, "
-    "offer_fingerprint, need_fingerprint, %s, %s "
-    "FROM unnest(%s::bigint[], %s::bigint[], %s::float8[], %s::float8[], %s::int[], %s::int[], "
-    f"%s::text[], %s::text[], %s::text[], %s::text[]) AS c({', '.join(INSERT_COLUMNS)})"
+    f"offer_fingerprint, need_fingerprint, %s, %s FROM {_json_rows(INSERT_COLUMNS)}"
 )
 
 
 # The three in one statement, one round trip: deletes, updates and inserts touch different rows
 # (a pair is deleted or updated only when stored, inserted only when not).
-_ARRAY_WRITE = f"WITH gone AS ({_ARRAY_DELETE}), changed AS ({_ARRAY_UPDATE}) {_ARRAY_INSERT}"
+_ROWS_WRITE = f"WITH gone AS ({_ROWS_DELETE}), changed AS ({_ROWS_UPDATE}) {_ROWS_INSERT}"
 
 
 class ArrayWriter(DBAPIWriter):
     """PostgreSQL, below COPY's size (an incremental update): the deletes, updates and inserts are
-    one statement over arrays (`unnest`), where executemany ran one statement per row: for the
-    hundred rows of a dense update, a hundred plans and executions on the server. Separate
-    statements when `after_deletes` must run between the deletes and the rest (tests)."""
+    one statement, over an array of ids and two JSON parameters of rows (`_json_rows`), where
+    executemany ran one statement per row: for the hundred rows of a dense update, a hundred plans
+    and executions on the server. Separate statements when `after_deletes` must run between the
+    deletes and the rest (tests)."""
 
     def _write(self, changes: Changes, after_deletes: AfterDeletes) -> None:
         if not changes.size and after_deletes is None:
             return  # an update that changed no stored row: no round trip
-        rows = [u.values() for u in sorted(changes.updates, key=lambda u: u.id)]
         deletes = (list(changes.deletes),)
-        updates = (self.stamp, *_transposed(rows, len(UPDATE_COLUMNS)))
-        inserts = [(self.stamp, self.stamp, *map(list, columns)) for columns in changes.inserts.chunks()]
-        inserts = inserts or [(self.stamp, self.stamp, *_transposed([], len(INSERT_COLUMNS)))]
+        updates = (self.stamp, _as_json(u.values() for u in sorted(changes.updates, key=lambda u: u.id)))
+        inserts = [
+            (self.stamp, self.stamp, _as_json(zip(*columns, strict=True)))
+            for columns in changes.inserts.chunks()
+        ]
+        inserts = inserts or [(self.stamp, self.stamp, "[]")]
         cursor = self.connection.connection.cursor()
         try:
             if after_deletes is None:
-                cursor.execute(_ARRAY_WRITE, (*deletes, *updates, *inserts[0]))
+                cursor.execute(_ROWS_WRITE, (*deletes, *updates, *inserts[0]))
             else:
-                cursor.execute(_ARRAY_DELETE, deletes)
+                cursor.execute(_ROWS_DELETE, deletes)
                 after_deletes()
-                cursor.execute(_ARRAY_UPDATE, updates)
-                cursor.execute(_ARRAY_INSERT, inserts[0])
+                cursor.execute(_ROWS_UPDATE, updates)
+                cursor.execute(_ROWS_INSERT, inserts[0])
             for more in inserts[1:]:
-                cursor.execute(_ARRAY_INSERT, more)
+                cursor.execute(_ROWS_INSERT, more)
         finally:
             cursor.close()
-
-
-def _transposed(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
-    """Rows as `width` columns (lists), empty ones for no row."""
-    return [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in range(width)]
 
 
 def _insert_sql(rows: list[tuple[str, ...]]) -> str:
