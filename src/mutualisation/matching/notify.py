@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from ..accounts.models import User
 from ..i18n import N_, NP_
@@ -19,7 +19,12 @@ from .writers import CHUNK
 
 NOTIFY_KIND = "matching.new_suggestion"
 # Built once (an incremental update with new pairs asks it): building it cost more than running it.
-_ACTIVE_USERS = select(User).where(User.id.in_(bindparam("ids", expanding=True)), User.is_active.is_(True))
+# Without the territory a user otherwise loads joined: a notice needs the id and the language only.
+_ACTIVE_USERS = (
+    select(User)
+    .options(lazyload(User.territory))
+    .where(User.id.in_(bindparam("ids", expanding=True)), User.is_active.is_(True))
+)
 
 
 def _owners(
