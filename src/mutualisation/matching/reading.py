@@ -244,14 +244,17 @@ def listing_row(session: Session, listing_id: int) -> tuple[ListingRow, str] | N
 
 
 # The listings logged for a category since a version (each once, and whether its row changed), with
-# the row of each changed one that is still a published, located listing: one round trip.
+# the row of each changed one that is still a published, located listing: one round trip. The join
+# looks a listing up only where its row changed: `ON changed = 1 AND l.id = …` fetched every logged
+# listing and filtered after (PostgreSQL, the whole statement: 0.39 → 0.29–0.33 ms for 52 logged
+# listings, 1.04 → 0.58–0.61 ms for 267).
 _LOGGED_LISTINGS = (
     "SELECT c.listing_id, c.row_changed, "  # noqa: S608 (constant names)
     + ", ".join(f"l.{c.name}" for c in _LISTING_ROW_COLUMNS[: len(LISTING_COLUMNS)])
     + " FROM (SELECT listing_id, MAX(CASE WHEN row_changed THEN 1 ELSE 0 END) AS row_changed "
     "FROM matching_changes WHERE category = :category AND version > :version GROUP BY listing_id) c "
-    "LEFT JOIN listings l ON c.row_changed = 1 AND l.id = c.listing_id AND l.status = 'published' "
-    "AND l.latitude IS NOT NULL AND l.longitude IS NOT NULL ORDER BY c.listing_id"
+    "LEFT JOIN listings l ON l.id = CASE WHEN c.row_changed = 1 THEN c.listing_id END "
+    "AND l.status = 'published' AND l.latitude IS NOT NULL AND l.longitude IS NOT NULL ORDER BY c.listing_id"
 )
 
 
