@@ -152,6 +152,24 @@ def test_a_card_links_the_other_listing_with_its_territory_distance_and_points(c
     assert CARD in dashboard and f'href="/listings/{offer.id}"' in dashboard
 
 
+def test_a_dashboard_card_names_the_users_own_listing_and_the_others_kind(client, session):
+    """The dashboard mixes the suggestions of all the user's listings: each card says which one it
+    is for. A listing's own page does not repeat it."""
+    loos, malaunay, offer, need = far_podium(session)
+    need.max_distance_km = 300.0
+    session.flush()
+    engine.full_recompute(session, MatchingConfig.from_mapping({}), coop=[])
+    for user, mine, other, kind in ((loos, need, offer, "Offre"), (malaunay, offer, need, "Besoin")):
+        login(client, user)
+        card = client.get("/").get_data(as_text=True).split(CARD, 1)[1].split("</li>", 1)[0]
+        title = re.search(r'<h3 class="h5 card-title">(.*?)</h3>', card, re.S).group(1)
+        assert f">{kind}</span>" in title and f'href="/listings/{other.id}"' in title
+        for_mine = re.search(r'data-testid="suggestion-for">(.*?)</p>', card, re.S).group(1)
+        assert "Pour votre annonce" in for_mine and f'href="/listings/{mine.id}"' in for_mine
+        assert 'data-testid="suggestion-for"' not in client.get(f"/listings/{mine.id}").get_data(as_text=True)
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+
+
 @pytest.mark.parametrize("role", ["technician", "official", "actor"])
 def test_the_matching_admin_page_is_the_facilitators_only(client, session, role):
     login(client, make_user(session, role, "62528"))

@@ -41,11 +41,13 @@ def config_from(settings: Mapping[str, Any] | None) -> MatchingConfig:
 
 @dataclass(frozen=True)
 class SuggestionView:
-    """A suggestion seen from one of its listings: the other party and its territory."""
+    """A suggestion seen from one of its listings: the other party and its territory, and the
+    user's own listing where a page lists suggestions of several (the dashboard)."""
 
     suggestion: Suggestion
     other: Listing
     can_decide: bool
+    mine: Listing | None = None
 
 
 def run_full_recompute(session: Session, cfg: MatchingConfig, *, notify: bool = True) -> engine.Counts:
@@ -103,7 +105,7 @@ def suggestions_for_user(session: Session, user, limit: int = 5) -> list[Suggest
     views = []
     for s, o, n in session.execute(stmt):
         mine_is_offer = can_manage_listing(user, o)
-        views.append(SuggestionView(s, n if mine_is_offer else o, True))
+        views.append(SuggestionView(s, n if mine_is_offer else o, True, mine=o if mine_is_offer else n))
     return views
 
 
