@@ -7,7 +7,7 @@ import re
 
 import pytest
 from babel.dates import format_date
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from mutualisation.agreements.models import Agreement
 from mutualisation.audit.models import AuditEvent
@@ -163,7 +163,7 @@ def test_a_dashboard_card_names_the_users_own_listing_and_the_others_kind(client
         login(client, user)
         card = client.get("/").get_data(as_text=True).split(CARD, 1)[1].split("</li>", 1)[0]
         title = re.search(r'<h3 class="h5 card-title">(.*?)</h3>', card, re.S).group(1)
-        assert f">{kind}</span>" in title and f'href="/listings/{other.id}"' in title
+        assert f'href="/listings/{other.id}"' in title and f">{kind}</span>" in card.split("</h3>", 1)[1]
         for_mine = re.search(r'data-testid="suggestion-for">(.*?)</p>', card, re.S).group(1)
         assert "Pour votre annonce" in for_mine and f'href="/listings/{mine.id}"' in for_mine
         assert 'data-testid="suggestion-for"' not in client.get(f"/listings/{mine.id}").get_data(as_text=True)
@@ -211,6 +211,24 @@ def test_every_demo_technicians_dashboard_shows_suggestions(app, session):
     statuses = set(session.scalars(select(Agreement.status)))
     stages = {"draft", "proposed", "negotiating", "pending_approval", "approved", "signed", "in_progress"}
     assert stages | {"returned", "completed", "evaluated", "refused"} <= statuses
+
+
+def test_the_demos_facilitator_page_shows_dismissals_and_their_reasons(app, session):
+    """The demo dismisses a few of its weakest suggestions, with reasons, so that the facilitator's
+    page shows rates and reasons; loading it again decides nothing more."""
+    load_demo(session)
+    dismissed = session.scalars(select(Suggestion).where(Suggestion.status == "dismissed")).all()
+    assert sorted(s.dismiss_reason for s in dismissed) == ["dates_dont_fit", "too_far"]
+    events = session.scalars(select(AuditEvent).where(AuditEvent.action == "suggestion.dismissed")).all()
+    assert sorted(e.object_id for e in events) == sorted(str(s.id) for s in dismissed)
+    client = app.test_client()
+    assert client.post("/login", data=_login_form(client, "admin@mutualisation.demo")).status_code == 302
+    page = client.get("/admin/matching").get_data(as_text=True)
+    assert re.search(r"<li>Trop loin\s*:\s*1</li>", page)
+    assert re.search(r"<li>Les dates ne conviennent pas\s*:\s*1</li>", page)
+    assert "Aucune suggestion n'a encore été écartée" not in page
+    load_demo(session)
+    assert session.scalar(select(func.count()).where(Suggestion.status == "dismissed")) == 2
 
 
 def _login_form(client, email: str) -> dict:

@@ -1,15 +1,28 @@
-"""Demo: compute the suggestions of the demo listings (run after the listings' demo)."""
+"""Demo: compute the suggestions of the demo listings (run after the listings' demo), then decide a
+few of them as a network in use has, so that the facilitator's page has rates and reasons to show."""
 
 from __future__ import annotations
 
+from collections import Counter
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import engine
+from ..accounts.models import User
+from ..listings.models import Listing
+from . import engine, services
+from .models import Suggestion
 from .scoring import MatchingConfig
+
+# (reason, text) of the demo's dismissals, the weakest suggestions first.
+DEMO_DISMISSALS = (
+    ("too_far", "Trop loin pour un prêt à la journée : le transport coûterait plus que la location."),
+    ("dates_dont_fit", ""),
+)
 
 
 def load(session: Session) -> str:
-    """Full recompute: idempotent, a second run changes nothing."""
+    """Full recompute, then the demo's decisions: idempotent, a second run changes nothing."""
     settings = {}
     try:
         from flask import current_app
@@ -18,4 +31,40 @@ def load(session: Session) -> str:
     except RuntimeError:
         pass
     counts = engine.full_recompute(session, MatchingConfig.from_mapping(settings), notify=False)
-    return f"suggestions: {counts.inserted} new, {counts.updated} updated, {counts.deleted} removed"
+    dismissed = _dismiss_some(session)
+    return (
+        f"suggestions: {counts.inserted} new, {counts.updated} updated, {counts.deleted} removed, "
+        f"{dismissed} dismissed"
+    )
+
+
+def _dismiss_some(session: Session) -> int:
+    """Dismiss the weakest suggestions, with `DEMO_DISMISSALS`' reasons, as the technician of the
+    need's territory would: only where every territory involved keeps another active suggestion
+    (each demo technician's dashboard shows some), and only while nothing was decided yet."""
+    if session.scalar(select(func.count()).select_from(Suggestion).where(Suggestion.status != "active")):
+        return 0
+    rows = session.execute(
+        select(Suggestion.id, Listing.territory_id, Suggestion.offer_id)
+        .join(Listing, Listing.id == Suggestion.need_id)
+        .order_by(Suggestion.score, Suggestion.id)
+    ).all()
+    offer_territory = dict(
+        session.execute(select(Listing.id, Listing.territory_id).where(Listing.kind == "offer")).all()
+    )
+    active = Counter(t for _id, need_t, offer_id in rows for t in {need_t, offer_territory[offer_id]})
+    done = 0
+    for suggestion_id, need_t, offer_id in rows:
+        if done == len(DEMO_DISMISSALS):
+            break
+        territories = {need_t, offer_territory[offer_id]}
+        technician = session.scalar(
+            select(User).where(User.role == "technician", User.territory_id == need_t, User.is_active)
+        )
+        if technician is None or any(active[t] < 2 for t in territories):
+            continue
+        reason, text = DEMO_DISMISSALS[done]
+        services.dismiss(session, technician, suggestion_id, reason, text)
+        active.subtract(territories)
+        done += 1
+    return done
