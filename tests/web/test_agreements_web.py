@@ -189,6 +189,10 @@ def test_an_official_approves_through_the_page_with_csrf(client, session, people
     assert session.get(Agreement, agreement.id).approvals[0].decision_reference == "Arrêté 12"
     page = client.get(path).get_data(as_text=True)
     assert "Arrêté 12" in page
+    assert "Loos-en-Gohelle\u00a0: validée" in page  # French punctuation, English's in English
+    assert "Loos-en-Gohelle: approved" in client.get(path, headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
 
 
 def test_non_parties_get_403_on_pages_and_admins_can_read(client, session, people):

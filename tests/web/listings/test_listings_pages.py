@@ -196,6 +196,9 @@ def test_my_listings_and_the_dashboard_panel_show_counts(client, session):
     assert "Mon brouillon" in mine and "Brouillon (1)" in mine
     home = client.get("/").get_data(as_text=True)
     assert "Mes annonces" in home and "Mon brouillon" in home
+    # Each language's own punctuation: a no-break space before the colon in French only.
+    assert "Brouillon\u00a0: 1" in home
+    assert "Draft: 1" in client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
 
 
 def test_duplicate_and_renew_from_the_pages(client, session):
