@@ -316,11 +316,9 @@ def test_a_bulk_recompute_vacuums_the_suggestions_once_committed(session, monkey
     assert stored_pairs(session) == expected_pairs(listings)
 
 
-def test_an_incremental_write_stores_every_value_exactly_as_given(session):
-    """PostgreSQL's incremental writer sends its rows as JSON: floats come back bit for bit, None
-    stays NULL, a breakdown keeps its quotes, a NULL breakdown keeps the stored one, and a NaN is
-    refused before anything is written."""
-    _postgresql_only(session)
+def _write_every_kind_of_value(session, breakdown: str, read_back: object) -> Suggestion:
+    """Insert two rows of awkward values, then update one (keeping its breakdown) and delete the
+    other, checking each value read back; the row left."""
     make_territory(session, "93003", latitude=48.9, longitude=2.4)
     owner, other = make_user(session, "technician", "93003"), make_user(session, "actor", "93003")
     offers = [make_listing(session, owner, "offer") for _ in range(2)]
@@ -334,7 +332,7 @@ def test_an_incremental_write_stores_every_value_exactly_as_given(session):
             [awkward[2], awkward[3]],
             [0, None],
             [None, 1],
-            ['{"q":"a \\"quoted\\" word"}', "{}"],
+            [breakdown, "{}"],
             ["active", "active"],
             ["a" * 24, "b" * 24],
             ["c" * 24, "d" * 24],
@@ -344,7 +342,7 @@ def test_an_incremental_write_stores_every_value_exactly_as_given(session):
     first, second = session.scalars(select(Suggestion).order_by(Suggestion.offer_id)).all()
     assert (first.score, second.score, first.distance_km, second.distance_km) == awkward
     assert (first.offer_rank, first.need_rank, second.offer_rank, second.need_rank) == (0, None, None, 1)
-    assert first.breakdown == {"q": 'a "quoted" word'}
+    assert first.breakdown == read_back
 
     kept = diff.UpdateRow(first.id, 2 / 3, 7e-300, None, 0, "active", "e" * 24, "f" * 24)
     writers.write(session, diff.Changes(updates=[kept], deletes=[second.id]))
@@ -357,10 +355,27 @@ def test_an_incremental_write_stores_every_value_exactly_as_given(session):
         None,
         0,
     )
-    assert (row.offer_fingerprint, row.breakdown) == ("e" * 24, {"q": 'a "quoted" word'})
+    assert (row.offer_fingerprint, row.breakdown) == ("e" * 24, read_back)
+    return row
+
+
+def test_an_incremental_write_stores_every_value_exactly_as_given(session):
+    """PostgreSQL's incremental writer sends its rows as JSON: floats come back bit for bit, None
+    stays NULL, a breakdown keeps its quotes, a NULL breakdown keeps the stored one, and a NaN is
+    refused before anything is written."""
+    _postgresql_only(session)
+    row = _write_every_kind_of_value(session, '{"q":"a \\"quoted\\" word"}', {"q": 'a "quoted" word'})
 
     with pytest.raises(ValueError, match="JSON"):
         writers.write(
             session, diff.Changes(updates=[diff.UpdateRow(row.id, float("nan"), 1.0, 0, 0, "active", "", "")])
         )
     assert session.scalars(select(Suggestion.score)).one() == 2 / 3
+
+
+def test_a_large_write_copies_every_value_exactly_as_given(session, monkeypatch):
+    """PostgreSQL's COPY writer, through its temporary table of the same column types: the same
+    values come back alike (a compact breakdown: COPY's text format carries no backslash)."""
+    _postgresql_only(session)
+    monkeypatch.setattr(writers, "COPY_FROM_ROWS", 0)
+    _write_every_kind_of_value(session, '[["S",0.35],["W",0.15,100]]', [["S", 0.35], ["W", 0.15, 100]])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..accounts.models import User
 from ..listings.models import Listing
@@ -44,23 +44,25 @@ def _dismiss_some(session: Session) -> int:
     (each demo technician's dashboard shows some), and only while nothing was decided yet."""
     if session.scalar(select(func.count()).select_from(Suggestion).where(Suggestion.status != "active")):
         return 0
+    offer, need = aliased(Listing), aliased(Listing)
     rows = session.execute(
-        select(Suggestion.id, Listing.territory_id, Suggestion.offer_id)
-        .join(Listing, Listing.id == Suggestion.need_id)
+        select(Suggestion.id, need.territory_id, offer.territory_id)
+        .join(offer, offer.id == Suggestion.offer_id)
+        .join(need, need.id == Suggestion.need_id)
         .order_by(Suggestion.score, Suggestion.id)
     ).all()
-    offer_territory = dict(
-        session.execute(select(Listing.id, Listing.territory_id).where(Listing.kind == "offer")).all()
-    )
-    active = Counter(t for _id, need_t, offer_id in rows for t in {need_t, offer_territory[offer_id]})
+    technicians: dict[int, User] = {}  # the first of each territory
+    for user in session.scalars(
+        select(User).where(User.role == "technician", User.is_active).order_by(User.id)
+    ):
+        technicians.setdefault(user.territory_id, user)
+    active = Counter(t for _id, *pair in rows for t in set(pair))
     done = 0
-    for suggestion_id, need_t, offer_id in rows:
+    for suggestion_id, need_territory, offer_territory in rows:
         if done == len(DEMO_DISMISSALS):
             break
-        territories = {need_t, offer_territory[offer_id]}
-        technician = session.scalar(
-            select(User).where(User.role == "technician", User.territory_id == need_t, User.is_active)
-        )
+        territories = {need_territory, offer_territory}
+        technician = technicians.get(need_territory)
         if technician is None or any(active[t] < 2 for t in territories):
             continue
         reason, text = DEMO_DISMISSALS[done]

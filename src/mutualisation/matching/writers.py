@@ -67,7 +67,7 @@ def write(session: Session, changes: Changes, after_deletes: AfterDeletes = None
     """Write `changes` (inserts carry their breakdowns) with the writer that suits their size."""
     postgresql = session.connection().dialect.name == "postgresql"
     big = changes.size >= COPY_FROM_ROWS
-    writer = (PostgresWriter if big else ArrayWriter) if postgresql else DBAPIWriter
+    writer = (PostgresWriter if big else JsonRowsWriter) if postgresql else DBAPIWriter
     writer(session, utcnow()).write(changes, after_deletes)
 
 
@@ -177,22 +177,24 @@ class DBAPIWriter:
             cursor.close()
 
 
-def _update_from(source: str, breakdown: str) -> str:
+def _update_from(source: str) -> str:
     """PostgreSQL's UPDATE of the suggestions from the rows `c` of `source` (`UPDATE_COLUMNS`): a
     NULL breakdown keeps the stored one, `clear_dismissal` clears the dismissal. One text for the
-    COPY writer's temporary table and the array writer's `unnest`."""
+    COPY writer's temporary table and the JSON rows writer's (`_json_rows`)."""
     return (
         "UPDATE suggestions s SET score = c.score, distance_km = c.distance_km, "  # noqa: S608 (constant names)
         "offer_rank = c.offer_rank, need_rank = c.need_rank, status = c.status, "
         "offer_fingerprint = c.offer_fingerprint, need_fingerprint = c.need_fingerprint, "
-        f"breakdown = COALESCE({breakdown}, s.breakdown), "
+        "breakdown = COALESCE(c.breakdown::json, s.breakdown), "
         "dismiss_reason = CASE WHEN c.clear_dismissal THEN NULL ELSE s.dismiss_reason END, "
         "dismiss_text = CASE WHEN c.clear_dismissal THEN NULL ELSE s.dismiss_text END, "
         f"updated_at = %s FROM {source} WHERE s.id = c.id"
     )
 
 
-# Each written column's SQL type, for the rows an incremental update sends as JSON.
+# Each written column's SQL type: of the rows an incremental update sends as JSON, and of the
+# temporary table a large update is copied into. The breakdown travels as text, cast to json where
+# it is written (`_update_from`).
 _SQL_TYPES = {
     **dict.fromkeys(("id", "offer_id", "need_id"), "bigint"),
     **dict.fromkeys(("score", "distance_km"), "float8"),
@@ -222,7 +224,7 @@ def _as_json(rows: Iterable[tuple[Any, ...]]) -> str:
 
 
 _ROWS_DELETE = "DELETE FROM suggestions WHERE id = ANY(%s::bigint[])"
-_ROWS_UPDATE = _update_from(_json_rows(UPDATE_COLUMNS), "c.breakdown::json")
+_ROWS_UPDATE = _update_from(_json_rows(UPDATE_COLUMNS))
 _ROWS_INSERT = (
     f"INSERT INTO suggestions ({', '.join((*INSERT_COLUMNS, 'created_at', 'updated_at'))}) "  # noqa: S608
     "SELECT offer_id, need_id, score, distance_km, offer_rank, need_rank, breakdown::json, status, "
@@ -235,7 +237,7 @@ _ROWS_INSERT = (
 _ROWS_WRITE = f"WITH gone AS ({_ROWS_DELETE}), changed AS ({_ROWS_UPDATE}) {_ROWS_INSERT}"
 
 
-class ArrayWriter(DBAPIWriter):
+class JsonRowsWriter(DBAPIWriter):
     """PostgreSQL, below COPY's size (an incremental update): the deletes, updates and inserts are
     one statement, over an array of ids and two JSON parameters of rows (`_json_rows`), where
     executemany ran one statement per row: for the hundred rows of a dense update, a hundred plans
@@ -311,12 +313,8 @@ def _copy_text(value: object) -> str:
     return str(value)
 
 
-_UPDATE_FROM_COPY = _update_from("_suggestions_changed c", "c.breakdown")
-_CHANGED_TABLE = (
-    "id bigint, score float8, distance_km float8, offer_rank int, need_rank int, "
-    "status varchar(20), offer_fingerprint varchar(32), need_fingerprint varchar(32), "
-    "breakdown json, clear_dismissal boolean"
-)
+_UPDATE_FROM_COPY = _update_from("_suggestions_changed c")
+_CHANGED_TABLE = ", ".join(f"{name} {_SQL_TYPES[name]}" for name in UPDATE_COLUMNS)
 
 
 class PostgresWriter:
