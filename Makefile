@@ -55,10 +55,9 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
+# The script knows every marker (plural ones included) and applies French typography; TABLES: French tables.
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o src/mutualisation/translations/messages.pot .
-	$(BIN)/pybabel update -i src/mutualisation/translations/messages.pot -d src/mutualisation/translations --no-fuzzy-matching
-	$(BIN)/pybabel compile -d src/mutualisation/translations
+	$(BIN)/python scripts/translations.py $(TABLES)
 
 clean-venv:
 	rm -rf $(VENV)

@@ -7,12 +7,16 @@ language at the moment the response is rendered.
 
 from __future__ import annotations
 
+# An English msgid, or the (singular, plural) pair of a message that counts something (`NP_`).
+Text = str | tuple[str, str]
+
 
 def N_(message: str) -> str:
     return message
 
 
 def NP_(singular: str, plural: str) -> tuple[str, str]:
-    """A notification text with a plural form: `notify` picks the form for its `count` parameter
-    with ngettext, in the recipient's language (`pybabel extract -k NP_:1,2` finds both)."""
+    """A text with a plural form, translated later: the form is picked for its `count` parameter
+    with ngettext, in the reader's language (`notifications.messages.translate`; `pybabel extract
+    -k NP_:1,2` finds both)."""
     return (singular, plural)

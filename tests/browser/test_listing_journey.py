@@ -52,4 +52,7 @@ def test_technician_publishes_a_need_finds_it_within_300_km_and_sees_it_on_the_m
     assert page.locator("#listing-map").get_attribute("data-loaded") not in (None, "0", "error")
     assert page.locator("#listing-map .leaflet-marker-icon").count() >= 1
     # No internet in tests: the background tiles fail, and the page says so instead of breaking.
-    assert page.locator("#map-status").inner_text() != ""
+    status = page.locator("#map-status").inner_text()
+    shown = int(page.locator("#listing-map").get_attribute("data-loaded") or 0)
+    # The count's form follows French plural rules (0 and 1 singular), picked in the browser.
+    assert f"{shown} annonce{'s' if shown > 1 else ''} sur la carte." in status

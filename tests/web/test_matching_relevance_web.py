@@ -43,7 +43,7 @@ def test_the_listing_page_says_why_there_is_no_suggestion_and_offers_to_widen(cl
     loos, _malaunay, _offer, need = far_podium(session)
     login(client, loos)
     page = client.get(f"/listings/{need.id}").get_data(as_text=True)
-    assert "1 offre(s) compatible(s) au-delà de votre rayon de 100 km" in page
+    assert "1 offre compatible au-delà de votre rayon de 100 km ; elle est à" in page
     found = re.search(r"Élargir le rayon à (\d+) km", page)
     assert found and 150 <= int(found.group(1)) <= 200 and int(found.group(1)) % 10 == 0
 
@@ -107,7 +107,7 @@ def test_the_dashboard_says_why_the_users_listings_have_no_suggestion(client, se
     login(client, loos)
     dashboard = client.get("/").get_data(as_text=True)
     assert f'href="/listings/{need.id}"' in dashboard and 'data-testid="no-match"' in dashboard
-    assert "1 offre(s) compatible(s) au-delà de votre rayon de 100 km" in dashboard
+    assert "1 offre compatible au-delà de votre rayon de 100 km ; elle est à" in dashboard
     assert re.search(r"Élargir le rayon à \d+ km", dashboard)
     assert f'href="/listings/{foreign.id}"' not in dashboard
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..i18n import N_
+from ..i18n import N_, NP_, Text
 from .arrays import OFFER, ListingArrays
 from .config import MatchingConfig
 from .scoring import filter_masks, pair_distance_km, pair_scores
@@ -45,10 +45,11 @@ class AbsenceFacts:
 
 @dataclass(frozen=True)
 class Reason:
-    """One sentence of an explanation: an English msgid and its parameters."""
+    """One sentence of an explanation: an English msgid (or a singular and plural pair chosen by
+    its `count`) and its parameters."""
 
     code: str
-    msgid: str
+    msgid: Text
     params: dict[str, Any]
 
 
@@ -102,35 +103,63 @@ def absence_facts(listing: ListingArrays, others: ListingArrays, cfg: MatchingCo
     )
 
 
-_OFFERS = {
+_OFFERS: dict[str, Text] = {
     "none": N_("No other published offer in this category yet."),
-    "beyond": N_(
-        "%(count)s compatible offer(s) beyond your radius of %(radius)s; the nearest is %(nearest)s away."
+    "beyond": NP_(
+        "%(count)s compatible offer beyond your radius of %(radius)s; it is %(nearest)s away.",
+        "%(count)s compatible offers beyond your radius of %(radius)s; the nearest is %(nearest)s away.",
     ),
-    "beyond_theirs": N_(
-        "%(count)s compatible offer(s) beyond the distance their owners accept; "
-        "the nearest is %(nearest)s away."
+    "beyond_theirs": NP_(
+        "%(count)s compatible offer beyond the distance its owner accepts; it is %(nearest)s away.",
+        "%(count)s compatible offers beyond the distance their owners accept; "
+        "the nearest is %(nearest)s away.",
     ),
-    "subcategory": N_("%(count)s offer(s) of this category are in unrelated subcategories."),
-    "window": N_("%(count)s offer(s) are not available during your dates."),
-    "quantity": N_("%(count)s offer(s) cannot supply the quantity you need."),
-    "own": N_("%(count)s offer(s) are your own."),
-    "low_score": N_("%(count)s offer(s) fit but score below the threshold of %(threshold)s / 100."),
+    "subcategory": NP_(
+        "%(count)s offer of this category is in an unrelated subcategory.",
+        "%(count)s offers of this category are in unrelated subcategories.",
+    ),
+    "window": NP_(
+        "%(count)s offer is not available during your dates.",
+        "%(count)s offers are not available during your dates.",
+    ),
+    "quantity": NP_(
+        "%(count)s offer cannot supply the quantity you need.",
+        "%(count)s offers cannot supply the quantity you need.",
+    ),
+    "own": NP_("%(count)s offer is your own.", "%(count)s offers are your own."),
+    "low_score": NP_(
+        "%(count)s offer fits but scores below the threshold of %(threshold)s / 100.",
+        "%(count)s offers fit but score below the threshold of %(threshold)s / 100.",
+    ),
 }
-_NEEDS = {
+_NEEDS: dict[str, Text] = {
     "none": N_("No other published need in this category yet."),
-    "beyond": N_(
-        "%(count)s compatible need(s) beyond your radius of %(radius)s; the nearest is %(nearest)s away."
+    "beyond": NP_(
+        "%(count)s compatible need beyond your radius of %(radius)s; it is %(nearest)s away.",
+        "%(count)s compatible needs beyond your radius of %(radius)s; the nearest is %(nearest)s away.",
     ),
-    "beyond_theirs": N_(
-        "%(count)s compatible need(s) beyond the distance their owners accept; "
-        "the nearest is %(nearest)s away."
+    "beyond_theirs": NP_(
+        "%(count)s compatible need beyond the distance its owner accepts; it is %(nearest)s away.",
+        "%(count)s compatible needs beyond the distance their owners accept; "
+        "the nearest is %(nearest)s away.",
     ),
-    "subcategory": N_("%(count)s need(s) of this category are in unrelated subcategories."),
-    "window": N_("%(count)s need(s) fall outside your availability dates."),
-    "quantity": N_("%(count)s need(s) ask for more than the quantity you offer."),
-    "own": N_("%(count)s need(s) are your own."),
-    "low_score": N_("%(count)s need(s) fit but score below the threshold of %(threshold)s / 100."),
+    "subcategory": NP_(
+        "%(count)s need of this category is in an unrelated subcategory.",
+        "%(count)s needs of this category are in unrelated subcategories.",
+    ),
+    "window": NP_(
+        "%(count)s need falls outside your availability dates.",
+        "%(count)s needs fall outside your availability dates.",
+    ),
+    "quantity": NP_(
+        "%(count)s need asks for more than the quantity you offer.",
+        "%(count)s needs ask for more than the quantity you offer.",
+    ),
+    "own": NP_("%(count)s need is your own.", "%(count)s needs are your own."),
+    "low_score": NP_(
+        "%(count)s need fits but scores below the threshold of %(threshold)s / 100.",
+        "%(count)s needs fit but score below the threshold of %(threshold)s / 100.",
+    ),
 }
 _NOT_LOCATED = N_("This listing has no location: give it an address or a territory to get suggestions.")
 

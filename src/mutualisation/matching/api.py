@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import gettext
 from flask_smorest import Blueprint
 
 from ..agreements.api import detail as agreement_detail
 from ..agreements.schemas import AgreementSchema
 from ..api_base import PageQuerySchema
+from ..notifications.messages import translate
 from ..web import Page, api_user, db_session, paginated
 from . import no_match, services
 from .config import MatchingConfig
@@ -38,7 +38,7 @@ def listing_suggestions(args, listing_id: int):
     cfg = MatchingConfig.from_mapping(current_app.config.get("matching", {}))
     found = no_match.no_match_for(session, user, listing_id, cfg)
     reasons = found.reasons if found else []
-    body["no_match_reasons"] = [{"code": r.code, "message": gettext(r.msgid, **r.params)} for r in reasons]
+    body["no_match_reasons"] = [{"code": r.code, "message": translate(r.msgid, r.params)} for r in reasons]
     body["widen_to_km"] = found.widen_to_km if found else None
     return body
 

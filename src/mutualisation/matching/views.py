@@ -9,6 +9,7 @@ from flask_login import login_required
 
 from ..errors import DomainError
 from ..formatting import km
+from ..notifications.messages import translate
 from ..ui import MANAGE, DashboardPanel, NavItem
 from ..web import acting_user, db_session, page_from_args, safe_redirect_target
 from . import no_match, services, stats
@@ -32,7 +33,7 @@ def _translated(found: no_match.NoMatch) -> dict:
     return {
         "listing_id": found.listing_id,
         "version": found.version,
-        "reasons": [gettext(r.msgid, **r.params) for r in found.reasons],
+        "reasons": [translate(r.msgid, r.params) for r in found.reasons],
         "widen_to_km": found.widen_to_km,
     }
 

@@ -15,8 +15,7 @@ from typing import Any
 from flask_babel import gettext, ngettext
 
 from ..formatting import human
-
-Text = str | tuple[str, str]
+from ..i18n import Text
 
 
 def translate(text: Text | list[str], params: dict[str, Any]) -> str:

@@ -43,7 +43,9 @@ def test_compatible_offers_beyond_the_radius_are_counted_with_the_nearest_and_a_
     (reason,) = explain_absence(facts, CFG)
     assert reason.code == "beyond"
     assert reason.params == {"count": 2, "radius": "100 km", "nearest": "140 km"}
-    assert (reason.msgid % reason.params).startswith("2 compatible offer(s) beyond your radius of 100 km")
+    singular, plural = reason.msgid  # a plural message: the form follows the count
+    assert (plural % reason.params).startswith("2 compatible offers beyond your radius of 100 km")
+    assert (singular % reason.params).startswith("2 compatible offer beyond your radius of 100 km")
 
 
 def test_when_the_offers_own_radius_is_the_limit_widening_ours_is_not_proposed():

@@ -169,7 +169,7 @@ def test_browse_filters_by_radius_and_shows_distances(client, session):
         as_text=True
     )
     assert "Broyeur à Malaunay" in html and "Broyeur au Mené" not in html
-    assert "1 annonce(s)" in html and " km" in html
+    assert re.search(r'id="results-title"[^>]*>1 annonce\s*<', html) and " km" in html  # singular
 
 
 def test_browse_has_a_useful_empty_state(client, session):

@@ -84,7 +84,10 @@
       clusters.addLayers ? clusters.addLayers(markers) : markers.forEach(function (m) { clusters.addLayer(m); });
       if (markers.length) map.fitBounds(L.featureGroup(markers).getBounds().pad(0.1), {maxZoom: 11});
       mapEl.dataset.loaded = String(markers.length);
-      let text = status.dataset.count.replace("{n}", markers.length);
+      // The plural form the page's language uses for this number (French: 0 and 1 are singular).
+      const form = new Intl.PluralRules(document.documentElement.lang || "fr").select(markers.length);
+      const count = form === "one" ? status.dataset.countOne : status.dataset.countOther;
+      let text = count.replace("{n}", markers.length);
       if (data.truncated) text += " " + status.dataset.truncated.replace("{n}", markers.length);
       if (tileErrors) text = status.dataset.tilesFailed + " " + text;
       say(text);
