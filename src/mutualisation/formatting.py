@@ -26,6 +26,8 @@ from flask_babel import (
     to_user_timezone,
 )
 
+from .geo import Km
+
 Number = float | int | Decimal
 
 # A mass from this many kilograms on reads better in tonnes ("10,5 t" rather than "10 452 kg").
@@ -210,6 +212,8 @@ def human(value: Any) -> Any:
         return when(value)
     if isinstance(value, dt.date):
         return day(value)
+    if isinstance(value, Km):
+        return km_text(value)
     if isinstance(value, float | Decimal):
         return num(value)
     return value  # integers stay integers: msgids may format them with %(n)d

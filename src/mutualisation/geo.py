@@ -21,6 +21,11 @@ Array = np.ndarray[Any, Any]
 EARTH_RADIUS_KM: float = float(EARTH_RADIUS)
 
 
+class Km(float):
+    """A distance in km put into a sentence: where a person reads it, the formatting layer writes
+    it in their language with its unit (`formatting.human`: "1 250 km", the unit never wrapped)."""
+
+
 def great_circle_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> Array:
     """Great-circle distance in km between points given in degrees; numpy broadcasting applies.
 

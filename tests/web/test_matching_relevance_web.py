@@ -43,7 +43,7 @@ def test_the_listing_page_says_why_there_is_no_suggestion_and_offers_to_widen(cl
     loos, _malaunay, _offer, need = far_podium(session)
     login(client, loos)
     page = client.get(f"/listings/{need.id}").get_data(as_text=True)
-    assert "1 offre compatible au-delà de votre rayon de 100 km ; elle est à" in page
+    assert "1 offre compatible au-delà de votre rayon de 100 km ; elle est à" in page
     found = re.search(r"Élargir le rayon à (\d+) km", page)
     assert found and 150 <= int(found.group(1)) <= 200 and int(found.group(1)) % 10 == 0
 
@@ -53,7 +53,7 @@ def test_the_suggestions_api_carries_the_reasons_of_an_absence(client, session):
     body = client.get(f"/api/v1/listings/{need.id}/suggestions", headers=token(client, loos)).get_json()
     assert body["items"] == [] and body["total"] == 0
     assert [r["code"] for r in body["no_match_reasons"]] == ["beyond"]
-    assert "100 km" in body["no_match_reasons"][0]["message"]
+    assert "100\u00a0km" in body["no_match_reasons"][0]["message"]
     assert body["widen_to_km"] % 10 == 0 and body["widen_to_km"] > 100
 
 
@@ -107,7 +107,7 @@ def test_the_dashboard_says_why_the_users_listings_have_no_suggestion(client, se
     login(client, loos)
     dashboard = client.get("/").get_data(as_text=True)
     assert f'href="/listings/{need.id}"' in dashboard and 'data-testid="no-match"' in dashboard
-    assert "1 offre compatible au-delà de votre rayon de 100 km ; elle est à" in dashboard
+    assert "1 offre compatible au-delà de votre rayon de 100 km ; elle est à" in dashboard
     assert re.search(r"Élargir le rayon à \d+ km", dashboard)
     assert f'href="/listings/{foreign.id}"' not in dashboard
 

@@ -66,15 +66,15 @@ def _said(count: int, locale: str) -> list[str]:
 def test_an_explanation_of_absence_takes_the_form_its_count_calls_for_in_each_language(app):
     with app.test_request_context():
         assert _said(1, "fr") == [
-            "1 offre compatible au-delà de votre rayon de 100 km\u00a0; elle est à 140 km.",
+            "1 offre compatible au-delà de votre rayon de 100\u00a0km\u00a0; elle est à 140\u00a0km.",
             "1 offre ne couvre pas la quantité dont vous avez besoin.",
         ]
         assert _said(3, "fr") == [
-            "3 offres compatibles au-delà de votre rayon de 100 km\u00a0; la plus proche à 140 km.",
+            "3 offres compatibles au-delà de votre rayon de 100\u00a0km\u00a0; la plus proche à 140\u00a0km.",
             "3 offres ne couvrent pas la quantité dont vous avez besoin.",
         ]
         assert _said(1, "en") == [
-            "1 compatible offer beyond your radius of 100 km; it is 140 km away.",
+            "1 compatible offer beyond your radius of 100\u00a0km; it is 140\u00a0km away.",
             "1 offer cannot supply the quantity you need.",
         ]
         assert _said(3, "en")[1] == "3 offers cannot supply the quantity you need."

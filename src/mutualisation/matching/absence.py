@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..geo import Km
 from ..i18n import N_, NP_, Text
 from .arrays import OFFER, ListingArrays
 from .config import MatchingConfig
@@ -164,10 +165,6 @@ _NEEDS: dict[str, Text] = {
 _NOT_LOCATED = N_("This listing has no location: give it an address or a territory to get suggestions.")
 
 
-def _km(value: float) -> str:
-    return f"{value:.0f} km"
-
-
 def explain_absence(facts: AbsenceFacts, cfg: MatchingConfig) -> list[Reason]:
     """The reasons, most actionable first; an empty list when nothing explains the absence."""
     if not facts.located:
@@ -178,8 +175,9 @@ def explain_absence(facts: AbsenceFacts, cfg: MatchingConfig) -> list[Reason]:
     reasons = []
     if facts.beyond_radius:
         code = "beyond" if facts.widen_to_km is not None else "beyond_theirs"
-        nearest = _km(facts.nearest_beyond_km or 0.0)
-        params = {"count": facts.beyond_radius, "radius": _km(facts.radius_km), "nearest": nearest}
+        params: dict[str, Any] = {"count": facts.beyond_radius, "nearest": Km(facts.nearest_beyond_km or 0.0)}
+        if code == "beyond":  # the listing's own radius limits it (finite then)
+            params["radius"] = Km(facts.radius_km)
         reasons.append(Reason(code, phrases[code], params))
     for code in ("subcategory", "window", "quantity", "own"):
         count = getattr(facts, code)

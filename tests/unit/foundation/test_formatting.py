@@ -12,6 +12,7 @@ from flask import Flask, render_template_string
 from flask_babel import Babel, force_locale
 
 from mutualisation import formatting as f
+from mutualisation.geo import Km
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 
@@ -121,6 +122,9 @@ def test_notification_parameters_are_formatted_for_people(fr):
     assert f.human(2.0) == "2"
     assert f.human(3) == 3  # "%(n)d" must still get an integer
     assert f.human("Broyeur") == "Broyeur"
+    # A distance keeps its unit on the same line, its number written as the reader writes it.
+    assert f.human(Km(1250.4)) == f"1{NNBSP}250{NBSP}km"
+    assert f.human(Km(7.26)) == f"7,3{NBSP}km"
 
 
 def _typography():

@@ -4,6 +4,7 @@ import math
 
 import pytest
 
+from mutualisation.geo import Km
 from mutualisation.matching.absence import absence_facts, explain_absence
 from mutualisation.matching.closeness import default_codes
 from mutualisation.matching.rates import rate_rows, top_reasons
@@ -42,10 +43,11 @@ def test_compatible_offers_beyond_the_radius_are_counted_with_the_nearest_and_a_
     assert facts.widen_to_km == 150.0  # 140 km rounded up to the next 10 km
     (reason,) = explain_absence(facts, CFG)
     assert reason.code == "beyond"
-    assert reason.params == {"count": 2, "radius": "100 km", "nearest": "140 km"}
+    assert reason.params == {"count": 2, "radius": 100.0, "nearest": pytest.approx(140.0, abs=0.5)}
+    assert all(isinstance(reason.params[p], Km) for p in ("radius", "nearest"))  # formatted where read
     singular, plural = reason.msgid  # a plural message: the form follows the count
-    assert (plural % reason.params).startswith("2 compatible offers beyond your radius of 100 km")
-    assert (singular % reason.params).startswith("2 compatible offer beyond your radius of 100 km")
+    assert plural.startswith("%(count)s compatible offers beyond your radius of %(radius)s")
+    assert singular.startswith("%(count)s compatible offer beyond your radius of %(radius)s")
 
 
 def test_when_the_offers_own_radius_is_the_limit_widening_ours_is_not_proposed():
