@@ -2,7 +2,8 @@
 
 Usage: python scripts/translations.py [fr-table.toml ...]
 Each table maps English msgids to French, `"msgid" = "traduction"`; a plural message (ngettext)
-maps its singular msgid to the list of French forms, `"%(num)d day" = ["%(num)d jour", "%(num)d jours"]`.
+maps its singular msgid to the list of French forms, `"%(num)d day" = ["%(num)d jour", "%(num)d jours"]`;
+a message with a context (pgettext) is keyed "context|msgid", `"suggestions counted|Accepted" = "Acceptées"`.
 English needs no table: its catalogue is compiled with empty translations, which gettext answers
 with the msgid. French typography is applied here, once, to every table: a non-breaking space
 before « : ; ! ? » and inside guillemets, and "straight quotes" become « guillemets ».
@@ -109,6 +110,7 @@ def main(tables: list[str]) -> int:
         if locale == "fr":
             for message in catalog:
                 key = message.id if isinstance(message.id, str) else message.id[0]
+                key = f"{message.context}|{key}" if message.context else key
                 if key in extra and isinstance(message.id, str) == isinstance(extra[key], str):
                     message.string = _forms(extra[key], catalog.num_plurals)
                 if message.id and message.string:
