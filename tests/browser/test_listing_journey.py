@@ -45,14 +45,25 @@ def test_technician_publishes_a_need_finds_it_within_300_km_and_sees_it_on_the_m
     result = page.get_by_role("link", name=TITLE)
     assert result.is_visible()
 
+    # The tiles fail only once the listings are loaded (as on a slow network), the order in which
+    # a failure used to erase the count: their requests are held, then refused.
+    origin = page.url.split("/listings")[0]
+    held = []
+    page.route(lambda url: not url.startswith(origin), lambda route: held.append(route))
     page.get_by_role("link", name="Voir sur la carte").click()
-    page.wait_for_url("**/listings/map**")
+    page.wait_for_url("**/listings/map**", wait_until="domcontentloaded")  # held tiles delay "load"
     # A locator wait, not wait_for_function: the page's CSP (rightly) forbids evaluating strings.
     page.locator("#listing-map[data-loaded]").wait_for()
+    assert held, "the map asked for no tile"
+    for route in list(held):
+        route.abort()
     assert page.locator("#listing-map").get_attribute("data-loaded") not in (None, "0", "error")
     assert page.locator("#listing-map .leaflet-marker-icon").count() >= 1
-    # No internet in tests: the background tiles fail, and the page says so instead of breaking.
+    # No internet in tests: the background tiles fail, and the page says so instead of breaking,
+    # without erasing the count (the two events come in either order).
+    page.locator("#listing-map.tiles-failed").wait_for()
     status = page.locator("#map-status").inner_text()
+    assert "Le fond de carte n'a pas pu être chargé" in status
     shown = int(page.locator("#listing-map").get_attribute("data-loaded") or 0)
     # The count's form follows French plural rules (0 and 1 singular), picked in the browser.
     assert f"{shown} annonce{'s' if shown > 1 else ''} sur la carte." in status

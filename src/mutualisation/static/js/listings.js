@@ -34,6 +34,13 @@
   if (!mapEl || typeof L === "undefined") return;
   const status = document.getElementById("map-status");
   function say(text) { if (status) status.textContent = text; }
+  // The status says both what was loaded and whether the tiles failed, whichever is known first:
+  // each event rewrites the whole sentence, so the later one never erases the earlier one.
+  let loadedText = "";
+  let tileErrors = 0;
+  function tell() {
+    say([tileErrors ? status.dataset.tilesFailed : "", loadedText].filter(Boolean).join(" "));
+  }
 
   const map = L.map(mapEl).setView([parseFloat(mapEl.dataset.centerLat), parseFloat(mapEl.dataset.centerLon)], 6);
   const tiles = L.tileLayer(mapEl.dataset.tileUrl, {
@@ -41,11 +48,10 @@
     subdomains: mapEl.dataset.tileSubdomains || "abc",
     maxZoom: 18,
   });
-  let tileErrors = 0;
   // Without tiles (offline, blocked) the markers still work: say so once, keep the grey background.
   tiles.on("tileerror", function () {
     tileErrors += 1;
-    if (tileErrors === 1) { mapEl.classList.add("tiles-failed"); say(status.dataset.tilesFailed); }
+    if (tileErrors === 1) { mapEl.classList.add("tiles-failed"); tell(); }
   });
   tiles.addTo(map);
 
@@ -87,10 +93,9 @@
       // The plural form the page's language uses for this number (French: 0 and 1 are singular).
       const form = new Intl.PluralRules(document.documentElement.lang || "fr").select(markers.length);
       const count = form === "one" ? status.dataset.countOne : status.dataset.countOther;
-      let text = count.replace("{n}", markers.length);
-      if (data.truncated) text += " " + status.dataset.truncated.replace("{n}", markers.length);
-      if (tileErrors) text = status.dataset.tilesFailed + " " + text;
-      say(text);
+      loadedText = count.replace("{n}", markers.length);
+      if (data.truncated) loadedText += " " + status.dataset.truncated.replace("{n}", markers.length);
+      tell();
     })
-    .catch(function () { mapEl.dataset.loaded = "error"; say(status.dataset.failed); });
+    .catch(function () { mapEl.dataset.loaded = "error"; loadedText = status.dataset.failed; tell(); });
 })();
