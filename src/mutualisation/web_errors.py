@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from .errors import Conflict, DomainError
 from .extensions import is_api_request
 from .i18n import N_
+from .library_messages import translated
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,8 @@ HTTP_MESSAGES = {
 
 
 def translate_fields(fields: dict) -> dict[str, list[str]]:
-    """Flatten nested marshmallow/webargs messages into {"field": ["message", ...]}, translated."""
+    """Flatten nested marshmallow/webargs messages into {"field": ["message", ...]}, translated
+    (`library_messages`: the libraries' own messages too, formatted or not)."""
     flat: dict[str, list[str]] = {}
 
     def walk(prefix: str, value) -> None:
@@ -59,9 +61,9 @@ def translate_fields(fields: dict) -> dict[str, list[str]]:
                 if isinstance(item, dict):
                     walk(prefix, item)
                 else:
-                    flat.setdefault(prefix or "_schema", []).append(gettext(str(item)))
+                    flat.setdefault(prefix or "_schema", []).append(translated(str(item)))
         else:
-            flat.setdefault(prefix or "_schema", []).append(gettext(str(value)))
+            flat.setdefault(prefix or "_schema", []).append(translated(str(value)))
 
     walk("", fields)
     return flat
