@@ -92,8 +92,7 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
         found.append((template, re.compile(regex, re.DOTALL)))
     # The most literal text first: "Must be greater than or equal to {min}." would otherwise take
     # "… to 1 and less than or equal to 1000." with "1 and less than …" as its minimum.
-    literal = lambda t: len(_PLACEHOLDER.sub("", t))  # noqa: E731
-    return tuple(sorted(found, key=lambda f: -literal(f[0])))
+    return tuple(sorted(found, key=lambda found: -len(_PLACEHOLDER.sub("", found[0]))))
 
 
 def translated(message: str) -> str:

@@ -14,7 +14,7 @@ from marshmallow import fields, validate
 from marshmallow.schema import Schema
 
 from mutualisation.library_messages import TEMPLATES, translated
-from tests.builders import PASSWORD, make_user
+from tests.builders import bearer, make_user
 
 SAMPLES = {
     "input": "abc",
@@ -92,10 +92,7 @@ def test_a_formatted_message_keeps_its_values_in_either_language(app):
 
 
 def test_the_api_answers_a_french_reader_in_french_with_the_fields_bounds(client, session):
-    user = make_user(session, "technician", "76402")
-    session.flush()
-    token = client.post("/api/v1/auth/tokens", json={"email": user.email, "password": PASSWORD})
-    headers = {"Authorization": f"Bearer {token.get_json()['token']}", "Accept-Language": "fr"}
+    headers = {**bearer(session, make_user(session, "technician", "76402")), "Accept-Language": "fr"}
     body = client.post(
         "/api/v1/alerts", json={"kind": "gift", "near": "76402", "radius_km": -5}, headers=headers
     ).get_json()["error"]["fields"]

@@ -33,13 +33,12 @@
   const mapEl = document.getElementById("listing-map");
   if (!mapEl || typeof L === "undefined") return;
   const status = document.getElementById("map-status");
-  function say(text) { if (status) status.textContent = text; }
   // The status says both what was loaded and whether the tiles failed, whichever is known first:
   // each event rewrites the whole sentence, so the later one never erases the earlier one.
   let loadedText = "";
   let tileErrors = 0;
-  function tell() {
-    say([tileErrors ? status.dataset.tilesFailed : "", loadedText].filter(Boolean).join(" "));
+  function tell() {  // map.html always renders the status under the map
+    status.textContent = [tileErrors ? status.dataset.tilesFailed : "", loadedText].filter(Boolean).join(" ");
   }
 
   const map = L.map(mapEl).setView([parseFloat(mapEl.dataset.centerLat), parseFloat(mapEl.dataset.centerLon)], 6);
