@@ -37,6 +37,8 @@ from .search_words import MAX_WORD, closest, query_words
 FTS_PREFIX = "fts_"
 # Rows of the vocabulary read for one mistyped word: the nearest by trigrams on PostgreSQL.
 MAX_CANDIDATES = 200
+# Stems shorter than this are too common a beginning to match as prefixes (`_stem_prefixes`).
+MIN_STEM_PREFIX = 4
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,14 @@ def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def _stem_prefixes(word: str, stem: str) -> bool:
+    """Whether the word's stem may stand as a prefix: not when the stemmer cut a longer word down to
+    a few letters, which begin unrelated words ("caméra" → "cam", which would find "camion";
+    "benne" → "ben", "bénévole"). Such a word finds its own forms (SQLite: the word as a prefix;
+    PostgreSQL: its stem exactly). A word typed as short as its stem keeps prefix matching ("cam")."""
+    return stem == word or len(stem) >= MIN_STEM_PREFIX
+
+
 def fts5_query(groups: list[list[str]]) -> str:
     """An FTS5 expression: each group's words and their stems quoted and prefix-matched, OR-ed;
     groups AND-ed.
@@ -85,7 +95,12 @@ def fts5_query(groups: list[list[str]]) -> str:
     parts = []
     for group in groups:
         # The word itself too: a stem is not always a prefix of its forms ("vegetaux" → "vegetal").
-        terms = sorted({t.replace(chr(34), "") for t in [*_stemmer().stemWords(group), *group] if t})
+        stems = [
+            stem
+            for word, stem in zip(group, _stemmer().stemWords(group), strict=True)
+            if _stem_prefixes(word, stem)
+        ]
+        terms = sorted({t.replace(chr(34), "") for t in [*stems, *group] if t})
         if terms:
             parts.append("(" + " OR ".join(f'"{t}"*' for t in terms) + ")")
     return " AND ".join(parts)
@@ -96,8 +111,11 @@ def tsquery_text(groups: list[list[str]]) -> str:
     parts = []
     for group in groups:
         words = [w.replace("'", "") for w in group if w]
-        if words:
-            parts.append("(" + " | ".join(f"'{w}':*" for w in words) + ")")
+        stems = _stemmer().stemWords(words)
+        # Without `:*` PostgreSQL matches the word's stem exactly: its forms, not every word it begins.
+        terms = [f"'{w}'" + (":*" if _stem_prefixes(w, s) else "") for w, s in zip(words, stems, strict=True)]
+        if terms:
+            parts.append("(" + " | ".join(terms) + ")")
     return " & ".join(parts)
 
 

@@ -15,6 +15,8 @@ TITLES = (
     "Broyeur de végétaux thermique",
     "Nacelle élévatrice 12 m",
     "Podium modulaire pour festival",
+    "Caméra infrarouge",
+    "Camion benne 3,5 t",
 )
 
 
@@ -43,6 +45,11 @@ def titles(session, user, q, **filters):
         ("eapreuse", ["Épareuse à bras déporté"]),  # two letters swapped
         ("brpyeur", ["Broyeur de végétaux thermique"]),  # one letter wrong
         ("podium festivak", ["Podium modulaire pour festival"]),  # one word of two mistyped
+        ("caméras", ["Caméra infrarouge"]),  # its stem, "cam", is no prefix: it begins "camion"
+        ("camera", ["Caméra infrarouge"]),
+        ("camion", ["Camion benne 3,5 t"]),
+        ("bennes", ["Camion benne 3,5 t"]),  # "ben", the stem, would find "bénévole"
+        ("cam", ["Camion benne 3,5 t", "Caméra infrarouge"]),  # typed as a beginning, it is one
         ("broyeur nacelle", []),  # every word must be found
         ("tracteur", []),  # nothing near it
         ('"NOT* (', []),  # operators typed by a user are only text, never an error
