@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..search_words import query_words
+
 FILTER_KEYS = ("kind", "category", "subcategory", "q", "near", "radius_km")
 # Around a commune without a radius: the browse page and the saved searches alike (radius_of).
 DEFAULT_RADIUS_KM = 50.0
@@ -43,6 +45,17 @@ def kept_filters(data: Mapping[str, Any]) -> dict[str, Any]:
             continue
         kept[key] = float(value) if key == "radius_km" else value
     return kept
+
+
+def same_search(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Whether two saved filters look for the same listings: equal, the text compared as its words
+    (case, accents and spacing aside), the radius as what it is when left to its default."""
+
+    def key(filters: Mapping[str, Any]) -> dict[str, Any]:
+        kept = {k: v for k, v in filters.items() if k not in ("q", "radius_km")}
+        return kept | {"q": query_words(filters.get("q")), "radius_km": radius_of(filters)}
+
+    return key(a) == key(b)
 
 
 def radius_of(filters: Mapping[str, Any]) -> float | None:

@@ -38,15 +38,18 @@ def create():
         return redirect(url_for("listings.browse", **_browse_args(form)))
     data = {key: getattr(form, key).data or None for key in (*CARRIED, "label")}
     try:
-        alert = alerts.create_alert(db_session(), acting_user(), data)
+        alert, created = alerts.create_alert(db_session(), acting_user(), data)
     except (ValidationFailed, RuleViolation) as exc:
         messages = [gettext(m) for field in exc.fields.values() for m in field] or [gettext(exc.message)]
         flash(" ".join(messages), "danger")
         return redirect(url_for("listings.browse", **_browse_args(form)))
-    flash(
-        gettext("Search saved: you will be told of new listings matching “%(label)s”.", label=alert.label),
-        "success",
-    )
+    if created:
+        message = gettext(
+            "Search saved: you will be told of new listings matching “%(label)s”.", label=alert.label
+        )
+    else:
+        message = gettext("You saved this search already, as “%(label)s”.", label=alert.label)
+    flash(message, "success" if created else "info")
     return redirect(url_for("alerts.index"))
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
@@ -92,8 +92,10 @@ def _names(filters: dict[str, Any], place: Territory | None) -> dict[str, str]:
     return names
 
 
-def create_alert(session: Session, user: Any, data: dict[str, Any]) -> SavedSearch:
-    """Save the user's browse filters under a label (one made from the filters when none is given)."""
+def create_alert(session: Session, user: Any, data: dict[str, Any]) -> tuple[SavedSearch, bool]:
+    """Save the user's browse filters under a label (one made from the filters when none is given);
+    (the search, True), or (their search with the same filters, False) when one is saved already:
+    a second copy would only crowd the list, since a listing is announced once a person anyway."""
     require(user, "network:read")
     try:
         filters = alert_rules.kept_filters(data)
@@ -104,8 +106,11 @@ def create_alert(session: Session, user: Any, data: dict[str, Any]) -> SavedSear
     errors = _errors(filters, label_text) | ({"near": near_errors} if near_errors else {})
     if errors:
         raise ValidationFailed(INVALID, errors)
-    count = session.scalar(select(func.count(SavedSearch.id)).where(SavedSearch.user_id == user.id)) or 0
-    if count >= alert_rules.MAX_ALERTS:
+    mine = list_alerts(session, user)
+    same = [alert for alert in mine if alert_rules.same_search(alert.filters, filters)]
+    if same:
+        return same[0], False
+    if len(mine) >= alert_rules.MAX_ALERTS:
         raise RuleViolation(N_("You already have the most saved searches allowed: delete one first."))
     with transaction(session):
         alert = SavedSearch(
@@ -116,7 +121,7 @@ def create_alert(session: Session, user: Any, data: dict[str, Any]) -> SavedSear
         session.add(alert)
         session.flush()
         record(session, user.id, "saved_search.created", "saved_search", alert.id, filters=filters)
-    return alert
+    return alert, True
 
 
 def list_alerts(session: Session, user: Any) -> list[SavedSearch]:

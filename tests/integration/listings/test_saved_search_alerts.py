@@ -41,9 +41,10 @@ def publish(session, user, **changes):
 
 
 def test_a_saved_search_keeps_the_set_filters_names_itself_and_is_audited(session, people):
-    alert = alerts.create_alert(
+    alert, created = alerts.create_alert(
         session, people["seeker"], {"q": " nacelles ", "near": "76402", "radius_km": 150, "kind": None}
     )
+    assert created
     assert alert.filters == {"q": "nacelles", "near": "76402", "radius_km": 150.0}
     assert alert.label == "«\u00a0nacelles\u00a0» · Malaunay (150 km)"
     assert alerts.list_alerts(session, people["seeker"]) == [alert]
@@ -73,6 +74,25 @@ def test_bad_filters_are_refused_with_a_message_per_field(session, people, data,
     assert session.scalars(select(SavedSearch)).all() == []
 
 
+def test_saving_the_same_filters_again_gives_the_search_saved_before(session, people):
+    seeker = people["seeker"]
+    first, _ = alerts.create_alert(
+        session, seeker, {"q": "Nacelles", "near": "76402", "label": "Mes nacelles"}
+    )
+    again, created = alerts.create_alert(
+        session, seeker, {"q": " nacelles ", "near": "76402", "radius_km": 50}
+    )
+    assert (again, created) == (first, False)  # the same words, and the default radius spelled out
+    assert again.label == "Mes nacelles"
+    other, created = alerts.create_alert(session, seeker, {"q": "nacelles", "near": "76402", "radius_km": 60})
+    assert created and other != first
+    _, created = alerts.create_alert(session, people["other"], {"q": "nacelles", "near": "76402"})
+    assert created  # someone else's search is theirs
+    assert (
+        len(session.scalars(select(AuditEvent).where(AuditEvent.action == "saved_search.created")).all()) == 3
+    )
+
+
 def test_the_number_of_saved_searches_is_bounded(session, people):
     for n in range(alert_rules.MAX_ALERTS):
         alerts.create_alert(session, people["seeker"], {"q": f"mot{n}"})
@@ -81,7 +101,7 @@ def test_the_number_of_saved_searches_is_bounded(session, people):
 
 
 def test_only_its_owner_deletes_a_saved_search_and_the_deletion_is_audited(session, people):
-    alert = alerts.create_alert(session, people["seeker"], {"category": "equipment"})
+    alert, _ = alerts.create_alert(session, people["seeker"], {"category": "equipment"})
     with pytest.raises(NotFound):
         alerts.delete_alert(session, people["other"], alert.id)
     with pytest.raises(NotFound):
@@ -103,7 +123,7 @@ def test_a_visitor_or_inactive_account_saves_nothing(session, people):
 
 def test_a_new_listing_meeting_a_saved_search_is_announced_once_to_its_owner(session, people):
     seeker = people["seeker"]
-    alert = alerts.create_alert(session, seeker, {"q": "nacelles", "near": "62528", "radius_km": 200})
+    alert, _ = alerts.create_alert(session, seeker, {"q": "nacelles", "near": "62528", "radius_km": 200})
     alerts.create_alert(session, seeker, {"category": "equipment"})  # met too: still one notice
     listing = publish(session, people["author"])
     (notice,) = alerts_of(session, seeker)

@@ -7,6 +7,7 @@ from mutualisation.listings.alert_rules import (
     default_label,
     kept_filters,
     meets_structured_filters,
+    same_search,
 )
 
 
@@ -31,3 +32,12 @@ def test_the_default_label_reads_like_the_filters():
         {"q": "nacelles", "category": "equipment", "near": "76402", "radius_km": 150.0}, names
     )
     assert label == "«\u00a0nacelles\u00a0» · Matériel · Malaunay (150 km)"
+
+
+def test_two_filters_are_the_same_search_when_they_find_the_same_listings():
+    saved = {"q": "Nacelles  élévatrices", "near": "76402"}
+    assert same_search(saved, {"q": "nacelles elevatrices", "near": "76402", "radius_km": 50.0})
+    assert not same_search(saved, {"q": "nacelles", "near": "76402"})
+    assert not same_search(saved, {"q": "nacelles elevatrices", "near": "76402", "radius_km": 60})
+    assert not same_search(saved, {"q": "nacelles elevatrices", "near": "76402", "kind": "offer"})
+    assert same_search({"category": "equipment"}, {"category": "equipment"})

@@ -38,6 +38,10 @@ def test_the_api_saves_lists_and_deletes_a_search(client, session):
     body = created.get_json()
     assert body["filters"] == {"q": "nacelles", "near": "76402", "radius_km": 150.0}
     assert body["label"] and body["last_notified_at"] is None
+    again = client.post(
+        "/api/v1/alerts", json={"q": "Nacelles", "near": "76402", "radius_km": 150}, headers=headers
+    )
+    assert again.status_code == 200 and again.get_json()["id"] == body["id"]  # saved already: nothing new
     listed = client.get("/api/v1/alerts", headers=headers).get_json()
     assert listed["total"] == 1 and [a["id"] for a in listed["items"]] == [body["id"]]
     assert client.delete(f"/api/v1/alerts/{body['id']}", headers=headers).status_code == 204
@@ -106,7 +110,13 @@ def test_a_user_saves_the_browse_filters_from_the_page_then_deletes_the_search(c
     assert "Épareuses" in listing and "Mes recherches enregistrées" in listing
     # Told without assuming the reader's gender ("vous serez prévenu" did).
     assert "Épareuses\u00a0» vous sera signalée." in listing and "prévenu" not in listing
-    alert = session.scalar(select(SavedSearch).where(SavedSearch.user_id == user.id))
+    again = client.post(
+        "/alerts/", data={"csrf_token": token, "q": "eapreuse", "kind": "offer"}, follow_redirects=True
+    )
+    assert "Cette recherche est déjà enregistrée, sous le nom «\u00a0Épareuses\u00a0»." in htmllib.unescape(
+        again.get_data(as_text=True)
+    )
+    alert = session.scalar(select(SavedSearch).where(SavedSearch.user_id == user.id))  # one, not two
     assert alert.filters == {"kind": "offer", "q": "eapreuse"}
     assert re.search(r'href="/listings/\?[^"]*q=eapreuse', listing)
     deleted = client.post(f"/alerts/{alert.id}/delete", data={"csrf_token": csrf_token(client, "/alerts/")})
