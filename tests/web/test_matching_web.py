@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from mutualisation.audit.models import AuditEvent
 from mutualisation.matching import engine
 from mutualisation.matching.models import Suggestion
 from mutualisation.matching.scoring import MatchingConfig
@@ -134,6 +135,68 @@ def test_listing_page_shows_suggestions_and_dismisses_with_a_reason(client, sess
     assert response.status_code == 302
     session.refresh(suggestion)
     assert (suggestion.status, suggestion.dismiss_reason) == ("dismissed", "dates_dont_fit")
+
+
+def test_a_dismissal_is_taken_back_through_the_api_by_a_side_of_the_pair_only(client, session):
+    grande_synthe, malaunay, stranger, _offer, _need, suggestion = network(session)
+    path = f"/api/v1/suggestions/{suggestion.id}"
+    dismissed = client.post(
+        f"{path}/dismiss", json={"reason": "too_far"}, headers=token(client, grande_synthe)
+    )
+    assert dismissed.status_code == 200
+    refused = client.post(f"{path}/restore", headers=token(client, stranger))
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "forbidden"
+    assert client.post(f"{path}/restore").status_code == 401
+    restored = client.post(f"{path}/restore", headers=token(client, malaunay))  # the other side may
+    assert restored.status_code == 200 and restored.get_json()["status"] == "active"
+    session.refresh(suggestion)
+    assert (suggestion.status, suggestion.dismiss_reason, suggestion.dismiss_text) == ("active", None, None)
+    again = client.post(f"{path}/restore", headers=token(client, malaunay))
+    assert again.status_code == 200 and again.get_json()["status"] == "active"  # nothing to take back
+    events = session.scalars(select(AuditEvent).where(AuditEvent.action == "suggestion.restored")).all()
+    assert [e.object_id for e in events] == [str(suggestion.id)]
+    missing = client.post("/api/v1/suggestions/999999/restore", headers=token(client, malaunay))
+    assert missing.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("status", "ranks"), [("accepted", (0, 0)), ("dismissed", (None, None))], ids=["accepted", "unranked"]
+)
+def test_only_a_dismissal_still_ranked_is_taken_back(client, session, status, ranks):
+    grande_synthe, *_rest, suggestion = network(session)
+    suggestion.status, (suggestion.offer_rank, suggestion.need_rank) = status, ranks
+    session.commit()
+    response = client.post(
+        f"/api/v1/suggestions/{suggestion.id}/restore", headers=token(client, grande_synthe)
+    )
+    assert response.status_code == 409, response.get_json()
+    assert response.get_json()["error"]["message"]
+    session.refresh(suggestion)
+    assert suggestion.status == status
+
+
+def test_the_listing_page_takes_a_dismissal_back(client, session):
+    _gs, malaunay, _stranger, _offer, need, suggestion = network(session)
+    login(client, malaunay)
+    path = f"/listings/{need.id}/suggestions"
+    client.post(
+        f"/suggestions/{suggestion.id}/dismiss",
+        data={"csrf_token": csrf_token(client, path), "reason": "too_far", "next": path},
+    )
+    page = client.get(path).get_data(as_text=True)
+    assert f'action="/suggestions/{suggestion.id}/restore"' in page and "Rétablir" in page
+    assert client.post(f"/suggestions/{suggestion.id}/restore", data={"next": path}).status_code == 400
+    session.refresh(suggestion)
+    assert suggestion.status == "dismissed"  # no CSRF token: nothing done
+    response = client.post(
+        f"/suggestions/{suggestion.id}/restore",
+        data={"csrf_token": csrf_token(client, path), "next": path},
+        follow_redirects=True,
+    )
+    assert "Suggestion rétablie." in response.get_data(as_text=True)
+    session.refresh(suggestion)
+    assert (suggestion.status, suggestion.dismiss_reason) == ("active", None)
+    assert f'action="/suggestions/{suggestion.id}/restore"' not in client.get(path).get_data(as_text=True)
 
 
 def test_admin_view_counts_dismissals_and_is_admin_only(client, session):

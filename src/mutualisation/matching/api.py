@@ -52,6 +52,15 @@ def dismiss(data, suggestion_id: int):
     return services.dismiss(db_session(), api_user(), suggestion_id, data["reason"], data["text"])
 
 
+@blp.route("/suggestions/<int:suggestion_id>/restore", methods=["POST"])
+@blp.response(200, SuggestionSchema)
+@blp.alt_response(403, description="The caller manages neither the offer nor the need", schema="Error")
+@blp.alt_response(409, description="Not dismissed, or no longer ranked by either listing", schema="Error")
+def restore(suggestion_id: int):
+    """Take a dismissal back: the suggestion is active again (an active one is answered as it is)."""
+    return services.restore(db_session(), api_user(), suggestion_id)
+
+
 @blp.route("/suggestions/<int:suggestion_id>/accept", methods=["POST"])
 @blp.response(201, AgreementSchema)
 @blp.alt_response(403, description="The caller manages neither the offer nor the need", schema="Error")

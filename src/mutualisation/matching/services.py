@@ -1,4 +1,5 @@
-"""Use cases around suggestions: list them, accept one (an agreement draft), dismiss one with a reason."""
+"""Use cases around suggestions: list them, accept one (an agreement draft), dismiss one with a reason,
+take a dismissal back."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session, aliased
 from ..accounts.permissions import allowed, can_manage_listing, can_read_network, require
 from ..audit.services import record
 from ..db import transaction
-from ..errors import NotFound, PermissionDenied, ValidationFailed
+from ..errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from ..i18n import N_
 from ..listings.models import Listing
 from ..listings.permissions import get_visible_listing
@@ -147,13 +148,34 @@ def dismiss(session: Session, user, suggestion_id: int, reason: str, text: str =
     with transaction(session):
         suggestion, _offer, _need = _load_for_decision(session, user, suggestion_id)
         if suggestion.status == "accepted":
-            from ..errors import InvalidTransition
-
             raise InvalidTransition(N_("This suggestion was already accepted."))
         suggestion.status = "dismissed"
         suggestion.dismiss_reason = reason
         suggestion.dismiss_text = (text or "").strip()[:1000] or None
         record(session, user.id, "suggestion.dismissed", "suggestion", suggestion.id, reason=reason)
+    return suggestion
+
+
+def restore(session: Session, user, suggestion_id: int) -> Suggestion:
+    """Take a dismissal back (a click too fast, a reason that no longer holds): the suggestion is
+    active again, and its reason leaves the counts the facilitator tunes the engine with.
+
+    Restoring an active suggestion changes nothing. A dismissed pair that neither listing ranks any
+    more (it left both top-k lists, and stays stored only to remain dismissed) is refused: the next
+    recompute would remove it as soon as it were active."""
+    with transaction(session):
+        suggestion, _offer, _need = _load_for_decision(session, user, suggestion_id)
+        if suggestion.status == "active":
+            return suggestion
+        if suggestion.status != "dismissed":
+            raise InvalidTransition(N_("Only a dismissed suggestion can be restored."))
+        if suggestion.offer_rank is None and suggestion.need_rank is None:
+            raise InvalidTransition(
+                N_("This pairing is no longer among the best suggestions of either listing.")
+            )
+        suggestion.status = "active"
+        suggestion.dismiss_reason = suggestion.dismiss_text = None
+        record(session, user.id, "suggestion.restored", "suggestion", suggestion.id)
     return suggestion
 
 

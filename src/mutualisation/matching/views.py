@@ -15,7 +15,7 @@ from ..web import acting_user, db_session, page_from_args, safe_redirect_target
 from . import no_match, services, stats
 from .breakdown import render
 from .config import MatchingConfig
-from .forms import DISMISS_CHOICES, REASON_LABELS, AcceptForm, DismissForm, WidenForm
+from .forms import DISMISS_CHOICES, REASON_LABELS, AcceptForm, DismissForm, RestoreForm, WidenForm
 from .rates import top_reasons
 
 bp = Blueprint("matching", __name__)
@@ -143,8 +143,26 @@ def dismiss(suggestion_id: int):
             raise
         flash(gettext(exc.message), "danger")
         return redirect(_back(url_for("core.home")))
-    flash(gettext("Suggestion dismissed."), "success")
+    flash(gettext("Suggestion dismissed. Your listing's page lists it, should you want it back."), "success")
     return redirect(_back(url_for("core.home")))
+
+
+@bp.route("/suggestions/<int:suggestion_id>/restore", methods=["POST"])
+@login_required
+def restore(suggestion_id: int):
+    back = _back(url_for("core.home"))
+    if not RestoreForm().validate_on_submit():
+        flash(gettext("The form has expired: please send it again."), "danger")
+        return redirect(back)
+    try:
+        services.restore(db_session(), acting_user(), suggestion_id)
+    except DomainError as exc:
+        if exc.status != 409:
+            raise
+        flash(gettext(exc.message), "warning")
+        return redirect(back)
+    flash(gettext("Suggestion restored."), "success")
+    return redirect(back)
 
 
 @bp.route("/listings/<int:listing_id>/widen-radius", methods=["POST"])
