@@ -1,7 +1,8 @@
-"""The per-process mirror of the stored top-k lists (`snapshots.SideArrays.top`) never goes stale.
+"""The per-process mirror of the stored top-k lists (`snapshots.SideArrays.top`) is never read stale.
 
 Another process is played by this one with its snapshots put aside: what that process writes must
-make the next update here reload the mirror, never compute from the old one.
+make the next update here reload the mirror or mark the rows it rewrote stale, and an update must
+re-read every stale row it reads, never compute from the old one.
 """
 
 from __future__ import annotations
@@ -37,13 +38,20 @@ def _snapshot(session, category):
 
 
 def _assert_mirrors_equal_the_stored_ranks(session, category, k):
+    """Every mirrored list equals the stored one, but those marked stale: an update re-reads them
+    before it reads them (the results' exactness, `expected_pairs`, checks that)."""
     for kind, side in _snapshot(session, category).sides.items():
         assert side.top is not None
         stored = snapshots.stored_top(side.arrays.id, ranked(session, category, kind == "offer", k), k)
         assert np.array_equal(side.top.query_ids, side.arrays.id)
-        assert np.array_equal(side.top.ids, stored.ids)
-        np.testing.assert_array_equal(side.top.scores, stored.scores)
-        np.testing.assert_array_equal(side.top.distances, stored.distances)
+        fresh = ~np.isin(side.arrays.id, sorted(side.stale))
+        assert np.array_equal(side.top.ids[fresh], stored.ids[fresh])
+        np.testing.assert_array_equal(side.top.scores[fresh], stored.scores[fresh])
+        np.testing.assert_array_equal(side.top.distances[fresh], stored.distances[fresh])
+
+
+def _stale_rows(snapshot) -> int:
+    return sum(len(side.stale) for side in snapshot.sides.values())
 
 
 def _in_another_process(session, step):
@@ -146,15 +154,19 @@ def test_workers_taking_turns_catch_up_from_the_log_and_stay_exact(session, seed
         for category in ("equipment", "skill"):
             workers.update(worker, session, next(x.id for x in listings if x.category == category))
     loaded = {(w, c): workers.snapshot(w, session, c) for w in range(3) for c in ("equipment", "skill")}
+    left_stale = 0
     for listing in rng.sample(listings, 16):
         change = random_change(listing, rng, widen=dict(max_distance_km=500.0, remote_possible=True))
         session.flush()
         worker = rng.randrange(3)
         workers.update(worker, session, listing.id)
         _mirrors_equal_the_stored_ranks(workers, worker, session, listing.category)
+        left_stale += _stale_rows(workers.snapshot(worker, session, listing.category))
         assert stored_pairs(session) == expected_pairs(listings), change
     # Every update caught up: no worker reloaded a category.
     assert all(workers.snapshot(w, session, c) is snap for (w, c), snap in loaded.items())
+    # And the catch-ups left lists unread that their updates did not need: the lazy path ran.
+    assert left_stale > 0
 
 
 def test_a_worker_catches_up_on_new_listings_and_ones_that_left_the_category(session):
@@ -212,7 +224,7 @@ def test_a_worker_reloads_when_the_log_cannot_bring_it_up_to_date(session, monke
     assert stored_pairs(session) == expected_pairs(listings)
 
 
-def test_a_catch_up_rereads_the_lists_that_named_a_deleted_listing(session):
+def test_a_catch_up_marks_stale_the_lists_that_named_a_deleted_listing(session):
     """Deleting a listing outright removes its pairs with no update to log their holders."""
     listings = random_network(session, 46)
     engine.full_recompute(session, CFG, coop=[])
@@ -221,9 +233,11 @@ def test_a_catch_up_rereads_the_lists_that_named_a_deleted_listing(session):
     gone = next(x for x in listings if x.category == "equipment" and any(x.id in p for p in ranked_pairs))
     keep = next(x for x in listings if x.category == "equipment" and x.id != gone.id)
     workers.update(0, session, keep.id)
-    assert (workers.snapshot(0, session, "equipment").sides["offer"].top.ids == gone.id).any() or (
-        workers.snapshot(0, session, "equipment").sides["need"].top.ids == gone.id
-    ).any()
+    before = workers.snapshot(0, session, "equipment")
+    holders = {
+        i for side in before.sides.values() for i in side.top.query_ids[(side.top.ids == gone.id).any(axis=1)]
+    }
+    assert holders
     session.delete(gone)
     session.flush()
     keep.max_distance_km = 250.0
@@ -231,6 +245,9 @@ def test_a_catch_up_rereads_the_lists_that_named_a_deleted_listing(session):
     workers.update(0, session, keep.id)
     snap = workers.snapshot(0, session, "equipment")
     assert gone.id not in snap.sides[gone.kind].pos
+    for side in snap.sides.values():  # each holder re-read by the update, or still marked stale
+        unread = {int(i) for i in side.top.query_ids[(side.top.ids == gone.id).any(axis=1)]}
+        assert unread <= side.stale
     _mirrors_equal_the_stored_ranks(workers, 0, session, "equipment")
 
 

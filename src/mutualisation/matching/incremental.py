@@ -30,6 +30,7 @@ from .snapshots import (
     category_snapshot,
     forget_snapshots,
     ranks_written,
+    refresh_tops,
     side_tops,
     take_pending,
 )
@@ -101,13 +102,30 @@ class _Update:
                 me.unit_points(), me.reach_cos(self.cfg), other.unit_points(), other.reach_cos(self.cfg)
             )[0]
             scored = score_against(me, other, self.cfg, index.coop_keys, at, same_category=True)
+            self._fresh_tops(np.flatnonzero(scored[1]))
             result = reach(me, index, scored, near=self._near_own)
             return result.own, result.updated
+        self._fresh_tops(np.empty(0, dtype=np.int64))
         held = np.flatnonzero((self.other_top.ids == self.listing.id).any(axis=1))
         queries = other.take(held)
         if offer:
             return None, top_k_for_needs(own_arrays, queries, self.cfg, cooperations=self.coop)
         return None, top_k_for_offers(queries, own_arrays, self.cfg, cooperations=self.coop)
+
+    def _fresh_tops(self, reached: Array) -> None:
+        """Re-read the stale mirrored lists this update reads (`snapshots.refresh_tops`): those of the
+        counterparts it may enter (`reached`), and of those holding the listing, as stored (its own
+        rows say which: the counterpart's rank of it) or as the mirror has it. The other stale
+        lists are never read by this update: `reach` compares the listing with the k-th entries of
+        the counterparts it reaches, and rewrites those it enters or that held it."""
+        side, lid = self.other_side, int(self.listing.id)
+        if not side.stale:
+            return
+        holding = [self.way.other_id(r) for r in self.mine if self.way.other_rank(r) is not None]
+        stored = np.asarray([side.pos[i] for i in holding if i in side.pos], dtype=np.int64)
+        mirrored = np.flatnonzero((self.other_top.ids == lid).any(axis=1))
+        kind = "need" if self.way.offer else "offer"
+        refresh_tops(self.session, self.snapshot, kind, np.union1d(reached, np.union1d(stored, mirrored)))
 
     def _near_own(self, queries: ListingArrays) -> list[Array]:
         """Own-side rows each of `queries` (counterparts) could match, the listing included."""

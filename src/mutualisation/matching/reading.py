@@ -163,9 +163,9 @@ def ranked(session: Session, category: str, offer_side: bool, k: int) -> list[tu
 
 def ranked_of(session: Session, offer_ids: list[int], need_ids: list[int], k: int) -> list[tuple[Any, ...]]:
     """Like `ranked`, for the stored top-k lists of the offers `offer_ids` and the needs
-    `need_ids` only, in one statement through `driver_rows` (a worker catching up on another's
-    updates re-reads both sides' lists). Listing ids are unique across kinds, so each row's first
-    column tells its side."""
+    `need_ids` only, in one statement through `driver_rows` (an update re-reads the stale lists of
+    its copy it is about to read, `snapshots.refresh_tops`). Listing ids are unique across kinds,
+    so each row's first column tells its side."""
     connection = session.connection()
     out: list[tuple[Any, ...]] = []
     for start in range(0, max(len(offer_ids), len(need_ids)), 5000):
