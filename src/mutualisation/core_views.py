@@ -10,6 +10,7 @@ from sqlalchemy import text
 from .accounts.names import ROLE_LABELS, role_label
 from .api_base import api
 from .page_cache import cached_page
+from .search_words import query_words
 from .settings import settings_of
 from .ui import nav_for, panels_for
 from .web import acting_user, db_session, safe_redirect_target
@@ -26,6 +27,7 @@ def _layout_context():
         "role_label": role_label,
         "get_locale": get_locale,
         "role_choices": [(code, role_label(code)) for code in ROLE_LABELS],
+        "query_words": query_words,
     }
 
 

@@ -102,9 +102,11 @@ def search_published(
 ) -> tuple[list[Sheet], int]:
     """Published sheets matching the filters, newest first, and their total."""
     query = select(Sheet).where(Sheet.status == "published")
-    if filters.q and filters.q.strip():
-        wanted = fulltext.matching(session, SHEET_INDEX, filters.q)
-        query = query.where(wanted if wanted is not None else Sheet.id.is_(None))
+    # A text without a word to look for (stopwords, punctuation) filters nothing, as on the listings'
+    # browse page; both pages say so (templates/macros/search.html).
+    wanted = fulltext.matching(session, SHEET_INDEX, filters.q)
+    if wanted is not None:
+        query = query.where(wanted)
     if filters.territory:
         query = query.join(Territory, Territory.id == Sheet.territory_id).where(
             Territory.code == filters.territory

@@ -174,6 +174,7 @@ def test_search_ignores_accents_and_french_word_forms(session, people):
     assert titles(q="cantines") == ["Cantine bio"]
     assert titles(q="cantines chantier") == []
     assert titles(q='"NOT* (') == []  # an operator typed by a user is only text, never an error
+    assert sorted(titles(q="de la !")) == sorted(titles())  # no word to look for: it filters nothing
     assert titles(theme="food") == ["Cantine bio"]
     assert titles(territory=MALAUNAY) == ["Cantine bio"]
     assert draft.title not in titles(q="réemploi")

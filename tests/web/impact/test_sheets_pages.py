@@ -31,6 +31,13 @@ def test_a_visitor_reads_the_sheets_a_published_sheet_and_the_dashboards(client,
     assert client.get("/impact?year=abc").status_code == 404
 
 
+def test_a_sheet_search_with_no_word_to_look_for_says_it_filters_nothing(client, session, people):
+    make_sheet(session, people["loos_tech"], people["loos_official"], title="Prêt de broyeur")
+    html = client.get("/sheets?q=les").get_data(as_text=True)
+    assert 'data-testid="text-filters-nothing"' in html and "Prêt de broyeur" in html
+    assert 'data-testid="text-filters-nothing"' not in client.get("/sheets?q=broyeur").get_data(as_text=True)
+
+
 def test_the_sheet_form_shows_french_field_errors_and_needs_csrf(client, session, people):
     login(client, people["loos_tech"])
     refused = client.post("/sheets/new", data={"title": "Sans jeton"})

@@ -178,6 +178,17 @@ def test_browse_has_a_useful_empty_state(client, session):
     assert "Aucune annonce ne correspond à ces filtres." in html
 
 
+def test_a_text_with_no_word_to_look_for_says_it_filters_nothing(client, session):
+    login(client, make_user(session))
+    make_listing(session, make_user(session, "technician", "76402"), title="Broyeur")
+    html = htmllib.unescape(client.get("/listings/?q=de+la+!").get_data(as_text=True))
+    assert "«\u00a0de la !\u00a0» ne contient aucun mot à chercher" in html and "Broyeur" in html
+    for q in ("broyeur", "introuvable", ""):  # a word, found or not, or no text: nothing to say
+        assert 'data-testid="text-filters-nothing"' not in client.get(f"/listings/?q={q}").get_data(
+            as_text=True
+        )
+
+
 def test_the_map_page_points_to_the_json_endpoint_and_the_configured_tiles(client, session):
     login(client, make_user(session))
     html = client.get("/listings/map?kind=offer").get_data(as_text=True)
