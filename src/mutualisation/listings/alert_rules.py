@@ -33,7 +33,10 @@ class ListingFacts:
 
 
 def kept_filters(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The filters a search saves: the known keys, blanks dropped, texts trimmed, codes upper-cased."""
+    """The filters a search saves: the known keys, blanks dropped, texts trimmed, codes upper-cased.
+
+    A text with no word to look for ("de la") is dropped as a blank: it filters nothing, so saved
+    alone it would announce every new listing."""
     kept: dict[str, Any] = {}
     for key in FILTER_KEYS:
         value = data.get(key)
@@ -41,7 +44,7 @@ def kept_filters(data: Mapping[str, Any]) -> dict[str, Any]:
             value = value.strip()
             if key == "near":
                 value = value.upper()
-        if value is None or value == "":
+        if value is None or value == "" or (key == "q" and not query_words(value)):
             continue
         kept[key] = float(value) if key == "radius_km" else value
     return kept

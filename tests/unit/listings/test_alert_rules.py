@@ -41,3 +41,8 @@ def test_two_filters_are_the_same_search_when_they_find_the_same_listings():
     assert not same_search(saved, {"q": "nacelles elevatrices", "near": "76402", "radius_km": 60})
     assert not same_search(saved, {"q": "nacelles elevatrices", "near": "76402", "kind": "offer"})
     assert same_search({"category": "equipment"}, {"category": "equipment"})
+
+
+def test_a_text_with_no_word_to_look_for_is_no_filter():
+    assert kept_filters({"q": " de la ! ", "kind": "offer"}) == {"kind": "offer"}
+    assert kept_filters({"q": "de la"}) == {}
