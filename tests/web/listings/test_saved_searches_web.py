@@ -92,6 +92,8 @@ def test_publishing_through_the_api_tells_the_seeker_in_french(client, session):
     assert [n.kind for n in notices] == ["listing.alert"]
     # The label quotes its own words (« nacelles »): the subject does not quote them again.
     assert notices[0].subject == "Nouvelle annonce pour votre recherche\u00a0: «\u00a0nacelles\u00a0»"
+    # The listing's title is no subject of "publiée": the sentence names the listing.
+    assert notices[0].body == f"L’annonce «\u00a0{NACELLE['title']}\u00a0» vient d’être publiée."
     assert session.scalars(select(Notification).where(Notification.recipient_id == author.id)).all() == []
 
 
