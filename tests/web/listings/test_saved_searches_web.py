@@ -41,7 +41,7 @@ def test_the_api_saves_lists_and_deletes_a_search(client, session):
     again = client.post(
         "/api/v1/alerts", json={"q": "Nacelles", "near": "76402", "radius_km": 150}, headers=headers
     )
-    assert again.status_code == 200 and again.get_json()["id"] == body["id"]  # saved already: nothing new
+    assert again.status_code == 201 and again.get_json()["id"] == body["id"]  # saved already: nothing new
     listed = client.get("/api/v1/alerts", headers=headers).get_json()
     assert listed["total"] == 1 and [a["id"] for a in listed["items"]] == [body["id"]]
     assert client.delete(f"/api/v1/alerts/{body['id']}", headers=headers).status_code == 204
