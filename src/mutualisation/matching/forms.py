@@ -19,12 +19,6 @@ class AcceptForm(FlaskForm):
     next = HiddenField()
 
 
-class RestoreForm(FlaskForm):
-    """Taking a dismissal back: the CSRF token, and the page to go back to."""
-
-    next = HiddenField()
-
-
 class DismissForm(FlaskForm):
     next = HiddenField()
     reason = SelectField(_l("Reason"), choices=DISMISS_CHOICES, validators=[DataRequired()])

@@ -80,10 +80,10 @@ class _Update:
         self.listing, self.active = listing, active
         self.way = _Orientation(listing.kind == "offer")
         self.me = ListingArrays.from_rows([snapshot.subs.coded([listing])[0]])
-        other_kind = "need" if self.way.offer else "offer"
-        self.other_side = snapshot.sides[other_kind]
+        self.other_kind = "need" if self.way.offer else "offer"
+        self.other_side = snapshot.sides[self.other_kind]
         self.own_side = snapshot.sides[str(listing.kind)]
-        self.other_top = side_tops(session, snapshot, str(listing.category), other_kind, cfg.top_k)
+        self.other_top = side_tops(session, snapshot, str(listing.category), self.other_kind, cfg.top_k)
         self.mine = suggestions_of(session, self.way.my_col, [int(listing.id)])
         self._foreign: set[str] | None = None
         # Listings whose stored top-k this update rewrote: logged for the other processes' mirrors.
@@ -124,8 +124,8 @@ class _Update:
         holding = [self.way.other_id(r) for r in self.mine if self.way.other_rank(r) is not None]
         stored = np.asarray([side.pos[i] for i in holding if i in side.pos], dtype=np.int64)
         mirrored = np.flatnonzero((self.other_top.ids == lid).any(axis=1))
-        kind = "need" if self.way.offer else "offer"
-        refresh_tops(self.session, self.snapshot, kind, np.union1d(reached, np.union1d(stored, mirrored)))
+        wanted = np.union1d(reached, np.union1d(stored, mirrored))
+        refresh_tops(self.session, self.snapshot, self.other_kind, wanted)
 
     def _near_own(self, queries: ListingArrays) -> list[Array]:
         """Own-side rows each of `queries` (counterparts) could match, the listing included."""

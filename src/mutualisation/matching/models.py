@@ -60,6 +60,13 @@ class Suggestion(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    @property
+    def restorable(self) -> bool:
+        """A dismissal that can be taken back: the pair is still in one listing's top-k. A dismissed
+        pair neither ranks stays stored only to remain dismissed; active, the next recompute would
+        remove it."""
+        return self.status == "dismissed" and (self.offer_rank is not None or self.need_rank is not None)
+
 
 class MatchingState(Base):
     """Data version of one category's listings, for the per-process caches of the incremental update.

@@ -169,7 +169,7 @@ def restore(session: Session, user, suggestion_id: int) -> Suggestion:
             return suggestion
         if suggestion.status != "dismissed":
             raise InvalidTransition(N_("Only a dismissed suggestion can be restored."))
-        if suggestion.offer_rank is None and suggestion.need_rank is None:
+        if not suggestion.restorable:
             raise InvalidTransition(
                 N_("This pairing is no longer among the best suggestions of either listing.")
             )

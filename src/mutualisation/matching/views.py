@@ -15,7 +15,7 @@ from ..web import acting_user, db_session, page_from_args, safe_redirect_target
 from . import no_match, services, stats
 from .breakdown import render
 from .config import MatchingConfig
-from .forms import DISMISS_CHOICES, REASON_LABELS, AcceptForm, DismissForm, RestoreForm, WidenForm
+from .forms import DISMISS_CHOICES, REASON_LABELS, AcceptForm, DismissForm, WidenForm
 from .rates import top_reasons
 
 bp = Blueprint("matching", __name__)
@@ -150,10 +150,8 @@ def dismiss(suggestion_id: int):
 @bp.route("/suggestions/<int:suggestion_id>/restore", methods=["POST"])
 @login_required
 def restore(suggestion_id: int):
+    # No form to validate: the app-wide CSRF protection refuses a POST without its token (400).
     back = _back(url_for("core.home"))
-    if not RestoreForm().validate_on_submit():
-        flash(gettext("The form has expired: please send it again."), "danger")
-        return redirect(back)
     try:
         services.restore(db_session(), acting_user(), suggestion_id)
     except DomainError as exc:

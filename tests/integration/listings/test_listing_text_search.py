@@ -17,6 +17,7 @@ TITLES = (
     "Podium modulaire pour festival",
     "Caméra infrarouge",
     "Camion benne 3,5 t",
+    "Accueil des bénévoles",
 )
 
 
