@@ -29,7 +29,8 @@ QUERIES = {
     "50 km, nearest first, equipment (62528)": (
         "/api/v1/listings?near=62528&radius_km=50&sort=nearest&category=equipment"
     ),
-    "text 'broyeur'": "/api/v1/listings?q=broyeur",
+    "text 'broyeur' (by relevance)": "/api/v1/listings?q=broyeur",
+    "text 'broyeur', newest first": "/api/v1/listings?q=broyeur&sort=newest",
     "text 'podium' + offers": "/api/v1/listings?q=podium&kind=offer",
     "text 'broyeurs' (plural, French stem)": "/api/v1/listings?q=broyeurs",
     "text 'eapreuse' (typo of épareuse)": "/api/v1/listings?q=eapreuse",

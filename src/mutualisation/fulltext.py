@@ -4,11 +4,12 @@ Infrastructure: it knows no domain. A `TextIndex` names a table, its id column a
 "document" column the domain keeps; `matching(session, index, query)` returns a SQL condition on
 the id column, true for the rows whose document holds every word of the query (or None when the
 query has no searchable word). The indexes themselves are built by the migrations
-(`5ea4c0000001`), kept in the migrations' own words:
+(`5ea4c0000001`, `f75d0c000001`), kept in the migrations' own words:
 
-- PostgreSQL: a GIN index on `to_tsvector('french'::regconfig, mutu_unaccent(document))`
-  (`mutu_unaccent` is `unaccent` declared IMMUTABLE, so that an index may use it). Each query
-  word is folded (no accents) and matched as a French stem prefix: "broyeurs" finds "broyeur".
+- PostgreSQL: a stored generated column `fts_document`, `to_tsvector('french'::regconfig,
+  mutu_unaccent(document))`, with a GIN index (`mutu_unaccent` is `unaccent` declared IMMUTABLE,
+  so that a generated column may use it). Each query word is folded (no accents) and matched as
+  a French stem prefix: "broyeurs" finds "broyeur".
 - SQLite: an FTS5 table `fts_<table>` (`unicode61 remove_diacritics 2`). FTS5 does not stem, so
   each word is cut to its French Snowball stem and matched as a prefix, which gives the same
   answers for plural and verb forms.
@@ -19,7 +20,9 @@ vocabulary (`search_words.closest`: one or two typos, swaps included), so "eapre
 The vocabulary is `fts_<table>_vocab`: on SQLite an `fts5vocab` view of the FTS table, on
 PostgreSQL a table of words kept by triggers and searched with `pg_trgm` similarity.
 
-Tables, indexes and triggers named `fts_*` belong to this module: the drift check skips them.
+Relevance (`TextQuery.ranked`): PostgreSQL's `ts_rank` on the stored vector, SQLite's FTS5 BM25.
+
+Tables, columns, indexes and triggers named `fts_*` belong to this module: the drift check skips them.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, column, delete, func, insert, literal_column, select, table
+from sqlalchemy import Select, bindparam, column, delete, false, func, insert, literal_column, select, table
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -39,6 +42,7 @@ FTS_PREFIX = "fts_"
 MAX_CANDIDATES = 200
 # Stems shorter than this are too common a beginning to match as prefixes (`_stem_prefixes`).
 MIN_STEM_PREFIX = 4
+PG_VECTOR = "fts_document"  # PostgreSQL: each searched table's stored tsvector column
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ class TextIndex:
 
     def fts(self) -> Any:
         """The SQLite FTS5 table as a Core construct: names are quoted, never pasted into SQL."""
-        return table(self.fts_table, column("rowid"), column(self.fts_column))
+        return table(self.fts_table, column("rowid"), column(self.fts_column), column("rank"))
 
 
 def is_search_table(name: str | None) -> bool:
@@ -120,24 +124,56 @@ def tsquery_text(groups: list[list[str]]) -> str:
 
 
 def _french() -> Any:
-    # A literal, not a parameter: the planner uses the GIN index only for the indexed expression.
+    # A literal, not a parameter: `to_tsquery` with a known configuration is folded once per query.
     return literal_column("'french'::regconfig")
 
 
 def _pg_document(index: TextIndex) -> Any:
-    return func.to_tsvector(_french(), func.mutu_unaccent(index.document_column))
+    # The stored vector of the document (`to_tsvector('french', mutu_unaccent(document))`, a generated
+    # column no model declares): matching reads its GIN index, ranking reads it instead of
+    # recomputing it row by row. The table's name is the module's own constant, never user text.
+    return literal_column(f"{index.table}.{PG_VECTOR}")
 
 
 def _condition(session: Session, index: TextIndex, groups: list[list[str]], name: str) -> ColumnElement[bool]:
     if _is_postgres(session):
-        wanted = func.to_tsquery(_french(), bindparam(name, tsquery_text(groups)))
-        return _pg_document(index).op("@@")(wanted)
+        return _pg_document(index).op("@@")(_pg_query(groups, name))
     expression = fts5_query(groups)
     if not expression:
         return index.id_column.is_(None)  # nothing searchable: nothing matches
     fts = index.fts()
     hits = select(fts.c.rowid).where(fts.c[index.fts_column].op("MATCH")(bindparam(name, expression)))
     return index.id_column.in_(hits)
+
+
+def _pg_query(groups: list[list[str]], name: str) -> Any:
+    return func.to_tsquery(_french(), bindparam(name, tsquery_text(groups)))
+
+
+def _ranked(
+    session: Session, index: TextIndex, groups: list[list[str]], conditions: tuple[Any, ...]
+) -> Select[Any]:
+    """(id, relevance) of every matching row that meets `conditions` (on the index's table), higher
+    relevance first: the engines' own ranking.
+
+    PostgreSQL: `ts_rank` of the stored vector against the query, divided by 1 + the log of the
+    document's length (normalisation 1), so that a word in a short text weighs more; it reads the
+    table once, matching and ranking. SQLite: FTS5's `rank`, its BM25 (negative, lower is better:
+    negated here), which weighs a rare word more than a common one and normalises by length too;
+    the FTS table, joined, selects the rows. The two do not give the same numbers, only the same
+    kind of order: many occurrences of rare words in a short text first."""
+    if _is_postgres(session):
+        document, wanted = _pg_document(index), _pg_query(groups, "fts_query")
+        relevance = func.ts_rank(document, wanted, 1)
+        query = select(index.id_column.label("id"), relevance.label("relevance"))
+        return query.where(document.op("@@")(wanted), *conditions)
+    fts = index.fts()
+    expression = fts5_query(groups)
+    query = select(index.id_column.label("id"), (-fts.c.rank).label("relevance"))
+    query = query.join_from(index.id_column.table, fts, fts.c.rowid == index.id_column).where(*conditions)
+    if not expression:  # nothing searchable: nothing matches (FTS5 refuses an empty expression)
+        return query.where(false())
+    return query.where(fts.c[index.fts_column].op("MATCH")(bindparam("fts_query", expression)))
 
 
 def _has_hits(session: Session, index: TextIndex, word: str) -> bool:
@@ -180,16 +216,42 @@ def corrected(session: Session, index: TextIndex, words: list[str]) -> list[list
     return groups
 
 
+@dataclass(frozen=True)
+class TextQuery:
+    """A query's words, each as the index knows it or its corrections (`corrected`), once: the
+    condition and the ranking read the same words."""
+
+    index: TextIndex
+    groups: list[list[str]]
+
+    def condition(self, session: Session) -> ColumnElement[bool]:
+        """True on `index.id_column` for the rows holding every word."""
+        return _condition(session, self.index, self.groups, "fts_query")
+
+    def ranked(self, session: Session, *conditions: Any) -> Select[Any]:
+        """The matching rows that meet `conditions`, as (id, relevance), higher first (`_ranked`)."""
+        return _ranked(session, self.index, self.groups, conditions)
+
+
+def text_query(
+    session: Session, index: TextIndex, query: str | None, *, forgiving: bool = True
+) -> TextQuery | None:
+    """The query's words for `index` (typos forgiven unless `forgiving` is false); None when it
+    has no word to look for."""
+    words = query_words(query)
+    if not words:
+        return None
+    groups = corrected(session, index, words) if forgiving else [[w] for w in words]
+    return TextQuery(index, groups)
+
+
 def matching(
     session: Session, index: TextIndex, query: str | None, *, forgiving: bool = True
 ) -> ColumnElement[bool] | None:
     """A condition on `index.id_column`, true for the rows whose document holds every word of
     `query` (typos forgiven unless `forgiving` is false); None when the query has no word."""
-    words = query_words(query)
-    if not words:
-        return None
-    groups = corrected(session, index, words) if forgiving else [[w] for w in words]
-    return _condition(session, index, groups, "fts_query")
+    found = text_query(session, index, query, forgiving=forgiving)
+    return None if found is None else found.condition(session)
 
 
 def reindex(session: Session, index: TextIndex, row_id: int, document: str) -> None:

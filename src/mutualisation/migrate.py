@@ -37,10 +37,10 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
 
 
 def include_name(name, type_, _parent_names) -> bool:
-    """What the drift check compares: all but the full-text search's own tables and indexes
-    (`fts_*`: SQLite FTS5 virtual tables and their shadow tables, PostgreSQL's vocabulary tables
-    and expression indexes, which no model describes; see fulltext.py)."""
-    return not (type_ in ("table", "index") and name is not None and name.startswith("fts_"))
+    """What the drift check compares: all but the full-text search's own tables, indexes and
+    columns (`fts_*`: SQLite FTS5 virtual tables and their shadow tables, PostgreSQL's vocabulary
+    tables, stored tsvectors and their indexes, which no model describes; see fulltext.py)."""
+    return not (type_ in ("table", "index", "column") and name is not None and name.startswith("fts_"))
 
 
 def drift(engine: Engine) -> list:

@@ -100,13 +100,18 @@ class SheetFilters:
 def search_published(
     session: Session, filters: SheetFilters, *, page: int = 1, per_page: int = 20
 ) -> tuple[list[Sheet], int]:
-    """Published sheets matching the filters, newest first, and their total."""
+    """Published sheets matching the filters, the most relevant first when a text is searched,
+    else the newest first, and their total."""
     query = select(Sheet).where(Sheet.status == "published")
     # A text without a word to look for (stopwords, punctuation) filters nothing, as on the listings'
     # browse page; both pages say so (templates/macros/search.html).
-    wanted = fulltext.matching(session, SHEET_INDEX, filters.q)
-    if wanted is not None:
-        query = query.where(wanted)
+    text = fulltext.text_query(session, SHEET_INDEX, filters.q)
+    order: list[Any] = [Sheet.published_at.desc(), Sheet.id.desc()]
+    if text is not None:
+        # The ranking's join selects the matching sheets: the word index is read once.
+        ranked = text.ranked(session).subquery("ranked")
+        query = query.join(ranked, ranked.c.id == Sheet.id)
+        order.insert(0, ranked.c.relevance.desc())
     if filters.territory:
         query = query.join(Territory, Territory.id == Sheet.territory_id).where(
             Territory.code == filters.territory
@@ -121,7 +126,7 @@ def search_published(
         quoted = filters.theme.replace("_", "\\_")
         query = query.where(cast(Sheet.themes, Text).like(f'%"{quoted}"%', escape="\\"))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    ordered = query.order_by(Sheet.published_at.desc(), Sheet.id.desc())
+    ordered = query.order_by(*order)
     rows = session.scalars(ordered.offset((page - 1) * per_page).limit(per_page)).unique().all()
     return list(rows), total
 

@@ -8,12 +8,14 @@ from datetime import date, timedelta
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import User
 from ..accounts.permissions import require
 from ..errors import ValidationFailed
+from ..fulltext import TextQuery
+from ..geo import Array
 from ..i18n import N_
 from ..territories.models import Territory
 from ..territories.services import SEVERAL_COMMUNES, UNKNOWN_COMMUNE, resolve
@@ -23,14 +25,15 @@ from .around import newest_within
 from .availability import MAX_SPAN_DAYS
 from .bookings import full_listing_ids
 from .categories import taxonomy
-from .fetching import fetch_column, fetch_points
+from .fetching import fetch_array
 from .models import Listing
 from .permissions import drafts_visible_to, managed_by
 from .placement import bounding_box, distances_km
-from .text_search import text_conditions
-from .vocabulary import CONTENT_FIELDS, KINDS
+from .text_search import listing_text
+from .vocabulary import CONTENT_FIELDS, KINDS, SORTS, Sort
 
-SORTS = ("newest", "nearest")
+# Without a sort chosen: by relevance when a text is searched, else the newest first.
+DEFAULT_SORT, TEXT_SORT = Sort.NEWEST.value, Sort.RELEVANCE.value
 MAX_RADIUS_KM = 1000
 INVALID = N_("Some fields are not valid.")
 UNKNOWN_STATUS = N_("Unknown status.")
@@ -46,7 +49,7 @@ class Filters:
     near_code: str | None = None  # the commune picked among several that `near` matches
     radius_km: float | None = None
     status: str | None = None
-    sort: str = "newest"
+    sort: str | None = None  # None: `TEXT_SORT` with a searched text, else `DEFAULT_SORT`
     mine: bool = False
     available_from: date | None = None
     available_to: date | None = None
@@ -86,7 +89,7 @@ def filter_errors(filters: Filters) -> dict[str, list[str]]:
         errors["subcategory"] = [N_("This subcategory does not belong to the chosen category.")]
     if filters.status and filters.status not in lifecycle.STATUSES:
         errors["status"] = [UNKNOWN_STATUS]
-    if filters.sort not in SORTS:
+    if filters.sort is not None and filters.sort not in SORTS:
         errors["sort"] = [N_("Unknown sort order.")]
     if filters.radius_km is not None and not 0 < filters.radius_km <= MAX_RADIUS_KM:
         errors["radius_km"] = [N_("The radius must be between 1 and 1,000 km.")]
@@ -163,27 +166,31 @@ def _reference(session: Session, user: Any, filters: Filters) -> Territory | Non
         if not found or found[0].latitude is None:
             raise ValidationFailed(INVALID, {"near": [UNKNOWN_COMMUNE]})
         return found[0]
-    if filters.sort == "nearest" and user is not None:
+    if filters.sort == Sort.NEAREST and user is not None:
         own = session.get(Territory, user.territory_id)
         # A territory without a point has no distances: its users get the newest first.
         return own if own is not None and own.latitude is not None else None
     return None
 
 
-def _by_newest(
-    session: Session, conditions: list[Any], q: str | None, offset: int, limit: int
-) -> OrderedPage:
+def _by_newest(session: Session, conditions: list[Any], offset: int, limit: int) -> OrderedPage:
     # Newest first is the highest id first: ids grow with creation time, and the primary key
     # orders them for free.
-    if q:
-        # A text filter is selective: one pass gives both the page and the total.
-        # No ORDER BY: the database then walks the word index, not the whole table; sort here.
-        found = fetch_column(session, select(Listing.id).where(*conditions))
-        ids = sorted((int(i) for i in found), reverse=True)
-        return OrderedPage(ids[offset : offset + limit], len(ids))
     total = session.scalar(select(func.count(Listing.id)).where(*conditions)) or 0
     query = select(Listing.id).where(*conditions).order_by(Listing.id.desc())
     return OrderedPage(list(session.scalars(query.offset(offset).limit(limit))), total)
+
+
+def _by_text(session: Session, conditions: list[Any], search: Search, offset: int, limit: int) -> OrderedPage:
+    """The page of a text search with no reference point, in the search's order.
+
+    A text filter is selective: one pass gives both the page and the total. No ORDER BY: the
+    database then walks the word index, not the whole table; the page is sorted here.
+    """
+    rows = search.rows(session, (), conditions)
+    ids = rows[:, 0].astype(np.int64)
+    order = search.order(ids, rows[:, 1], np.zeros(ids.size))
+    return OrderedPage([int(i) for i in ids[order[offset : offset + limit]]], int(ids.size))
 
 
 def _radius(filters: Filters) -> float | None:
@@ -191,47 +198,90 @@ def _radius(filters: Filters) -> float | None:
     return radius_of({"near": filters.near, "radius_km": filters.radius_km})
 
 
+@dataclass(frozen=True)
+class Search:
+    """What orders a page: the sort in effect and the text searched, if any."""
+
+    sort: str
+    text: TextQuery | None
+
+    @classmethod
+    def of(cls, filters: Filters, text: TextQuery | None) -> Search:
+        sort = filters.sort or (TEXT_SORT if text is not None else DEFAULT_SORT)
+        # Relevance without a word to rank by: the newest first.
+        return cls(DEFAULT_SORT if sort == TEXT_SORT and text is None else sort, text)
+
+    @property
+    def by_relevance(self) -> bool:
+        return self.sort == TEXT_SORT and self.text is not None
+
+    def rows(self, session: Session, columns: tuple[Any, ...], conditions: list[Any]) -> Array:
+        """(id, relevance, *columns) of every listing meeting the conditions and the text, as floats.
+
+        Ranked, one query selects and ranks (the word index is read once); otherwise the
+        relevance is 0 and the text is a condition."""
+        if self.by_relevance:
+            query = cast(TextQuery, self.text).ranked(session, *conditions).add_columns(*columns)
+        else:
+            words = [self.text.condition(session)] if self.text is not None else []
+            query = select(Listing.id, literal(0.0), *columns).where(*words, *conditions)
+        return fetch_array(session, query, 2 + len(columns))
+
+    def order(self, ids: Array, relevance: Array, dist: Array) -> Array:
+        """Positions of `ids` in display order; ties go to the newest (the highest id)."""
+        if self.sort == Sort.NEAREST:
+            return np.lexsort((-ids, dist))
+        if self.by_relevance:
+            return np.lexsort((-ids, -relevance))
+        return np.argsort(-ids, kind="stable")
+
+
 def _around(
-    session: Session, conditions: list[Any], filters: Filters, reference: Territory, offset: int, limit: int
+    session: Session,
+    conditions: list[Any],
+    filters: Filters,
+    search: Search,
+    reference: Territory,
+    offset: int,
+    limit: int,
 ) -> OrderedPage:
-    """The page around the reference point: within the radius, nearest or newest first."""
+    """The page around the reference point: within the radius, in the search's order."""
     radius = _radius(filters)
     lat0, lon0 = cast(float, reference.latitude), cast(float, reference.longitude)  # checked in _reference
     # A text filter is selective: one pass over its few points beats three queries that each
     # evaluate the word match again.
-    if radius is not None and filters.sort != "nearest" and not filters.q:
+    if radius is not None and search.sort == DEFAULT_SORT and search.text is None:
         page, total, near = newest_within(session, conditions, (lat0, lon0), radius, offset, limit)
         return OrderedPage(page, total, near, reference)
+    conditions = [*conditions, Listing.latitude.is_not(None)]
     if radius is not None:
         lat_min, lat_max, lon_min, lon_max = bounding_box(lat0, lon0, radius)
-        conditions = [
-            *conditions,
+        conditions += [
             Listing.latitude.between(lat_min, lat_max),
             Listing.longitude.between(lon_min, lon_max),
         ]
-    query = select(Listing.id, Listing.latitude, Listing.longitude)
-    points = fetch_points(session, query.where(*conditions, Listing.latitude.is_not(None)))
-    if not len(points):
-        return OrderedPage([], 0, {}, reference)
-    ids, dist = points[:, 0].astype(np.int64), distances_km(lat0, lon0, points[:, 1], points[:, 2])
+    rows = search.rows(session, (Listing.latitude, Listing.longitude), conditions)
+    ids, relevance = rows[:, 0].astype(np.int64), rows[:, 1]
+    dist = distances_km(lat0, lon0, rows[:, 2], rows[:, 3])
     if radius is not None:
         keep = dist <= radius
-        ids, dist = ids[keep], dist[keep]
-    # Newest first is the same as the highest id first (ids grow with creation time).
-    order = np.lexsort((-ids, dist)) if filters.sort == "nearest" else np.argsort(-ids, kind="stable")
-    chosen = order[offset : offset + limit]
+        ids, relevance, dist = ids[keep], relevance[keep], dist[keep]
+    chosen = search.order(ids, relevance, dist)[offset : offset + limit]
     distances = {int(ids[i]): round(float(dist[i]), 1) for i in chosen}
     return OrderedPage([int(i) for i in ids[chosen]], len(ids), distances, reference)
 
 
 def ordered_page(session: Session, user: Any, filters: Filters, offset: int, limit: int) -> OrderedPage:
     """The ids of one page of listings matching checked filters, in display order."""
-    conditions = _conditions(user, filters) + text_conditions(session, filters.q)
-    conditions += _availability_conditions(session, filters)
+    text = listing_text(session, filters.q)
+    search = Search.of(filters, text)
+    conditions = _conditions(user, filters) + _availability_conditions(session, filters)
     reference = _reference(session, user, filters)
-    if reference is None:
-        return _by_newest(session, conditions, filters.q, offset, limit)
-    return _around(session, conditions, filters, reference, offset, limit)
+    if reference is not None:
+        return _around(session, conditions, filters, search, reference, offset, limit)
+    if text is not None:
+        return _by_text(session, conditions, search, offset, limit)
+    return _by_newest(session, conditions, offset, limit)
 
 
 def browse(

@@ -28,12 +28,17 @@ def fetch_column(session: Session, query: Executable) -> list[Any]:
     return [row[0] for row in fetch_rows(session, query)]
 
 
-def fetch_points(session: Session, query: Executable) -> np.ndarray:
-    """(id, latitude, longitude) rows as one float array of shape (n, 3).
+def fetch_array(session: Session, query: Executable, width: int) -> np.ndarray:
+    """Rows of `width` numbers as one float array of shape (n, width).
 
     Tens of thousands of rows may fall in a radius around a big city.
     """
     rows = fetch_rows(session, query)
     # fromiter over the flattened tuples is several times faster than np.array on a list of tuples.
-    flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=3 * len(rows))
-    return flat.reshape(-1, 3)
+    flat = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=width * len(rows))
+    return flat.reshape(-1, width)
+
+
+def fetch_points(session: Session, query: Executable) -> np.ndarray:
+    """(id, latitude, longitude) rows as one float array of shape (n, 3)."""
+    return fetch_array(session, query, 3)

@@ -148,8 +148,16 @@ class BrowseForm(FlaskForm):
         choices=STATUS_FILTER_CHOICES,
         validate_choice=False,
     )
+    # The blank choice lets the search decide: relevance when a text is searched, else the newest.
     sort = SelectField(
-        _l("Sort by"), choices=[("newest", _l("Newest")), ("nearest", _l("Nearest"))], validate_choice=False
+        _l("Sort by"),
+        choices=[
+            ("", _l("Relevance or newest")),
+            ("relevance", _l("Relevance")),
+            ("newest", _l("Newest")),
+            ("nearest", _l("Nearest")),
+        ],
+        validate_choice=False,
     )
     available_from = DateField(_l("Available from"), validators=[Optional()])
     available_to = DateField(_l("Available to"), validators=[Optional()])

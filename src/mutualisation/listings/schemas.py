@@ -11,6 +11,7 @@ from ..api_base import PageQuerySchema, PageSchema
 from ..plausible import EUROS, KILOMETRES, QUANTITY, PlausibleNumber
 from . import lifecycle
 from .validation import CONDITIONS, KINDS, LOGISTICS
+from .vocabulary import SORTS
 
 
 class OwnerSchema(Schema):
@@ -197,7 +198,14 @@ class ListingQuerySchema(PageQuerySchema):
     )
     radius_km = fields.Float(load_default=None, validate=validate.Range(min=1, max=1000))
     status = fields.String(load_default=None, validate=validate.OneOf(lifecycle.STATUSES))
-    sort = fields.String(load_default="newest", validate=validate.OneOf(("newest", "nearest")))
+    sort = fields.String(
+        load_default=None,
+        validate=validate.OneOf(SORTS),
+        metadata={
+            "description": "relevance, newest or nearest; by default relevance when `q` has a word to "
+            "look for, else newest"
+        },
+    )
     mine = fields.Boolean(load_default=False, metadata={"description": "Only the listings I manage"})
     available_from = fields.Date(
         load_default=None,

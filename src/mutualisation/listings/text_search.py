@@ -7,10 +7,9 @@ index in step (an FTS5 table kept by triggers on SQLite, a GIN index on PostgreS
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from ..fulltext import TextIndex, matching
+from ..fulltext import TextIndex, TextQuery, text_query
 from ..territories.search import normalize
 from .categories import taxonomy
 from .models import Listing
@@ -36,7 +35,6 @@ def refresh_search_text(listing: Listing) -> None:
         listing.search_text = text
 
 
-def text_conditions(session: Session, q: str | None) -> list[ColumnElement[bool]]:
-    """The browse conditions for the text filter: none without a searchable word."""
-    condition = matching(session, LISTING_INDEX, q)
-    return [] if condition is None else [condition]
+def listing_text(session: Session, q: str | None) -> TextQuery | None:
+    """The browse text filter's words (typos corrected): None without a searchable word."""
+    return text_query(session, LISTING_INDEX, q)

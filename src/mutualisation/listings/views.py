@@ -132,7 +132,7 @@ def _filters_from_form(form: BrowseForm):
         near=form.near.code,
         radius_km=form.radius_km.data,
         status=form.status.data or None,
-        sort=form.sort.data or "newest",
+        sort=form.sort.data or None,
         available_from=form.available_from.data if "available_from" not in errors else None,
         available_to=form.available_to.data if "available_to" not in errors else None,
     )

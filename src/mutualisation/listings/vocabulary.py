@@ -18,6 +18,15 @@ class Kind(StrEnum):
     NEED = "need"
 
 
+class Sort(StrEnum):
+    """How a browse page is ordered. Without a choice: relevance when a text is searched, else
+    the newest first (`listings.browse.Search`)."""
+
+    RELEVANCE = "relevance"
+    NEWEST = "newest"
+    NEAREST = "nearest"
+
+
 class Logistics(StrEnum):
     PICKUP = "pickup"
     DELIVERY = "delivery"
@@ -42,6 +51,7 @@ def check_in(column: str, values: Iterable[str]) -> str:
 
 
 KINDS = codes(Kind)
+SORTS = codes(Sort)
 LOGISTICS = codes(Logistics)
 CONDITIONS = codes(Conditions)
 CATEGORIES = CATEGORY_CODES

@@ -18,7 +18,9 @@ def audit_actions(session, sheet_id):
     return [
         e.action
         for e in session.scalars(
-            select(AuditEvent).where(AuditEvent.object_type == "sheet", AuditEvent.object_id == str(sheet_id))
+            select(AuditEvent)
+            .where(AuditEvent.object_type == "sheet", AuditEvent.object_id == str(sheet_id))
+            .order_by(AuditEvent.id)  # PostgreSQL returns rows in no set order without it
         )
     ]
 
@@ -178,6 +180,29 @@ def test_search_ignores_accents_and_french_word_forms(session, people):
     assert titles(theme="food") == ["Cantine bio"]
     assert titles(territory=MALAUNAY) == ["Cantine bio"]
     assert draft.title not in titles(q="réemploi")
+
+
+def test_a_text_search_lists_the_most_relevant_sheets_first(session, people):
+    # Oldest first: the sheet that names the word most, in the shortest text.
+    make_sheet(
+        session,
+        people["loos_tech"],
+        people["loos_official"],
+        title="Broyeur partagé",
+        context="Un broyeur, prêté avec son broyeur de secours.",
+    )
+    make_sheet(session, people["mal_tech"], people["mal_official"], title="Cantine bio", themes=["food"])
+    make_sheet(
+        session,
+        people["mal_tech"],
+        people["mal_official"],
+        title="Fête de quartier",
+        context="Podium, tables, bancs, sonorisation, éclairage, barnums, vaisselle, et un broyeur.",
+    )
+    items, total = sheets.search_published(session, sheets.SheetFilters(q="broyeurs"))
+    assert [s.title for s in items] == ["Broyeur partagé", "Fête de quartier"] and total == 2
+    newest = [s.title for s in sheets.search_published(session, sheets.SheetFilters())[0]]
+    assert newest == ["Fête de quartier", "Cantine bio", "Broyeur partagé"]
 
 
 def test_the_list_is_paginated_in_the_database_with_its_total_and_theme_filter(session, people):

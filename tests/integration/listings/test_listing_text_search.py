@@ -98,3 +98,64 @@ def test_the_text_filter_combines_with_the_other_filters(session, network):
     near = titles(session, reader, "broyeurs", near="76402", radius_km=10)
     assert near == ["Broyeur de végétaux thermique"]
     assert titles(session, reader, "broyeurs", near="62528", radius_km=10) == []
+
+
+FILLER = (
+    "Tondeuse autoportée avec bac de ramassage, coupe de 1,10 m, moteur bicylindre, entretien fait "
+    "chaque printemps par le garage municipal, disponible avec remorque, gants et lunettes, clés "
+    "remises à l'accueil des services techniques, carburant non fourni, pas de broyeur"
+)
+
+
+def ordered(session, user, q, **filters):
+    return [
+        listing.title for listing in browsing.browse(session, user, browsing.Filters(q=q, **filters)).items
+    ]
+
+
+@pytest.fixture
+def ranked(session):
+    """Three listings holding "broyeur": thrice in a short text (the oldest), once in a long one,
+    once in a short one (the newest)."""
+    owner = make_user(session, "technician", "76402")
+    reader = make_user(session, "technician", "62528")
+    make_listing(
+        session, owner, title="Broyeur de branches", description="Broyeur thermique, broyeur de végétaux."
+    )
+    make_listing(session, owner, title="Tondeuse autoportée", description=FILLER)
+    make_listing(
+        session, owner, title="Remorque", description="Remorque pour transporter un broyeur de jardin."
+    )
+    return reader
+
+
+def test_a_text_search_lists_the_most_relevant_first_unless_another_order_is_chosen(session, ranked):
+    relevant = ["Broyeur de branches", "Remorque", "Tondeuse autoportée"]
+    assert ordered(session, ranked, "broyeurs") == relevant  # relevance, without a sort chosen
+    assert ordered(session, ranked, "broyeurs", sort="relevance") == relevant
+    newest = ["Remorque", "Tondeuse autoportée", "Broyeur de branches"]
+    assert ordered(session, ranked, "broyeurs", sort="newest") == newest
+    # Around a point too: every listing lies in the radius, ranked the same.
+    assert ordered(session, ranked, "broyeurs", near="76402", radius_km=50) == relevant
+    near = browsing.browse(session, ranked, browsing.Filters(q="broyeurs", near="76402", radius_km=50))
+    assert set(near.distances) == {listing.id for listing in near.items}
+
+
+def test_relevance_needs_a_word_to_rank_by(session, ranked):
+    newest = ["Remorque", "Tondeuse autoportée", "Broyeur de branches"]
+    assert ordered(session, ranked, None, sort="relevance") == newest
+    assert ordered(session, ranked, "de la !", sort="relevance") == newest
+    assert ordered(session, ranked, None) == newest
+
+
+def test_relevance_pages_through_the_ranked_list(session, ranked):
+    pages = [
+        [
+            listing.title
+            for listing in browsing.browse(
+                session, ranked, browsing.Filters(q="broyeur"), page=n, per_page=2
+            ).items
+        ]
+        for n in (1, 2)
+    ]
+    assert pages == [["Broyeur de branches", "Remorque"], ["Tondeuse autoportée"]]

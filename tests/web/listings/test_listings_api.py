@@ -157,6 +157,26 @@ def test_bad_query_parameters_are_a_422(client, session):
     assert client.get("/api/v1/listings?sort=random", headers=headers).status_code == 422
 
 
+def test_a_text_search_comes_most_relevant_first_and_other_orders_stay_available(client, session):
+    user = make_user(session, "technician", "76402")
+    best = make_listing(session, user, title="Broyeur", description="Broyeur thermique, broyeur de végétaux.")
+    other = make_listing(
+        session, user, title="Remorque", description="Transporte aussi un broyeur de jardin."
+    )
+    headers = bearer(session, user)
+
+    def ids(query):
+        response = client.get(f"/api/v1/listings?{query}", headers=headers)
+        assert response.status_code == 200, response.get_json()
+        return [item["id"] for item in response.get_json()["items"]]
+
+    assert ids("q=broyeurs") == ids("q=broyeurs&sort=relevance") == [best.id, other.id]
+    assert ids("q=broyeurs&sort=newest") == [other.id, best.id]
+    assert ids("sort=relevance") == [other.id, best.id]  # no word to rank by: the newest first
+    refused = client.get("/api/v1/listings?sort=pertinence", headers=headers)
+    assert refused.status_code == 422 and "sort" in refused.get_json()["error"]["fields"]
+
+
 def test_the_map_endpoint_gives_compact_points(client, session):
     user = make_user(session, "technician", "76402")
     make_listing(session, user)

@@ -172,6 +172,27 @@ def test_browse_filters_by_radius_and_shows_distances(client, session):
     assert re.search(r'id="results-title"[^>]*>1 annonce\s*<', html) and " km" in html  # singular
 
 
+def test_browse_lists_a_text_search_most_relevant_first_and_offers_the_orders_in_french(client, session):
+    user = make_user(session, "technician", "76402")
+    make_listing(
+        session, user, title="Broyeur de branches", description="Broyeur thermique, broyeur de végétaux."
+    )
+    make_listing(session, user, title="Remorque", description="Transporte aussi un broyeur de jardin.")
+    login(client, user)
+    html = client.get("/listings/?q=broyeurs").get_data(as_text=True)
+    assert html.index("Broyeur de branches") < html.index("Remorque")
+    for option in (
+        "Pertinence, sinon les plus récentes",
+        "Pertinence",
+        "Les plus récentes",
+        "Les plus proches",
+    ):
+        assert f">{option}</option>" in html
+    newest = client.get("/listings/?q=broyeurs&sort=newest").get_data(as_text=True)
+    assert newest.index("Remorque") < newest.index("Broyeur de branches")
+    assert '<option selected value="newest">' in newest
+
+
 def test_browse_has_a_useful_empty_state(client, session):
     login(client, make_user(session))
     html = client.get("/listings/?q=introuvable").get_data(as_text=True)
