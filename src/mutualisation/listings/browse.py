@@ -32,8 +32,6 @@ from .placement import bounding_box, distances_km
 from .text_search import listing_text
 from .vocabulary import CONTENT_FIELDS, KINDS, SORTS, Sort
 
-# Without a sort chosen: by relevance when a text is searched, else the newest first.
-DEFAULT_SORT, TEXT_SORT = Sort.NEWEST.value, Sort.RELEVANCE.value
 MAX_RADIUS_KM = 1000
 INVALID = N_("Some fields are not valid.")
 UNKNOWN_STATUS = N_("Unknown status.")
@@ -49,7 +47,7 @@ class Filters:
     near_code: str | None = None  # the commune picked among several that `near` matches
     radius_km: float | None = None
     status: str | None = None
-    sort: str | None = None  # None: `TEXT_SORT` with a searched text, else `DEFAULT_SORT`
+    sort: str | None = None  # None: by relevance
     mine: bool = False
     available_from: date | None = None
     available_to: date | None = None
@@ -207,13 +205,13 @@ class Search:
 
     @classmethod
     def of(cls, filters: Filters, text: TextQuery | None) -> Search:
-        sort = filters.sort or (TEXT_SORT if text is not None else DEFAULT_SORT)
-        # Relevance without a word to rank by: the newest first.
-        return cls(DEFAULT_SORT if sort == TEXT_SORT and text is None else sort, text)
+        sort = filters.sort or Sort.RELEVANCE
+        # Relevance without a word to rank by is the newest first, as on any classifieds site.
+        return cls(Sort.NEWEST if sort == Sort.RELEVANCE and text is None else sort, text)
 
     @property
     def by_relevance(self) -> bool:
-        return self.sort == TEXT_SORT and self.text is not None
+        return self.sort == Sort.RELEVANCE and self.text is not None
 
     def rows(self, session: Session, columns: tuple[Any, ...], conditions: list[Any]) -> Array:
         """(id, relevance, *columns) of every listing meeting the conditions and the text, as floats.
@@ -250,7 +248,7 @@ def _around(
     lat0, lon0 = cast(float, reference.latitude), cast(float, reference.longitude)  # checked in _reference
     # A text filter is selective: one pass over its few points beats three queries that each
     # evaluate the word match again.
-    if radius is not None and search.sort == DEFAULT_SORT and search.text is None:
+    if radius is not None and search.sort == Sort.NEWEST and search.text is None:
         page, total, near = newest_within(session, conditions, (lat0, lon0), radius, offset, limit)
         return OrderedPage(page, total, near, reference)
     conditions = [*conditions, Listing.latitude.is_not(None)]

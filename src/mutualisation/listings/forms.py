@@ -148,15 +148,10 @@ class BrowseForm(FlaskForm):
         choices=STATUS_FILTER_CHOICES,
         validate_choice=False,
     )
-    # The blank choice lets the search decide: relevance when a text is searched, else the newest.
+    # Relevance first, the default: without a text searched it is the newest first.
     sort = SelectField(
         _l("Sort by"),
-        choices=[
-            ("", _l("Relevance or newest")),
-            ("relevance", _l("Relevance")),
-            ("newest", _l("Newest")),
-            ("nearest", _l("Nearest")),
-        ],
+        choices=[("relevance", _l("Relevance")), ("newest", _l("Newest")), ("nearest", _l("Nearest"))],
         validate_choice=False,
     )
     available_from = DateField(_l("Available from"), validators=[Optional()])

@@ -202,8 +202,8 @@ class ListingQuerySchema(PageQuerySchema):
         load_default=None,
         validate=validate.OneOf(SORTS),
         metadata={
-            "description": "relevance, newest or nearest; by default relevance when `q` has a word to "
-            "look for, else newest"
+            "description": "relevance (the default; the newest first when `q` has no word to look for), "
+            "newest or nearest"
         },
     )
     mine = fields.Boolean(load_default=False, metadata={"description": "Only the listings I manage"})

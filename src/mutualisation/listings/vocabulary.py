@@ -19,8 +19,8 @@ class Kind(StrEnum):
 
 
 class Sort(StrEnum):
-    """How a browse page is ordered. Without a choice: relevance when a text is searched, else
-    the newest first (`listings.browse.Search`)."""
+    """How a browse page is ordered; relevance by default, which is the newest first when no
+    text is searched (`listings.browse.Search`)."""
 
     RELEVANCE = "relevance"
     NEWEST = "newest"

@@ -181,12 +181,7 @@ def test_browse_lists_a_text_search_most_relevant_first_and_offers_the_orders_in
     login(client, user)
     html = client.get("/listings/?q=broyeurs").get_data(as_text=True)
     assert html.index("Broyeur de branches") < html.index("Remorque")
-    for option in (
-        "Pertinence, sinon les plus récentes",
-        "Pertinence",
-        "Les plus récentes",
-        "Les plus proches",
-    ):
+    for option in ("Pertinence", "Les plus récentes", "Les plus proches"):
         assert f">{option}</option>" in html
     newest = client.get("/listings/?q=broyeurs&sort=newest").get_data(as_text=True)
     assert newest.index("Remorque") < newest.index("Broyeur de branches")
