@@ -3,6 +3,7 @@ facilitator's page, and the demo network's dashboards."""
 
 from __future__ import annotations
 
+import html as htmllib
 import re
 
 import pytest
@@ -46,6 +47,23 @@ def test_the_listing_page_says_why_there_is_no_suggestion_and_offers_to_widen(cl
     assert "1 offre compatible au-delà de votre rayon de 100 km ; elle est à" in page
     found = re.search(r"Élargir le rayon à (\d+) km", page)
     assert found and 150 <= int(found.group(1)) <= 200 and int(found.group(1)) % 10 == 0
+
+
+def test_a_reader_who_does_not_manage_the_listing_is_told_about_its_radius_not_theirs(app, client, session):
+    loos, malaunay, _offer, need = far_podium(session)
+    login(client, malaunay)  # a peer technician of another territory
+    page = htmllib.unescape(client.get(f"/listings/{need.id}").get_data(as_text=True))
+    assert "1 offre compatible au-delà du rayon de 100\u00a0km de ce besoin\u00a0; elle est à" in page
+    assert "votre rayon" not in page and "Élargir le rayon" not in page
+    body = client.get(f"/api/v1/listings/{need.id}/suggestions", headers=token(client, malaunay)).get_json()
+    assert "de ce besoin" in body["no_match_reasons"][0]["message"]
+    english = client.get(
+        f"/api/v1/listings/{need.id}/suggestions",
+        headers={**token(client, malaunay), "Accept-Language": "en"},
+    ).get_json()
+    assert "beyond this need's radius of 100" in english["no_match_reasons"][0]["message"]
+    owner = client.get(f"/api/v1/listings/{need.id}/suggestions", headers=token(client, loos)).get_json()
+    assert "votre rayon" in owner["no_match_reasons"][0]["message"]
 
 
 def test_the_suggestions_api_carries_the_reasons_of_an_absence(client, session):

@@ -162,14 +162,60 @@ _NEEDS: dict[str, Text] = {
         "%(count)s needs fit but score below the threshold of %(threshold)s / 100.",
     ),
 }
+# Read by someone who does not manage the listing (a peer technician, an official, a facilitator):
+# the sentences that said "your" name the listing instead.
+_OFFERS_TO_OTHERS: dict[str, Text] = {
+    "beyond": NP_(
+        "%(count)s compatible offer beyond this need's radius of %(radius)s; it is %(nearest)s away.",
+        "%(count)s compatible offers beyond this need's radius of %(radius)s; "
+        "the nearest is %(nearest)s away.",
+    ),
+    "window": NP_(
+        "%(count)s offer is not available during this need's dates.",
+        "%(count)s offers are not available during this need's dates.",
+    ),
+    "quantity": NP_(
+        "%(count)s offer cannot supply the quantity this need asks for.",
+        "%(count)s offers cannot supply the quantity this need asks for.",
+    ),
+    "own": NP_(
+        "%(count)s offer belongs to this need's owner.", "%(count)s offers belong to this need's owner."
+    ),
+}
+_NEEDS_TO_OTHERS: dict[str, Text] = {
+    "beyond": NP_(
+        "%(count)s compatible need beyond this offer's radius of %(radius)s; it is %(nearest)s away.",
+        "%(count)s compatible needs beyond this offer's radius of %(radius)s; "
+        "the nearest is %(nearest)s away.",
+    ),
+    "window": NP_(
+        "%(count)s need falls outside this offer's availability dates.",
+        "%(count)s needs fall outside this offer's availability dates.",
+    ),
+    "quantity": NP_(
+        "%(count)s need asks for more than this offer's quantity.",
+        "%(count)s needs ask for more than this offer's quantity.",
+    ),
+    "own": NP_(
+        "%(count)s need belongs to this offer's owner.", "%(count)s needs belong to this offer's owner."
+    ),
+}
 _NOT_LOCATED = N_("This listing has no location: give it an address or a territory to get suggestions.")
 
 
-def explain_absence(facts: AbsenceFacts, cfg: MatchingConfig) -> list[Reason]:
-    """The reasons, most actionable first; an empty list when nothing explains the absence."""
+def _phrases(counterpart_kind: str, manager: bool) -> dict[str, Text]:
+    mine, others = (_OFFERS, _OFFERS_TO_OTHERS) if counterpart_kind == "offer" else (_NEEDS, _NEEDS_TO_OTHERS)
+    return mine if manager else {**mine, **others}
+
+
+def explain_absence(facts: AbsenceFacts, cfg: MatchingConfig, *, manager: bool = True) -> list[Reason]:
+    """The reasons, most actionable first; an empty list when nothing explains the absence.
+
+    `manager`: the reader manages the listing, and is told about "your radius"; other readers
+    are told about the listing's."""
     if not facts.located:
         return [Reason("not_located", _NOT_LOCATED, {})]
-    phrases = _OFFERS if facts.counterpart_kind == "offer" else _NEEDS
+    phrases = _phrases(facts.counterpart_kind, manager)
     if facts.counterparts == 0:
         return [Reason("none", phrases["none"], {})]
     reasons = []

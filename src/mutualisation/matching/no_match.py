@@ -123,10 +123,11 @@ def _explain(user, listing: Listing, counterparts: list[ListingRow], cfg: Matchi
     facts = absence_facts(me, others, cfg)
     # A listing's radius has a ceiling, and only its managers may widen it: else a button would
     # only meet a refusal.
+    manager = can_manage_listing(user, listing)
     widen = facts.widen_to_km
-    if widen is not None and (widen > MAX_DISTANCE_KM or not can_manage_listing(user, listing)):
+    if widen is not None and (widen > MAX_DISTANCE_KM or not manager):
         widen = None
-    return NoMatch(listing.id, listing.version, explain_absence(facts, cfg), widen)
+    return NoMatch(listing.id, listing.version, explain_absence(facts, cfg, manager=manager), widen)
 
 
 def widen_radius(session: Session, user, listing_id: int, radius_km: float, version: int | None) -> Listing:

@@ -50,6 +50,33 @@ def test_compatible_offers_beyond_the_radius_are_counted_with_the_nearest_and_a_
     assert singular.startswith("%(count)s compatible offer beyond your radius of %(radius)s")
 
 
+@pytest.mark.parametrize("counterpart", ["offer", "need"])
+def test_a_reader_who_does_not_manage_the_listing_is_never_addressed_as_its_owner(counterpart):
+    """Every reason either side can give, read by a peer: none says "your"; the owner's version keeps it
+    where it addressed the owner."""
+    facts = absence_facts(need(), offers({"km": 140.0, "max_distance_km": 300.0}), CFG)
+    everything = type(facts)(
+        **{
+            **facts.__dict__,
+            "counterpart_kind": counterpart,
+            "own": 1,
+            "subcategory": 1,
+            "window": 1,
+            "quantity": 1,
+            "low_score": 1,
+        }
+    )
+    for manager in (True, False):
+        reasons = explain_absence(everything, CFG, manager=manager)
+        assert codes(reasons) == ["beyond", "subcategory", "window", "quantity", "own", "low_score"]
+        texts = [" ".join(r.msgid) for r in reasons]
+        assert any("your" in t for t in texts) is manager
+        if not manager:
+            assert all(
+                f"this {'need' if counterpart == 'offer' else 'offer'}" in t for t in texts[:1] + texts[2:5]
+            )
+
+
 def test_when_the_offers_own_radius_is_the_limit_widening_ours_is_not_proposed():
     facts = absence_facts(need(max_distance_km=50.0), offers({"km": 140.0}), CFG)  # the offer keeps 100 km
     assert facts.beyond_radius == 1 and facts.widen_to_km is None
