@@ -20,3 +20,11 @@ def NP_(singular: str, plural: str) -> tuple[str, str]:
     with ngettext, in the reader's language (`notifications.messages.translate`; `pybabel extract
     -k NP_:1,2` finds both)."""
     return (singular, plural)
+
+
+def reader_language() -> str:
+    """The reader's language among the interface's two: English when the request asks for it, else
+    French, the default (outside a request too: the CLI, the scheduler's jobs)."""
+    from flask_babel import get_locale  # here, so that the pure modules importing this one need no Flask
+
+    return "en" if str(get_locale() or "fr").startswith("en") else "fr"

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ..accounts.permissions import allowed
 from ..errors import Conflict, DomainError, RuleViolation
+from ..i18n import reader_language
 from ..listings.services import taxonomy
 from ..pdf import pdf_response
 from ..territories.models import Territory
@@ -18,11 +19,11 @@ from . import sheets
 from .forms import REACTION_LABELS, SECTION_LABELS, ActionForm, ReactionForm, SheetForm
 from .models import Sheet
 from .sheet_rules import SECTIONS
-from .views import bp, category_label, locale
+from .views import bp, category_label
 
 
 def _setup(form: SheetForm) -> SheetForm:
-    form.themes.choices = [(t.code, t.label(locale())) for t in sheets.themes()]
+    form.themes.choices = [(t.code, t.label(reader_language())) for t in sheets.themes()]
     form.category.choices = [("", gettext("No category"))] + [
         (c.code, category_label(c.code)) for c in taxonomy().categories
     ]

@@ -9,9 +9,10 @@ from __future__ import annotations
 from functools import partial, update_wrapper
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from ..i18n import reader_language
 from ..listings.services import taxonomy
 from ..ui import EVERYONE, NavItem
 from ..web import db_session
@@ -35,21 +36,16 @@ FIGURE_LABELS = (
 )
 
 
-def locale() -> str:
-    code = str(get_locale() or "fr")
-    return code if code in ("fr", "en") else "fr"
-
-
 def theme_label(code: str) -> str:
     theme = next((t for t in sheets.themes() if t.code == code), None)
-    return theme.label(locale()) if theme else code
+    return theme.label(reader_language()) if theme else code
 
 
 def category_label(code: str | None) -> str:
     if not code:
         return ""
     try:
-        return taxonomy().label(code, locale())
+        return taxonomy().label(code, reader_language())
     except ValueError:
         return code
 

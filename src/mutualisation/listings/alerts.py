@@ -23,7 +23,7 @@ from ..db import transaction, utcnow
 from ..errors import NotFound, RuleViolation, ValidationFailed
 from ..fulltext import matching
 from ..geo import great_circle_km
-from ..i18n import N_
+from ..i18n import N_, reader_language
 from ..notifications import kinds
 from ..notifications.services import notify
 from ..territories.models import Territory
@@ -82,10 +82,10 @@ def _names(filters: dict[str, Any], place: Territory | None) -> dict[str, str]:
     if filters.get("kind"):
         names[filters["kind"]] = label(KIND_LABELS, filters["kind"])
     if filters.get("category"):
-        names[filters["category"]] = category_label(filters["category"], None, "fr")
+        names[filters["category"]] = category_label(filters["category"], None, reader_language())
     if filters.get("subcategory"):
         names[filters["subcategory"]] = category_label(
-            filters.get("category", ""), filters["subcategory"], "fr"
+            filters.get("category", ""), filters["subcategory"], reader_language()
         )
     if place is not None:
         names[place.code] = place.name

@@ -7,9 +7,9 @@ from dataclasses import fields
 from typing import Any, TypeVar
 
 from flask import jsonify, request
-from flask_babel import get_locale
 from flask_smorest import Blueprint
 
+from ..i18n import reader_language
 from ..territories.geocoding import current_geocoder
 from ..web import Page, acting_user, api_user, db_session, paginated
 from . import browse as browsing
@@ -58,8 +58,7 @@ def filters_from(args: dict[str, Any]) -> browsing.Filters:
 @blp.response(200, CategorySchema(many=True))
 def categories():
     """The category tree with French and English labels (plus `label` in the reader's language)."""
-    locale = str(get_locale() or "fr")
-    return category_tree(locale if locale in ("fr", "en") else "fr")
+    return category_tree(reader_language())
 
 
 @blp.route("/listings")

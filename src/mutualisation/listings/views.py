@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ..accounts.permissions import allowed, require
 from ..declarations import now_paris
 from ..errors import Conflict, RuleViolation, ValidationFailed
-from ..i18n import N_
+from ..i18n import N_, reader_language
 from ..page_cache import cached_page
 from ..territories.geocoding import current_geocoder
 from ..ui import DashboardPanel, NavItem
@@ -63,22 +63,17 @@ def _listing_helpers():
     }
 
 
-def _locale() -> str:
-    locale = str(get_locale() or "fr")
-    return locale if locale in ("fr", "en") else "fr"
-
-
 def _category_label(category: str, subcategory: str | None = None) -> str:
-    return category_label(category, subcategory, _locale())
+    return category_label(category, subcategory, reader_language())
 
 
 def _tree_json() -> str:
-    return json.dumps(category_tree(_locale()), ensure_ascii=False)
+    return json.dumps(category_tree(reader_language()), ensure_ascii=False)
 
 
 def _setup_form(form: ListingForm) -> ListingForm:
-    form.category.choices = category_choices(_locale(), blank=CHOOSE)
-    form.subcategory.choices = subcategory_choices(_locale(), blank=CHOOSE)
+    form.category.choices = category_choices(reader_language(), blank=CHOOSE)
+    form.subcategory.choices = subcategory_choices(reader_language(), blank=CHOOSE)
     return form
 
 
@@ -97,8 +92,8 @@ def _flash_saved(listing, saved: str) -> None:
 @login_required
 def browse():
     form = BrowseForm(request.args)
-    form.category.choices = category_choices(_locale(), blank=gettext("All categories"))
-    form.subcategory.choices = subcategory_choices(_locale(), blank=gettext("All subcategories"))
+    form.category.choices = category_choices(reader_language(), blank=gettext("All categories"))
+    form.subcategory.choices = subcategory_choices(reader_language(), blank=gettext("All subcategories"))
     page = page_from_args()
     filters, errors = _filters_from_form(form)
     result, error = None, None
@@ -143,8 +138,8 @@ def _filters_from_form(form: BrowseForm):
 @login_required
 def map_view():
     form = BrowseForm(request.args)
-    form.category.choices = category_choices(_locale(), blank=gettext("All categories"))
-    form.subcategory.choices = subcategory_choices(_locale(), blank=gettext("All subcategories"))
+    form.category.choices = category_choices(reader_language(), blank=gettext("All categories"))
+    form.subcategory.choices = subcategory_choices(reader_language(), blank=gettext("All subcategories"))
     conf = current_app.config["map"]
     query = {k: v for k, v in request.args.items() if v and k not in ("page", "per_page")}
     form.validate()  # resolves "near" as the list does: its name shown, its code sent to the points

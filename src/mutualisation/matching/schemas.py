@@ -3,14 +3,9 @@ from __future__ import annotations
 from marshmallow import Schema, fields, pre_dump, validate
 
 from ..api_base import PageSchema
+from ..i18n import reader_language
 from .breakdown import render
 from .models import DISMISS_REASONS
-
-
-def reader_language() -> str:
-    from flask_babel import get_locale
-
-    return "en" if str(get_locale() or "fr").startswith("en") else "fr"
 
 
 class ContributionSchema(Schema):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ..errors import DomainError
 from ..formatting import km
+from ..i18n import reader_language
 from ..notifications.messages import translate
 from ..ui import MANAGE, DashboardPanel, NavItem
 from ..web import acting_user, db_session, page_from_args, safe_redirect_target
@@ -57,14 +58,10 @@ def _panel(session, user) -> dict:
     return {
         "suggestions": suggestions,
         "without": [] if suggestions else _without(session, user),
-        "lang": _lang(),
+        "lang": reader_language(),
         "accept_form": AcceptForm(),
         "dismiss_form": DismissForm(),
     }
-
-
-def _lang() -> str:
-    return "en" if str(get_locale() or "fr").startswith("en") else "fr"
 
 
 PANELS = (
@@ -86,14 +83,14 @@ def _template_helpers() -> dict:
         return services.suggestions_for_listing(db_session(), user, listing_id) if user else []
 
     def matching_breakdown(suggestion, lang: str | None = None) -> list[dict]:
-        return render(suggestion.breakdown, suggestion.distance_km, lang or _lang())
+        return render(suggestion.breakdown, suggestion.distance_km, lang or reader_language())
 
     return {
         "matching_suggestions": matching_suggestions,
         "matching_breakdown": matching_breakdown,
         "matching_no_match": explain_no_match,
         "matching_reasons": DISMISS_CHOICES,
-        "matching_lang": _lang,
+        "matching_lang": reader_language,
     }
 
 
@@ -113,7 +110,7 @@ def listing_suggestions(listing_id: int):
         accept_form=AcceptForm(),
         dismiss_form=DismissForm(),
         reasons=REASON_LABELS,
-        lang=_lang(),
+        lang=reader_language(),
         next_url=request.path,
     )
 

@@ -174,3 +174,23 @@ def test_the_api_saves_a_search_near_a_commune_given_by_name_or_code(client, ses
     assert by_name.get_json()["filters"] == {"near": "76402"}
     by_code = client.post("/api/v1/alerts", json={"near": " 76402 "}, headers=headers)
     assert by_code.get_json()["filters"] == {"near": "76402"}
+
+
+def test_a_search_saved_without_a_name_is_named_in_the_savers_language(client, session):
+    """The default name is the saver's own (a saved search is private): an English reader's reads in
+    English, words of the category included, where it mixed English and French."""
+    user = make_user(session, "technician", "76402")
+    filters = {"q": "nacelle", "kind": "offer", "category": "equipment", "subcategory": "vehicle_machinery"}
+    english = client.post(
+        "/api/v1/alerts", json=filters, headers={**bearer(session, user), "Accept-Language": "en"}
+    )
+    assert english.status_code == 201, english.get_json()
+    assert (
+        english.get_json()["label"]
+        == "«\u00a0nacelle\u00a0» · Offer · Equipment · Machinery (mini excavator, tractor, aerial platform)"
+    )
+    french = client.post("/api/v1/alerts", json={**filters, "kind": "need"}, headers=bearer(session, user))
+    assert (
+        french.get_json()["label"]
+        == "«\u00a0nacelle\u00a0» · Besoin · Matériel · Engins (mini-pelle, tracteur, nacelle)"
+    )
