@@ -8,6 +8,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection, Engine
 
+from .fulltext import is_search_table
 from .models import metadata
 from .paths import resource_dir
 
@@ -40,7 +41,7 @@ def include_name(name, type_, _parent_names) -> bool:
     """What the drift check compares: all but the full-text search's own tables, indexes and
     columns (`fts_*`: SQLite FTS5 virtual tables and their shadow tables, PostgreSQL's vocabulary
     tables, stored tsvectors and their indexes, which no model describes; see fulltext.py)."""
-    return not (type_ in ("table", "index", "column") and name is not None and name.startswith("fts_"))
+    return not (type_ in ("table", "index", "column") and is_search_table(name))
 
 
 def drift(engine: Engine) -> list:

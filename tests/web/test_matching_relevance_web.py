@@ -49,7 +49,7 @@ def test_the_listing_page_says_why_there_is_no_suggestion_and_offers_to_widen(cl
     assert found and 150 <= int(found.group(1)) <= 200 and int(found.group(1)) % 10 == 0
 
 
-def test_a_reader_who_does_not_manage_the_listing_is_told_about_its_radius_not_theirs(app, client, session):
+def test_a_reader_who_does_not_manage_the_listing_is_told_about_its_radius_not_theirs(client, session):
     loos, malaunay, _offer, need = far_podium(session)
     login(client, malaunay)  # a peer technician of another territory
     page = htmllib.unescape(client.get(f"/listings/{need.id}").get_data(as_text=True))

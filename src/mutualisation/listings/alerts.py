@@ -79,13 +79,14 @@ def _errors(filters: dict[str, Any], label_text: str) -> dict[str, list[str]]:
 
 def _names(filters: dict[str, Any], place: Territory | None) -> dict[str, str]:
     names: dict[str, str] = {}
+    language = reader_language()
     if filters.get("kind"):
         names[filters["kind"]] = label(KIND_LABELS, filters["kind"])
     if filters.get("category"):
-        names[filters["category"]] = category_label(filters["category"], None, reader_language())
+        names[filters["category"]] = category_label(filters["category"], None, language)
     if filters.get("subcategory"):
         names[filters["subcategory"]] = category_label(
-            filters.get("category", ""), filters["subcategory"], reader_language()
+            filters.get("category", ""), filters["subcategory"], language
         )
     if place is not None:
         names[place.code] = place.name
