@@ -31,7 +31,7 @@ import argparse
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,8 +202,9 @@ def measure(url: str, runs: int) -> None:
         )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def network_main(description: str, measure: Callable[[str, int], None], name: str) -> None:
+    """The command line of a bench that measures on a SQLite `demo synth` network: its size and runs."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--size", type=int, default=100_000, help="offers and needs each")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="5,000 x 5,000, one timed run")
@@ -213,9 +214,13 @@ def main() -> None:
     print(f"load average (1, 5, 15 min): {load_average()}")
     print(f"SQLite, {size:,} offers x {size:,} needs:")
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/floor.sqlite"
+        url = f"sqlite:///{tmp}/{name}.sqlite"
         build(url, size)
         measure(url, runs)
+
+
+def main() -> None:
+    network_main(__doc__.splitlines()[0], measure, "floor")
 
 
 if __name__ == "__main__":

@@ -25,3 +25,14 @@ def percentile(samples: list[float], q: float) -> float:
     """The q-quantile by nearest rank; NaN for no sample (a page that answered nothing)."""
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+def resident_mb() -> float:
+    """This process's resident set now, in MB (NaN where /proc is missing)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
