@@ -115,6 +115,13 @@ def _forest(t_side: Side, tp: np.ndarray, sub: np.ndarray, classes: np.ndarray) 
     return forest, (np.asarray(roots, dtype=np.int64), np.asarray(keys))
 
 
+def _spatial_order(points: np.ndarray) -> np.ndarray:
+    """An order of the points in which neighbours follow each other: that of a k-d tree's leaves."""
+    n = points.shape[0]
+    order, *_ = compiled_search.build_tree(np.ascontiguousarray(points), np.zeros(n), np.zeros(n, np.int64))
+    return order
+
+
 def _groups(
     n_codes: int, codes: np.ndarray, close: np.ndarray, cfg: MatchingConfig
 ) -> tuple[np.ndarray, ...]:
@@ -172,6 +179,7 @@ def compiled_top_k(
     for category in np.intersect1d(queries.category[q_side.located], targets.category[t_side.located]):
         started = time.perf_counter()
         qp = np.flatnonzero(q_side.located & (queries.category == category))
+        qp = qp[_spatial_order(q_side.vectors[qp])]  # consecutive queries walk the same nodes
         tp = np.flatnonzero(t_side.located & (targets.category == category))
         codes = np.unique(np.concatenate([[0], queries.subcategory[qp], targets.subcategory[tp]]))
         close = np.asarray(cfg.close(codes[:, None], codes[None, :])) & (codes[:, None] != codes[None, :])
@@ -182,6 +190,8 @@ def compiled_top_k(
         forest, (roots, group_keys) = _forest(
             t_side, tp, np.searchsorted(codes, targets.subcategory[tp]), classes
         )
+        # The targets' columns in the trees' order: a leaf's targets sit side by side in memory.
+        tp, forest = tp[forest[0]], (np.arange(tp.size), *forest[1:])
         groups = (
             roots,
             group_keys[:, 1].astype(np.bool_),
