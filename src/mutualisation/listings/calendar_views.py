@@ -30,13 +30,16 @@ DEFAULT_MONTHS = 3
 # A week from Monday (1 January 2024 was one): the grid's column headers, named by the locale.
 WEEK_DAYS = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(7)]
 NOT_BOOKABLE = N_("This offer is not lent by units: it has no availability calendar.")
+# A need's page has no calendar either; telling its reader about "this offer" named the wrong thing.
+NEED_NOT_BOOKABLE = N_("A need has no availability calendar: only offers lent by units have one.")
 BAD_SPAN = N_("Ask for at most 400 days, the end not before the start.")
 
 
 def _bookable(session, user, listing_id: int) -> Listing:
     listing = get_visible_listing(session, user, listing_id)
     if not bookings.is_bookable(listing):
-        raise RuleViolation(NOT_BOOKABLE, fields={"listing": [NOT_BOOKABLE]})
+        reason = NEED_NOT_BOOKABLE if listing.kind == "need" else NOT_BOOKABLE
+        raise RuleViolation(reason, fields={"listing": [reason]})
     return listing
 
 

@@ -99,7 +99,19 @@ def test_availability_answers_422_for_a_listing_that_is_not_bookable_or_a_bad_sp
     owner = make_user(session, "technician", LOOS)
     headers = _bearer(session, owner)
     plain = make_listing(session, owner, "offer")
-    assert client.get(f"/api/v1/listings/{plain.id}/availability", headers=headers).status_code == 422
+    refused = client.get(f"/api/v1/listings/{plain.id}/availability", headers=headers)
+    assert refused.status_code == 422
+    assert refused.json["error"]["fields"]["listing"] == [
+        "Cette offre n'est pas prêtée par unités\u00a0: elle n'a pas de calendrier des disponibilités."
+    ]
+    need = make_listing(session, owner, "need")
+    refused = client.get(f"/api/v1/listings/{need.id}/availability", headers=headers)
+    assert refused.status_code == 422
+    assert "Cette offre" not in refused.json["error"]["message"]
+    assert refused.json["error"]["fields"]["listing"] == [
+        "Un besoin n'a pas de calendrier des disponibilités\u00a0: "
+        "seules les offres prêtées par unités en ont un."
+    ]
     bookable = make_listing(session, owner, "offer", bookable_units=2)
     bad = client.get(
         f"/api/v1/listings/{bookable.id}/availability?from=2030-06-10&to=2030-06-01", headers=headers
