@@ -75,6 +75,25 @@ def test_the_suggestions_api_carries_the_reasons_of_an_absence(client, session):
     assert body["widen_to_km"] % 10 == 0 and body["widen_to_km"] > 100
 
 
+def test_a_need_whose_only_match_is_reserved_is_told_so_in_each_language(client, session):
+    loos, malaunay = make_user(session, "technician", "62528"), make_user(session, "technician", "76402")
+    held = dict(kind="offer", subcategory="event_stage", max_distance_km=300.0, status="reserved")
+    make_listing(session, malaunay, **held)  # an agreement under way holds it
+    need = make_listing(session, loos, kind="need", subcategory="event_stage", max_distance_km=300.0)
+    session.flush()
+    engine.full_recompute(session, MatchingConfig.from_mapping({}), coop=[])
+    url = f"/api/v1/listings/{need.id}/suggestions"
+    body = client.get(url, headers=token(client, loos)).get_json()
+    assert body["items"] == [] and body["widen_to_km"] is None
+    assert [(r["code"], r["message"]) for r in body["no_match_reasons"]] == [
+        ("reserved", "1 offre compatible est réservée pour une convention en cours.")
+    ]
+    english = client.get(url, headers={**token(client, malaunay), "Accept-Language": "en"}).get_json()
+    assert english["no_match_reasons"][0]["message"] == (
+        "1 compatible offer is reserved for an agreement under way."
+    )
+
+
 def test_widening_the_radius_updates_the_listing_audits_it_and_brings_the_suggestion(client, session):
     loos, _malaunay, offer, need = far_podium(session)
     login(client, loos)

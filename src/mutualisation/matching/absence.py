@@ -5,7 +5,8 @@ radius of 100 km; the nearest is 140 km away" tells the owner what to change. `a
 runs the very same filters as the engine (`scoring.filter_masks`) against every published
 counterpart of the category and charges each counterpart to the FIRST filter it fails, in the
 order owner, subcategory, window, quantity, distance, score; `explain_absence` turns the counts
-into English msgids with their parameters, translated where they are shown.
+into English msgids with their parameters, translated where they are shown. Reserved counterparts
+(held by an agreement under way) that would otherwise match are counted apart.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ class AbsenceFacts:
     radius_km: float  # the listing's own radius (inf when remote work is possible)
     widen_to_km: float | None  # the radius that lets the nearest one in; None if ours is not the limit
     low_score: int  # pass every filter but score below `min_score`
+    # Reserved counterparts (an agreement under way holds them) that would otherwise be suggested:
+    # the match exists but is taken, which no other reason says.
+    reserved: int = 0
 
 
 @dataclass(frozen=True)
@@ -64,15 +68,34 @@ def _first_failures(masks: list[np.ndarray[Any, Any]]) -> list[int]:
     return counts
 
 
-def absence_facts(listing: ListingArrays, others: ListingArrays, cfg: MatchingConfig) -> AbsenceFacts:
-    """The facts of one listing (a one-row `listing`) against the counterparts `others`.
-
-    `others` are the published listings of the opposite kind in the listing's category.
-    """
+def _sides(listing: ListingArrays, others: ListingArrays) -> tuple[Any, Any, Any, Any]:
+    """(offers, offer rows, needs, need rows): the listing paired with each of `others`."""
     n = len(others)
     me, them = np.zeros(n, dtype=np.int64), np.arange(n)
+    return (listing, me, others, them) if int(listing.kind[0]) == OFFER else (others, them, listing, me)
+
+
+def _would_match(listing: ListingArrays, others: ListingArrays, cfg: MatchingConfig) -> int:
+    """How many of `others` pass every hard filter with the listing and reach `min_score`."""
+    if not len(others):
+        return 0
+    sides = _sides(listing, others)
+    with np.errstate(invalid="ignore"):
+        score, valid = pair_scores(*sides, pair_distance_km(*sides), cfg)
+        return int((valid & (score >= cfg.min_score)).sum())
+
+
+def absence_facts(
+    listing: ListingArrays, others: ListingArrays, cfg: MatchingConfig, reserved: ListingArrays | None = None
+) -> AbsenceFacts:
+    """The facts of one listing (a one-row `listing`) against the counterparts `others`.
+
+    `others` are the published listings of the opposite kind in the listing's category; `reserved`,
+    those an agreement under way holds, which the engine does not pair.
+    """
+    n = len(others)
     is_offer = int(listing.kind[0]) == OFFER
-    sides = (listing, me, others, them) if is_offer else (others, them, listing, me)
+    sides = _sides(listing, others)
     own_radius = float(listing.radius_km(cfg)[0])
     located = not (math.isnan(float(listing.lat[0])) or math.isnan(float(listing.lon[0])))
     dist = pair_distance_km(*sides)
@@ -101,6 +124,7 @@ def absence_facts(listing: ListingArrays, others: ListingArrays, cfg: MatchingCo
         radius_km=own_radius,
         widen_to_km=widen,
         low_score=low,
+        reserved=0 if reserved is None else _would_match(listing, reserved, cfg),
     )
 
 
@@ -128,6 +152,10 @@ _OFFERS: dict[str, Text] = {
         "%(count)s offers cannot supply the quantity you need.",
     ),
     "own": NP_("%(count)s offer is your own.", "%(count)s offers are your own."),
+    "reserved": NP_(
+        "%(count)s compatible offer is reserved for an agreement under way.",
+        "%(count)s compatible offers are reserved for agreements under way.",
+    ),
     "low_score": NP_(
         "%(count)s offer fits but scores below the threshold of %(threshold)s / 100.",
         "%(count)s offers fit but score below the threshold of %(threshold)s / 100.",
@@ -157,6 +185,10 @@ _NEEDS: dict[str, Text] = {
         "%(count)s needs ask for more than the quantity you offer.",
     ),
     "own": NP_("%(count)s need is your own.", "%(count)s needs are your own."),
+    "reserved": NP_(
+        "%(count)s compatible need is reserved for an agreement under way.",
+        "%(count)s compatible needs are reserved for agreements under way.",
+    ),
     "low_score": NP_(
         "%(count)s need fits but scores below the threshold of %(threshold)s / 100.",
         "%(count)s needs fit but score below the threshold of %(threshold)s / 100.",
@@ -216,7 +248,7 @@ def explain_absence(facts: AbsenceFacts, cfg: MatchingConfig, *, manager: bool =
     if not facts.located:
         return [Reason("not_located", _NOT_LOCATED, {})]
     phrases = _phrases(facts.counterpart_kind, manager)
-    if facts.counterparts == 0:
+    if facts.counterparts == 0 and not facts.reserved:
         return [Reason("none", phrases["none"], {})]
     reasons = []
     if facts.beyond_radius:
@@ -225,7 +257,7 @@ def explain_absence(facts: AbsenceFacts, cfg: MatchingConfig, *, manager: bool =
         if code == "beyond":  # the listing's own radius limits it (finite then)
             params["radius"] = Km(facts.radius_km)
         reasons.append(Reason(code, phrases[code], params))
-    for code in ("subcategory", "window", "quantity", "own"):
+    for code in ("reserved", "subcategory", "window", "quantity", "own"):
         count = getattr(facts, code)
         if count:
             reasons.append(Reason(code, phrases[code], {"count": count}))

@@ -35,6 +35,9 @@ class NoMatch:
     widen_to_km: float | None  # None too when the reader may not edit the listing
 
 
+# Counterparts an explanation reads: those the engine pairs, and those an agreement holds.
+_READ_STATUSES = ("published", "reserved")
+
 # A suggestion a listing "has": active and in the top-k of at least one side.
 _SHOWN = and_(
     Suggestion.status == "active",
@@ -78,13 +81,18 @@ def _other_kind(listing: Listing) -> str:
     return "need" if listing.kind == "offer" else "offer"
 
 
-def _counterparts(session: Session, listings: list[Listing]) -> dict[tuple[str, str], list[ListingRow]]:
-    """The published counterparts of the listings, by (category, kind), in one query."""
+Counterparts = dict[tuple[str, str, str], list[ListingRow]]  # (category, kind, status) → rows
+
+
+def _counterparts(session: Session, listings: list[Listing]) -> Counterparts:
+    """The published and reserved counterparts of the listings, by (category, kind, status), in one query."""
     wanted = {(listing.category, _other_kind(listing)) for listing in listings}
-    found: dict[tuple[str, str], list[ListingRow]] = {key: [] for key in wanted}
+    found: Counterparts = {(c, k, s): [] for c, k in wanted for s in _READ_STATUSES}
     sides = or_(*(and_(Listing.category == c, Listing.kind == k) for c, k in sorted(wanted)))
-    for row in session.execute(select(*LISTING_COLUMNS).where(Listing.status == "published", sides)):
-        found[(row.category, row.kind)].append(ListingRow._make(row))
+    read = select(Listing.status, *LISTING_COLUMNS).where(Listing.status.in_(_READ_STATUSES), sides)
+    for status, *values in session.execute(read):
+        row = ListingRow._make(values)
+        found[(row.category, str(row.kind), status)].append(row)
     return found
 
 
@@ -98,8 +106,7 @@ def no_match_for(session: Session, user, listing_id: int, cfg: MatchingConfig) -
     require(user, "matching:read_listing", listing)
     if listing.status != "published" or _has_suggestions(session, listing):
         return None
-    counterparts = _counterparts(session, [listing])
-    return _explain(user, listing, counterparts[(listing.category, _other_kind(listing))], cfg)
+    return _explain(user, listing, _counterparts(session, [listing]), cfg)
 
 
 def no_match_for_listings(
@@ -110,17 +117,17 @@ def no_match_for_listings(
     for listing in listings:
         require(user, "matching:read_listing", listing)
     counterparts = _counterparts(session, listings) if listings else {}
-    return [
-        _explain(user, listing, counterparts[(listing.category, _other_kind(listing))], cfg)
-        for listing in listings
-    ]
+    return [_explain(user, listing, counterparts, cfg) for listing in listings]
 
 
-def _explain(user, listing: Listing, counterparts: list[ListingRow], cfg: MatchingConfig) -> NoMatch:
+def _explain(user, listing: Listing, counterparts: Counterparts, cfg: MatchingConfig) -> NoMatch:
     subs = Subcategories()
     me = arrays_from_rows(subs.coded([_row(listing)]))
-    others = arrays_from_rows(subs.coded(counterparts))
-    facts = absence_facts(me, others, cfg)
+    published, reserved = (
+        arrays_from_rows(subs.coded(counterparts[(listing.category, _other_kind(listing), status)]))
+        for status in _READ_STATUSES
+    )
+    facts = absence_facts(me, published, cfg, reserved)
     # A listing's radius has a ceiling, and only its managers may widen it: else a button would
     # only meet a refusal.
     manager = can_manage_listing(user, listing)

@@ -101,6 +101,21 @@ def test_each_counterpart_is_charged_to_the_first_filter_it_fails():
     assert reasons == ["subcategory", "window", "quantity", "own"]
 
 
+def test_reserved_counterparts_that_would_match_are_counted_apart():
+    reserved = offers({"km": 30.0}, {"km": 20.0, "subcategory": CHIPPER})  # the chipper fits nowhere
+    facts = absence_facts(need(), offers({"km": 140.0, "max_distance_km": 300.0}), CFG, reserved)
+    assert facts.reserved == 1
+    assert codes(explain_absence(facts, CFG)) == ["beyond", "reserved"]
+
+
+def test_with_no_published_counterpart_a_reserved_one_is_the_reason_not_an_empty_category():
+    facts = absence_facts(need(), offers(), CFG, offers({"km": 30.0}))
+    for manager in (True, False):
+        (reason,) = explain_absence(facts, CFG, manager=manager)
+        assert reason.code == "reserved" and reason.params == {"count": 1}
+        assert reason.msgid[0] == "%(count)s compatible offer is reserved for an agreement under way."
+
+
 def test_a_close_subcategory_is_not_counted_as_unrelated():
     facts = absence_facts(need(), offers({"subcategory": TENTS, "km": 500.0, "max_distance_km": 900.0}), CFG)
     assert facts.subcategory == 0 and facts.beyond_radius == 1
