@@ -335,7 +335,10 @@ def draft_from_agreement(session: Session, user: User | None, agreement_id: int)
     require(user, "sheets:create", None, N_("Only a party of the agreement drafts its sheet."))
     assert user is not None  # require refused anyone anonymous
     if agreement.status != "evaluated":
-        raise RuleViolation(N_("A sheet is drafted from an agreement once it has been evaluated."))
+        # A party that has filed its own evaluation reads "once evaluated" as done: say that both are due.
+        raise RuleViolation(
+            N_("A sheet is drafted from an agreement once each party has filed its evaluation.")
+        )
     content = sheet_rules.prefill_from_agreement(_agreement_facts(agreement), _evaluation_facts(agreement))
     content, errors = sheet_rules.clean_sheet(content, theme_codes())
     _check(errors)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.builders import bearer, make_user
+from tests.builders import bearer, make_agreement, make_user
 from tests.sheet_builders import make_evaluated_agreement, make_sheet
 
 LOOS, MALAUNAY = "62528", "76402"
@@ -76,6 +76,17 @@ def test_peers_react_and_contradictions_are_counted(client, session, people):
         "reuse",
         "contradiction",
     ]
+
+
+def test_a_party_is_told_a_sheet_waits_for_each_sides_evaluation(client, session, people):
+    agreement = make_agreement(session, people["mal_tech"], people["loos_tech"], "completed")
+    answer = client.post(
+        f"/api/v1/agreements/{agreement.id}/sheet", headers=bearer(session, people["mal_tech"])
+    )
+    assert answer.status_code == 422
+    assert answer.json["error"]["message"] == (
+        "Une fiche se rédige à partir d'une convention une fois que chaque partie a déposé son évaluation."
+    )
 
 
 def test_a_party_drafts_a_sheet_from_an_evaluated_agreement_through_the_api(client, session, people):
