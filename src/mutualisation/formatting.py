@@ -11,6 +11,7 @@ plain decimals): this module is for people only. Infrastructure: it imports no d
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -54,6 +55,8 @@ _SYMBOLS = {
     "cm",
     "mm",
 }
+# French writes a month's first day as an ordinal, "1er mai 2027", where CLDR's pattern gives "1 mai".
+_FIRST_OF_MONTH = re.compile(r"(?<!\d)1(?=\s)")
 _FRENCH_AL_PLURAL_S = {"bal", "carnaval", "chacal", "festival", "récital", "régal", "cal"}
 
 
@@ -70,9 +73,16 @@ def day(value: dt.date | dt.datetime | str | None, width: str = "long") -> str:
         return ""
     if isinstance(value, str):  # a date kept as JSON text (agreement terms, event data)
         value = dt.date.fromisoformat(value[:10])
-    if isinstance(value, dt.datetime):
-        value = to_user_timezone(value).date()
-    return format_date(value, width)
+    local: dt.date = to_user_timezone(value).date() if isinstance(value, dt.datetime) else value
+    return _date(local, width)
+
+
+def _date(value: dt.date, width: str) -> str:
+    """Babel's date in the current locale, with the French ordinal of a month's first day."""
+    text: str = format_date(value, width)
+    if value.day == 1 and width in ("long", "full") and get_locale().language == "fr":
+        text = _FIRST_OF_MONTH.sub("1er", text, count=1)
+    return text
 
 
 def when(value: dt.datetime | None, width: str = "long") -> str:
@@ -81,7 +91,7 @@ def when(value: dt.datetime | None, width: str = "long") -> str:
     if value is None:
         return ""
     local = to_user_timezone(value)
-    date_part = format_date(local.date(), "short" if width == "short" else "long")
+    date_part = _date(local.date(), "short" if width == "short" else "long")
     return gettext("%(date)s at %(time)s", date=date_part, time=format_time(local, "short"))
 
 

@@ -102,7 +102,7 @@ def test_a_loan_goes_from_request_to_evaluation_through_the_pages(person, tmp_pa
     malaunay.wait_for_url(re.compile(r"/agreements/\d+$"))
     agreement_url = re.search(r"/agreements/\d+$", malaunay.url).group(0)
     terms = malaunay.locator("main table").first.inner_text()
-    assert "1 juin 2030" in terms and "Escalier d'accès × 2" in terms
+    assert "1er juin 2030" in terms and "Escalier d'accès × 2" in terms
 
     # The author edits the draft before proposing it, and writes to the other side.
     edit = malaunay.locator("form.agreement-edit")

@@ -15,8 +15,8 @@ from mutualisation.notifications.models import Notification
 from tests.builders import login, make_agreement, make_listing, make_notification, make_user
 
 LATE_UTC = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
-PARIS_MOMENT = "1 décembre 2026 à 00:30"
-PARIS_DAY = "1 décembre 2026"
+PARIS_MOMENT = "1er décembre 2026 à 00:30"
+PARIS_DAY = "1er décembre 2026"
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import format_date, gettext
+from flask_babel import gettext
 
 from ..accounts.models import User
 from ..declarations import now_paris
+from ..formatting import day
 from .labels import DONE_MESSAGES
 from .models import Agreement, AgreementEvent
 from .state import side_of_user
@@ -52,7 +53,7 @@ def warning_for(agreement: Agreement, action: str) -> str | None:
     if found is None:
         return None
     message, date = found
-    return gettext(message, date=format_date(date, "long"))
+    return gettext(message, date=day(date))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import format_date, gettext
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,7 @@ from ..agreements.vocabulary import Status
 from ..audit.services import record
 from ..db import transaction, utcnow
 from ..errors import NotFound, PermissionDenied
+from ..formatting import day as day_text
 from ..i18n import N_
 from ..listings import bookings as listing_bookings
 from ..territories.models import Territory
@@ -175,9 +176,7 @@ def _deadline_events(
     end = _end_of(agreement)
     if agreement.status == Status.IN_PROGRESS and agreement.kind == "loan" and end is not None:
         moment = _at_nine(end - dt.timedelta(days=delays.end_reminder_days))
-        summary = gettext(
-            "Reminder: return due on %(day)s for %(title)s", day=format_date(end, "long"), title=title
-        )
+        summary = gettext("Reminder: return due on %(day)s for %(title)s", day=day_text(end), title=title)
         return [FeedEvent(f"reminder-{uid}", summary, moment, "", url, "reminder")]
     return []
 

@@ -17,11 +17,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from flask import has_request_context
-from flask_babel import format_date, gettext
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, RuleViolation
+from ..formatting import day
 from ..i18n import N_
 from . import availability as rules
 from .availability import Booking, BookingState
@@ -59,8 +60,8 @@ def _iso(first: dt.date, last: dt.date) -> str:
 
 def _spoken(first: dt.date, last: dt.date) -> str:
     if first == last:
-        return format_date(first, "long")
-    return gettext(RANGE, first=format_date(first, "long"), last=format_date(last, "long"))
+        return day(first)
+    return gettext(RANGE, first=day(first), last=day(last))
 
 
 def is_bookable(listing: Listing | None) -> bool:

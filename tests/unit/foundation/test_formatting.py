@@ -48,7 +48,17 @@ def test_days_read_as_words(fr):
 
 def test_moments_are_shown_in_paris_time(fr):
     assert f.when(dt.datetime(2026, 11, 30, 12, 18)) == "30 novembre 2026 à 13:18"  # naive is UTC
-    assert f.when(dt.datetime(2027, 7, 1, 12, 18, tzinfo=dt.UTC)) == "1 juillet 2027 à 14:18"
+    assert f.when(dt.datetime(2027, 7, 1, 12, 18, tzinfo=dt.UTC)) == "1er juillet 2027 à 14:18"
+
+
+def test_a_months_first_day_is_an_ordinal_in_french_only(fr, app):
+    assert f.day(dt.date(2026, 12, 1)) == "1er décembre 2026"
+    assert f.day(dt.date(2026, 12, 11)) == "11 décembre 2026"
+    assert f.day(dt.date(2026, 12, 21)) == "21 décembre 2026"
+    assert f.day(dt.date(2026, 12, 1), "full") == "mardi 1er décembre 2026"
+    assert f.day(dt.date(2026, 12, 1), "short") == "01/12/2026"
+    with force_locale("en"):
+        assert f.day(dt.date(2026, 12, 1)) == "December 1, 2026"
 
 
 def test_english_dates_and_moments(en):
