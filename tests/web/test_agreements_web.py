@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -193,6 +194,23 @@ def test_an_official_approves_through_the_page_with_csrf(client, session, people
     assert "Loos-en-Gohelle: approved" in client.get(path, headers={"Accept-Language": "en"}).get_data(
         as_text=True
     )
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("pending_approval", ["Loos-en-Gohelle : validation attendue", "Malaunay : validation attendue"]),
+        ("approved", ["Fournisseur : signature attendue", "Bénéficiaire : signature attendue"]),
+        ("completed", ["Fournisseur : évaluation attendue", "Bénéficiaire : évaluation attendue"]),
+        ("signed", []),
+    ],
+)
+def test_the_page_names_whom_the_agreement_waits_for(client, session, people, status, expected):
+    agreement = make_agreement(session, people["mal_tech"], people["loos_tech"], status)
+    login(client, people["loos_tech"])
+    page = client.get(f"/agreements/{agreement.id}").get_data(as_text=True)
+    found = re.findall(r'class="[^"]*agreement-awaited[^"]*">([^<]*)<', page)
+    assert [html.unescape(x).replace("\u00a0", " ") for x in found] == expected
 
 
 def test_non_parties_get_403_on_pages_and_admins_can_read(client, session, people):

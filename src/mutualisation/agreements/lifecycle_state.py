@@ -123,3 +123,24 @@ def party_sides_of(actor: Actor, state: AgreementState) -> frozenset[Side]:
             p.side for p in state.parties if p.kind is PartyKind.ACTOR and p.actor_user_id == actor.user_id
         )
     return frozenset()
+
+
+@dataclass(frozen=True)
+class Awaited:
+    """Who the agreement waits for at the steps every party takes in turn: a page names them, so
+    that a party who has approved, signed or evaluated is not left reading "nothing to do"."""
+
+    approvals: tuple[str, ...] = ()  # territory codes whose official has not approved yet
+    signatures: tuple[Side, ...] = ()
+    evaluations: tuple[Side, ...] = ()
+
+
+def awaited(state: AgreementState) -> Awaited:
+    """The approvals, signatures or evaluations the agreement's current status still waits for."""
+    if state.status is Status.PENDING_APPROVAL:
+        return Awaited(approvals=tuple(sorted(state.territories_to_approve - state.approvals)))
+    if state.status is Status.APPROVED:
+        return Awaited(signatures=tuple(s for s in Side if s not in state.signatures))
+    if state.status is Status.COMPLETED:
+        return Awaited(evaluations=tuple(s for s in Side if s not in state.evaluations))
+    return Awaited()

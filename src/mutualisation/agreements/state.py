@@ -7,11 +7,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from ..accounts.models import User
 from ..accounts.permissions import ACTOR
 from ..listings.models import Listing
+from ..territories.models import Territory
 from . import lifecycle
+from .lifecycle_state import awaited
 from .models import Agreement
 from .vocabulary import AgreementKind, PartyKind, Side, Status
 
@@ -62,6 +65,25 @@ def allowed_actions(agreement: Agreement, user: User | None) -> list[str]:
     if user is None:
         return []
     return [str(a) for a in lifecycle.allowed_actions(state_of(agreement), actor_of(user))]
+
+
+@dataclass(frozen=True)
+class AwaitedParties:
+    """`lifecycle_state.Awaited` for a page: the territories and sides it names."""
+
+    approvals: list[Territory]
+    signatures: list[str]
+    evaluations: list[str]
+
+
+def awaited_parties(agreement: Agreement) -> AwaitedParties:
+    found = awaited(state_of(agreement))
+    territories = [agreement.territory_of(side) for side in Side if agreement.actor_id_of(side) is None]
+    return AwaitedParties(
+        approvals=[t for t in territories if t.code in found.approvals],
+        signatures=[str(side) for side in found.signatures],
+        evaluations=[str(side) for side in found.evaluations],
+    )
 
 
 def side_of_user(agreement: Agreement, user: User | None) -> str | None:

@@ -34,7 +34,7 @@ from .labels import (
     SIGNATURE_METHOD_LABELS,
     STATUS_LABELS,
 )
-from .state import allowed_actions, side_of_user
+from .state import allowed_actions, awaited_parties, side_of_user
 from .terms import terms_diff
 from .vocabulary import Status
 
@@ -262,6 +262,7 @@ def _render_show(agreement, user, failed=None, status=200, edit_failed=None):
             forms=_forms_for(agreement, user, failed),
             edit_form=_edit_form(agreement, user, edit_failed),
             my_side=side_of_user(agreement, user),
+            awaited=awaited_parties(agreement),
             field_labels=FIELD_LABELS,
             max_photo_mib=_mib(_max_photo_bytes()),
         ),

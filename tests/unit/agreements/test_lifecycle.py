@@ -43,6 +43,7 @@ from mutualisation.agreements.lifecycle import (
     decide,
     party_sides_of,
 )
+from mutualisation.agreements.lifecycle_state import Awaited, awaited
 from mutualisation.errors import Conflict, InvalidTransition, PermissionDenied, RuleViolation
 
 LOOS, MALAUNAY, LE_MENE = "62528", "76402", "22046"
@@ -799,3 +800,14 @@ def test_a_missing_version_is_not_a_conflict():
     state = make_state(Status.NEGOTIATING)
     decision = decide(state, USERS["provider_technician"], Action.ACCEPT, {"version": None})
     assert decision.target_status is Status.PENDING_APPROVAL
+
+
+def test_the_steps_every_party_takes_name_who_is_still_awaited():
+    assert awaited(make_state(Status.PENDING_APPROVAL, approvals={LOOS})).approvals == (MALAUNAY,)
+    # A local actor's side is never approved: only the territory's official is awaited.
+    assert awaited(make_state(Status.PENDING_APPROVAL, scenario="territory_and_actor")).approvals == (LOOS,)
+    assert awaited(make_state(Status.APPROVED, signatures={Side.PROVIDER})).signatures == (Side.BENEFICIARY,)
+    completed = make_state(Status.COMPLETED, evaluations={Side.BENEFICIARY})
+    assert awaited(completed) == Awaited(evaluations=(Side.PROVIDER,))
+    assert awaited(make_state(Status.IN_PROGRESS)) == Awaited()
+    assert awaited(make_state(Status.EVALUATED)) == Awaited()
