@@ -1,7 +1,8 @@
 """Use cases explaining a listing without suggestions, and widening its radius (docs/architecture.md).
 
-The facts come from one query: the published counterparts of the listing's category, read as the
-engine reads them and run through the engine's own filters (`absence.absence_facts`).
+The facts come from one query: the published counterparts of the listing's category, and those an
+agreement under way has reserved, read as the engine reads them and run through the engine's own
+filters (`absence.absence_facts`).
 """
 
 from __future__ import annotations
