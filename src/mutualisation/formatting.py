@@ -204,13 +204,17 @@ def measure(value: Number | None, unit: str | None = None) -> str:
     return qty(value, unit)
 
 
-def month(value: str | dt.date | None) -> str:
-    """A month: "mai 2027", "May 2027", from a date or a "2027-05" key."""
+_MONTH_PATTERNS = {"long": "LLLL y", "short": "LLL y", "abbreviated": "LLL"}
+
+
+def month(value: str | dt.date | None, width: str = "long") -> str:
+    """A month: "mai 2027", "May 2027", from a date or a "2027-05" key. A chart's axis takes
+    "short" ("déc. 2026") or "abbreviated" ("déc."), where a whole name would not fit."""
     if not value:
         return ""
     if isinstance(value, str):
         value = dt.date.fromisoformat(f"{value[:7]}-01")
-    return format_date(value, "LLLL y")
+    return format_date(value, _MONTH_PATTERNS[width])
 
 
 def human(value: Any) -> Any:

@@ -116,6 +116,8 @@ def test_percent_and_distance_and_month(fr):
     assert f.km(2.54) == "2,5"
     assert f.km(38.4) == "38"
     assert f.month("2027-05") == "mai 2027"
+    assert f.month("2026-12", "short") == "déc. 2026"
+    assert f.month("2026-12", "abbreviated") == "déc."
 
 
 def test_the_filters_keep_their_names(app):

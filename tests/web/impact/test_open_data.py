@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import frictionless
 
@@ -68,6 +69,18 @@ def test_the_impact_api_is_public_and_checks_its_filters(client, session, people
     assert client.get("/api/v1/impact?year=abc").status_code == 422
     network = client.get("/api/v1/impact/network").json
     assert network["links"][0]["agreements"] == 1
+
+
+def test_the_impact_charts_name_their_months_in_words(client, session, people):
+    make_evaluated_agreement(session, people["mal_tech"], people["loos_tech"])
+    month_key = client.get("/api/v1/impact").json["by_month"][0]["month"]  # "2026-12"
+    page = client.get("/impact").get_data(as_text=True)
+    labels = re.findall(r'class="chart-label">([^<]*)<', page)
+    assert labels and not any(re.search(r"\d\d-\d\d", label) for label in labels)  # not "26-12"
+    year = month_key[:4]
+    assert all(label.endswith(f". {year}") or label.endswith(f" {year}") for label in labels[:1])
+    descriptions = re.findall(r"<desc[^>]*>([^<]*)</desc>", page)
+    assert descriptions and all(month_key not in d and year in d for d in descriptions)
 
 
 def test_the_command_line_exports_sheets_exactly_as_the_api_serves_them(app, client, session, people):
