@@ -250,5 +250,12 @@ FILTERS = {
 }
 
 
+def is_message(value: Any) -> bool:
+    """Whether a form error is a sentence to show: a string, or a lazy translation (WTForms keeps
+    validators' `lazy_gettext` messages unevaluated), rather than a subform's dict or list of errors."""
+    return isinstance(value, str) or hasattr(value, "__html__")
+
+
 def install_filters(app: Flask) -> None:
     app.jinja_env.filters.update(FILTERS)
+    app.jinja_env.tests["message"] = is_message
