@@ -57,6 +57,12 @@ def _check(data: dict[str, Any]) -> None:
         raise RuleViolation(INVALID, errors)
 
 
+def rule_errors(data: dict[str, Any]) -> dict[str, list[str]]:
+    """The listing rules' field errors of a content, saving nothing: a form whose own checks
+    failed shows them too, so that one submission names every mistake."""
+    return check_listing(clean(data), taxonomy())
+
+
 def _check_territory(territory: Territory, data: dict[str, Any]) -> None:
     """A listing's territory is its author's: a `territory` (INSEE code) sent must name that one.
 

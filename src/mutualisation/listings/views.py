@@ -173,6 +173,8 @@ def create():
         else:
             _flash_saved(listing, gettext("Draft saved. Publish it when it is ready."))
             return redirect(url_for("listings.detail", listing_id=listing.id))
+    elif request.method == "POST":
+        _rule_errors_too(form)
     return render_template("listings/form.html", form=form, listing=None, tree_json=_tree_json())
 
 
@@ -204,7 +206,22 @@ def edit(listing_id: int):
         else:
             _flash_saved(listing, gettext("Listing saved."))
             return redirect(url_for("listings.detail", listing_id=listing.id))
+    elif request.method == "POST":
+        _rule_errors_too(form)
     return render_template("listings/form.html", form=form, listing=listing, tree_json=_tree_json())
+
+
+def _rule_errors_too(form: ListingForm) -> None:
+    """The form's own checks failed, so the service never ran: add the listing rules' errors on
+    the fields that have none yet. One submission then names every mistake, not the type first
+    and the dates on the next try."""
+    more = {
+        name: messages
+        for name, messages in editing.rule_errors(form.content()).items()
+        if not getattr(getattr(form, name, None), "errors", None)
+    }
+    if more:
+        show_form_errors(form, RuleViolation(editing.INVALID, more))
 
 
 @bp.route("/<int:listing_id>")

@@ -53,6 +53,24 @@ def test_a_form_without_a_kind_or_subcategory_is_refused_with_one_linked_summary
     assert page.count("alert-danger") == 1 and 'id="error-summary"' in page
     assert 'href="#kind"' in page and 'href="#subcategory"' in page
     assert "Choisissez une sous-catégorie." in page
+    # The summary says what is wrong, as the field does: lazily translated messages included.
+    summary = re.search(r'id="error-summary".*?</ul>', page, re.S).group(0)
+    assert "Type\u00a0: Choisissez offre ou besoin." in summary
+    assert "Sous-catégorie\u00a0: Choisissez une sous-catégorie." in summary
+    assert "vérifiez cette partie" not in summary
+
+
+def test_one_submission_names_every_mistake_the_forms_and_the_rules(client, session):
+    """A missing type stopped the form before the listing rules ran: the negative quantity and the
+    reversed dates only showed on the next try."""
+    login(client, make_user(session, "technician", "76402"))
+    wrong = {"kind": "", "quantity": "-3", "available_from": "2027-05-10", "available_until": "2027-05-01"}
+    page = htmllib.unescape(_post(client, FORM | wrong).get_data(as_text=True))
+    summary = re.search(r'id="error-summary".*?</ul>', page, re.S).group(0)
+    assert re.findall(r'href="#(\w+)"', summary) == ["kind", "quantity", "available_until"]
+    assert summary.count("Choisissez offre ou besoin.") == 1  # the rule's twin of the form's is not repeated
+    assert "La quantité ne peut pas être négative." in summary
+    assert session.scalar(select(func.count(Listing.id))) == 0
 
 
 def test_a_service_refusal_shows_in_the_same_summary_not_in_a_second_banner(client, session):
