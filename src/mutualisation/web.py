@@ -4,6 +4,7 @@ pagination. No rules live here."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -131,6 +132,19 @@ def _positive_int(raw: str, name: str, fields: dict[str, list[str]]) -> int:
 
 def paginated(items: list[Any], page: Page, total: int) -> dict[str, Any]:
     return {"items": items, "page": page.page, "per_page": page.per_page, "total": total}
+
+
+def show_rule_errors_too(form, errors: Mapping[str, Sequence[str]]) -> None:
+    """A form's own checks failed, so its service never ran: show the domain rules' errors too
+    (`errors`, from the rules' pure check of the same content), on the fields that have none yet.
+    One submission then names every mistake, not the form's first and the rules' on the next try."""
+    more = {
+        name: list(messages)
+        for name, messages in errors.items()
+        if not getattr(getattr(form, name, None), "errors", None)
+    }
+    if more:
+        show_form_errors(form, DomainError("", more))
 
 
 def show_form_errors(form, exc: DomainError, *, field_for=None, with_message: bool = False, **params) -> None:

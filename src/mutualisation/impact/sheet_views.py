@@ -14,7 +14,7 @@ from ..i18n import reader_language
 from ..listings.services import taxonomy
 from ..pdf import pdf_response
 from ..territories.models import Territory
-from ..web import acting_user, db_session, page_from_args, show_form_errors
+from ..web import acting_user, db_session, page_from_args, show_form_errors, show_rule_errors_too
 from . import sheets
 from .forms import REACTION_LABELS, SECTION_LABELS, ActionForm, ReactionForm, SheetForm
 from .models import Sheet
@@ -113,6 +113,8 @@ def sheet_new():
         else:
             flash(gettext("Draft saved. An official of your territory publishes it."), "success")
             return redirect(url_for("impact.sheet_detail", sheet_id=sheet.id))
+    elif request.method == "POST":
+        show_rule_errors_too(form, sheets.rule_errors(form.content()))
     elif request.method == "GET" and not allowed(acting_user(), "sheets:create"):
         flash(gettext("Only technicians, officials and local actors write sheets."), "warning")
         return redirect(url_for("impact.sheet_list"))
@@ -139,6 +141,8 @@ def sheet_edit(sheet_id: int):
         else:
             flash(gettext("Sheet saved: version %(n)d.", n=sheet.version), "success")
             return redirect(url_for("impact.sheet_detail", sheet_id=sheet.id))
+    elif request.method == "POST":
+        show_rule_errors_too(form, sheets.rule_errors(form.content()))
     return render_template("sheets/form.html", form=form, sheet=sheet)
 
 

@@ -235,6 +235,11 @@ def _new_sheet(session: Session, user: User, content: dict[str, Any]) -> Sheet:
     return sheet
 
 
+def rule_errors(raw: dict[str, Any]) -> dict[str, list[str]]:
+    """The sheet rules' field errors of a content, saving nothing (`web.show_rule_errors_too`)."""
+    return sheet_rules.clean_sheet(raw, theme_codes())[1]
+
+
 def create(session: Session, user: User | None, raw: dict[str, Any]) -> Sheet:
     require(user, "sheets:create", None, N_("Only technicians, officials and local actors write sheets."))
     assert user is not None  # require refused anyone anonymous

@@ -16,7 +16,15 @@ from ..i18n import N_, reader_language
 from ..page_cache import cached_page
 from ..territories.geocoding import current_geocoder
 from ..ui import DashboardPanel, NavItem
-from ..web import Page, acting_user, db_session, page_from_args, safe_redirect_target, show_form_errors
+from ..web import (
+    Page,
+    acting_user,
+    db_session,
+    page_from_args,
+    safe_redirect_target,
+    show_form_errors,
+    show_rule_errors_too,
+)
 from . import browse as browsing
 from . import editing, lifecycle, transitions
 from .categories import category_label, category_tree
@@ -174,7 +182,7 @@ def create():
             _flash_saved(listing, gettext("Draft saved. Publish it when it is ready."))
             return redirect(url_for("listings.detail", listing_id=listing.id))
     elif request.method == "POST":
-        _rule_errors_too(form)
+        show_rule_errors_too(form, editing.rule_errors(form.content()))
     return render_template("listings/form.html", form=form, listing=None, tree_json=_tree_json())
 
 
@@ -207,21 +215,8 @@ def edit(listing_id: int):
             _flash_saved(listing, gettext("Listing saved."))
             return redirect(url_for("listings.detail", listing_id=listing.id))
     elif request.method == "POST":
-        _rule_errors_too(form)
+        show_rule_errors_too(form, editing.rule_errors(form.content()))
     return render_template("listings/form.html", form=form, listing=listing, tree_json=_tree_json())
-
-
-def _rule_errors_too(form: ListingForm) -> None:
-    """The form's own checks failed, so the service never ran: add the listing rules' errors on
-    the fields that have none yet. One submission then names every mistake, not the type first
-    and the dates on the next try."""
-    more = {
-        name: messages
-        for name, messages in editing.rule_errors(form.content()).items()
-        if not getattr(getattr(form, name, None), "errors", None)
-    }
-    if more:
-        show_form_errors(form, RuleViolation(editing.INVALID, more))
 
 
 @bp.route("/<int:listing_id>")

@@ -77,6 +77,18 @@ def test_the_sheet_form_shows_french_field_errors_and_needs_csrf(client, session
     assert "modifiée par quelqu" in stale.get_data(as_text=True)
 
 
+def test_one_submission_of_a_sheet_names_the_forms_and_the_rules_mistakes(client, session, people):
+    """A population that is not a number stopped the form before the sheet rules ran: the missing
+    title and the e-mail address in the contacts only showed on the next try."""
+    login(client, people["loos_tech"])
+    token = csrf_token(client, "/sheets/new")
+    data = {"csrf_token": token, "title": "", "population": "beaucoup", "contacts": "marie@exemple.fr"}
+    html = client.post("/sheets/new", data=data).get_data(as_text=True)
+    summary = re.search(r'id="error-summary".*?</ul>', html, re.S).group(0)
+    assert set(re.findall(r'href="#(\w+)"', summary)) == {"title", "population", "contacts"}
+    assert "Un titre est obligatoire." in summary and "adresses e-mail personnelles" in summary
+
+
 def test_an_official_publishes_a_sheet_drafted_from_an_evaluated_agreement(client, session, people):
     agreement = make_evaluated_agreement(session, people["mal_tech"], people["loos_tech"])
     login(client, people["loos_tech"])
