@@ -211,6 +211,15 @@ def test_the_page_names_whom_the_agreement_waits_for(client, session, people, st
     page = client.get(f"/agreements/{agreement.id}").get_data(as_text=True)
     found = re.findall(r'class="[^"]*agreement-awaited[^"]*">([^<]*)<', page)
     assert [html.unescape(x).replace("\u00a0", " ") for x in found] == expected
+    awaiting = client.get(
+        f"/api/v1/agreements/{agreement.id}", headers=bearer(session, people["loos_tech"])
+    ).json["awaiting"]
+    both = ["provider", "beneficiary"]
+    assert awaiting == {
+        "approvals": ["62528", "76402"] if status == "pending_approval" else [],
+        "signatures": both if status == "approved" else [],
+        "evaluations": both if status == "completed" else [],
+    }
 
 
 def test_non_parties_get_403_on_pages_and_admins_can_read(client, session, people):

@@ -20,7 +20,7 @@ from .schemas import (
     AgreementSchema,
     AgreementTransitionSchema,
 )
-from .state import allowed_actions
+from .state import allowed_actions, awaited_parties
 
 blp = Blueprint(
     "agreements_api",
@@ -97,6 +97,16 @@ def _signature(agreement: Agreement, s) -> dict[str, Any]:
     }
 
 
+def _awaiting(agreement: Agreement) -> dict[str, list[str]]:
+    """Whom the agreement waits for, as the page names them: territories' codes, and sides."""
+    found = awaited_parties(agreement)
+    return {
+        "approvals": [t.code for t in found.approvals],
+        "signatures": found.signatures,
+        "evaluations": found.evaluations,
+    }
+
+
 def detail(agreement: Agreement, user) -> dict[str, Any]:
     terms = agreement.current_terms()
     ready = agreement.convention_generated_at is not None
@@ -111,6 +121,7 @@ def detail(agreement: Agreement, user) -> dict[str, Any]:
         "evaluations": agreement.evaluations,
         "extended_ends_on": agreement.extended_ends_on,
         "allowed_actions": allowed_actions(agreement, user),
+        "awaiting": _awaiting(agreement),
         "convention_url": url_for("agreements.convention", agreement_id=agreement.id) if ready else None,
         "convention_pdf_url": url_for(".convention_pdf", agreement_id=agreement.id) if ready else None,
         "convention_document_sha256": agreement.convention_pdf_sha256,

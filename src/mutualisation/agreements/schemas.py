@@ -157,6 +157,15 @@ class AgreementEvaluationSchema(Schema):
     method_en = fields.String()
 
 
+class AgreementAwaitingSchema(Schema):
+    approvals = fields.List(
+        fields.String(),
+        metadata={"description": "INSEE codes of the territories whose official has not approved"},
+    )
+    signatures = fields.List(fields.String(), metadata={"description": "Sides that have not signed"})
+    evaluations = fields.List(fields.String(), metadata={"description": "Sides that have not evaluated"})
+
+
 class AgreementSchema(Schema):
     id = fields.Integer()
     title = fields.String()
@@ -177,6 +186,10 @@ class AgreementSchema(Schema):
     evaluations = fields.List(fields.Nested(AgreementEvaluationSchema))
     extended_ends_on = fields.Date(allow_none=True)
     allowed_actions = fields.List(fields.String())
+    awaiting = fields.Nested(
+        AgreementAwaitingSchema,
+        metadata={"description": "Whom the agreement waits for where each party acts in turn"},
+    )
     convention_url = fields.String(allow_none=True)
     convention_pdf_url = fields.String(allow_none=True)
     convention_document_sha256 = fields.String(
