@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from ..storage import storage_for
 from ..web import Page, api_user, db_session, paginated
 from . import convention_document, drafts, queries, services, signing
+from .lifecycle_state import awaited
 from .models import Agreement
 from .schemas import (
     AgreementCreateSchema,
@@ -20,7 +21,7 @@ from .schemas import (
     AgreementSchema,
     AgreementTransitionSchema,
 )
-from .state import allowed_actions, awaited_parties
+from .state import allowed_actions, state_of
 
 blp = Blueprint(
     "agreements_api",
@@ -98,12 +99,12 @@ def _signature(agreement: Agreement, s) -> dict[str, Any]:
 
 
 def _awaiting(agreement: Agreement) -> dict[str, list[str]]:
-    """Whom the agreement waits for, as the page names them: territories' codes, and sides."""
-    found = awaited_parties(agreement)
+    """Whom the agreement waits for, as the page names them: territories' INSEE codes, and sides."""
+    found = awaited(state_of(agreement))
     return {
-        "approvals": [t.code for t in found.approvals],
-        "signatures": found.signatures,
-        "evaluations": found.evaluations,
+        "approvals": list(found.approvals),
+        "signatures": [str(side) for side in found.signatures],
+        "evaluations": [str(side) for side in found.evaluations],
     }
 
 
